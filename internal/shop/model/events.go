@@ -1,0 +1,77 @@
+package model
+
+import "strings"
+
+// Aggregates: each has its own stream events:<aggregate>.
+const (
+	AggCustomer  = "customer"
+	AggProduct   = "product"
+	AggInventory = "inventory"
+	AggOrder     = "order"
+	AggBilling   = "billing"
+	AggMail      = "mail"
+)
+
+// Aggregates returns every aggregate that has an event stream, in a fixed
+// order.
+func Aggregates() []string {
+	return []string{AggCustomer, AggProduct, AggInventory, AggOrder, AggBilling, AggMail}
+}
+
+// Streams returns the event stream of every aggregate.
+func Streams() []string {
+	aggs := Aggregates()
+	out := make([]string, len(aggs))
+	for i, a := range aggs {
+		out[i] = Stream(a)
+	}
+	return out
+}
+
+// Stream is the event log of an aggregate: events:<aggregate>.
+func Stream(aggregate string) string { return "events:" + aggregate }
+
+// StreamOf is the stream an event type belongs to: "order.created" goes to
+// events:order.
+func StreamOf(eventType string) string {
+	agg, _, _ := strings.Cut(eventType, ".")
+	return Stream(agg)
+}
+
+// The event catalogue. Data of <agg>.created/updated is the entity; of
+// <agg>.deleted the entity as it was when deleted.
+const (
+	CustomerCreated  = "customer.created"
+	CustomerUpdated  = "customer.updated"
+	CustomerDeleted  = "customer.deleted"
+	ProductCreated   = "product.created"
+	ProductUpdated   = "product.updated"
+	ProductDeleted   = "product.deleted"
+	InventoryCreated = "inventory.created"
+	InventoryUpdated = "inventory.updated"
+	InventoryDeleted = "inventory.deleted"
+	// OrderCreated and OrderUpdated carry an Order (id, customer_id,
+	// product_ids); OrderDeleted the order as it was.
+	OrderCreated = "order.created"
+	OrderUpdated = "order.updated"
+	OrderDeleted = "order.deleted"
+	// OrderAccepted and OrderRejected are the inventory function's verdict
+	// on a created or updated order: data is an OrderVerdict.
+	OrderAccepted = "order.accepted"
+	OrderRejected = "order.rejected"
+	// BillingCreated records a payment: data is a Billing.
+	BillingCreated = "billing.created"
+	// MailRequested asks the mailer to send a Mail; MailSent says it did.
+	MailRequested = "mail.requested"
+	MailSent      = "mail.sent"
+)
+
+// OrderVerdict is the data of order.accepted and order.rejected. After is
+// the type of the order event decided on (order.created or order.updated).
+type OrderVerdict struct {
+	ID         string   `json:"id"`
+	CustomerID string   `json:"customer_id"`
+	ProductIDs []string `json:"product_ids"`
+	After      string   `json:"after"`
+	Reason     string   `json:"reason,omitempty"`
+}

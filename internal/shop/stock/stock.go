@@ -1,0 +1,101 @@
+// Package stock keeps the shop's available stock in Redis: inventory
+// entries add units, accepted orders reserve them, deleted orders give them
+// back. Every change is one Lua script, so stock never goes below zero and
+// a re-run of the same event changes nothing.
+//
+// Keys (see docs/data-model.md):
+//
+//	shop:stock                   HASH product id -> available units
+//	shop:stock:entry:<inv id>    HASH product_id, amount, last (entry id)
+//	shop:stock:order:<order id>  HASH state, units (JSON), reason, last
+package stock
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Key names.
+const (
+	// LevelsKey is the hash of available units per product.
+	LevelsKey = "shop:stock"
+)
+
+func entryKey(inventoryID string) string { return "shop:stock:entry:" + inventoryID }
+func orderKey(orderID string) string     { return "shop:stock:order:" + orderID }
+
+// Reservation outcomes.
+const (
+	Reserved = "reserved"
+	Rejected = "rejected"
+	Released = "released"
+)
+
+// Store is the Redis-backed stock.
+type Store struct {
+	rdb redis.UniversalClient
+}
+
+// New returns a Store on rdb.
+func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+
+// SetEntry sets inventory entry inventoryID to amount units of productID
+// (productID "" removes the entry). entryID is the stream entry id of the
+// event: an event not newer than the last one applied is ignored.
+func (s *Store) SetEntry(ctx context.Context, entryID, inventoryID, productID string, amount int) error {
+	keys := []string{LevelsKey, entryKey(inventoryID)}
+	if err := applyEntry.Run(ctx, s.rdb, keys, entryID, productID, amount).Err(); err != nil {
+		return fmt.Errorf("stock entry %s: %w", inventoryID, err)
+	}
+	return nil
+}
+
+// Reserve replaces the reservation of orderID by units (product id ->
+// units), all or nothing. It returns the state (Reserved, Rejected or
+// Released for a deleted order) and, when rejected, why. Re-running the same
+// entryID returns the same outcome without reserving again.
+func (s *Store) Reserve(ctx context.Context, entryID, orderID string, units map[string]int) (state, reason string, err error) {
+	want, err := json.Marshal(units)
+	if err != nil {
+		return "", "", fmt.Errorf("reserve %s: %w", orderID, err)
+	}
+	res, err := reserve.Run(ctx, s.rdb, []string{LevelsKey, orderKey(orderID)}, entryID, want).StringSlice()
+	if err != nil {
+		return "", "", fmt.Errorf("reserve %s: %w", orderID, err)
+	}
+	if len(res) != 2 {
+		return "", "", fmt.Errorf("reserve %s: unexpected reply %q", orderID, res)
+	}
+	return res[0], res[1], nil
+}
+
+// Release gives back what orderID holds, exactly once; it reports whether
+// this call released it.
+func (s *Store) Release(ctx context.Context, entryID, orderID string) (bool, error) {
+	n, err := release.Run(ctx, s.rdb, []string{LevelsKey, orderKey(orderID)}, entryID).Int()
+	if err != nil {
+		return false, fmt.Errorf("release %s: %w", orderID, err)
+	}
+	return n == 1, nil
+}
+
+// Levels returns the available units of every product that has stock.
+func (s *Store) Levels(ctx context.Context) (map[string]int, error) {
+	raw, err := s.rdb.HGetAll(ctx, LevelsKey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("HGETALL %s: %w", LevelsKey, err)
+	}
+	out := make(map[string]int, len(raw))
+	for p, v := range raw {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("stock of %s: %w", p, err)
+		}
+		out[p] = n
+	}
+	return out, nil
+}

@@ -1,0 +1,140 @@
+package stock_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/shop/stock"
+)
+
+var srv *redistest.Server
+
+func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
+
+func levels(t *testing.T, s *stock.Store) map[string]int {
+	t.Helper()
+	l, err := s.Levels(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestEntries(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		steps func(s *stock.Store) error
+		want  map[string]int
+	}{
+		{"create", func(s *stock.Store) error { return s.SetEntry(ctx, "1-0", "i1", "p", 10) }, map[string]int{"p": 10}},
+		{"two entries add up", func(s *stock.Store) error {
+			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
+			return s.SetEntry(ctx, "2-0", "i2", "p", 5)
+		}, map[string]int{"p": 15}},
+		{"update sets, re-run ignored", func(s *stock.Store) error {
+			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
+			_ = s.SetEntry(ctx, "2-0", "i1", "p", 4)
+			return s.SetEntry(ctx, "2-0", "i1", "p", 4)
+		}, map[string]int{"p": 4}},
+		{"update moves product", func(s *stock.Store) error {
+			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
+			return s.SetEntry(ctx, "2-0", "i1", "q", 3)
+		}, map[string]int{"p": 0, "q": 3}},
+		{"delete", func(s *stock.Store) error {
+			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
+			_ = s.SetEntry(ctx, "2-0", "i1", "", 0)
+			return s.SetEntry(ctx, "1-0", "i1", "p", 10)
+		}, map[string]int{"p": 0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv.FlushAll(t)
+			s := stock.New(srv.Client(t))
+			if err := tc.steps(s); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, levels(t, s)); diff != "" {
+				t.Errorf("levels (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReserveLifecycle(t *testing.T) {
+	srv.FlushAll(t)
+	ctx := context.Background()
+	s := stock.New(srv.Client(t))
+	_ = s.SetEntry(ctx, "1-0", "i1", "p", 5)
+	_ = s.SetEntry(ctx, "1-1", "i2", "q", 5)
+
+	check := func(step, gotState, wantState string, want map[string]int) {
+		t.Helper()
+		if gotState != wantState {
+			t.Errorf("%s: state %q, want %q", step, gotState, wantState)
+		}
+		if diff := cmp.Diff(want, levels(t, s)); diff != "" {
+			t.Errorf("%s: levels (-want +got):\n%s", step, diff)
+		}
+	}
+	st, _, err := s.Reserve(ctx, "2-0", "o1", map[string]int{"p": 2, "q": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("reserve", st, stock.Reserved, map[string]int{"p": 3, "q": 4})
+	st, _, _ = s.Reserve(ctx, "2-0", "o1", map[string]int{"p": 2, "q": 1})
+	check("re-run", st, stock.Reserved, map[string]int{"p": 3, "q": 4})
+	st, _, _ = s.Reserve(ctx, "3-0", "o1", map[string]int{"q": 5})
+	check("update adjusts", st, stock.Reserved, map[string]int{"p": 5, "q": 0})
+	st, reason, _ := s.Reserve(ctx, "4-0", "o1", map[string]int{"q": 6})
+	check("update too big", st, stock.Rejected, map[string]int{"p": 5, "q": 5})
+	if reason != "out of stock: q" {
+		t.Errorf("reason = %q", reason)
+	}
+	st, _, _ = s.Reserve(ctx, "5-0", "o1", map[string]int{"p": 1})
+	check("update fits again", st, stock.Reserved, map[string]int{"p": 4, "q": 5})
+	for i := range 2 {
+		ok, err := s.Release(ctx, "6-0", "o1")
+		if err != nil || ok != (i == 0) {
+			t.Fatalf("release %d = %v, %v", i, ok, err)
+		}
+	}
+	check("released once", stock.Released, stock.Released, map[string]int{"p": 5, "q": 5})
+	st, _, _ = s.Reserve(ctx, "7-0", "o1", map[string]int{"p": 1})
+	check("after release", st, stock.Released, map[string]int{"p": 5, "q": 5})
+}
+
+func TestReserveConcurrentNeverBelowZero(t *testing.T) {
+	srv.FlushAll(t)
+	ctx := context.Background()
+	s := stock.New(srv.Client(t))
+	_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	reserved := 0
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, _, err := s.Reserve(ctx, fmt.Sprintf("2-%d", i), fmt.Sprintf("o%d", i), map[string]int{"p": 1})
+			if err != nil {
+				t.Error(err)
+			}
+			if st == stock.Reserved {
+				mu.Lock()
+				reserved++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if reserved != 10 || levels(t, s)["p"] != 0 {
+		t.Errorf("reserved %d, stock %d; want 10, 0", reserved, levels(t, s)["p"])
+	}
+}
