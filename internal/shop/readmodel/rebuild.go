@@ -1,0 +1,73 @@
+package readmodel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/shop/eventstore"
+	"github.com/ordershop/functions/internal/shop/model"
+)
+
+// Rebuild deletes the read model and projects the whole event log again
+// with apply (the projector's reaction), merging every events:* stream in
+// entry-id order. Run it with the projector stopped; the events apply
+// returns are ignored (the projector emits none), and so are events apply
+// calls bad (model.ErrBadEvent: the live projector dead-letters them).
+func Rebuild(ctx context.Context, rdb redis.UniversalClient, apply model.Reaction) (int, error) {
+	if err := rdb.Del(ctx, Keys()...).Err(); err != nil {
+		return 0, fmt.Errorf("rebuild: clear read model: %w", err)
+	}
+	store := eventstore.New(rdb)
+	const page = 500
+	streams := model.Streams()
+	heads := make([][]model.Event, len(streams))
+	after := make([]string, len(streams))
+	for i := range after {
+		after[i] = "0"
+	}
+	n := 0
+	for {
+		next := -1
+		for i, s := range streams {
+			if len(heads[i]) == 0 && after[i] != "" {
+				evs, err := store.Range(ctx, s, after[i], page)
+				if err != nil {
+					return n, fmt.Errorf("rebuild: %w", err)
+				}
+				heads[i], after[i] = evs, ""
+				if len(evs) == page {
+					after[i] = evs[len(evs)-1].EntryID
+				}
+			}
+			if len(heads[i]) > 0 && (next < 0 || compareIDs(heads[i][0].EntryID, heads[next][0].EntryID) < 0) {
+				next = i
+			}
+		}
+		if next < 0 {
+			return n, nil
+		}
+		e := heads[next][0]
+		heads[next] = heads[next][1:]
+		if _, err := apply(ctx, e); err != nil && !errors.Is(err, model.ErrBadEvent) {
+			return n, fmt.Errorf("rebuild: apply %s %s: %w", e.Stream, e.EntryID, err)
+		}
+		n++
+	}
+}
+
+// compareIDs orders stream entry ids "ms-seq".
+func compareIDs(a, b string) int {
+	var am, as, bm, bs uint64
+	_, _ = fmt.Sscanf(a, "%d-%d", &am, &as)
+	_, _ = fmt.Sscanf(b, "%d-%d", &bm, &bs)
+	switch {
+	case am != bm && am < bm, am == bm && as < bs:
+		return -1
+	case am == bm && as == bs:
+		return 0
+	}
+	return 1
+}

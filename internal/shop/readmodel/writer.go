@@ -1,0 +1,111 @@
+package readmodel
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/shop/model"
+)
+
+// Writer changes the read model; the projector is its only user. Every
+// write is idempotent, so a re-run event projects the same state.
+type Writer struct {
+	rdb redis.UniversalClient
+}
+
+// NewWriter returns a Writer on rdb.
+func NewWriter(rdb redis.UniversalClient) *Writer { return &Writer{rdb: rdb} }
+
+// putUnlessDeleted stores an entity unless it was deleted.
+//
+// KEYS[1] the aggregate's entity hash; KEYS[2] the tombstone set
+// ARGV[1] the entity id; ARGV[2] its JSON; ARGV[3] its tombstone member
+// Returns 1 if stored, 0 if the entity is deleted.
+var putUnlessDeleted = redis.NewScript(`
+if redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`)
+
+// setIfExists sets a field of a side hash only while the entity exists.
+//
+// KEYS[1] the entity hash; KEYS[2] the side hash (status, paid)
+// ARGV[1] the entity id; ARGV[2] the value
+// Returns 1 if set, 0 if the entity does not exist (deleted or unknown).
+var setIfExists = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+`)
+
+// Put stores entity v of aggregate under id, unless the entity was deleted.
+func (w *Writer) Put(ctx context.Context, aggregate, id string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("put %s %s: %w", aggregate, id, err)
+	}
+	keys := []string{EntityKey(aggregate), TombstonesKey}
+	if err := putUnlessDeleted.Run(ctx, w.rdb, keys, id, raw, tombstone(aggregate, id)).Err(); err != nil {
+		return fmt.Errorf("put %s %s: %w", aggregate, id, err)
+	}
+	return nil
+}
+
+// Delete removes an entity for good: it is tombstoned, so late events do
+// not bring it back.
+func (w *Writer) Delete(ctx context.Context, aggregate, id string) error {
+	_, err := w.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, TombstonesKey, tombstone(aggregate, id))
+		p.HDel(ctx, EntityKey(aggregate), id)
+		if aggregate == model.AggOrder {
+			p.HDel(ctx, OrderStatusKey, id)
+			p.HDel(ctx, OrderPaidKey, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete %s %s: %w", aggregate, id, err)
+	}
+	return nil
+}
+
+// orderStatus is the JSON stored in OrderStatusKey.
+type orderStatus struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// SetOrderStatus records the inventory's verdict on an existing order.
+func (w *Writer) SetOrderStatus(ctx context.Context, orderID, status, reason string) error {
+	raw, _ := json.Marshal(orderStatus{Status: status, Reason: reason})
+	keys := []string{EntityKey(model.AggOrder), OrderStatusKey}
+	if err := setIfExists.Run(ctx, w.rdb, keys, orderID, raw).Err(); err != nil {
+		return fmt.Errorf("order %s status: %w", orderID, err)
+	}
+	return nil
+}
+
+// MarkPaid records that billingID paid an existing order.
+func (w *Writer) MarkPaid(ctx context.Context, orderID, billingID string) error {
+	keys := []string{EntityKey(model.AggOrder), OrderPaidKey}
+	if err := setIfExists.Run(ctx, w.rdb, keys, orderID, billingID).Err(); err != nil {
+		return fmt.Errorf("order %s paid: %w", orderID, err)
+	}
+	return nil
+}
+
+// RecordMail records a sent mail under its id (once, however often it is
+// recorded).
+func (w *Writer) RecordMail(ctx context.Context, m model.Mail) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("record mail %s: %w", m.ID, err)
+	}
+	if err := w.rdb.HSet(ctx, MailsKey, m.ID, raw).Err(); err != nil {
+		return fmt.Errorf("record mail %s: %w", m.ID, err)
+	}
+	return nil
+}
