@@ -1,0 +1,44 @@
+# OrderShop Functions — build, test, run.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+FUNCTIONS := $(notdir $(wildcard functions/*))
+
+.PHONY: all build test bench run deps deps-redis deps-foreman vet clean
+
+all: build
+
+## build: compile every function and the ordershop CLI into bin/
+build:
+	@mkdir -p $(BIN)
+	@for f in $(FUNCTIONS); do $(GO) build -o $(BIN)/$$f ./functions/$$f || exit 1; done
+	@if [ -d cmd/ordershop ] && ls cmd/ordershop/*.go >/dev/null 2>&1; then $(GO) build -o $(BIN)/ordershop ./cmd/ordershop; fi
+
+## deps: install what the tests and the shop need (redis-server, foreman) if missing
+deps: deps-redis
+
+deps-redis:
+	@command -v redis-server >/dev/null || { echo "installing redis-server"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+deps-foreman:
+	@command -v foreman >/dev/null || { echo "installing foreman"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ruby-foreman >/dev/null; }
+
+## vet: go vet
+vet:
+	$(GO) vet ./...
+
+## test: every test, against throwaway redis-servers on free loopback ports
+test: deps-redis
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 15m ./...
+
+## bench: benchmarks (see docs/performance.md)
+bench: deps-redis
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./runtime/...
+
+## run: set up and run the whole shop with foreman
+run: deps-redis deps-foreman build
+	@./scripts/run.sh
+
+clean:
+	rm -rf $(BIN)

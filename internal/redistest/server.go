@@ -1,0 +1,219 @@
+// Package redistest starts throwaway redis-server processes on free loopback
+// ports for tests. Nothing here touches a Redis that is already running
+// (such as the one on 6379): every Server owns its process, port and data
+// directory, and removes them on Stop.
+//
+// The usual shape is one server per test package, started in TestMain:
+//
+//	var srv *redistest.Server
+//
+//	func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
+//
+// and one client per test from srv.Client(t).
+package redistest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Options tune a Server. The zero value is a plain in-memory server.
+type Options struct {
+	// AppendOnly turns on AOF persistence (appendfsync always), so that a
+	// Restart or a Kill followed by Restart keeps every acknowledged write.
+	AppendOnly bool
+	// Args are extra redis-server arguments, such as "--requirepass", "s3cret".
+	Args []string
+}
+
+// Server is one redis-server process on 127.0.0.1 and a free port.
+type Server struct {
+	// Port is the TCP port the server listens on.
+	Port int
+	// Dir is the server's working directory (AOF files live here).
+	Dir string
+
+	opts    Options
+	ownsDir bool
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	exited  chan struct{}
+}
+
+// Binary returns the path of redis-server, from $REDIS_SERVER or $PATH.
+func Binary() (string, error) {
+	if p := os.Getenv("REDIS_SERVER"); p != "" {
+		return p, nil
+	}
+	p, err := exec.LookPath("redis-server")
+	if err != nil {
+		return "", fmt.Errorf("redis-server not found on PATH (run `make deps` or apt-get install redis-server): %w", err)
+	}
+	return p, nil
+}
+
+// Start launches a redis-server on a free loopback port and waits until it
+// answers PING.
+func Start(opts Options) (*Server, error) {
+	dir, err := os.MkdirTemp("", "redistest-*")
+	if err != nil {
+		return nil, fmt.Errorf("redistest: temp dir: %w", err)
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Port: port, Dir: dir, opts: opts, ownsDir: true}
+	if err := s.start(); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+// FreePort asks the kernel for a free TCP port on 127.0.0.1.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("redistest: free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (s *Server) start() error {
+	bin, err := Binary()
+	if err != nil {
+		return err
+	}
+	args := []string{
+		"--port", strconv.Itoa(s.Port),
+		"--bind", "127.0.0.1",
+		"--dir", s.Dir,
+		"--save", "",
+		"--daemonize", "no",
+		"--logfile", filepath.Join(s.Dir, "redis.log"),
+	}
+	if s.opts.AppendOnly {
+		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
+	} else {
+		args = append(args, "--appendonly", "no")
+	}
+	args = append(args, s.opts.Args...)
+	cmd := exec.Command(bin, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("redistest: start %s: %w", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	s.mu.Lock()
+	s.cmd, s.exited = cmd, exited
+	s.mu.Unlock()
+	return s.waitReady(10 * time.Second)
+}
+
+func (s *Server) waitReady(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		conn, err := net.DialTimeout("tcp", s.Addr(), 200*time.Millisecond)
+		if err == nil {
+			_ = conn.Close()
+			return nil
+		}
+		select {
+		case <-s.exited:
+			log, _ := os.ReadFile(filepath.Join(s.Dir, "redis.log"))
+			return fmt.Errorf("redistest: redis-server exited early: %s", log)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("redistest: redis-server on %s not ready after %s", s.Addr(), timeout)
+}
+
+// Addr is host:port of the server.
+func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)) }
+
+// URL is a REDIS_URL for the server, database 0.
+func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
+
+// Options returns go-redis options for the server.
+func (s *Server) Options() *redis.Options { return &redis.Options{Addr: s.Addr()} }
+
+// Kill stops the server with SIGKILL and waits for it to exit.
+func (s *Server) Kill() error { return s.signal(syscall.SIGKILL) }
+
+// Stop shuts the server down gracefully (SIGTERM) and waits for it to exit.
+func (s *Server) Stop() error { return s.signal(syscall.SIGTERM) }
+
+func (s *Server) signal(sig syscall.Signal) error {
+	s.mu.Lock()
+	cmd, exited := s.cmd, s.exited
+	s.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	select {
+	case <-exited:
+		return nil
+	default:
+	}
+	if err := cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("redistest: signal %v: %w", sig, err)
+	}
+	select {
+	case <-exited:
+		return nil
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		return fmt.Errorf("redistest: redis-server did not exit on %v", sig)
+	}
+}
+
+// Restart starts the server again on the same port and directory after a
+// Stop or Kill.
+func (s *Server) Restart() error { return s.start() }
+
+// Close stops the server and removes its directory.
+func (s *Server) Close() error {
+	err := s.Stop()
+	if s.ownsDir {
+		_ = os.RemoveAll(s.Dir)
+	}
+	return err
+}
+
+// Client returns a client for the server, closed when the test ends.
+func (s *Server) Client(t testingT) *redis.Client {
+	c := redis.NewClient(s.Options())
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// FlushAll empties the server; tests that share a server call it first.
+func (s *Server) FlushAll(t testingT) {
+	c := redis.NewClient(s.Options())
+	defer c.Close()
+	if err := c.FlushAll(context.Background()).Err(); err != nil {
+		t.Fatalf("redistest: FLUSHALL: %v", err)
+	}
+}
+
+// testingT is the part of testing.TB that the helpers use.
+type testingT interface {
+	Cleanup(func())
+	Fatalf(format string, args ...any)
+	Helper()
+}

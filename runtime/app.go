@@ -1,0 +1,98 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+)
+
+// App is what a function process is built from: its configuration, a Redis
+// client and a logger, handed to the setup function of Main.
+type App struct {
+	Config Config
+	Redis  redis.UniversalClient
+	Logger *zap.Logger
+	// Metrics is the Prometheus registry served on /metrics; register a
+	// process's own collectors here.
+	Metrics *Metrics
+}
+
+// Setup is what a process's setup function returns: the functions to run
+// and, optionally, extra HTTP routes served beside /healthz, /readyz and
+// /metrics (the gateway's API).
+type Setup struct {
+	Functions []Function
+	HTTP      http.Handler
+	// Ready, if set, adds a readiness condition to /readyz.
+	Ready func(ctx context.Context) error
+}
+
+// Main is the whole main of a function process: it reads Config from the
+// environment, builds the logger and Redis client, calls setup, serves
+// HTTP on $PORT, runs the functions until SIGTERM or SIGINT, drains, and
+// exits 0 (1 on a startup error, with the reason on stderr).
+func Main(name string, setup func(app *App) (Setup, error)) {
+	if err := run(name, setup); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+func run(name string, setup func(app *App) (Setup, error)) error {
+	cfg, err := LoadConfig()
+	if err != nil {
+		return err
+	}
+	logger, err := NewLogger(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = logger.Sync() }()
+	logger = logger.With(zap.String("process", name))
+	rdb, err := NewRedisClient(cfg)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+
+	app := &App{Config: cfg, Redis: rdb, Logger: logger, Metrics: NewMetrics()}
+	s, err := setup(app)
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	rt := New(cfg, rdb, logger, app.Metrics)
+	for _, fn := range s.Functions {
+		if err := rt.Register(fn); err != nil {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	srv, err := newHTTPServer(cfg, logger, app.Metrics, rt, s)
+	if err != nil {
+		return err
+	}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.serve() }()
+
+	runErr := rt.Run(ctx)
+	if err := srv.shutdown(cfg.ShutdownTimeout); err != nil {
+		logger.Warn("http shutdown", zap.Error(err))
+	}
+	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http: %w", err)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	logger.Info("stopped")
+	return nil
+}

@@ -1,0 +1,103 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is the runtime's configuration, read from the environment by
+// LoadConfig. Every field documents its variable and default; the README's
+// configuration table repeats them.
+type Config struct {
+	// RedisURL is the Redis to use: redis://, rediss:// (TLS), with user and
+	// password if needed.
+	RedisURL string `env:"REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
+	// Port is where /healthz, /readyz and /metrics are served (the gateway
+	// serves its API there too). 0 picks a free port.
+	Port int `env:"PORT" envDefault:"8080"`
+	// ListenHost is the interface the HTTP server binds.
+	ListenHost string `env:"LISTEN_HOST" envDefault:"127.0.0.1"`
+	// LogFormat is "json" (production) or "console" (development).
+	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+
+	// Concurrency is the number of handler invocations at once per function.
+	Concurrency int `env:"CONCURRENCY" envDefault:"8"`
+	// BatchSize is the COUNT of each XREADGROUP.
+	BatchSize int `env:"BATCH_SIZE" envDefault:"100"`
+	// ReadBlock is the BLOCK of each XREADGROUP; shutdown waits at most this
+	// long for a blocked read.
+	ReadBlock time.Duration `env:"READ_BLOCK" envDefault:"1s"`
+	// MaxAttempts is how many times an event is tried before it is
+	// dead-lettered.
+	MaxAttempts int `env:"MAX_ATTEMPTS" envDefault:"5"`
+	// BackoffBase is the delay before the first retry; it doubles per retry.
+	BackoffBase time.Duration `env:"RETRY_BACKOFF_BASE" envDefault:"1s"`
+	// BackoffMax caps the retry delay.
+	BackoffMax time.Duration `env:"RETRY_BACKOFF_MAX" envDefault:"5m"`
+	// RetryPollInterval is how often due retries are moved to the ready
+	// queue (asynq's DelayedTaskCheckInterval): retries fire up to this late.
+	RetryPollInterval time.Duration `env:"RETRY_POLL_INTERVAL" envDefault:"1s"`
+	// IdempotencyTTL is how long a completed invocation is remembered.
+	IdempotencyTTL time.Duration `env:"IDEMPOTENCY_TTL" envDefault:"24h"`
+	// ClaimMinIdle is how long an entry must sit pending on another consumer
+	// before this instance reclaims it (XAUTOCLAIM).
+	ClaimMinIdle time.Duration `env:"CLAIM_MIN_IDLE" envDefault:"30s"`
+	// ClaimInterval is how often pending entries are checked for reclaiming.
+	ClaimInterval time.Duration `env:"CLAIM_INTERVAL" envDefault:"10s"`
+	// ConsumerGoneAfter is the idle time after which a consumer with nothing
+	// pending is deleted from its group.
+	ConsumerGoneAfter time.Duration `env:"CONSUMER_GONE_AFTER" envDefault:"1h"`
+	// ShutdownTimeout bounds the drain on SIGTERM/SIGINT: in-flight work
+	// not done by then stays pending and is redelivered.
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"10s"`
+	// StartFrom is where a new function's group starts: "beginning" or "new".
+	StartFrom StartFrom `env:"START_FROM" envDefault:"beginning"`
+	// ConsumerName names this instance in its groups; default host-pid.
+	ConsumerName string `env:"CONSUMER_NAME"`
+}
+
+// LoadConfig reads Config from the environment, applying the defaults.
+func LoadConfig() (Config, error) {
+	var cfg Config
+	if err := env.Parse(&cfg); err != nil {
+		return cfg, fmt.Errorf("runtime config: %w", err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// DefaultConfig is the configuration with every default and no environment.
+func DefaultConfig() Config {
+	var cfg Config
+	_ = env.ParseWithOptions(&cfg, env.Options{Environment: map[string]string{}})
+	return cfg
+}
+
+// Validate reports settings that cannot work, and fills ConsumerName.
+func (c *Config) Validate() error {
+	switch {
+	case c.Concurrency < 1:
+		return fmt.Errorf("CONCURRENCY must be at least 1, got %d", c.Concurrency)
+	case c.BatchSize < 1:
+		return fmt.Errorf("BATCH_SIZE must be at least 1, got %d", c.BatchSize)
+	case c.MaxAttempts < 1:
+		return fmt.Errorf("MAX_ATTEMPTS must be at least 1, got %d", c.MaxAttempts)
+	case c.BackoffBase <= 0 || c.BackoffMax <= 0:
+		return fmt.Errorf("RETRY_BACKOFF_BASE and RETRY_BACKOFF_MAX must be positive")
+	case c.ReadBlock <= 0:
+		return fmt.Errorf("READ_BLOCK must be positive")
+	case c.StartFrom != StartBeginning && c.StartFrom != StartNew:
+		return fmt.Errorf("START_FROM must be %q or %q, got %q", StartBeginning, StartNew, c.StartFrom)
+	case c.LogFormat != "json" && c.LogFormat != "console":
+		return fmt.Errorf("LOG_FORMAT must be json or console, got %q", c.LogFormat)
+	}
+	if c.ConsumerName == "" {
+		host, _ := os.Hostname()
+		c.ConsumerName = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The metadata fields of a dead-letter entry. Every other field of the
+// entry is a field of the original event, under its original name.
+const (
+	DLQFieldFunction     = "dlq_function"      // the function that gave up
+	DLQFieldStream       = "dlq_stream"        // the original stream
+	DLQFieldEntryID      = "dlq_entry_id"      // the original entry id
+	DLQFieldError        = "dlq_error"         // the last error's text
+	DLQFieldAttempts     = "dlq_attempts"      // attempts made, including the last
+	DLQFieldFirstFailure = "dlq_first_failure" // RFC 3339, first failed attempt
+	DLQFieldLastFailure  = "dlq_last_failure"  // RFC 3339, last failed attempt
+	DLQFieldPermanent    = "dlq_permanent"     // "true" if the error was permanent
+)
+
+// DLQFieldPrefix starts every metadata field of a dead-letter entry.
+const DLQFieldPrefix = "dlq_"
+
+// DeadLetter is one entry of a dead-letter stream, parsed.
+type DeadLetter struct {
+	// ID is the entry's id in the dead-letter stream.
+	ID           string
+	Function     string
+	Stream       string
+	EntryID      string
+	Error        string
+	Attempts     int
+	Permanent    bool
+	FirstFailure time.Time
+	LastFailure  time.Time
+	// Fields are the original event's fields.
+	Fields map[string]string
+}
+
+// newDeadLetterEntry builds the dead-letter XADD for msg failing with cause.
+func newDeadLetterEntry(function string, msg *Message, cause error, now time.Time) Emit {
+	first := msg.FirstFailure
+	if first.IsZero() {
+		first = now
+	}
+	fields := make(map[string]string, len(msg.Fields)+8)
+	for k, v := range msg.Fields {
+		if !strings.HasPrefix(k, DLQFieldPrefix) {
+			fields[k] = v
+		}
+	}
+	fields[DLQFieldFunction] = function
+	fields[DLQFieldStream] = msg.Stream
+	fields[DLQFieldEntryID] = msg.ID
+	fields[DLQFieldError] = cause.Error()
+	fields[DLQFieldAttempts] = strconv.Itoa(msg.Attempt)
+	fields[DLQFieldFirstFailure] = first.UTC().Format(time.RFC3339Nano)
+	fields[DLQFieldLastFailure] = now.UTC().Format(time.RFC3339Nano)
+	fields[DLQFieldPermanent] = strconv.FormatBool(IsPermanent(cause) || isDecodeError(cause))
+	return Emit{Stream: DeadLetterStream(function), Fields: fields}
+}
+
+func isDecodeError(err error) bool {
+	var d *DecodeError
+	return errors.As(err, &d)
+}
+
+// ParseDeadLetter reads a dead-letter stream entry.
+func ParseDeadLetter(x redis.XMessage) (DeadLetter, error) {
+	dl := DeadLetter{ID: x.ID, Fields: map[string]string{}}
+	for k, v := range x.Values {
+		s, _ := v.(string)
+		if !strings.HasPrefix(k, DLQFieldPrefix) {
+			dl.Fields[k] = s
+			continue
+		}
+		switch k {
+		case DLQFieldFunction:
+			dl.Function = s
+		case DLQFieldStream:
+			dl.Stream = s
+		case DLQFieldEntryID:
+			dl.EntryID = s
+		case DLQFieldError:
+			dl.Error = s
+		case DLQFieldAttempts:
+			dl.Attempts, _ = strconv.Atoi(s)
+		case DLQFieldPermanent:
+			dl.Permanent = s == "true"
+		case DLQFieldFirstFailure:
+			dl.FirstFailure, _ = time.Parse(time.RFC3339Nano, s)
+		case DLQFieldLastFailure:
+			dl.LastFailure, _ = time.Parse(time.RFC3339Nano, s)
+		}
+	}
+	if dl.Function == "" || dl.Stream == "" || dl.EntryID == "" {
+		return dl, fmt.Errorf("dead letter %s: missing %s, %s or %s", x.ID, DLQFieldFunction, DLQFieldStream, DLQFieldEntryID)
+	}
+	return dl, nil
+}

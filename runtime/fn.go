@@ -1,0 +1,143 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+)
+
+// function is a registered Function with everything that runs it.
+type function struct {
+	Function
+	rt      *Runtime
+	chain   Handler
+	logger  *zap.Logger
+	metrics map[string]*streamMetrics
+
+	com  *committer
+	ret  *retrier
+	pool *pool
+
+	inflight  inflightSet
+	stopping  context.Context // ends when the runtime stops reading
+	stopRead  context.CancelFunc
+	readersWG sync.WaitGroup
+}
+
+func newFunction(fn Function, rt *Runtime) *function {
+	f := &function{
+		Function: fn,
+		rt:       rt,
+		logger:   rt.logger.With(zap.String("function", fn.Name)),
+		metrics:  map[string]*streamMetrics{},
+		inflight: inflightSet{m: map[string]struct{}{}},
+	}
+	f.chain = Chain(fn.Handler, fn.Middleware...)
+	for _, s := range fn.Streams {
+		f.metrics[s] = rt.metrics.forStream(fn.Name, s)
+	}
+	return f
+}
+
+// streamMetric returns the metrics of one stream of the function.
+func (f *function) streamMetric(stream string) *streamMetrics {
+	if m, ok := f.metrics[stream]; ok {
+		return m
+	}
+	return f.rt.metrics.forStream(f.Name, stream)
+}
+
+// ensureGroups creates the function's consumer group on each stream
+// (MKSTREAM), retrying while Redis is unreachable.
+func (f *function) ensureGroups(ctx context.Context) error {
+	start := "0"
+	if f.StartFrom == StartNew {
+		start = "$"
+	}
+	for _, s := range f.Streams {
+		b := newBackoff(100*time.Millisecond, 5*time.Second)
+		for {
+			err := f.rt.rdb.XGroupCreateMkStream(ctx, s, f.Name, start).Err()
+			if err == nil || redis.HasErrorPrefix(err, "BUSYGROUP") {
+				break
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			f.logger.Warn("create consumer group: retrying", zap.String("stream", s), zap.Error(err))
+			if !b.wait(ctx) {
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// start launches the function's pool, readers and background duties.
+// readCtx ends reading; handlerCtx is what invocations run under.
+func (f *function) start(readCtx, handlerCtx context.Context, com *committer, ret *retrier) {
+	f.com, f.ret = com, ret
+	f.pool = newPool(f, handlerCtx)
+	ctx, cancel := context.WithCancel(readCtx)
+	f.stopRead = cancel
+	f.stopping = ctx
+	r := newReader(f)
+	rc := newReclaimer(f)
+	j := newJanitor(f)
+	f.readersWG.Add(3)
+	go func() { defer f.readersWG.Done(); r.run(ctx) }()
+	go func() { defer f.readersWG.Done(); rc.run(ctx) }()
+	go func() { defer f.readersWG.Done(); j.run(ctx) }()
+}
+
+// stopReading stops the reader and the background duties, waits for them,
+// and closes the pool's intake.
+func (f *function) stopReading() {
+	f.stopRead()
+	f.readersWG.Wait()
+	f.pool.close()
+}
+
+// inflightSet tracks the entries this instance is working on, so that the
+// reclaimer does not hand the same entry to a second worker.
+type inflightSet struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+// add marks stream/id in flight; false if it already was.
+func (s *inflightSet) add(stream, id string) bool {
+	k := stream + "\x00" + id
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[k]; ok {
+		return false
+	}
+	s.m[k] = struct{}{}
+	return true
+}
+
+func (s *inflightSet) remove(stream, id string) {
+	s.mu.Lock()
+	delete(s.m, stream+"\x00"+id)
+	s.mu.Unlock()
+}
+
+// snapshot lists the in-flight entries of stream.
+func (s *inflightSet) snapshot(stream string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for k := range s.m {
+		if len(k) > len(stream) && k[:len(stream)] == stream && k[len(stream)] == 0 {
+			ids = append(ids, k[len(stream)+1:])
+		}
+	}
+	return ids
+}
+
+func (f *function) String() string { return fmt.Sprintf("function %s", f.Name) }

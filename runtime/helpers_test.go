@@ -1,0 +1,180 @@
+package runtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/runtime"
+)
+
+var srv *redistest.Server
+
+func TestMain(m *testing.M) {
+	if os.Getenv(mainEnv) != "" {
+		runMainProcess()
+		return
+	}
+	os.Exit(redistest.Run(m, &srv))
+}
+
+var nameSeq atomic.Int64
+
+// uniq returns a name no other test uses, so tests can share the server.
+func uniq(prefix string) string {
+	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e6, nameSeq.Add(1))
+}
+
+// testConfig is a Config tuned for fast tests.
+func testConfig() runtime.Config {
+	cfg := runtime.DefaultConfig()
+	cfg.ReadBlock = 100 * time.Millisecond
+	cfg.BackoffBase = 50 * time.Millisecond
+	cfg.BackoffMax = 500 * time.Millisecond
+	cfg.RetryPollInterval = 50 * time.Millisecond
+	cfg.ClaimMinIdle = 300 * time.Millisecond
+	cfg.ClaimInterval = 50 * time.Millisecond
+	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ConsumerName = uniq("consumer")
+	return cfg
+}
+
+// instance is a running Runtime; stop ends it and returns Run's error.
+type instance struct {
+	rt   *runtime.Runtime
+	stop func() error
+}
+
+// start runs a Runtime with fns until the test ends (or stop is called).
+func start(t *testing.T, rdb redis.UniversalClient, cfg runtime.Config, fns ...runtime.Function) *instance {
+	t.Helper()
+	rt := runtime.New(cfg, rdb, zaptest.NewLogger(t), nil)
+	for _, fn := range fns {
+		if err := rt.Register(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- rt.Run(ctx) }()
+	stopped := false
+	var runErr error
+	stop := func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			select {
+			case runErr = <-errc:
+			case <-time.After(30 * time.Second):
+				t.Error("runtime did not stop within 30s")
+			}
+		}
+		return runErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	redistest.Eventually(t, 10*time.Second, func() bool { return rt.Ready(context.Background()) == nil }, "runtime ready")
+	return &instance{rt: rt, stop: stop}
+}
+
+// publish XADDs a well-formed event and returns its entry id.
+func publish(t testing.TB, rdb redis.UniversalClient, stream, typ, eventID string, data any) string {
+	t.Helper()
+	b, err := json.Marshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return xadd(t, rdb, stream, map[string]any{"type": typ, "event_id": eventID, "data": string(b)})
+}
+
+func xadd(t testing.TB, rdb redis.UniversalClient, stream string, fields map[string]any) string {
+	t.Helper()
+	id, err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: stream, Values: fields}).Result()
+	if err != nil {
+		t.Fatalf("XADD %s: %v", stream, err)
+	}
+	return id
+}
+
+// pending returns the number of entries pending in group on stream.
+func pending(t testing.TB, rdb redis.UniversalClient, stream, group string) int64 {
+	t.Helper()
+	p, err := rdb.XPending(context.Background(), stream, group).Result()
+	if err != nil {
+		t.Fatalf("XPENDING: %v", err)
+	}
+	return p.Count
+}
+
+func xlen(t testing.TB, rdb redis.UniversalClient, stream string) int64 {
+	t.Helper()
+	n, err := rdb.XLen(context.Background(), stream).Result()
+	if err != nil {
+		t.Fatalf("XLEN %s: %v", stream, err)
+	}
+	return n
+}
+
+func deadLetters(t testing.TB, rdb redis.UniversalClient, function string) []runtime.DeadLetter {
+	t.Helper()
+	xs, err := rdb.XRange(context.Background(), runtime.DeadLetterStream(function), "-", "+").Result()
+	if err != nil {
+		t.Fatalf("XRANGE dlq: %v", err)
+	}
+	out := make([]runtime.DeadLetter, 0, len(xs))
+	for _, x := range xs {
+		dl, err := runtime.ParseDeadLetter(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, dl)
+	}
+	return out
+}
+
+// counter counts invocations per event id.
+type counter struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+func newCounter() *counter { return &counter{m: map[string]int{}} }
+
+func (c *counter) inc(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[id]++
+	return c.m[id]
+}
+
+func (c *counter) get(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[id]
+}
+
+func (c *counter) total() (n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range c.m {
+		n += v
+	}
+	return n
+}
+
+func (c *counter) distinct() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}
+
+func eventID(i int) string { return "e" + strconv.Itoa(i) }

@@ -1,0 +1,18 @@
+package runtime
+
+// Redis keys the runtime owns. A function's own keys carry the hash tag
+// {<function>} so that they share a cluster slot.
+
+// DeadLetterStream is the dead-letter stream of a function: dlq:<function>.
+func DeadLetterStream(function string) string { return "dlq:" + function }
+
+// doneKey records a completed invocation (the idempotency record).
+func doneKey(function, eventID string) string {
+	return "fn:{" + function + "}:done:" + eventID
+}
+
+// RetryQueue is the asynq queue that holds a function's retries and replays.
+func RetryQueue(function string) string { return "fn." + function }
+
+// retryTaskType is the asynq task type of a function's retries.
+func retryTaskType(function string) string { return "retry:" + function }

@@ -1,0 +1,114 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/runtime"
+)
+
+// mainEnv makes the test binary act as a function process (runtime.Main)
+// whose handler takes SLOW_MS per event and emits one event to
+// <STREAM>:out, so that tests can signal a real process.
+const mainEnv = "RUNTIME_TEST_MAIN"
+
+func runMainProcess() {
+	stream := os.Getenv("STREAM")
+	slow, _ := strconv.Atoi(os.Getenv("SLOW_MS"))
+	runtime.Main("testfn", func(app *runtime.App) (runtime.Setup, error) {
+		return runtime.Setup{Functions: []runtime.Function{{
+			Name: os.Getenv("FUNCTION"), Streams: []string{stream},
+			Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+				time.Sleep(time.Duration(slow) * time.Millisecond) // simulated work
+				m.Emit(stream+":out", map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}"})
+				return nil
+			}),
+		}}}, nil
+	})
+}
+
+// startProcess runs the test binary as a function process.
+func startProcess(t *testing.T, env ...string) (*exec.Cmd, int, *strings.Builder) {
+	t.Helper()
+	port, err := redistest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Env = append(os.Environ(), mainEnv+"=1", "REDIS_URL="+srv.URL(), "PORT="+strconv.Itoa(port),
+		"READ_BLOCK=100ms", "LOG_LEVEL=info")
+	cmd.Env = append(cmd.Env, env...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("process output:\n%s", logs.String())
+		}
+	})
+	return cmd, port, &logs
+}
+
+func httpGet(url string) (int, string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestSIGTERMDrainsInFlightWork(t *testing.T) {
+	rdb := srv.Client(t)
+	stream, name := uniq("events:sigterm"), uniq("sigterm")
+	const n = 40
+	for i := range n {
+		publish(t, rdb, stream, "t", eventID(i), map[string]int{})
+	}
+	cmd, port, _ := startProcess(t, "STREAM="+stream, "FUNCTION="+name, "SLOW_MS=100", "CONCURRENCY=4",
+		"BATCH_SIZE=20", "SHUTDOWN_TIMEOUT=20s")
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	redistest.Eventually(t, 10*time.Second, func() bool { c, _ := httpGet(base + "/readyz"); return c == 200 }, "process ready")
+	if c, body := httpGet(base + "/metrics"); c != 200 || !strings.Contains(body, "ordershop_handler_in_flight") {
+		t.Fatalf("/metrics: %d %q", c, body[:min(len(body), 200)])
+	}
+	// Wait until work is in flight, then SIGTERM.
+	redistest.Eventually(t, 10*time.Second, func() bool { return xlen(t, rdb, stream+":out") > 0 }, "work started")
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- cmd.Wait() }()
+	select {
+	case err := <-errc:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("exit code %d after SIGTERM, want 0", ee.ExitCode())
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("process did not exit within the shutdown timeout")
+	}
+	if p := pending(t, rdb, stream, name); p != 0 {
+		t.Fatalf("%d entries left pending after a graceful shutdown", p)
+	}
+	handled := xlen(t, rdb, stream+":out")
+	if handled == 0 || handled > n {
+		t.Fatalf("%d events handled", handled)
+	}
+	t.Logf("handled %d of %d before shutdown, nothing pending", handled, n)
+}

@@ -1,0 +1,116 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// The fields every event entry carries (the event-log contract).
+const (
+	FieldType    = "type"     // event type, e.g. "order.created"
+	FieldEventID = "event_id" // unique event id; with the function name, the idempotency key
+	FieldData    = "data"     // the event's payload, a JSON object
+)
+
+// Message is one event handed to a Handler.
+type Message struct {
+	// Function is the name of the function being invoked.
+	Function string
+	// Stream and ID locate the entry in the event log.
+	Stream string
+	ID     string
+	// Type, EventID and Data are the entry's contract fields; Data is a
+	// JSON object.
+	Type    string
+	EventID string
+	Data    json.RawMessage
+	// Fields holds every field of the entry, including the three above.
+	Fields map[string]string
+	// Attempt counts invocations of this event by this function, from 1.
+	Attempt int
+	// IdempotencyKey is "<function>:<event_id>": pass it to side effects
+	// outside Redis (payment APIs, mail) so that they can deduplicate too.
+	IdempotencyKey string
+	// FirstFailure is when the first failed attempt happened (zero on the
+	// first attempt).
+	FirstFailure time.Time
+
+	emits []Emit
+}
+
+// Emit is an event a handler emits: XADDed to Stream with Fields when the
+// invocation commits, never on failure.
+type Emit struct {
+	Stream string
+	Fields map[string]string
+}
+
+// Emit queues an event for the stream; it is written atomically with this
+// invocation's ack and idempotency record, only if the handler returns nil.
+func (m *Message) Emit(stream string, fields map[string]string) {
+	m.emits = append(m.emits, Emit{Stream: stream, Fields: fields})
+}
+
+// Emitted returns the events queued so far by Emit.
+func (m *Message) Emitted() []Emit { return m.emits }
+
+// Decode unmarshals Data into v. A failure is Permanent: a payload that does
+// not decode now will not decode on a retry either.
+func (m *Message) Decode(v any) error {
+	if err := json.Unmarshal(m.Data, v); err != nil {
+		return Permanent(fmt.Errorf("decode %s data: %w", m.Type, err))
+	}
+	return nil
+}
+
+// decodeMessage builds a Message from a raw stream entry, or says why the
+// entry is not a well-formed event.
+func decodeMessage(function, stream, id string, values map[string]any) (*Message, error) {
+	fields := make(map[string]string, len(values))
+	for k, v := range values {
+		s, ok := v.(string)
+		if !ok {
+			s = fmt.Sprint(v)
+		}
+		fields[k] = s
+	}
+	return newMessage(function, stream, id, fields)
+}
+
+func newMessage(function, stream, id string, fields map[string]string) (*Message, error) {
+	m := &Message{Function: function, Stream: stream, ID: id, Fields: fields, Attempt: 1}
+	m.Type, m.EventID = fields[FieldType], fields[FieldEventID]
+	if m.EventID != "" {
+		m.IdempotencyKey = function + ":" + m.EventID
+	}
+	switch {
+	case m.Type == "":
+		return m, &DecodeError{Reason: "missing field " + FieldType}
+	case m.EventID == "":
+		return m, &DecodeError{Reason: "missing field " + FieldEventID}
+	}
+	data, ok := fields[FieldData]
+	if !ok {
+		return m, &DecodeError{Reason: "missing field " + FieldData}
+	}
+	if !isJSONObject(data) {
+		return m, &DecodeError{Reason: "field data is not a JSON object"}
+	}
+	m.Data = json.RawMessage(data)
+	return m, nil
+}
+
+func isJSONObject(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return json.Valid([]byte(s))
+		default:
+			return false
+		}
+	}
+	return false
+}

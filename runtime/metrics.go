@@ -1,0 +1,85 @@
+package runtime
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the runtime's Prometheus collectors and the registry that
+// /metrics serves. All series carry the labels function and stream.
+type Metrics struct {
+	// Registry is served on /metrics; processes may register their own
+	// collectors on it.
+	Registry *prometheus.Registry
+
+	processed    *prometheus.CounterVec
+	failed       *prometheus.CounterVec
+	retried      *prometheus.CounterVec
+	deadLettered *prometheus.CounterVec
+	skipped      *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	inFlight     *prometheus.GaugeVec
+}
+
+// NewMetrics registers the runtime's collectors (and the Go and process
+// collectors) on a new registry.
+func NewMetrics() *Metrics {
+	labels := []string{"function", "stream"}
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ordershop_events_processed_total", Help: "Invocations that succeeded and were committed.",
+		}, labels),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ordershop_events_failed_total", Help: "Invocations that returned an error or panicked.",
+		}, labels),
+		retried: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ordershop_events_retried_total", Help: "Retries scheduled after a failed invocation.",
+		}, labels),
+		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ordershop_events_dead_lettered_total", Help: "Events written to the dead-letter stream.",
+		}, labels),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ordershop_events_skipped_total", Help: "Events acked without running: filtered out or already done.",
+		}, labels),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ordershop_handler_duration_seconds",
+			Help:    "Handler latency, successful or not.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, labels),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ordershop_handler_in_flight", Help: "Invocations running now.",
+		}, labels),
+	}
+	m.Registry.MustRegister(m.processed, m.failed, m.retried, m.deadLettered, m.skipped, m.latency, m.inFlight,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}
+
+// streamMetrics are the children of the runtime's collectors for one
+// (function, stream), looked up once instead of per event.
+type streamMetrics struct {
+	processed, failed, retried, deadLettered, skipped prometheus.Counter
+	latency                                            prometheus.Observer
+	inFlight                                           prometheus.Gauge
+}
+
+func (m *Metrics) forStream(function, stream string) *streamMetrics {
+	return &streamMetrics{
+		processed:    m.processed.WithLabelValues(function, stream),
+		failed:       m.failed.WithLabelValues(function, stream),
+		retried:      m.retried.WithLabelValues(function, stream),
+		deadLettered: m.deadLettered.WithLabelValues(function, stream),
+		skipped:      m.skipped.WithLabelValues(function, stream),
+		latency:      m.latency.WithLabelValues(function, stream),
+		inFlight:     m.inFlight.WithLabelValues(function, stream),
+	}
+}

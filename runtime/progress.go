@@ -1,0 +1,117 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Positions returns the ID of the newest entry of each stream ("0-0" for an
+// empty or missing stream), in one round trip. With CaughtUp it gives
+// read-your-writes: take Positions when a query arrives, then wait until
+// the projecting function has caught up with them.
+func Positions(ctx context.Context, rdb redis.UniversalClient, streams ...string) (map[string]string, error) {
+	pipe := rdb.Pipeline()
+	cmds := make([]*redis.XMessageSliceCmd, len(streams))
+	for i, s := range streams {
+		cmds[i] = pipe.XRevRangeN(ctx, s, "+", "-", 1)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("stream positions: %w", err)
+	}
+	out := make(map[string]string, len(streams))
+	for i, s := range streams {
+		out[s] = "0-0"
+		if msgs, err := cmds[i].Result(); err == nil && len(msgs) > 0 {
+			out[s] = msgs[0].ID
+		}
+	}
+	return out, nil
+}
+
+// CaughtUp reports whether function (a consumer group) has handled every
+// entry of each stream up to and including its position: the group was
+// delivered that far and nothing at or before it is still pending. An
+// entry that failed and waits for a retry counts as handled (it is acked).
+func CaughtUp(ctx context.Context, rdb redis.UniversalClient, function string, positions map[string]string) (bool, error) {
+	for stream, pos := range positions {
+		if pos == "0-0" {
+			continue
+		}
+		groups, err := rdb.XInfoGroups(ctx, stream).Result()
+		if err != nil {
+			return false, fmt.Errorf("XINFO GROUPS %s: %w", stream, err)
+		}
+		var delivered string
+		found := false
+		for _, g := range groups {
+			if g.Name == function {
+				delivered, found = g.LastDeliveredID, true
+			}
+		}
+		if !found || CompareIDs(delivered, pos) < 0 {
+			return false, nil
+		}
+		pend, err := rdb.XPending(ctx, stream, function).Result()
+		if err != nil {
+			return false, fmt.Errorf("XPENDING %s %s: %w", stream, function, err)
+		}
+		if pend.Count > 0 && CompareIDs(pend.Lower, pos) <= 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// WaitCaughtUp polls CaughtUp until it is true, ctx ends or timeout passes;
+// it returns context.DeadlineExceeded when the function did not catch up in
+// time.
+func WaitCaughtUp(ctx context.Context, rdb redis.UniversalClient, function string, positions map[string]string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	delay := time.Millisecond
+	for {
+		ok, err := CaughtUp(ctx, rdb, function, positions)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 20*time.Millisecond)
+	}
+}
+
+// CompareIDs orders two stream IDs ("ms-seq"): -1, 0 or 1.
+func CompareIDs(a, b string) int {
+	am, as := splitID(a)
+	bm, bs := splitID(b)
+	switch {
+	case am < bm:
+		return -1
+	case am > bm:
+		return 1
+	case as < bs:
+		return -1
+	case as > bs:
+		return 1
+	}
+	return 0
+}
+
+func splitID(id string) (ms, seq uint64) {
+	l, r, _ := strings.Cut(id, "-")
+	ms, _ = strconv.ParseUint(l, 10, 64)
+	seq, _ = strconv.ParseUint(r, 10, 64)
+	return ms, seq
+}

@@ -1,0 +1,134 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+)
+
+// Runtime runs registered Functions against Redis Streams: it owns the
+// consumer groups, the worker pools, the committer, the retrier and the
+// background duties (reclaimer, janitor).
+//
+// Stop order (Run, after ctx ends): readers and reclaimers stop reading;
+// worker pools finish in-flight work within ShutdownTimeout (what is not
+// done by then stays pending and is redelivered); the retrier (asynq)
+// shuts down; the committer flushes; Run returns.
+type Runtime struct {
+	cfg     Config
+	rdb     redis.UniversalClient
+	logger  *zap.Logger
+	metrics *Metrics
+
+	mu        sync.Mutex
+	functions []*function
+	ready     atomic.Bool
+}
+
+// New returns a Runtime. metrics may be nil (a private registry is used).
+func New(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, metrics *Metrics) *Runtime {
+	if metrics == nil {
+		metrics = NewMetrics()
+	}
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	if cfg.ConsumerName == "" {
+		_ = cfg.Validate()
+	}
+	return &Runtime{cfg: cfg, rdb: rdb, logger: logger, metrics: metrics}
+}
+
+// Register adds a function; call it before Run. The function's settings
+// left zero take the Config's values, and its middleware chain is built
+// here, once.
+func (r *Runtime) Register(fn Function) error {
+	if err := fn.validate(r.cfg); err != nil {
+		return fmt.Errorf("register: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.functions {
+		if f.Name == fn.Name {
+			return fmt.Errorf("register: function %s registered twice", fn.Name)
+		}
+	}
+	r.functions = append(r.functions, newFunction(fn, r))
+	return nil
+}
+
+// Ready reports whether the runtime has started and Redis answers.
+func (r *Runtime) Ready(ctx context.Context) error {
+	if !r.ready.Load() {
+		return errors.New("runtime not started")
+	}
+	if err := r.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// Run starts every function and blocks until ctx is done, then shuts down
+// gracefully (see Runtime). It returns nil after a clean shutdown; it
+// waits for Redis at start-up instead of failing.
+func (r *Runtime) Run(ctx context.Context) error {
+	r.mu.Lock()
+	fns := append([]*function(nil), r.functions...)
+	r.mu.Unlock()
+	if len(fns) == 0 {
+		<-ctx.Done()
+		return nil
+	}
+	for _, f := range fns {
+		if err := f.ensureGroups(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+
+	// handlerCtx outlives ctx by the shutdown timeout, so that in-flight
+	// invocations can finish.
+	handlerCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardStop()
+
+	com := newCommitter(r.rdb, r.logger, r.cfg.IdempotencyTTL)
+	com.start()
+	ret, err := newRetrier(r.cfg, r.rdb, r.logger, fns, handlerCtx)
+	if err != nil {
+		com.shutdown(r.cfg.ShutdownTimeout)
+		return err
+	}
+	for _, f := range fns {
+		f.start(ctx, handlerCtx, com, ret)
+	}
+	if err := ret.start(); err != nil {
+		return fmt.Errorf("start retrier: %w", err)
+	}
+	r.ready.Store(true)
+	r.logger.Info("runtime started", zap.Int("functions", len(fns)), zap.String("consumer", r.cfg.ConsumerName))
+
+	<-ctx.Done()
+	r.ready.Store(false)
+	r.logger.Info("shutting down", zap.Duration("timeout", r.cfg.ShutdownTimeout))
+	deadline := time.Now().Add(r.cfg.ShutdownTimeout)
+	for _, f := range fns {
+		f.stopReading()
+	}
+	for _, f := range fns {
+		if !f.pool.wait(time.Until(deadline)) {
+			r.logger.Warn("shutdown timeout: in-flight work left pending for redelivery", zap.String("function", f.Name))
+		}
+	}
+	hardStop()
+	ret.shutdown()
+	com.shutdown(max(time.Until(deadline), time.Second))
+	return nil
+}
