@@ -1,0 +1,66 @@
+package billing_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/ordershop/functions/handlers/billing"
+	"github.com/ordershop/functions/internal/shop/model"
+)
+
+type fakeDir struct {
+	customers map[string]model.Customer
+	products  map[string]model.Product
+}
+
+func (d fakeDir) Customer(_ context.Context, id string) (model.Customer, bool, error) {
+	c, ok := d.customers[id]
+	return c, ok, nil
+}
+func (d fakeDir) Product(_ context.Context, id string) (model.Product, bool, error) {
+	p, ok := d.products[id]
+	return p, ok, nil
+}
+
+func TestRoutes(t *testing.T) {
+	dir := fakeDir{
+		customers: map[string]model.Customer{"c1": {ID: "c1", Name: "Ann", Email: "ann@x"}},
+		products:  map[string]model.Product{"p1": {ID: "p1", Price: 2.5}, "p2": {ID: "p2", Price: 10}},
+	}
+	tests := []struct {
+		name, typ, data string
+		wantKind, want  string // want: the body; kind empty: no mail
+		wantErr         bool
+		wantBad         bool
+	}{
+		{"payment request with total", model.OrderAccepted, `{"id":"o1","customer_id":"c1","product_ids":["p1","p2","p1"]}`,
+			model.MailPaymentRequest, "Hello Ann,\n\nplease pay 15.00 for your order o1 (3 items).\n", false, false},
+		{"unknown product is retried", model.OrderAccepted, `{"id":"o1","customer_id":"c1","product_ids":["p9"]}`, "", "", true, false},
+		{"customer gone: no mail", model.OrderAccepted, `{"id":"o1","customer_id":"c9","product_ids":["p1"]}`, "", "", false, false},
+		{"payment received", model.BillingCreated, `{"id":"b1","order_id":"o1","customer_id":"c1","amount":15}`,
+			model.MailPaymentReceived, "Hello Ann,\n\nwe received your payment of 15.00 for order o1. Thank you!\n", false, false},
+		{"billing without order", model.BillingCreated, `{"id":"b1","customer_id":"c1"}`, "", "", true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := billing.New(dir).Routes()[tc.typ](context.Background(), model.Event{Type: tc.typ, ID: "e1", Data: []byte(tc.data)})
+			if (err != nil) != tc.wantErr || errors.Is(err, model.ErrBadEvent) != tc.wantBad {
+				t.Fatalf("err = %v, want error %v (bad event %v)", err, tc.wantErr, tc.wantBad)
+			}
+			if tc.wantKind == "" {
+				if len(out) != 0 {
+					t.Fatalf("emitted %+v, want nothing", out)
+				}
+				return
+			}
+			var m model.Mail
+			if len(out) != 1 || out[0].Decode(&m) != nil {
+				t.Fatalf("emitted %+v, want one mail", out)
+			}
+			if m.Kind != tc.wantKind || m.Body != tc.want || m.To != "ann@x" || m.OrderID != "o1" {
+				t.Errorf("mail = %+v", m)
+			}
+		})
+	}
+}

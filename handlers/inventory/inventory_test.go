@@ -1,0 +1,104 @@
+package inventory_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ordershop/functions/handlers/inventory"
+	"github.com/ordershop/functions/internal/shop/model"
+)
+
+// fakeStock answers Reserve with state/reason and records calls.
+type fakeStock struct {
+	state, reason string
+	err           error
+	calls         []string
+}
+
+func (f *fakeStock) SetEntry(_ context.Context, entryID, id, product string, amount int) error {
+	f.calls = append(f.calls, fmt.Sprintf("entry %s %s %s %d", entryID, id, product, amount))
+	return f.err
+}
+func (f *fakeStock) Reserve(_ context.Context, entryID, id string, units map[string]int) (string, string, error) {
+	f.calls = append(f.calls, fmt.Sprintf("reserve %s %s %v", entryID, id, units))
+	return f.state, f.reason, f.err
+}
+func (f *fakeStock) Release(_ context.Context, entryID, id string) (bool, error) {
+	f.calls = append(f.calls, "release "+entryID+" "+id)
+	return true, f.err
+}
+
+func TestRoutes(t *testing.T) {
+	const order = `{"id":"o1","customer_id":"c1","product_ids":["p1","p2","p1"]}`
+	boom := errors.New("boom")
+	tests := []struct {
+		name, typ, data string
+		stock           fakeStock
+		wantCalls       []string
+		wantEmit        string // type, empty for none
+		wantReason      string
+		wantErr         error
+	}{
+		{"inventory created", model.InventoryCreated, `{"id":"i1","product_id":"p1","amount":100}`, fakeStock{},
+			[]string{"entry 1-0 i1 p1 100"}, "", "", nil},
+		{"inventory deleted", model.InventoryDeleted, `{"id":"i1","product_id":"p1","amount":100}`, fakeStock{},
+			[]string{"entry 1-0 i1  0"}, "", "", nil},
+		{"negative amount", model.InventoryUpdated, `{"id":"i1","product_id":"p1","amount":-1}`, fakeStock{},
+			nil, "", "", model.ErrBadEvent},
+		{"order accepted", model.OrderCreated, order, fakeStock{state: inventory.Reserved},
+			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, model.OrderAccepted, "", nil},
+		{"order rejected", model.OrderUpdated, order, fakeStock{state: inventory.Rejected, reason: "out of stock: p2"},
+			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, model.OrderRejected, "out of stock: p2", nil},
+		{"order deleted meanwhile", model.OrderCreated, order, fakeStock{state: inventory.Released},
+			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, "", "", nil},
+		{"stock fails: retried", model.OrderCreated, order, fakeStock{err: boom},
+			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, "", "", boom},
+		{"order without products", model.OrderCreated, `{"id":"o1","product_ids":[]}`, fakeStock{},
+			nil, "", "", model.ErrBadEvent},
+		{"order deleted", model.OrderDeleted, order, fakeStock{}, []string{"release 1-0 o1"}, "", "", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stock := tc.stock
+			ev := model.Event{Type: tc.typ, ID: "e1", EntryID: "1-0", CorrelationID: "r1", Data: []byte(tc.data)}
+			out, err := inventory.New(&stock).Routes()[tc.typ](context.Background(), ev)
+			if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if diff := cmp.Diff(tc.wantCalls, stock.calls); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			if tc.wantEmit == "" {
+				if len(out) != 0 {
+					t.Errorf("emitted %v, want nothing", out)
+				}
+				return
+			}
+			if len(out) != 1 || out[0].Type != tc.wantEmit || out[0].EntityID != "o1" || out[0].CausationID != "e1" || out[0].CorrelationID != "r1" {
+				t.Fatalf("emitted %+v, want one %s for o1 caused by e1", out, tc.wantEmit)
+			}
+			var v model.OrderVerdict
+			if err := out[0].Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			want := model.OrderVerdict{ID: "o1", CustomerID: "c1", ProductIDs: []string{"p1", "p2", "p1"}, After: tc.typ, Reason: tc.wantReason}
+			if diff := cmp.Diff(want, v); diff != "" {
+				t.Errorf("verdict (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestVerdictIDIsStable(t *testing.T) {
+	ev := model.Event{Type: model.OrderCreated, ID: "e1", EntryID: "1-0", Data: []byte(`{"id":"o1","product_ids":["p"]}`)}
+	inv := inventory.New(&fakeStock{state: inventory.Reserved})
+	a, _ := inv.Routes()[model.OrderCreated](context.Background(), ev)
+	b, _ := inv.Routes()[model.OrderCreated](context.Background(), ev)
+	if a[0].ID != b[0].ID {
+		t.Errorf("re-run emitted ids %s and %s, want the same", a[0].ID, b[0].ID)
+	}
+}
