@@ -63,6 +63,9 @@ func (f *function) ensureGroups(ctx context.Context) error {
 		for {
 			err := f.rt.rdb.XGroupCreateMkStream(ctx, s, f.Name, start).Err()
 			if err == nil || redis.HasErrorPrefix(err, "BUSYGROUP") {
+				err = f.register(ctx)
+			}
+			if err == nil {
 				break
 			}
 			if ctx.Err() != nil {

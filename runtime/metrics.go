@@ -68,8 +68,8 @@ func (m *Metrics) Handler() http.Handler {
 // (function, stream), looked up once instead of per event.
 type streamMetrics struct {
 	processed, failed, retried, deadLettered, skipped prometheus.Counter
-	latency                                            prometheus.Observer
-	inFlight                                           prometheus.Gauge
+	latency                                           prometheus.Observer
+	inFlight                                          prometheus.Gauge
 }
 
 func (m *Metrics) forStream(function, stream string) *streamMetrics {

@@ -1,0 +1,288 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	goruntime "runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/runtime"
+)
+
+func TestRedeliveredCompletedEventIsNotRerun(t *testing.T) {
+	rdb := srv.Client(t)
+	stream, name := uniq("events:idem"), uniq("idem")
+	calls := newCounter()
+	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream},
+		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+			calls.inc(m.EventID)
+			m.Emit(stream+":out", map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}"})
+			return nil
+		})})
+	publish(t, rdb, stream, "t", "dup", map[string]int{})
+	redistest.Eventually(t, 10*time.Second, func() bool { return calls.get("dup") == 1 && pending(t, rdb, stream, name) == 0 }, "first delivery")
+	// The same event again (a publisher retry, a replay): acked, not run.
+	publish(t, rdb, stream, "t", "dup", map[string]int{})
+	publish(t, rdb, stream, "t", "after", map[string]int{})
+	redistest.Eventually(t, 10*time.Second, func() bool { return calls.get("after") == 1 && pending(t, rdb, stream, name) == 0 }, "later event")
+	if calls.get("dup") != 1 {
+		t.Fatalf("completed event ran %d times", calls.get("dup"))
+	}
+	if n := xlen(t, rdb, stream+":out"); n != 2 {
+		t.Fatalf("%d emitted events, want 2", n)
+	}
+}
+
+// TestCrashBetweenHandlerAndCommit: an instance runs the handler (which
+// emits) and dies before committing. Nothing it emitted may be visible and
+// the entry must stay pending; the instance that reclaims it emits exactly
+// once, with the ack and the idempotency record.
+func TestCrashBetweenHandlerAndCommit(t *testing.T) {
+	rdb := srv.Client(t)
+	stream, name := uniq("events:atomic"), uniq("atomic")
+	out := stream + ":out"
+	inHandler := make(chan struct{})
+	crashing := atomic.Bool{}
+	crashing.Store(true)
+	handler := runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+		m.Emit(out, map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}"})
+		if crashing.Load() {
+			close(inHandler)
+			<-ctx.Done() // the process dies here, between handler and commit
+			return ctx.Err()
+		}
+		return nil
+	})
+	cfg := testConfig()
+	cfg.ShutdownTimeout = 100 * time.Millisecond
+	first := start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, Handler: handler})
+	publish(t, rdb, stream, "t", "a1", map[string]int{})
+	<-inHandler
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := xlen(t, rdb, out); n != 0 {
+		t.Fatalf("%d events emitted by an invocation that never committed", n)
+	}
+	if p := pending(t, rdb, stream, name); p != 1 {
+		t.Fatalf("%d pending, want the uncommitted entry still pending", p)
+	}
+	crashing.Store(false)
+	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Handler: handler})
+	redistest.Eventually(t, 10*time.Second, func() bool { return pending(t, rdb, stream, name) == 0 }, "reclaimed and acked")
+	if n := xlen(t, rdb, out); n != 1 {
+		t.Fatalf("%d emitted events after recovery, want exactly 1", n)
+	}
+	keys, _ := rdb.Keys(context.Background(), "fn:{"+name+"}:done:*").Result()
+	if len(keys) != 1 {
+		t.Fatalf("idempotency records %v, want one", keys)
+	}
+}
+
+func TestPerKeyOrderingUnderConcurrency(t *testing.T) {
+	rdb := srv.Client(t)
+	stream, name := uniq("events:order"), uniq("ordered")
+	const keys, n = 10, 1000
+	var mu sync.Mutex
+	seen := map[string][]int{}
+	running := map[string]*atomic.Int32{}
+	for k := range keys {
+		running[fmt.Sprintf("k%d", k)] = &atomic.Int32{}
+	}
+	var overlaps, maxParallel, now atomic.Int32
+	cfg := testConfig()
+	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id", Concurrency: 8,
+		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+			key := m.Fields["entity_id"]
+			if running[key].Add(1) != 1 {
+				overlaps.Add(1)
+			}
+			p := now.Add(1)
+			for {
+				mp := maxParallel.Load()
+				if p <= mp || maxParallel.CompareAndSwap(mp, p) {
+					break
+				}
+			}
+			for range rand.IntN(50) {
+				goruntime.Gosched() // a little work, to let other keys interleave
+			}
+			var d struct{ Seq int }
+			_ = m.Decode(&d)
+			mu.Lock()
+			seen[key] = append(seen[key], d.Seq)
+			mu.Unlock()
+			now.Add(-1)
+			running[key].Add(-1)
+			return nil
+		})})
+	pipe := rdb.Pipeline()
+	for i := range n {
+		key := fmt.Sprintf("k%d", rand.IntN(keys))
+		pipe.XAdd(context.Background(), &redis.XAddArgs{Stream: stream, Values: map[string]any{
+			"type": "t", "event_id": eventID(i), "entity_id": key, "data": fmt.Sprintf(`{"seq":%d}`, i)}})
+	}
+	if _, err := pipe.Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	redistest.Eventually(t, 20*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		total := 0
+		for _, s := range seen {
+			total += len(s)
+		}
+		return total == n
+	}, "all events handled")
+	if overlaps.Load() != 0 {
+		t.Fatalf("%d times two events of one key ran at once", overlaps.Load())
+	}
+	for key, s := range seen {
+		for i := 1; i < len(s); i++ {
+			if s[i] <= s[i-1] {
+				t.Fatalf("key %s: seq %d ran after %d", key, s[i], s[i-1])
+			}
+		}
+	}
+	t.Logf("max parallel invocations across keys: %d", maxParallel.Load())
+}
+
+func TestFailingKeyDoesNotStallOtherKeys(t *testing.T) {
+	rdb := srv.Client(t)
+	stream, name := uniq("events:stall"), uniq("stall")
+	ok := newCounter()
+	cfg := testConfig()
+	cfg.BackoffBase, cfg.BackoffMax = time.Hour, time.Hour
+	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id", Concurrency: 2,
+		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+			if m.Fields["entity_id"] == "sick" {
+				return errors.New("sick key")
+			}
+			ok.inc(m.EventID)
+			return nil
+		})})
+	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "s0", "entity_id": "sick", "data": "{}"})
+	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "s1", "entity_id": "sick", "data": "{}"})
+	for i := range 20 {
+		xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": eventID(i), "entity_id": fmt.Sprintf("h%d", i%3), "data": "{}"})
+	}
+	redistest.Eventually(t, 10*time.Second, func() bool { return ok.distinct() == 20 }, "healthy keys run while one key retries")
+}
+
+func TestDeadConsumersPendingEntriesAreReclaimed(t *testing.T) {
+	rdb := srv.Client(t)
+	stream, name := uniq("events:reclaim"), uniq("reclaim")
+	ctx := context.Background()
+	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		publish(t, rdb, stream, "t", eventID(i), map[string]int{})
+	}
+	// A consumer reads the entries and dies without acking.
+	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: name, Consumer: "dead-one", Streams: []string{stream, ">"}, Count: 10}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if p := pending(t, rdb, stream, name); p != 5 {
+		t.Fatalf("%d pending on the dead consumer, want 5", p)
+	}
+	got := newCounter()
+	cfg := testConfig()
+	cfg.ConsumerGoneAfter = 200 * time.Millisecond
+	began := time.Now()
+	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream},
+		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { got.inc(m.EventID); return nil })})
+	redistest.Eventually(t, 10*time.Second, func() bool { return got.distinct() == 5 && pending(t, rdb, stream, name) == 0 }, "reclaimed")
+	if since := time.Since(began); since < cfg.ClaimMinIdle {
+		t.Errorf("reclaimed after %v, before the idle time %v", since, cfg.ClaimMinIdle)
+	}
+	if got.total() != 5 {
+		t.Fatalf("%d invocations for 5 reclaimed entries", got.total())
+	}
+	redistest.Eventually(t, 10*time.Second, func() bool {
+		cs, _ := rdb.XInfoConsumers(ctx, stream, name).Result()
+		for _, c := range cs {
+			if c.Name == "dead-one" {
+				return false
+			}
+		}
+		return true
+	}, "gone consumer removed from the group")
+}
+
+func TestRedisRestartMidRun(t *testing.T) {
+	own, err := redistest.Start(redistest.Options{AppendOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = own.Close() })
+	rdb := redis.NewClient(&redis.Options{Addr: own.Addr(), MaxRetries: -1})
+	t.Cleanup(func() { _ = rdb.Close() })
+	stream, name := "events:restart", "restart"
+	out := stream + ":out"
+	var calls atomic.Int32
+	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 4,
+		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+			calls.Add(1)
+			m.Emit(out, map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}", "src": m.EventID})
+			return nil
+		})})
+	const n = 300
+	for i := range n / 2 {
+		publish(t, rdb, stream, "t", eventID(i), map[string]int{})
+	}
+	redistest.Eventually(t, 10*time.Second, func() bool { return calls.Load() > 0 }, "work started")
+	if err := own.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := own.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	for i := n / 2; i < n; i++ {
+		publish(t, rdb, stream, "t", eventID(i), map[string]int{})
+	}
+	redistest.Eventually(t, 30*time.Second, func() bool {
+		l, _ := rdb.XLen(context.Background(), out).Result()
+		p, _ := rdb.XPending(context.Background(), stream, name).Result()
+		return l >= n && p != nil && p.Count == 0
+	}, "all events handled after the restart")
+	xs, err := rdb.XRange(context.Background(), out, "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs := map[any]int{}
+	for _, x := range xs {
+		srcs[x.Values["src"]]++
+	}
+	if len(xs) != n || len(srcs) != n {
+		t.Fatalf("%d emitted for %d distinct events; want exactly %d each once", len(xs), len(srcs), n)
+	}
+}
+
+func TestFunctionsRegisterThemselves(t *testing.T) {
+	rdb := srv.Client(t)
+	stream, name := uniq("events:reg"), uniq("reg")
+	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Types: []string{"b", "a"},
+		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { return nil })})
+	fns, err := runtime.ListFunctions(context.Background(), rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fi := range fns {
+		if fi.Name == name {
+			if fi.Group != name || len(fi.Streams) != 1 || fi.Streams[0] != stream || fi.DeadLetter != "dlq:"+name || len(fi.Types) != 2 || fi.Types[0] != "a" {
+				t.Fatalf("registry entry %+v", fi)
+			}
+			return
+		}
+	}
+	t.Fatalf("function %s not in the registry: %+v", name, fns)
+}

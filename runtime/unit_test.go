@@ -1,0 +1,123 @@
+package runtime
+
+import (
+	"testing"
+	"time"
+)
+
+func TestRetryDelay(t *testing.T) {
+	base, maxDelay := 100*time.Millisecond, time.Second
+	cases := []struct {
+		attempt  int
+		min, max time.Duration
+	}{
+		{1, 100 * time.Millisecond, 125 * time.Millisecond},
+		{2, 200 * time.Millisecond, 250 * time.Millisecond},
+		{3, 400 * time.Millisecond, 500 * time.Millisecond},
+		{4, 800 * time.Millisecond, time.Second},
+		{5, time.Second, time.Second},
+		{50, time.Second, time.Second},
+	}
+	for _, c := range cases {
+		t.Run(time.Duration(c.attempt).String(), func(t *testing.T) {
+			for range 200 {
+				d := retryDelay(c.attempt, base, maxDelay)
+				if d < c.min || d > c.max {
+					t.Fatalf("retryDelay(%d) = %v, want within [%v, %v]", c.attempt, d, c.min, c.max)
+				}
+			}
+		})
+	}
+}
+
+func TestWholeSecondsNeverShortens(t *testing.T) {
+	for _, d := range []time.Duration{0, time.Millisecond, 300 * time.Millisecond, 999 * time.Millisecond, 2500 * time.Millisecond} {
+		got := wholeSeconds(d)
+		if got < d || got > d+time.Second+10*time.Millisecond {
+			t.Errorf("wholeSeconds(%v) = %v", d, got)
+		}
+		if at := time.Now().Add(got); at.Nanosecond() > int(20*time.Millisecond) {
+			t.Errorf("wholeSeconds(%v) lands at %v, not on a second", d, at)
+		}
+	}
+}
+
+func TestConfigDefaultsAndValidation(t *testing.T) {
+	cfg := DefaultConfig()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("default config invalid: %v", err)
+	}
+	if cfg.RedisURL != "redis://127.0.0.1:6379/0" || cfg.MaxAttempts != 5 || cfg.IdempotencyTTL != 24*time.Hour || cfg.StartFrom != StartBeginning {
+		t.Fatalf("unexpected defaults: %+v", cfg)
+	}
+	bad := []struct {
+		name string
+		mod  func(*Config)
+	}{
+		{"zero concurrency", func(c *Config) { c.Concurrency = 0 }},
+		{"zero attempts", func(c *Config) { c.MaxAttempts = 0 }},
+		{"bad start", func(c *Config) { c.StartFrom = "middle" }},
+		{"bad log format", func(c *Config) { c.LogFormat = "xml" }},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			c := DefaultConfig()
+			b.mod(&c)
+			if err := c.Validate(); err == nil {
+				t.Fatal("invalid config accepted")
+			}
+		})
+	}
+}
+
+func TestLoadConfigFromEnvironment(t *testing.T) {
+	t.Setenv("MAX_ATTEMPTS", "7")
+	t.Setenv("RETRY_BACKOFF_BASE", "250ms")
+	t.Setenv("START_FROM", "new")
+	cfg, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxAttempts != 7 || cfg.BackoffBase != 250*time.Millisecond || cfg.StartFrom != StartNew {
+		t.Fatalf("env not applied: %+v", cfg)
+	}
+	t.Setenv("MAX_ATTEMPTS", "many")
+	if _, err := LoadConfig(); err == nil {
+		t.Fatal("MAX_ATTEMPTS=many accepted")
+	}
+}
+
+func TestNewRedisClientRedactsPassword(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.RedisURL = "redis://user:s3cret@127.0.0.1:notaport/0"
+	_, err := NewRedisClient(cfg)
+	if err == nil {
+		t.Fatal("bad URL accepted")
+	}
+	if contains(err.Error(), "s3cret") {
+		t.Fatalf("error leaks the password: %v", err)
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCompareIDs(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want int
+	}{
+		{"1-0", "1-0", 0}, {"1-1", "1-0", 1}, {"2-0", "10-0", -1}, {"0-0", "1-5", -1},
+	}
+	for _, c := range cases {
+		if got := CompareIDs(c.a, c.b); got != c.want {
+			t.Errorf("CompareIDs(%s, %s) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}
