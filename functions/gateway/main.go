@@ -1,0 +1,31 @@
+// Command gateway serves the shop API on $PORT, beside /healthz, /readyz
+// and /metrics.
+package main
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ordershop/functions/internal/gateway"
+	"github.com/ordershop/functions/runtime"
+)
+
+func main() {
+	runtime.Main("gateway", func(app *runtime.App) (runtime.Setup, error) {
+		requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "ordershop_http_request_duration_seconds", Help: "Shop API requests by method, route and status.",
+		}, []string{"method", "route", "status"})
+		if err := app.Metrics.Registry.Register(requests); err != nil {
+			return runtime.Setup{}, err
+		}
+		gw := gateway.New(gateway.Config{
+			Redis: app.Redis, Logger: app.Logger.Named("http"),
+			Observe: func(method, route string, status int, d time.Duration) {
+				requests.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
+			},
+		})
+		return runtime.Setup{HTTP: gw, Ready: gw.Ready}, nil
+	})
+}

@@ -1,0 +1,170 @@
+// Package gateway is the shop's HTTP API: commands become events in the
+// event log, queries read the projector's read model after waiting
+// (bounded) until it has applied every event published before the query
+// (read-your-writes). A command that is rejected writes nothing.
+//
+// Other packages can add routes beside the shop's with Mount (for example
+// an /admin router), before the gateway serves.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/handlers/projector"
+	"github.com/ordershop/functions/internal/shop/eventstore"
+	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/internal/shop/readmodel"
+	"github.com/ordershop/functions/internal/shop/stock"
+	"github.com/ordershop/functions/runtime"
+)
+
+// Defaults of Config.
+const (
+	// DefaultWaitTimeout bounds a query's wait for the projector.
+	DefaultWaitTimeout = 2 * time.Second
+	// DefaultMaxBodyBytes is the largest request body (1 MiB); larger
+	// answers 413.
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// Observer is told about every request served (for metrics).
+type Observer func(method, route string, status int, d time.Duration)
+
+// Config wires a Gateway.
+type Config struct {
+	// Redis holds the event log, the read model and the stock.
+	Redis redis.UniversalClient
+	// Logger gets one line per request.
+	Logger *zap.Logger
+	// WaitTimeout bounds read-your-writes waits; 0 means DefaultWaitTimeout.
+	// When the projector does not catch up in time the query answers from
+	// the read model as it is, with the header X-Read-Stale: true.
+	WaitTimeout time.Duration
+	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Observe, if set, is called after every request.
+	Observe Observer
+}
+
+// Gateway is the shop API, an http.Handler.
+type Gateway struct {
+	cfg    Config
+	router chi.Router
+	events *eventstore.Store
+	reads  *readmodel.Reader
+	stock  *stock.Store
+}
+
+// New builds the gateway and its routes.
+func New(cfg Config) *Gateway {
+	if cfg.WaitTimeout <= 0 {
+		cfg.WaitTimeout = DefaultWaitTimeout
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	g := &Gateway{
+		cfg: cfg, router: chi.NewRouter(),
+		events: eventstore.New(cfg.Redis), reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
+	}
+	g.router.Use(middleware.RequestID, logRequests(cfg.Logger, cfg.Observe), recoverPanics(cfg.Logger), limitBody(cfg.MaxBodyBytes))
+	g.router.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errorf(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path))
+	})
+	g.router.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errorf(http.StatusMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path))
+	})
+	g.routes()
+	return g
+}
+
+// Mount serves h under pattern (e.g. "/admin") with the gateway's
+// middleware (request id, logs, body limit). Call it before serving.
+func (g *Gateway) Mount(pattern string, h http.Handler) { g.router.Mount(pattern, h) }
+
+// ServeHTTP serves the shop API.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.router.ServeHTTP(w, r) }
+
+// Ready reports whether Redis answers (for /readyz).
+func (g *Gateway) Ready(ctx context.Context) error { return g.cfg.Redis.Ping(ctx).Err() }
+
+func (g *Gateway) routes() {
+	r := g.router
+	entity := func(singular, plural string, list, create, get, put, del apiHandler) {
+		r.Get("/"+plural, g.handle(list))
+		r.Post("/"+plural, g.handle(create))
+		for _, base := range []string{"/" + singular, "/" + plural} {
+			r.Get(base+"/{id}", g.handle(get))
+			r.Put(base+"/{id}", g.handle(put))
+			r.Delete(base+"/{id}", g.handle(del))
+		}
+	}
+	entity("customer", "customers", g.listCustomers, g.createCustomers, g.getCustomer, g.updateCustomer, g.deleteCustomer)
+	entity("product", "products", g.listProducts, g.createProducts, g.getProduct, g.updateProduct, g.deleteProduct)
+	r.Get("/orders/unbilled", g.handle(g.unbilled))
+	entity("order", "orders", g.listOrders, g.createOrders, g.getOrder, g.updateOrder, g.deleteOrder)
+	r.Get("/inventory", g.handle(g.listInventory))
+	r.Post("/inventory", g.handle(g.createInventory))
+	for _, base := range []string{"/inventory", "/inventories"} {
+		r.Get(base+"/{id}", g.handle(g.getInventory))
+		r.Put(base+"/{id}", g.handle(g.updateInventory))
+		r.Delete(base+"/{id}", g.handle(g.deleteInventory))
+	}
+	r.Get("/inventories", g.handle(g.listInventory))
+	r.Post("/inventories", g.handle(g.createInventory))
+	r.Get("/billings", g.handle(g.listBillings))
+	r.Post("/billings", g.handle(g.createBilling))
+	r.Get("/billing/{id}", g.handle(g.getBilling))
+	r.Get("/billings/{id}", g.handle(g.getBilling))
+	r.Get("/report", g.handle(g.report))
+	r.Get("/mails", g.handle(g.listMails))
+}
+
+// apiHandler serves a request or returns the error to answer.
+type apiHandler func(w http.ResponseWriter, r *http.Request) error
+
+// handle answers an apiHandler's error as JSON; errors that are not an
+// apiError are logged and answered 500.
+func (g *Gateway) handle(h apiHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			g.cfg.Logger.Error("request failed", zap.String("path", r.URL.Path),
+				zap.String("request_id", middleware.GetReqID(r.Context())), zap.Error(err))
+		}
+		writeError(w, err)
+	}
+}
+
+// catchUp waits, bounded, until the projector has applied every event
+// published before now. If it does not in time, the answer is marked
+// stale rather than failed.
+func (g *Gateway) catchUp(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	pos, err := runtime.Positions(ctx, g.cfg.Redis, model.Streams()...)
+	if err != nil {
+		return err
+	}
+	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, projector.Name, pos, g.cfg.WaitTimeout)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		w.Header().Set("X-Read-Stale", "true")
+		g.cfg.Logger.Warn("read model behind; answering stale", zap.String("path", r.URL.Path))
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,79 @@
+package gateway
+
+import (
+	"net/http"
+
+	"github.com/ordershop/functions/internal/shop/model"
+)
+
+// must returns the entity id of kind from get after catching up with the
+// projector, or a 404.
+func must[T any](g *Gateway, w http.ResponseWriter, r *http.Request, kind, id string,
+	get func(*http.Request, string) (T, bool, error)) (T, error) {
+	var zero T
+	if err := g.catchUp(w, r); err != nil {
+		return zero, err
+	}
+	v, ok, err := get(r, id)
+	if err != nil {
+		return zero, err
+	}
+	if !ok {
+		return zero, notFound(kind, id)
+	}
+	return v, nil
+}
+
+func (g *Gateway) mustCustomer(w http.ResponseWriter, r *http.Request, id string) (model.Customer, error) {
+	return must(g, w, r, "customer", id, func(r *http.Request, id string) (model.Customer, bool, error) {
+		return g.reads.Customer(r.Context(), id)
+	})
+}
+
+func (g *Gateway) mustProduct(w http.ResponseWriter, r *http.Request, id string) (model.Product, error) {
+	return must(g, w, r, "product", id, func(r *http.Request, id string) (model.Product, bool, error) {
+		return g.reads.Product(r.Context(), id)
+	})
+}
+
+func (g *Gateway) mustInventory(w http.ResponseWriter, r *http.Request, id string) (model.Inventory, error) {
+	return must(g, w, r, "inventory", id, func(r *http.Request, id string) (model.Inventory, bool, error) {
+		return g.reads.Inventory(r.Context(), id)
+	})
+}
+
+func (g *Gateway) mustOrder(w http.ResponseWriter, r *http.Request, id string) (model.Order, error) {
+	return must(g, w, r, "order", id, func(r *http.Request, id string) (model.Order, bool, error) {
+		return g.reads.Order(r.Context(), id)
+	})
+}
+
+func (g *Gateway) mustBilling(w http.ResponseWriter, r *http.Request, id string) (model.Billing, error) {
+	return must(g, w, r, "billing", id, func(r *http.Request, id string) (model.Billing, bool, error) {
+		return g.reads.Billing(r.Context(), id)
+	})
+}
+
+// productExists answers 404 for an unknown product (the caller caught up).
+func (g *Gateway) productExists(r *http.Request, id string) error {
+	_, ok, err := g.reads.Product(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return notFound("product", id)
+	}
+	return nil
+}
+
+// customerExists answers 404 for an unknown customer (the caller caught up).
+func (g *Gateway) customerExists(r *http.Request, id string) error {
+	_, ok, err := g.reads.Customer(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return notFound("customer", id)
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/handlers/inventory"
+	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime"
+)
+
+// createOrders checks the customers, the products and (when the inventory
+// function is caught up) the stock, then publishes order.created; the
+// inventory function then accepts or rejects each order.
+func (g *Gateway) createOrders(w http.ResponseWriter, r *http.Request) error {
+	ins, err := decodeOneOrMany[orderIn](r)
+	if err != nil {
+		return err
+	}
+	ids := newIDs(len(ins))
+	orders := make([]model.Order, len(ins))
+	for i, in := range ins {
+		if orders[i], err = in.entity(ids[i]); err != nil {
+			return err
+		}
+	}
+	if err := g.catchUp(w, r); err != nil {
+		return err
+	}
+	units := map[string]int{}
+	for _, o := range orders {
+		if err := g.checkOrderRefs(r, o); err != nil {
+			return err
+		}
+		for p, n := range o.Units() {
+			units[p] += n
+		}
+	}
+	if err := g.checkStock(r.Context(), units, nil); err != nil {
+		return err
+	}
+	return publishCreated(g, w, r, model.OrderCreated, ids, orders)
+}
+
+// updateOrder replaces an order's customer and products; the inventory
+// function re-reserves (the order is pending until then). A paid order
+// cannot change (409).
+func (g *Gateway) updateOrder(w http.ResponseWriter, r *http.Request) error {
+	id := pathID(r)
+	in, err := decodeOne[orderIn](r)
+	if err != nil {
+		return err
+	}
+	if err := checkPathID(in.ID, id); err != nil {
+		return err
+	}
+	o, err := in.entity(id)
+	if err != nil {
+		return err
+	}
+	old, err := g.mustOrder(w, r, id)
+	if err != nil {
+		return err
+	}
+	if old.Status == model.StatusPaid {
+		return errorf(http.StatusConflict, "order %s is paid and cannot change", id)
+	}
+	if err := g.checkOrderRefs(r, o); err != nil {
+		return err
+	}
+	var held map[string]int
+	if old.Status == model.StatusAccepted {
+		held = old.Units()
+	}
+	if err := g.checkStock(r.Context(), o.Units(), held); err != nil {
+		return err
+	}
+	return g.publishUpdated(w, r, model.OrderUpdated, id, o)
+}
+
+func (g *Gateway) deleteOrder(w http.ResponseWriter, r *http.Request) error {
+	o, err := g.mustOrder(w, r, pathID(r))
+	if err != nil {
+		return err
+	}
+	snapshot := model.Order{ID: o.ID, CustomerID: o.CustomerID, ProductIDs: o.ProductIDs}
+	return g.publishDeleted(w, r, model.AggOrder, o.ID, snapshot)
+}
+
+// checkOrderRefs answers 404 for an unknown customer or product.
+func (g *Gateway) checkOrderRefs(r *http.Request, o model.Order) error {
+	if err := g.customerExists(r, o.CustomerID); err != nil {
+		return err
+	}
+	for p := range o.Units() {
+		if err := g.productExists(r, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkStock answers 409 when the stock cannot cover units, counting held
+// (what the order holds already) as available. It trusts the stock only
+// once the inventory function has applied every inventory and order event
+// published so far; if it is behind, the check is skipped and the
+// inventory function decides alone.
+func (g *Gateway) checkStock(ctx context.Context, units, held map[string]int) error {
+	pos, err := runtime.Positions(ctx, g.cfg.Redis, model.Stream(model.AggInventory), model.Stream(model.AggOrder))
+	if err != nil {
+		return err
+	}
+	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, inventory.Name, pos, g.cfg.WaitTimeout)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		g.cfg.Logger.Warn("inventory function behind; stock check skipped")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	levels, err := g.stock.Levels(ctx)
+	if err != nil {
+		return err
+	}
+	for p, n := range units {
+		if levels[p]+held[p] < n {
+			g.cfg.Logger.Debug("out of stock", zap.String("product_id", p), zap.Int("want", n), zap.Int("have", levels[p]+held[p]))
+			return errorf(http.StatusConflict, "out of stock: product %s has %d units, the order needs %d", p, levels[p]+held[p], n)
+		}
+	}
+	return nil
+}
+
+func (g *Gateway) unbilled(w http.ResponseWriter, r *http.Request) error {
+	if err := g.catchUp(w, r); err != nil {
+		return err
+	}
+	orders, err := g.reads.Unbilled(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, orders)
+	return nil
+}

@@ -1,0 +1,115 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// apiError is an error with the HTTP status it answers.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func errorf(status int, format string, args ...any) error {
+	return &apiError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+func badRequest(format string, args ...any) error {
+	return errorf(http.StatusBadRequest, format, args...)
+}
+func notFound(kind, id string) error { return errorf(http.StatusNotFound, "%s %s not found", kind, id) }
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers err as {"error": "..."}: an apiError with its status,
+// anything else as 500 (logged by the request logger, not shown).
+func writeError(w http.ResponseWriter, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeJSON(w, ae.status, map[string]string{"error": ae.msg})
+		return
+	}
+	w.Header().Set("X-Internal-Error", "1")
+	writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+}
+
+// readBody reads the request body, answering 413 past the limit that the
+// body-limit middleware set.
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, errorf(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", tooLarge.Limit)
+	case err != nil:
+		return nil, badRequest("read body: %v", err)
+	}
+	return body, nil
+}
+
+// decodeStrict decodes one JSON value into v, refusing unknown fields,
+// wrong types and trailing data.
+func decodeStrict(raw []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("invalid JSON: %v", err)
+	}
+	if dec.More() {
+		return badRequest("invalid JSON: trailing data")
+	}
+	return nil
+}
+
+// decodeOneOrMany decodes a body holding one JSON object or an array of
+// them into a slice of T; an empty array is a bad request.
+func decodeOneOrMany[T any](r *http.Request) ([]T, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	trimmed := strings.TrimSpace(string(body))
+	if strings.HasPrefix(trimmed, "[") {
+		var many []T
+		if err := decodeStrict(body, &many); err != nil {
+			return nil, err
+		}
+		if len(many) == 0 {
+			return nil, badRequest("empty array")
+		}
+		return many, nil
+	}
+	if !strings.HasPrefix(trimmed, "{") {
+		return nil, badRequest("want a JSON object or an array of objects")
+	}
+	var one T
+	if err := decodeStrict(body, &one); err != nil {
+		return nil, err
+	}
+	return []T{one}, nil
+}
+
+// decodeOne decodes a body holding one JSON object.
+func decodeOne[T any](r *http.Request) (T, error) {
+	var v T
+	body, err := readBody(r)
+	if err != nil {
+		return v, err
+	}
+	if !strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
+		return v, badRequest("want a JSON object")
+	}
+	return v, decodeStrict(body, &v)
+}
