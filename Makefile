@@ -1,6 +1,9 @@
 # OrderShop Functions — build, test, run.
 SHELL := /bin/bash
-GO ?= go
+# A Go 1.26 toolchain: the one on PATH, or one scripts/ensure-go.sh installs.
+GO := $(shell ./scripts/ensure-go.sh)
+export PATH := $(dir $(GO)):$(PATH)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := bin
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
@@ -18,10 +21,10 @@ build:
 deps: deps-redis
 
 deps-redis:
-	@command -v redis-server >/dev/null || { echo "installing redis-server"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v redis-server >/dev/null || { echo "installing redis-server"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
 
 deps-foreman:
-	@command -v foreman >/dev/null || { echo "installing foreman"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ruby-foreman >/dev/null; }
+	@command -v foreman >/dev/null || { echo "installing foreman"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ruby-foreman >/dev/null; }
 
 ## vet: go vet
 vet:
@@ -32,9 +35,11 @@ test: deps-redis
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 
+BENCH_EVENTS ?= 100000
+
 ## bench: benchmarks (see docs/performance.md)
 bench: deps-redis
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./runtime/...
+	$(GO) test -run '^$$' -bench . -benchtime=$(BENCH_EVENTS)x -benchmem -count=1 ./runtime/...
 
 ## run: set up and run the whole shop with foreman
 run: deps-redis deps-foreman build
