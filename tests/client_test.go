@@ -1,0 +1,168 @@
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime"
+)
+
+// api is an HTTP client of the gateway.
+type api struct {
+	t    *testing.T
+	base string
+}
+
+// do sends a request with a raw body and returns status and body.
+func (a api) do(method, path, body string) (int, []byte) {
+	a.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, a.base+path, rd)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+// call sends v as JSON, checks the status and decodes the answer into out.
+func (a api) call(method, path string, v any, wantStatus int, out any) {
+	a.t.Helper()
+	body := ""
+	if v != nil {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		body = string(raw)
+	}
+	code, raw := a.do(method, path, body)
+	if code != wantStatus {
+		a.t.Fatalf("%s %s = %d %s, want %d", method, path, code, raw, wantStatus)
+	}
+	if out != nil {
+		if err := json.NewDecoder(bytes.NewReader(raw)).Decode(out); err != nil {
+			a.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+}
+
+// create POSTs v and returns the new ids.
+func (a api) create(path string, v any) []string {
+	a.t.Helper()
+	var ids []string
+	a.call(http.MethodPost, path, v, http.StatusCreated, &ids)
+	return ids
+}
+
+// get GETs path into out.
+func (a api) get(path string, out any) {
+	a.t.Helper()
+	a.call(http.MethodGet, path, nil, http.StatusOK, out)
+}
+
+// report is GET /report.
+type report struct {
+	Customers []model.Customer  `json:"customers"`
+	Products  []model.Product   `json:"products"`
+	Inventory []model.Inventory `json:"inventory"`
+	Orders    []model.Order     `json:"orders"`
+	Unbilled  []model.Order     `json:"unbilled"`
+	Billings  []model.Billing   `json:"billings"`
+	Mails     []model.Mail      `json:"mails"`
+	Stock     map[string]int    `json:"stock"`
+}
+
+// settle waits until every consumer group of every events:* stream has
+// handled everything, and no function emitted anything meanwhile.
+func settle(t *testing.T, rdb *redis.Client) {
+	t.Helper()
+	redistest.Eventually(t, 20*time.Second, func() bool {
+		pos, err := runtime.Positions(ctx(), rdb, model.Streams()...)
+		if err != nil {
+			return false
+		}
+		for stream, p := range pos {
+			if p == "0-0" {
+				continue
+			}
+			groups, err := rdb.XInfoGroups(ctx(), stream).Result()
+			if err != nil {
+				return false
+			}
+			for _, g := range groups {
+				ok, err := runtime.CaughtUp(ctx(), rdb, g.Name, map[string]string{stream: p})
+				if err != nil || !ok {
+					return false
+				}
+			}
+		}
+		again, err := runtime.Positions(ctx(), rdb, model.Streams()...)
+		if err != nil {
+			return false
+		}
+		for s, p := range pos {
+			if again[s] != p {
+				return false
+			}
+		}
+		return true
+	}, "every function caught up")
+}
+
+// countKinds counts mails by kind.
+func countKinds(mails []model.Mail) map[string]int {
+	out := map[string]int{}
+	for _, m := range mails {
+		out[m.Kind]++
+	}
+	return out
+}
+
+// streamLens is XLEN of every events:* stream.
+func streamLens(t *testing.T, rdb *redis.Client) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, s := range model.Streams() {
+		n, err := rdb.XLen(ctx(), s).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[s] = n
+	}
+	return out
+}
+
+// waitOrders polls GET /orders until no order is pending.
+func waitOrders(t *testing.T, a api) []model.Order {
+	t.Helper()
+	var orders []model.Order
+	redistest.Eventually(t, 15*time.Second, func() bool {
+		orders = nil
+		a.get("/orders", &orders)
+		for _, o := range orders {
+			if o.Status == model.StatusPending {
+				return false
+			}
+		}
+		return true
+	}, "orders decided")
+	return orders
+}

@@ -1,0 +1,129 @@
+package tests
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ordershop/functions/internal/shop/model"
+)
+
+// TestSeedScenario plays the seed's client: customers, products, stock and
+// orders, then an update, deletions and a payment, and checks every view.
+func TestSeedScenario(t *testing.T) {
+	srv.FlushAll(t)
+	rdb := srv.Client(t)
+	a := api{t: t, base: newShop(t).startAll()}
+	rng := rand.New(rand.NewPCG(1, 2))
+
+	var customers []map[string]any
+	var products []map[string]any
+	for i := range 10 {
+		customers = append(customers, map[string]any{"name": fmt.Sprintf("Customer %d", i), "email": fmt.Sprintf("c%d@example.com", i)})
+		products = append(products, map[string]any{"name": fmt.Sprintf("Product %d", i), "price": float64(i+1) * 1.5})
+	}
+	cids, pids := a.create("/customers", customers), a.create("/products", products)
+	var inventory []map[string]any
+	for _, p := range pids {
+		inventory = append(inventory, map[string]any{"product_id": p, "amount": 100})
+	}
+	a.create("/inventory", inventory)
+	oids := make([]string, 10)
+	orders := make([][]string, 10)
+	for i := range oids {
+		for range 1 + rng.IntN(10) {
+			orders[i] = append(orders[i], pids[rng.IntN(len(pids))])
+		}
+		oids[i] = a.create("/orders", map[string]any{"customer_id": cids[i], "product_ids": orders[i]})[0]
+	}
+	for _, o := range waitOrders(t, a) {
+		if o.Status != model.StatusAccepted {
+			t.Fatalf("order %s is %s, want accepted", o.ID, o.Status)
+		}
+	}
+
+	// Change the second order's first product.
+	orders[1][0] = pids[(indexOf(pids, orders[1][0])+1)%len(pids)]
+	a.call(http.MethodPut, "/order/"+oids[1], map[string]any{"customer_id": cids[1], "product_ids": orders[1]}, http.StatusOK, nil)
+	waitOrders(t, a)
+	a.call(http.MethodDelete, "/order/"+oids[2], nil, http.StatusOK, nil)
+	a.call(http.MethodDelete, "/customer/"+cids[2], nil, http.StatusOK, nil)
+	a.create("/billings", map[string]any{"order_id": oids[0]})
+	settle(t, rdb)
+
+	var rep report
+	a.get("/report", &rep)
+	t.Run("unbilled", func(t *testing.T) {
+		var unbilled []model.Order
+		a.get("/orders/unbilled", &unbilled)
+		if len(unbilled) != 8 {
+			t.Errorf("unbilled has %d orders, want 8", len(unbilled))
+		}
+		if diff := cmp.Diff(unbilled, rep.Unbilled); diff != "" {
+			t.Errorf("report.unbilled (-list +report):\n%s", diff)
+		}
+	})
+	t.Run("report agrees with lists", func(t *testing.T) {
+		check := func(path string, list, inReport any) {
+			t.Helper()
+			a.get(path, list)
+			if diff := cmp.Diff(list, inReport); diff != "" {
+				t.Errorf("GET %s vs report (-list +report):\n%s", path, diff)
+			}
+		}
+		check("/customers", &[]model.Customer{}, &rep.Customers)
+		check("/products", &[]model.Product{}, &rep.Products)
+		check("/inventory", &[]model.Inventory{}, &rep.Inventory)
+		check("/orders", &[]model.Order{}, &rep.Orders)
+		check("/billings", &[]model.Billing{}, &rep.Billings)
+		check("/mails", &[]model.Mail{}, &rep.Mails)
+		if len(rep.Customers) != 9 || len(rep.Orders) != 9 || len(rep.Billings) != 1 {
+			t.Errorf("report has %d customers, %d orders, %d billings; want 9, 9, 1", len(rep.Customers), len(rep.Orders), len(rep.Billings))
+		}
+	})
+	t.Run("stock", func(t *testing.T) {
+		want := map[string]int{}
+		for _, p := range pids {
+			want[p] = 100
+		}
+		for i, o := range orders {
+			if i == 2 {
+				continue
+			}
+			for _, p := range o {
+				want[p]--
+			}
+		}
+		if diff := cmp.Diff(want, rep.Stock); diff != "" {
+			t.Errorf("stock (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("mails", func(t *testing.T) {
+		want := map[string]int{
+			model.MailWelcome: 10, model.MailGoodbye: 1, model.MailThankYou: 10,
+			model.MailPaymentRequest: 11, model.MailPaymentReceived: 1,
+		}
+		if diff := cmp.Diff(want, countKinds(rep.Mails)); diff != "" {
+			t.Errorf("mails by kind (-want +got):\n%s", diff)
+		}
+		seen := map[string]bool{}
+		for _, m := range rep.Mails {
+			if m.To == "" || m.Subject == "" || m.Body == "" || m.CauseEventID == "" || seen[m.ID] {
+				t.Errorf("mail %+v: want to, subject, body, cause and a unique id", m)
+			}
+			seen[m.ID] = true
+		}
+	})
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
