@@ -1,0 +1,105 @@
+package tests
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestBadRequests sends bad requests to every route: each answers its
+// documented status with a JSON error and writes nothing to the event log.
+func TestBadRequests(t *testing.T) {
+	srv.FlushAll(t)
+	rdb := srv.Client(t)
+	a := api{t: t, base: newShop(t).startAll()}
+	cid := a.create("/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})[0]
+	pid := a.create("/products", map[string]any{"name": "Pen", "price": 2})[0]
+	iid := a.create("/inventory", map[string]any{"product_id": pid, "amount": 5})[0]
+	oid := a.create("/orders", map[string]any{"customer_id": cid, "product_ids": []string{pid}})[0]
+	paid := a.create("/orders", map[string]any{"customer_id": cid, "product_ids": []string{pid}})[0]
+	waitOrders(t, a)
+	a.create("/billings", map[string]any{"order_id": paid})
+	settle(t, rdb)
+
+	huge := `{"name":"` + strings.Repeat("x", 2<<20) + `","email":"a@x"}`
+	order := func(customer string, products ...string) string {
+		b, _ := json.Marshal(map[string]any{"customer_id": customer, "product_ids": products})
+		return string(b)
+	}
+	type req struct{ method, path, body string }
+	tests := []struct {
+		name string
+		req  req
+		want int
+	}{
+		{"customers: malformed JSON", req{"POST", "/customers", `{"name":`}, 400},
+		{"customers: not an object", req{"POST", "/customers", `"Ann"`}, 400},
+		{"customers: empty array", req{"POST", "/customers", `[]`}, 400},
+		{"customers: missing email", req{"POST", "/customers", `{"name":"Bob"}`}, 400},
+		{"customers: wrong-typed name", req{"POST", "/customers", `{"name":5,"email":"b@x"}`}, 400},
+		{"customers: unknown field", req{"POST", "/customers", `{"name":"B","email":"b@x","age":3}`}, 400},
+		{"customers: one bad in an array", req{"POST", "/customers", `[{"name":"B","email":"b@x"},{"name":"C"}]`}, 400},
+		{"customers: oversized body", req{"POST", "/customers", huge}, 413},
+		{"customer: unknown id", req{"GET", "/customer/nope", ""}, 404},
+		{"customer: update unknown id", req{"PUT", "/customer/nope", `{"name":"B","email":"b@x"}`}, 404},
+		{"customer: update malformed", req{"PUT", "/customers/" + cid, `{"name":`}, 400},
+		{"customer: update id mismatch", req{"PUT", "/customer/" + cid, `{"id":"x","name":"B","email":"b@x"}`}, 400},
+		{"customer: update oversized", req{"PUT", "/customer/" + cid, huge}, 413},
+		{"customer: delete unknown id", req{"DELETE", "/customer/nope", ""}, 404},
+		{"products: missing price", req{"POST", "/products", `{"name":"Ink"}`}, 400},
+		{"products: price as string", req{"POST", "/products", `{"name":"Ink","price":"2"}`}, 400},
+		{"products: negative price", req{"POST", "/products", `{"name":"Ink","price":-1}`}, 400},
+		{"product: unknown id", req{"GET", "/products/nope", ""}, 404},
+		{"product: update unknown id", req{"PUT", "/product/nope", `{"name":"Ink","price":1}`}, 404},
+		{"product: delete unknown id", req{"DELETE", "/product/nope", ""}, 404},
+		{"inventory: unknown product", req{"POST", "/inventory", `{"product_id":"nope","amount":1}`}, 404},
+		{"inventory: fractional amount", req{"POST", "/inventory", fmt.Sprintf(`{"product_id":%q,"amount":1.5}`, pid)}, 400},
+		{"inventory: missing product", req{"POST", "/inventory", `{"amount":1}`}, 400},
+		{"inventory: unknown id", req{"GET", "/inventory/nope", ""}, 404},
+		{"inventory: update unknown product", req{"PUT", "/inventory/" + iid, `{"product_id":"nope","amount":1}`}, 404},
+		{"inventory: delete unknown id", req{"DELETE", "/inventories/nope", ""}, 404},
+		{"orders: unknown customer", req{"POST", "/orders", order("nope", pid)}, 404},
+		{"orders: unknown product", req{"POST", "/orders", order(cid, "nope")}, 404},
+		{"orders: no products", req{"POST", "/orders", order(cid)}, 400},
+		{"orders: products not a list", req{"POST", "/orders", fmt.Sprintf(`{"customer_id":%q,"product_ids":%q}`, cid, pid)}, 400},
+		{"orders: out of stock", req{"POST", "/orders", order(cid, pid, pid, pid, pid)}, 409},
+		{"orders: oversized body", req{"POST", "/orders", huge}, 413},
+		{"order: unknown id", req{"GET", "/order/nope", ""}, 404},
+		{"order: update unknown id", req{"PUT", "/orders/nope", order(cid, pid)}, 404},
+		{"order: update paid order", req{"PUT", "/order/" + paid, order(cid, pid)}, 409},
+		{"order: update out of stock", req{"PUT", "/order/" + oid, order(cid, pid, pid, pid, pid, pid)}, 409},
+		{"order: delete unknown id", req{"DELETE", "/order/nope", ""}, 404},
+		{"billings: missing order_id", req{"POST", "/billings", `{}`}, 400},
+		{"billings: order_id not a string", req{"POST", "/billings", `{"order_id":5}`}, 400},
+		{"billings: unknown order", req{"POST", "/billings", `{"order_id":"nope"}`}, 404},
+		{"billings: paying twice", req{"POST", "/billings", fmt.Sprintf(`{"order_id":%q}`, paid)}, 409},
+		{"billings: oversized body", req{"POST", "/billings", huge}, 413},
+		{"billing: unknown id", req{"GET", "/billing/nope", ""}, 404},
+		{"unknown route", req{"GET", "/nope", ""}, 404},
+	}
+	before := streamLens(t, rdb)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := a.do(tc.req.method, tc.req.path, tc.req.body)
+			if code != tc.want {
+				t.Errorf("%s %s = %d %s, want %d", tc.req.method, tc.req.path, code, body, tc.want)
+			}
+			var e struct {
+				Error string `json:"error"`
+			}
+			if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
+				t.Errorf("body %q is not a JSON error", body)
+			}
+		})
+	}
+	if diff := cmp.Diff(before, streamLens(t, rdb)); diff != "" {
+		t.Errorf("event log changed by rejected commands (-before +after):\n%s", diff)
+	}
+	if code, _ := a.do(http.MethodGet, "/order/"+oid, ""); code != http.StatusOK {
+		t.Errorf("GET /order/%s = %d after the bad requests", oid, code)
+	}
+}

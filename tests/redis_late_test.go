@@ -1,0 +1,44 @@
+package tests
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/shop/model"
+)
+
+// TestRedisStartsLate starts every function before Redis, as foreman may:
+// once Redis is up, the shop works.
+func TestRedisStartsLate(t *testing.T) {
+	srv.FlushAll(t)
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	t.Cleanup(func() {
+		if !restarted {
+			_ = srv.Restart()
+		}
+	})
+	s := newShop(t)
+	base := s.startAll()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	restarted = true
+	a := api{t: t, base: base}
+	a.create("/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})
+	redistest.Eventually(t, 20*time.Second, func() bool {
+		var mails []model.Mail
+		a.get("/mails", &mails)
+		return len(mails) == 1 && mails[0].Kind == model.MailWelcome
+	}, "welcome mail once Redis is up")
+	for _, f := range functions {
+		select {
+		case <-s.procs[f].exited:
+			t.Errorf("%s exited while Redis was down", f)
+		default:
+		}
+	}
+}
