@@ -1,0 +1,68 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ordershop/functions/runtime"
+)
+
+// DefaultShowLimit is how many dead letters ShowDLQ returns by default.
+const DefaultShowLimit = 20
+
+// DLQPage is some of one function's dead letters, oldest first.
+type DLQPage struct {
+	Function string `json:"function"`
+	// Total is the stream's length; DeadLetters may hold fewer.
+	Total       int64        `json:"total"`
+	DeadLetters []DeadLetter `json:"dead_letters"`
+}
+
+// ShowOptions choose the dead letters ShowDLQ returns.
+type ShowOptions struct {
+	// Limit caps the entries returned (<= 0 means DefaultShowLimit).
+	Limit int
+	// IDs, when set, selects these entries instead; an id that is not in
+	// the stream is an ErrNotFound error.
+	IDs []string
+}
+
+// ShowDLQ returns a function's dead letters, oldest first. An unknown
+// function is ErrNotFound.
+func (o *Ops) ShowDLQ(ctx context.Context, function string, opts ShowOptions) (DLQPage, error) {
+	page := DLQPage{Function: function, DeadLetters: []DeadLetter{}}
+	if err := o.requireFunction(ctx, function); err != nil {
+		return page, err
+	}
+	key := runtime.DeadLetterStream(function)
+	total, err := o.rdb.XLen(ctx, key).Result()
+	if err != nil {
+		return page, fmt.Errorf("XLEN %s: %w", key, err)
+	}
+	page.Total = total
+	if len(opts.IDs) > 0 {
+		xs, missing, err := o.entries(ctx, key, opts.IDs)
+		if err != nil {
+			return page, err
+		}
+		if len(missing) > 0 {
+			return page, fmt.Errorf("%s has no entries %v: %w", key, missing, ErrNotFound)
+		}
+		for _, x := range xs {
+			page.DeadLetters = append(page.DeadLetters, newDeadLetter(x))
+		}
+		return page, nil
+	}
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = DefaultShowLimit
+	}
+	xs, err := o.rdb.XRangeN(ctx, key, "-", "+", int64(limit)).Result()
+	if err != nil {
+		return page, fmt.Errorf("XRANGE %s: %w", key, err)
+	}
+	for _, x := range xs {
+		page.DeadLetters = append(page.DeadLetters, newDeadLetter(x))
+	}
+	return page, nil
+}

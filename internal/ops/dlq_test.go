@@ -1,0 +1,177 @@
+package ops_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/internal/opstest"
+	"github.com/ordershop/functions/runtime"
+)
+
+func TestListAndShowReportWhatWasSeeded(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("billing")
+	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	seed := []opstest.DeadLetter{
+		{Stream: "events:order", EntryID: "1-1", Type: "order.created", EventID: "e1", Data: `{"id":"o1","total":3}`, Error: "payment API: 503", Attempts: 5, Failed: t0},
+		{Stream: "events:order", EntryID: "2-1", Type: "order.created", EventID: "e2", Data: `{"id":"o2"}`, Error: "payment API: 503", Attempts: 5, Failed: t0.Add(time.Minute)},
+		{Stream: "events:order", EntryID: "3-1", Type: "order.updated", EventID: "e3", Data: `not json`, Error: "bad total", Attempts: 1, Failed: t0.Add(2 * time.Minute)},
+	}
+	var ids []string
+	for _, dl := range seed {
+		ids = append(ids, opstest.Seed(t, rdb, fn, dl))
+	}
+	o := ops.New(rdb)
+
+	list, err := o.ListDLQ(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *ops.DLQSummary
+	for i := range list {
+		if list[i].Function == fn {
+			got = &list[i]
+		}
+	}
+	if got == nil {
+		t.Fatalf("ListDLQ does not list %s: %+v", fn, list)
+	}
+	want := ops.DLQSummary{
+		Function: fn, Stream: "dlq:" + fn, Count: 3, Oldest: &t0, Newest: ptr(t0.Add(2 * time.Minute)), Sampled: 3,
+		TopErrors: []ops.ErrorCount{{Error: "payment API: 503", Count: 2}, {Error: "bad total", Count: 1}},
+	}
+	if diff := cmp.Diff(want, *got); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+
+	t.Run("show", func(t *testing.T) {
+		page, err := o.ShowDLQ(ctx, fn, ops.ShowOptions{Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != 3 || len(page.DeadLetters) != 2 {
+			t.Fatalf("total %d, %d shown; want 3 and 2", page.Total, len(page.DeadLetters))
+		}
+		first := page.DeadLetters[0]
+		wantFirst := ops.DeadLetter{
+			ID: ids[0], Function: fn, Stream: "events:order", EntryID: "1-1", Type: "order.created", EventID: "e1",
+			Error: "payment API: 503", Attempts: 5, FirstFailure: t0, LastFailure: t0,
+			Data: []byte(`{"id":"o1","total":3}`), Fields: map[string]string{},
+		}
+		if diff := cmp.Diff(wantFirst, first); diff != "" {
+			t.Errorf("first dead letter (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("show by id keeps raw data that is not JSON", func(t *testing.T) {
+		page, err := o.ShowDLQ(ctx, fn, ops.ShowOptions{IDs: []string{ids[2]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.DeadLetters) != 1 || page.DeadLetters[0].RawData != "not json" || page.DeadLetters[0].Data != nil {
+			t.Fatalf("got %+v", page.DeadLetters)
+		}
+	})
+	t.Run("show of a missing id is not found", func(t *testing.T) {
+		_, err := o.ShowDLQ(ctx, fn, ops.ShowOptions{IDs: []string{"1-0"}})
+		if !errors.Is(err, ops.ErrNotFound) {
+			t.Fatalf("err = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("unknown function is not found", func(t *testing.T) {
+		_, err := o.ShowDLQ(ctx, "no-such-function", ops.ShowOptions{})
+		if !errors.Is(err, ops.ErrNotFound) {
+			t.Fatalf("err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestRuntimeDeadLettersAreListedWithTheirEvent(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn, stream := opstest.Unique("crm"), opstest.Unique("events:customer")
+	sw := opstest.NewSwitch()
+	opstest.Start(t, rdb, opstest.Config(), runtime.Function{Name: fn, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
+	entry := opstest.Publish(t, rdb, stream, "customer.created", "c-ev-1", "c1", map[string]string{"name": "Ada"})
+	waitDead(t, rdb, fn, 1)
+
+	page, err := ops.New(rdb).ShowDLQ(ctx, fn, ops.ShowOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dl := page.DeadLetters[0]
+	if dl.Stream != stream || dl.EntryID != entry || dl.Type != "customer.created" || dl.EventID != "c-ev-1" ||
+		dl.EntityID != "c1" || dl.Attempts != 2 || dl.Error != "downstream unavailable" || string(dl.Data) != `{"name":"Ada"}` {
+		t.Fatalf("dead letter %+v", dl)
+	}
+}
+
+func TestPurge(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("mailer")
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, opstest.Seed(t, rdb, fn, opstest.DeadLetter{
+			Stream: "events:mail", EntryID: "1-" + string(rune('0'+i)), Type: "mail.requested", EventID: "m", Data: "{}",
+			Error: "smtp: 421", Attempts: 5, Failed: time.Now(),
+		}))
+	}
+	o := ops.New(rdb)
+
+	res, err := o.Purge(ctx, fn, ops.Selection{IDs: []string{ids[0], ids[1], ids[1], "1-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ops.PurgeResult{Function: fn, Purged: 2, NotFound: []string{"1-1"}}, res); diff != "" {
+		t.Errorf("purge by id (-want +got):\n%s", diff)
+	}
+	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 3 {
+		t.Fatalf("%d left after purging 2 of 5", n)
+	}
+	res, err = o.Purge(ctx, fn, ops.Selection{All: true})
+	if err != nil || res.Purged != 3 {
+		t.Fatalf("purge all: %+v, %v; want 3 purged", res, err)
+	}
+	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 0 {
+		t.Fatalf("%d left after purging all", n)
+	}
+	if _, err := o.Purge(ctx, fn, ops.Selection{}); !errors.Is(err, ops.ErrInvalid) {
+		t.Fatalf("purge without a selection: %v, want ErrInvalid", err)
+	}
+}
+
+func TestSelectionValidate(t *testing.T) {
+	many := make([]string, ops.MaxSelectedIDs+1)
+	for i := range many {
+		many[i] = "1-1"
+	}
+	cases := []struct {
+		name string
+		sel  ops.Selection
+		ok   bool
+	}{
+		{"ids", ops.Selection{IDs: []string{"1700000000000-0", "1-2"}}, true},
+		{"all", ops.Selection{All: true}, true},
+		{"nothing", ops.Selection{}, false},
+		{"both", ops.Selection{IDs: []string{"1-0"}, All: true}, false},
+		{"malformed id", ops.Selection{IDs: []string{"1700000000000"}}, false},
+		{"range syntax", ops.Selection{IDs: []string{"-"}}, false},
+		{"too many", ops.Selection{IDs: many}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.sel.Validate()
+			if (err == nil) != c.ok || err != nil && !errors.Is(err, ops.ErrInvalid) {
+				t.Fatalf("Validate() = %v, want ok=%v", err, c.ok)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

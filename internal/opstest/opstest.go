@@ -1,0 +1,165 @@
+// Package opstest seeds dead letters for the tests of the operator tools
+// (internal/ops, internal/admin, cmd/ordershop): by running a real
+// runtime.Runtime with a failing handler, or by writing entries in the
+// documented dlq format directly. It is for tests only.
+package opstest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/runtime"
+)
+
+// Config is a runtime Config tuned for fast tests: short blocks, backoff
+// and retry polling (50ms), a unique consumer name.
+func Config() runtime.Config {
+	cfg := runtime.DefaultConfig()
+	cfg.ReadBlock = 100 * time.Millisecond
+	cfg.BackoffBase = 50 * time.Millisecond
+	cfg.BackoffMax = 200 * time.Millisecond
+	cfg.RetryPollInterval = 50 * time.Millisecond
+	cfg.ClaimMinIdle = time.Second
+	cfg.ClaimInterval = 100 * time.Millisecond
+	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ConsumerName = Unique("consumer")
+	return cfg
+}
+
+// Unique returns prefix with a random suffix, so that tests can share one
+// Redis.
+func Unique(prefix string) string { return prefix + "-" + uuid.NewString()[:8] }
+
+// Start runs a Runtime with fns until the test ends, and waits until it is
+// ready.
+func Start(t testing.TB, rdb redis.UniversalClient, cfg runtime.Config, fns ...runtime.Function) {
+	t.Helper()
+	rt := runtime.New(cfg, rdb, zaptest.NewLogger(t), nil)
+	for _, fn := range fns {
+		if err := rt.Register(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- rt.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Errorf("runtime: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("runtime did not stop within 30s")
+		}
+	})
+	redistest.Eventually(t, 10*time.Second, func() bool { return rt.Ready(context.Background()) == nil }, "runtime ready")
+}
+
+// Publish appends a well-formed event (type, event_id, entity_id, data)
+// to stream and returns its entry id.
+func Publish(t testing.TB, rdb redis.UniversalClient, stream, typ, eventID, entityID string, data any) string {
+	t.Helper()
+	b, err := json.Marshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: stream, Values: map[string]any{
+		runtime.FieldType: typ, runtime.FieldEventID: eventID, "entity_id": entityID, runtime.FieldData: string(b),
+	}}).Result()
+	if err != nil {
+		t.Fatalf("XADD %s: %v", stream, err)
+	}
+	return id
+}
+
+// DeadLetter is a dead letter to write with Seed.
+type DeadLetter struct {
+	Stream, EntryID, Type, EventID, Data, Error string
+	Attempts                                    int
+	Failed                                      time.Time
+}
+
+// Seed XADDs dl to function's dead-letter stream in the documented format
+// (runtime.DLQField*) and returns the new entry's id.
+func Seed(t testing.TB, rdb redis.UniversalClient, function string, dl DeadLetter) string {
+	t.Helper()
+	at := dl.Failed.UTC().Format(time.RFC3339Nano)
+	id, err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: runtime.DeadLetterStream(function), Values: map[string]any{
+		runtime.FieldType: dl.Type, runtime.FieldEventID: dl.EventID, runtime.FieldData: dl.Data,
+		runtime.DLQFieldFunction: function, runtime.DLQFieldStream: dl.Stream, runtime.DLQFieldEntryID: dl.EntryID,
+		runtime.DLQFieldError: dl.Error, runtime.DLQFieldAttempts: strconv.Itoa(dl.Attempts),
+		runtime.DLQFieldFirstFailure: at, runtime.DLQFieldLastFailure: at, runtime.DLQFieldPermanent: "false",
+	}}).Result()
+	if err != nil {
+		t.Fatalf("seed dead letter: %v", err)
+	}
+	return id
+}
+
+// DeadLetters returns function's dead-letter entries, parsed, oldest first.
+func DeadLetters(t testing.TB, rdb redis.UniversalClient, function string) []runtime.DeadLetter {
+	t.Helper()
+	xs, err := rdb.XRange(context.Background(), runtime.DeadLetterStream(function), "-", "+").Result()
+	if err != nil {
+		t.Fatalf("XRANGE dlq: %v", err)
+	}
+	out := make([]runtime.DeadLetter, 0, len(xs))
+	for _, x := range xs {
+		dl, err := runtime.ParseDeadLetter(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, dl)
+	}
+	return out
+}
+
+// Switch is a handler that fails every event while it is broken and
+// counts successful runs per event id: the "cause" of a dead letter that
+// an operator fixes before replaying.
+type Switch struct {
+	broken atomic.Bool
+	mu     sync.Mutex
+	ok     map[string]int
+}
+
+// NewSwitch returns a Switch that starts broken.
+func NewSwitch() *Switch {
+	s := &Switch{ok: map[string]int{}}
+	s.broken.Store(true)
+	return s
+}
+
+// Fix makes the handler succeed from now on.
+func (s *Switch) Fix() { s.broken.Store(false) }
+
+// Succeeded returns how many times the event ran successfully.
+func (s *Switch) Succeeded(eventID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ok[eventID]
+}
+
+// Handle fails with "downstream unavailable" while broken.
+func (s *Switch) Handle(_ context.Context, m *runtime.Message) error {
+	if s.broken.Load() {
+		return fmt.Errorf("downstream unavailable")
+	}
+	s.mu.Lock()
+	s.ok[m.EventID]++
+	s.mu.Unlock()
+	return nil
+}
