@@ -33,17 +33,7 @@ func benchDrain(b *testing.B, concurrency int, emit bool) {
 	stream, name := uniq("events:bench"), uniq("bench")
 	out := stream + ":out"
 	defer rdb.Del(ctx, stream, out)
-	payload := `{"p":"` + strings.Repeat("x", 256-8) + `"}`
-	const chunk = 1000
-	for i := 0; i < b.N; i += chunk {
-		pipe := rdb.Pipeline()
-		for j := i; j < min(i+chunk, b.N); j++ {
-			pipe.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []string{"type", "bench", "event_id", eventID(j), "data", payload}})
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
+	preload(b, rdb, stream, b.N)
 	var handled atomic.Int64
 	all := make(chan struct{})
 	cfg := runtime.DefaultConfig()
@@ -88,4 +78,53 @@ func benchDrain(b *testing.B, concurrency int, emit bool) {
 	stop()
 	<-done
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+}
+
+// BenchmarkBaselineRawLoop is the reference the runtime is measured
+// against: a plain go-redis loop, XREADGROUP COUNT 100 and one XACK per
+// batch, no-op handler, on the same pre-loaded events.
+func BenchmarkBaselineRawLoop(b *testing.B) {
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), PoolSize: 64})
+	defer rdb.Close()
+	ctx := context.Background()
+	stream, group := uniq("events:raw"), "raw"
+	defer rdb.Del(ctx, stream)
+	preload(b, rdb, stream, b.N)
+	if err := rdb.XGroupCreateMkStream(ctx, stream, group, "0").Err(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	handled := 0
+	for handled < b.N {
+		res, err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "c", Streams: []string{stream, ">"}, Count: 100, Block: time.Second}).Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids := make([]string, 0, 100)
+		for _, m := range res[0].Messages {
+			ids = append(ids, m.ID)
+		}
+		if err := rdb.XAck(ctx, stream, group, ids...).Err(); err != nil {
+			b.Fatal(err)
+		}
+		handled += len(ids)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}
+
+// preload XADDs n events of 256 bytes to stream.
+func preload(b *testing.B, rdb *redis.Client, stream string, n int) {
+	ctx := context.Background()
+	payload := `{"p":"` + strings.Repeat("x", 256-8) + `"}`
+	const chunk = 1000
+	for i := 0; i < n; i += chunk {
+		pipe := rdb.Pipeline()
+		for j := i; j < min(i+chunk, n); j++ {
+			pipe.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []string{"type", "bench", "event_id", eventID(j), "data", payload}})
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

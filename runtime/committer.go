@@ -2,7 +2,8 @@ package runtime
 
 import (
 	"context"
-	"errors"
+	_ "embed"
+	"strconv"
 	"sync"
 	"time"
 
@@ -10,36 +11,43 @@ import (
 	"go.uber.org/zap"
 )
 
-// maxCommitGroup bounds how many settled invocations share one MULTI.
+// maxCommitGroup bounds how many settled invocations share one commit.
 const maxCommitGroup = 512
 
 // commitItem is the settled fate of one invocation, written by the
 // committer: the events it emitted, its idempotency record, a dead letter,
 // and the ack of its stream entry, any of which may be absent.
 type commitItem struct {
-	stream, id, group string // the entry; group is the function
-	ack               bool   // XACK stream group id
-	doneKey           string // SET doneKey 1 EX ttl, when not empty
-	emits             []Emit // XADDed unless doneKey already exists
-	deadLetter        *Emit  // XADDed to the dead-letter stream
-	done              func(error)
+	stream, id string // the entry
+	ack        bool   // XACK the entry
+	eventID    string // the invocation's event id
+	record     bool   // record eventID as done
+	emits      []Emit // XADDed unless the event is recorded done already
+	deadLetter *Emit  // XADDed to the dead-letter stream
+	done       func(error)
 }
 
-// committer writes settled invocations in groups (group commit): whatever
-// has queued up while the previous group was written goes into one
-// MULTI/EXEC. Within it, every item's emits, idempotency record, dead letter
-// and ack are written together, so no event is emitted without its ack nor
-// acked without its events.
-//
-// Emitting items are guarded by WATCH on their idempotency records: if a
-// record already exists (a concurrent or earlier run of the same event
-// committed), that item's emits are dropped and it is only acked. A group
-// whose EXEC failed is retried with backoff until it succeeds or the
-// committer is shut down; its entries then stay pending.
+//go:embed commit.lua
+var commitSource string
+
+// commitScript writes a group of settled invocations atomically; see
+// commit.lua for its KEYS, ARGV and return value.
+var commitScript = redis.NewScript(commitSource)
+
+// committer writes one function's settled invocations in groups (group
+// commit): whatever has queued up while the previous group was written
+// goes into one atomic script run. Within it, every item's emits,
+// idempotency record, dead letter and ack are written together, so no
+// event is emitted without its ack nor acked without its events, and an
+// invocation committed twice (a duplicate run, or a retry after a lost
+// reply) writes its events once. A group that failed is retried with
+// backoff until it succeeds or the committer is shut down; its entries
+// then stay pending and are redelivered.
 type committer struct {
-	rdb    redis.UniversalClient
-	logger *zap.Logger
-	ttl    time.Duration
+	rdb     redis.UniversalClient
+	logger  *zap.Logger
+	group   string
+	records *doneRecords
 
 	in     chan *commitItem
 	stopCh chan struct{}
@@ -48,11 +56,11 @@ type committer struct {
 	cancel context.CancelFunc
 }
 
-func newCommitter(rdb redis.UniversalClient, logger *zap.Logger, ttl time.Duration) *committer {
+func newCommitter(rdb redis.UniversalClient, logger *zap.Logger, group string, records *doneRecords) *committer {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &committer{
-		rdb: rdb, logger: logger.Named("committer"), ttl: ttl,
-		in: make(chan *commitItem, maxCommitGroup*4), stopCh: make(chan struct{}),
+		rdb: rdb, logger: logger.Named("committer"), group: group, records: records,
+		in: make(chan *commitItem, maxCommitGroup*2), stopCh: make(chan struct{}),
 		ctx: ctx, cancel: cancel,
 	}
 }
@@ -91,23 +99,7 @@ func (c *committer) loop() {
 		case it := <-c.in:
 			group = append(group, it)
 		case <-c.stopCh:
-			// Flush what is left, then stop.
-			for {
-				select {
-				case it := <-c.in:
-					group = append(group, it)
-					if len(group) == maxCommitGroup {
-						c.write(group)
-						group = group[:0]
-					}
-					continue
-				default:
-				}
-				break
-			}
-			if len(group) > 0 {
-				c.write(group)
-			}
+			c.flush(group)
 			return
 		}
 	fill:
@@ -123,6 +115,25 @@ func (c *committer) loop() {
 	}
 }
 
+// flush writes everything still queued, after stop.
+func (c *committer) flush(group []*commitItem) {
+	for {
+		select {
+		case it := <-c.in:
+			group = append(group, it)
+			if len(group) == maxCommitGroup {
+				c.write(group)
+				group = group[:0]
+			}
+		default:
+			if len(group) > 0 {
+				c.write(group)
+			}
+			return
+		}
+	}
+}
+
 // write commits one group, retrying on error until it succeeds or the
 // committer is cancelled; then it calls every item's done.
 func (c *committer) write(group []*commitItem) {
@@ -133,13 +144,13 @@ func (c *committer) write(group []*commitItem) {
 		if err == nil || c.ctx.Err() != nil {
 			break
 		}
-		c.logger.Warn("commit failed: retrying", zap.Int("items", len(group)), zap.Error(err))
+		c.logger.Warn("commit failed: retrying", zap.String("function", c.group), zap.Int("items", len(group)), zap.Error(err))
 		if !b.wait(c.ctx) {
 			break
 		}
 	}
 	if err != nil {
-		c.logger.Error("commit given up: entries stay pending for redelivery", zap.Int("items", len(group)), zap.Error(err))
+		c.logger.Error("commit given up: entries stay pending for redelivery", zap.String("function", c.group), zap.Int("items", len(group)), zap.Error(err))
 	}
 	for _, it := range group {
 		if it.done != nil {
@@ -148,86 +159,45 @@ func (c *committer) write(group []*commitItem) {
 	}
 }
 
-// exec writes group in one MULTI/EXEC, under WATCH when it emits.
+// exec runs commitScript for group.
 func (c *committer) exec(ctx context.Context, group []*commitItem) error {
-	var watch []string
+	cur, prev, expireAt := c.records.keys()
+	keys := []string{cur, prev}
+	index := map[string]int{}
+	keyIndex := func(stream string) string {
+		i, ok := index[stream]
+		if !ok {
+			keys = append(keys, stream)
+			i = len(keys)
+			index[stream] = i
+		}
+		return strconv.Itoa(i)
+	}
+	args := make([]any, 0, 2+len(group)*5)
+	args = append(args, expireAt, c.group)
 	for _, it := range group {
-		if len(it.emits) > 0 && it.doneKey != "" {
-			watch = append(watch, it.doneKey)
-		}
-	}
-	if len(watch) == 0 {
-		_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			c.queue(ctx, p, group, nil)
-			return nil
-		})
-		return err
-	}
-	for {
-		err := c.rdb.Watch(ctx, func(tx *redis.Tx) error {
-			already, err := existing(ctx, tx, watch)
-			if err != nil {
-				return err
-			}
-			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				c.queue(ctx, p, group, already)
-				return nil
-			})
-			return err
-		}, watch...)
-		if !errors.Is(err, redis.TxFailedErr) {
-			return err
-		}
-		// A watched record changed: re-read and try again.
-	}
-}
-
-// existing returns which of keys exist, in one round trip.
-func existing(ctx context.Context, tx *redis.Tx, keys []string) (map[string]bool, error) {
-	cmds := make([]*redis.IntCmd, len(keys))
-	_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			cmds[i] = p.Exists(ctx, k)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]bool{}
-	for i, k := range keys {
-		if cmds[i].Val() > 0 {
-			out[k] = true
-		}
-	}
-	return out, nil
-}
-
-// queue adds the group's writes to p; acks are batched per stream.
-func (c *committer) queue(ctx context.Context, p redis.Pipeliner, group []*commitItem, already map[string]bool) {
-	type streamGroup struct{ stream, group string }
-	var acks map[streamGroup][]string
-	for _, it := range group {
-		if !already[it.doneKey] {
-			for _, e := range it.emits {
-				p.XAdd(ctx, &redis.XAddArgs{Stream: e.Stream, Values: e.Fields})
-			}
-		}
-		if it.deadLetter != nil {
-			p.XAdd(ctx, &redis.XAddArgs{Stream: it.deadLetter.Stream, Values: it.deadLetter.Fields})
-		}
-		if it.doneKey != "" {
-			p.Set(ctx, it.doneKey, "1", c.ttl)
-		}
+		ack, id := "0", ""
 		if it.ack {
-			if acks == nil {
-				acks = map[streamGroup][]string{}
+			ack, id = keyIndex(it.stream), it.id
+		}
+		rec, guard := "", ""
+		if it.record {
+			rec = it.eventID
+		}
+		if len(it.emits) > 0 {
+			guard = it.eventID
+		}
+		writes := it.emits
+		if it.deadLetter != nil {
+			writes = append(writes[:len(writes):len(writes)], *it.deadLetter)
+		}
+		args = append(args, ack, id, rec, guard, len(writes))
+		for _, w := range writes {
+			args = append(args, keyIndex(w.Stream), len(w.Fields)*2)
+			for k, v := range w.Fields {
+				args = append(args, k, v)
 			}
-			k := streamGroup{it.stream, it.group}
-			acks[k] = append(acks[k], it.id)
 		}
 	}
-	for k, ids := range acks {
-		p.XAck(ctx, k.stream, k.group, ids...)
-	}
+	return commitScript.Run(ctx, c.rdb, keys, args...).Err()
 }

@@ -18,9 +18,10 @@ type function struct {
 	logger  *zap.Logger
 	metrics map[string]*streamMetrics
 
-	com  *committer
-	ret  *retrier
-	pool *pool
+	com     *committer
+	ret     *retrier
+	pool    *pool
+	records *doneRecords
 
 	inflight  inflightSet
 	stopping  context.Context // ends when the runtime stops reading
@@ -37,6 +38,8 @@ func newFunction(fn Function, rt *Runtime) *function {
 		inflight: inflightSet{m: map[string]struct{}{}},
 	}
 	f.chain = Chain(fn.Handler, fn.Middleware...)
+	f.records = newDoneRecords(rt.rdb, fn.Name, rt.cfg.IdempotencyTTL)
+	f.com = newCommitter(rt.rdb, f.logger, fn.Name, f.records)
 	for _, s := range fn.Streams {
 		f.metrics[s] = rt.metrics.forStream(fn.Name, s)
 	}
@@ -82,8 +85,9 @@ func (f *function) ensureGroups(ctx context.Context) error {
 
 // start launches the function's pool, readers and background duties.
 // readCtx ends reading; handlerCtx is what invocations run under.
-func (f *function) start(readCtx, handlerCtx context.Context, com *committer, ret *retrier) {
-	f.com, f.ret = com, ret
+func (f *function) start(readCtx, handlerCtx context.Context, ret *retrier) {
+	f.ret = ret
+	f.com.start()
 	f.pool = newPool(f, handlerCtx)
 	ctx, cancel := context.WithCancel(readCtx)
 	f.stopRead = cancel

@@ -62,17 +62,9 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 func (f *function) doneAlready(ctx context.Context, msgs []*Message) ([]bool, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	pipe := f.rt.rdb.Pipeline()
-	cmds := make([]*redis.IntCmd, len(msgs))
+	ids := make([]string, len(msgs))
 	for i, m := range msgs {
-		cmds[i] = pipe.Exists(ctx, doneKey(f.Name, m.EventID))
+		ids[i] = m.EventID
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, err
-	}
-	out := make([]bool, len(msgs))
-	for i, c := range cmds {
-		out[i] = c.Val() > 0
-	}
-	return out, nil
+	return f.records.done(ctx, ids)
 }

@@ -64,7 +64,7 @@ func (f *function) handleEntry(ctx context.Context, msg *Message, release func()
 		switch {
 		case err == nil:
 			m.processed.Inc()
-			f.settle(msg, &commitItem{ack: true, doneKey: doneKey(f.Name, msg.EventID), emits: msg.emits}, release)
+			f.settle(msg, &commitItem{ack: true, record: true, emits: msg.emits}, release)
 			return
 		case ctx.Err() != nil:
 			release() // hard stop: left pending, redelivered later
@@ -109,7 +109,7 @@ func (f *function) deadLetter(msg *Message, cause error, release func()) {
 // ordering wait for the commit, so that a key's next event never commits
 // first.
 func (f *function) settle(msg *Message, item *commitItem, release func()) {
-	item.stream, item.id, item.group = msg.Stream, msg.ID, f.Name
+	item.stream, item.id, item.eventID = msg.Stream, msg.ID, msg.EventID
 	if f.OrderingKey == "" {
 		item.done = func(error) { release() }
 		f.com.submit(item)

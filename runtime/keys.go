@@ -6,11 +6,6 @@ package runtime
 // DeadLetterStream is the dead-letter stream of a function: dlq:<function>.
 func DeadLetterStream(function string) string { return "dlq:" + function }
 
-// doneKey records a completed invocation (the idempotency record).
-func doneKey(function, eventID string) string {
-	return "fn:{" + function + "}:done:" + eventID
-}
-
 // RetryQueue is the asynq queue that holds a function's retries and replays.
 func RetryQueue(function string) string { return "fn." + function }
 

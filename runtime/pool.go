@@ -33,7 +33,7 @@ type lane struct {
 }
 
 func newPool(f *function, ctx context.Context) *pool {
-	inFlight := max(f.rt.cfg.BatchSize*2, f.Concurrency*2)
+	inFlight := max(f.rt.cfg.BatchSize*4, f.Concurrency*2)
 	p := &pool{
 		f:     f,
 		ctx:   ctx,

@@ -147,11 +147,11 @@ func (f *function) handleRetry(ctx context.Context, p retryPayload, retried int)
 		dl := newDeadLetterEntry(f.Name, msg, derr, time.Now())
 		return f.commitWait(&commitItem{deadLetter: &dl})
 	}
-	done, err := f.rt.rdb.Exists(ctx, doneKey(f.Name, msg.EventID)).Result()
+	done, err := f.records.done(ctx, []string{msg.EventID})
 	if err != nil {
-		return fmt.Errorf("idempotency check: %w", err)
+		return err
 	}
-	if done > 0 {
+	if done[0] {
 		m.skipped.Inc()
 		return nil
 	}
@@ -159,7 +159,7 @@ func (f *function) handleRetry(ctx context.Context, p retryPayload, retried int)
 	switch {
 	case err == nil:
 		m.processed.Inc()
-		return f.commitWait(&commitItem{doneKey: doneKey(f.Name, msg.EventID), emits: msg.emits})
+		return f.commitWait(&commitItem{eventID: msg.EventID, record: true, emits: msg.emits})
 	case ctx.Err() != nil:
 		return err
 	case IsPermanent(err) || msg.Attempt >= p.MaxAttempts:

@@ -99,15 +99,12 @@ func (r *Runtime) Run(ctx context.Context) error {
 	handlerCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 
-	com := newCommitter(r.rdb, r.logger, r.cfg.IdempotencyTTL)
-	com.start()
 	ret, err := newRetrier(r.cfg, r.rdb, r.logger, fns, handlerCtx)
 	if err != nil {
-		com.shutdown(r.cfg.ShutdownTimeout)
 		return err
 	}
 	for _, f := range fns {
-		f.start(ctx, handlerCtx, com, ret)
+		f.start(ctx, handlerCtx, ret)
 	}
 	if err := ret.start(); err != nil {
 		return fmt.Errorf("start retrier: %w", err)
@@ -129,6 +126,8 @@ func (r *Runtime) Run(ctx context.Context) error {
 	}
 	hardStop()
 	ret.shutdown()
-	com.shutdown(max(time.Until(deadline), time.Second))
+	for _, f := range fns {
+		f.com.shutdown(max(time.Until(deadline), time.Second))
+	}
 	return nil
 }

@@ -1,0 +1,65 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// doneRecords is the idempotency store of one function. Completed event ids
+// are fields of a hash per time window of length TTL,
+// fn:{<function>}:done:<window>, which expires two windows after it opens;
+// so a record lives at least TTL and at most 2·TTL. A lookup reads the
+// current and the previous window. Hashes let a whole batch be checked with
+// one HMGET per window and recorded with one HSET, instead of a command per
+// event, and cost less memory per record than a key each.
+type doneRecords struct {
+	rdb      redis.UniversalClient
+	function string
+	ttl      time.Duration
+	now      func() time.Time
+}
+
+func newDoneRecords(rdb redis.UniversalClient, function string, ttl time.Duration) *doneRecords {
+	if ttl < time.Millisecond {
+		ttl = time.Millisecond
+	}
+	return &doneRecords{rdb: rdb, function: function, ttl: ttl, now: time.Now}
+}
+
+// window is the number of the TTL-long window t falls in.
+func (d *doneRecords) window(t time.Time) int64 { return t.UnixMilli() / d.ttl.Milliseconds() }
+
+// DoneKeyPrefix starts every idempotency hash of function.
+func DoneKeyPrefix(function string) string { return "fn:{" + function + "}:done:" }
+
+func (d *doneRecords) key(window int64) string {
+	return DoneKeyPrefix(d.function) + strconv.FormatInt(window, 10)
+}
+
+// keys returns the current and the previous window's hash, and the time
+// (Unix ms) at which the current one is to expire.
+func (d *doneRecords) keys() (cur, prev string, expireAtMs int64) {
+	w := d.window(d.now())
+	return d.key(w), d.key(w - 1), (w + 2) * d.ttl.Milliseconds()
+}
+
+// done reports which event ids have a record, in one round trip.
+func (d *doneRecords) done(ctx context.Context, eventIDs []string) ([]bool, error) {
+	cur, prev, _ := d.keys()
+	pipe := d.rdb.Pipeline()
+	a := pipe.HMGet(ctx, cur, eventIDs...)
+	b := pipe.HMGet(ctx, prev, eventIDs...)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("idempotency lookup: %w", err)
+	}
+	out := make([]bool, len(eventIDs))
+	av, bv := a.Val(), b.Val()
+	for i := range eventIDs {
+		out[i] = (i < len(av) && av[i] != nil) || (i < len(bv) && bv[i] != nil)
+	}
+	return out, nil
+}
