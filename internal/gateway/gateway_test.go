@@ -75,3 +75,14 @@ func TestMount(t *testing.T) {
 		t.Errorf("GET /admin/dlq = %d, want 418 from the mounted router", rec.Code)
 	}
 }
+
+func TestRedisDownIs503(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	t.Cleanup(func() { _ = rdb.Close() })
+	g := gateway.New(gateway.Config{Redis: rdb})
+	rec := httptest.NewRecorder()
+	g.ServeHTTP(rec, httptest.NewRequest("GET", "/customers", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("GET /customers with Redis down = %d %s, want 503", rec.Code, rec.Body)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -34,11 +35,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError answers err as {"error": "..."}: an apiError with its status,
-// anything else as 500 (logged by the request logger, not shown).
+// a network error (Redis unreachable) as 503, anything else as 500; the
+// details of the last two are logged, not shown.
 func writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		writeJSON(w, ae.status, map[string]string{"error": ae.msg})
+		return
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "storage unavailable, try again"})
 		return
 	}
 	w.Header().Set("X-Internal-Error", "1")
