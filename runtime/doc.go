@@ -13,10 +13,13 @@
 //     another consumer for ClaimMinIdle are reclaimed with XAUTOCLAIM.
 //   - Effectively-once inside Redis: each invocation has an idempotency key
 //     (function + event_id). On success the events the handler emitted
-//     (Message.Emit), the idempotency record (TTL IdempotencyTTL) and the
-//     ack are written in one MULTI/EXEC. An event whose record exists is
-//     acked without running. Side effects outside Redis should be made
-//     idempotent with Message.IdempotencyKey.
+//     (Message.Emit), the idempotency record (kept at least IdempotencyTTL)
+//     and the ack are written in one atomic step, a Lua script that Redis
+//     runs alone like MULTI/EXEC (commit.lua), grouped with the other
+//     invocations settled meanwhile. An event whose record exists is acked
+//     without running, and a second commit of the same invocation writes
+//     no events. Side effects outside Redis should be made idempotent with
+//     Message.IdempotencyKey.
 //   - Retries: a failed invocation (error or panic) is retried with
 //     exponential backoff, base·2^(n-1) plus up to 25% jitter, capped, until
 //     MaxAttempts. Retries are delayed asynq tasks on the queue fn.<name>

@@ -7,7 +7,7 @@ import "context"
 // The delivery contract: Handle is called at least once for every event of
 // the function's streams that passes its type filter. Returning nil commits
 // the invocation: the events emitted through msg.Emit, the idempotency record
-// and the stream ack are written in one MULTI/EXEC, and the event is not run
+// and the stream ack are written in one atomic step, and the event is not run
 // again for this function while the record lives. Returning an error that
 // Permanent wraps sends the event to the dead-letter stream at once; any
 // other error (or a panic) schedules a retry with exponential backoff until
