@@ -80,11 +80,7 @@ func (s *shop) start(name string) *proc {
 		s.t.Fatal(err)
 	}
 	cmd := exec.Command(filepath.Join(binDir, name))
-	cmd.Env = append(os.Environ(),
-		"REDIS_URL="+srv.URL(), "PORT="+strconv.Itoa(port), "LOG_FORMAT=console",
-		"RETRY_BACKOFF_BASE=100ms", "RETRY_POLL_INTERVAL=100ms",
-		"CLAIM_MIN_IDLE=2s", "CLAIM_INTERVAL=500ms", "SHUTDOWN_TIMEOUT=3s", "READ_BLOCK=200ms",
-	)
+	cmd.Env = testEnv(port)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -98,6 +94,27 @@ func (s *shop) start(name string) *proc {
 	s.logs = append(s.logs, p)
 	s.mu.Unlock()
 	return p
+}
+
+// testEnv is the environment of every process of the tests.
+func testEnv(port int) []string {
+	return append(os.Environ(),
+		"REDIS_URL="+srv.URL(), "PORT="+strconv.Itoa(port), "LOG_FORMAT=console",
+		"RETRY_BACKOFF_BASE=100ms", "RETRY_POLL_INTERVAL=100ms",
+		"CLAIM_MIN_IDLE=2s", "CLAIM_INTERVAL=500ms", "SHUTDOWN_TIMEOUT=3s", "READ_BLOCK=200ms",
+	)
+}
+
+// runOnce runs a binary with args to completion and returns its output.
+func (s *shop) runOnce(name string, args ...string) string {
+	s.t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, name), args...)
+	cmd.Env = testEnv(0)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return string(out)
 }
 
 // startAll starts every Procfile function and waits until each serves

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,7 +17,8 @@ import (
 func TestSeedScenario(t *testing.T) {
 	srv.FlushAll(t)
 	rdb := srv.Client(t)
-	a := api{t: t, base: newShop(t).startAll()}
+	s := newShop(t)
+	a := api{t: t, base: s.startAll()}
 	rng := rand.New(rand.NewPCG(1, 2))
 
 	var customers []map[string]any
@@ -117,6 +119,23 @@ func TestSeedScenario(t *testing.T) {
 			seen[m.ID] = true
 		}
 	})
+	t.Run("rebuild from the log", func(t *testing.T) { rebuilt(t, s, a, rep) })
+}
+
+// rebuilt checks that the read model rebuilt from the log by
+// "projector rebuild" answers the same report.
+func rebuilt(t *testing.T, s *shop, a api, want report) {
+	s.stop("projector")
+	if out := s.runOnce("projector", "rebuild"); !strings.Contains(out, "rebuilt from") {
+		t.Errorf("projector rebuild said %q", out)
+	}
+	s.start("projector")
+	s.waitHealthy("projector")
+	var got report
+	a.get("/report", &got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("report after rebuild (-before +after):\n%s", diff)
+	}
 }
 
 func indexOf(s []string, v string) int {
