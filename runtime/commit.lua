@@ -10,9 +10,9 @@
 -- ARGV[3…] the items, each:
 --            ack   index into KEYS of the entry's stream, 0 for none
 --            id    the entry id to ack ("" for none)
---            rec   the event id to record as done, "" for none
---            guard the event id whose record, if present, voids the
---                  emits ("" for none)
+--            rec   the record field (event id fingerprint) to set, "" for none
+--            guard the record field whose presence voids the writes,
+--                  "" for none
 --            n     the number of writes that follow (emits, dead letter)
 --          then n writes, each: stream index into KEYS, field count f,
 --          f values (field, value, field, value…)

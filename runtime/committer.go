@@ -182,10 +182,10 @@ func (c *committer) exec(ctx context.Context, group []*commitItem) error {
 		}
 		rec, guard := "", ""
 		if it.record {
-			rec = it.eventID
+			rec = recordField(it.eventID)
 		}
 		if len(it.emits) > 0 {
-			guard = it.eventID
+			guard = recordField(it.eventID)
 		}
 		writes := it.emits
 		if it.deadLetter != nil {

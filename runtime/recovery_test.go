@@ -290,3 +290,7 @@ func TestFunctionsRegisterThemselves(t *testing.T) {
 	}
 	t.Fatalf("function %s not in the registry: %+v", name, fns)
 }
+
+func TestRuntimeWithoutFunctionsIsReady(t *testing.T) {
+	start(t, srv.Client(t), testConfig())
+}

@@ -82,7 +82,10 @@ func (r *Runtime) Run(ctx context.Context) error {
 	fns := append([]*function(nil), r.functions...)
 	r.mu.Unlock()
 	if len(fns) == 0 {
+		// Nothing to consume (the gateway): ready at once.
+		r.ready.Store(true)
 		<-ctx.Done()
+		r.ready.Store(false)
 		return nil
 	}
 	for _, f := range fns {

@@ -1,0 +1,69 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ordershop/functions/internal/redistest"
+)
+
+var srv *redistest.Server
+
+func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
+
+func TestDrainsReportEveryEvent(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	o := Options{Events: 2000, Concurrency: 4, Payload: 64, Timeout: time.Minute}
+	cases := []struct {
+		name string
+		run  func() (DrainResult, error)
+	}{
+		{"runtime", func() (DrainResult, error) { return DrainRuntime(ctx, rdb, o) }},
+		{"runtime emit", func() (DrainResult, error) { e := o; e.Emit = true; return DrainRuntime(ctx, rdb, e) }},
+		{"raw", func() (DrainResult, error) { return DrainRaw(ctx, rdb, o, false) }},
+		{"raw pipelined", func() (DrainResult, error) { return DrainRaw(ctx, rdb, o, true) }},
+		{"asynq", func() (DrainResult, error) { return DrainAsynq(ctx, rdb, o) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := c.run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Events != 2000 || r.EventsPerSec <= 0 || r.Seconds <= 0 {
+				t.Fatalf("result %+v", r)
+			}
+		})
+	}
+	// Each measurement cleans up after itself.
+	keys, err := rdb.Keys(ctx, "bench:*").Result()
+	if err != nil || len(keys) != 0 {
+		t.Fatalf("left behind %v (%v)", keys, err)
+	}
+}
+
+func TestPacedMeasuresLatency(t *testing.T) {
+	rdb := srv.Client(t)
+	r, err := PacedRuntime(context.Background(), rdb, PacedOptions{Rate: 1000, Duration: time.Second, Concurrency: 4, Payload: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Published != 1000 || r.Handled != 1000 || r.P50ms <= 0 || r.P99ms < r.P50ms || r.MaxMs < r.P99ms {
+		t.Fatalf("paced result %+v", r)
+	}
+}
+
+func TestIdempotencyMemory(t *testing.T) {
+	rdb := srv.Client(t)
+	r, err := IdempotencyMemory(context.Background(), rdb, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Records != 5000 || r.BytesPerRecord <= 0 || r.BytesPerRecord > 1000 {
+		t.Fatalf("memory result %+v", r)
+	}
+	t.Logf("%.1f bytes per idempotency record", r.BytesPerRecord)
+}
