@@ -14,8 +14,8 @@ import (
 
 // MemoryResult is the Redis memory an idempotency record costs.
 type MemoryResult struct {
-	Records         int     `json:"records"`
-	BytesPerRecord  float64 `json:"bytes_per_record"`
+	Records        int     `json:"records"`
+	BytesPerRecord float64 `json:"bytes_per_record"`
 	// UsedMemoryDelta is the growth of INFO used_memory over the run, for
 	// comparison (it also counts buffers and caches).
 	UsedMemoryDelta int64 `json:"used_memory_delta"`
