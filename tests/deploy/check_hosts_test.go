@@ -149,7 +149,7 @@ func checkDockerfile(t *testing.T) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}
 	}
-	froms := regexp.MustCompile(`(?m)^FROM\s+(\S+(?:\s+\S+)*)$`).FindAllStringSubmatch(df, -1)
+	froms := regexp.MustCompile(`(?m)^FROM[ \t]+(.+)$`).FindAllStringSubmatch(df, -1)
 	if len(froms) < 2 {
 		t.Fatalf("Dockerfile has %d stages, want a build and a runtime stage", len(froms))
 	}
@@ -157,7 +157,7 @@ func checkDockerfile(t *testing.T) {
 	if !strings.Contains(final, "distroless/static") && !strings.HasPrefix(final, "scratch") {
 		t.Errorf("final stage %q is neither distroless/static nor scratch", final)
 	}
-	users := regexp.MustCompile(`(?m)^USER\s+(\S+)`).FindAllStringSubmatch(df, -1)
+	users := regexp.MustCompile(`(?m)^USER[ \t]+(\S+)`).FindAllStringSubmatch(df, -1)
 	if len(users) == 0 {
 		t.Fatal("Dockerfile sets no USER")
 	}

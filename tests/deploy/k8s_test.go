@@ -64,9 +64,9 @@ type container struct {
 			Name string `yaml:"name"`
 		} `yaml:"configMapRef"`
 	} `yaml:"envFrom"`
-	LivenessProbe   *httpProbe `yaml:"livenessProbe"`
-	ReadinessProbe  *httpProbe `yaml:"readinessProbe"`
-	Resources       struct {
+	LivenessProbe  *httpProbe `yaml:"livenessProbe"`
+	ReadinessProbe *httpProbe `yaml:"readinessProbe"`
+	Resources      struct {
 		Requests map[string]string `yaml:"requests"`
 		Limits   map[string]string `yaml:"limits"`
 	} `yaml:"resources"`

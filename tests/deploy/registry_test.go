@@ -15,7 +15,7 @@ import (
 // consumer groups) and checks that systemd, compose and Kubernetes deploy
 // each of them, with the right streams and groups on every ScaledObject.
 func TestDeployEntriesMatchRegistry(t *testing.T) {
-	ds, ready := discover(t)
+	ds := discover(t)
 	for _, d := range ds {
 		t.Logf("%s: consumes %v", d.name, d.consumption())
 	}
@@ -23,25 +23,12 @@ func TestDeployEntriesMatchRegistry(t *testing.T) {
 	t.Run("dockerfile", checkDockerfile)
 	t.Run("compose", func(t *testing.T) { checkCompose(t, ds) })
 	t.Run("kubernetes", func(t *testing.T) { checkK8s(t, ds) })
-	t.Run("readyz", func(t *testing.T) {
-		// Kubernetes' readiness probes and rollouts rely on /readyz.
-		var notReady []string
-		for _, d := range ds {
-			if !ready[d.name] {
-				notReady = append(notReady, d.name)
-			}
-		}
-		if len(notReady) > 0 {
-			t.Skipf("known runtime issue: /readyz of %v answers %q (runtime.Run never marks a "+
-				"process without stream functions ready); their Kubernetes readiness probes fail until it is fixed",
-				notReady, runtimeNotStarted)
-		}
-	})
 }
 
 // discover runs every function binary once and returns, per function,
-// what it registered in runtime.RegistryKey, and which became ready.
-func discover(t *testing.T) ([]deployable, map[string]bool) {
+// what it registered in runtime.RegistryKey. Every process must become
+// ready (/healthz and /readyz answer 200).
+func discover(t *testing.T) []deployable {
 	t.Helper()
 	srv, err := redistest.Start(redistest.Options{})
 	if err != nil {
@@ -52,7 +39,7 @@ func discover(t *testing.T) ([]deployable, map[string]bool) {
 	for _, n := range functionDirs {
 		f.start(n, filepath.Join(binDir, n))
 	}
-	ready := f.waitStarted(functionDirs, 30*time.Second)
+	f.waitReady(functionDirs, 30*time.Second)
 
 	infos, err := runtime.ListFunctions(context.Background(), srv.Client(t))
 	if err != nil {
@@ -73,5 +60,5 @@ func discover(t *testing.T) ([]deployable, map[string]bool) {
 	for _, n := range functionDirs {
 		f.terminate(n, 30*time.Second)
 	}
-	return out, ready
+	return out
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ordershop/functions/internal/ops"
+)
+
+func newDLQListCmd(a *app) *cobra.Command {
+	var (
+		asJSON bool
+		sample int
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Per function: how many dead letters, the oldest and newest, the most frequent errors",
+		Long: `List every function's dead-letter stream: the count, when the oldest and the
+newest entry failed, and the most frequent errors (among the newest --sample
+entries).`,
+		Example: "  ordershop dlq list\n  ordershop dlq list --json | jq '.[] | select(.count > 0)'",
+		Args:    positional(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o, err := a.ops()
+			if err != nil {
+				return err
+			}
+			list, err := o.ListDLQ(cmd.Context(), sample)
+			if err != nil {
+				return fmt.Errorf("list dead letters in %s: %w", a.redisURL(), err)
+			}
+			if asJSON {
+				return writeJSON(a.stdout, list)
+			}
+			renderDLQList(a.stdout, list, a.now())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&sample, "sample", ops.DefaultErrorSample, "newest entries per function to rank errors by")
+	return cmd
+}
+
+// renderDLQList prints one row per function, then its top errors.
+func renderDLQList(w io.Writer, list []ops.DLQSummary, now time.Time) {
+	if len(list) == 0 {
+		fmt.Fprintln(w, "No functions and no dead letters.")
+		return
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "FUNCTION\tDEAD\tOLDEST\tNEWEST\tTOP ERRORS")
+	for _, s := range list {
+		oldest, newest := "-", "-"
+		if s.Oldest != nil {
+			oldest = when(*s.Oldest, now)
+		}
+		if s.Newest != nil {
+			newest = when(*s.Newest, now)
+		}
+		errs := make([]string, len(s.TopErrors))
+		for i, e := range s.TopErrors {
+			errs[i] = fmt.Sprintf("%d× %s", e.Count, strings.ReplaceAll(e.Error, "\n", " "))
+		}
+		top := strings.Join(errs, "; ")
+		if top == "" {
+			top = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", s.Function, s.Count, oldest, newest, top)
+	}
+	_ = tw.Flush()
+}

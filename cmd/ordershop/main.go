@@ -1,0 +1,35 @@
+// Command ordershop is the operator's tool for OrderShop Functions: it
+// watches the functions and inspects, replays and purges dead letters, and
+// follows the event log. It talks to Redis directly ($REDIS_URL).
+//
+// Exit codes: 0 ok, 1 error, 2 usage (bad flags or arguments, a refused
+// purge without --yes), 3 not found (an unknown function, entity or entry
+// id). See `ordershop --help`.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/term"
+)
+
+func main() {
+	// go-redis logs dial retries on its own; the command reports the error.
+	redis.SetLogger(quietLogger{})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], streams{
+		stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())), stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+	})
+	stop()
+	os.Exit(code)
+}
+
+// quietLogger drops go-redis's internal log lines.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}

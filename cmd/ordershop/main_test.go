@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/redistest"
+)
+
+var srv *redistest.Server
+
+func TestMain(m *testing.M) {
+	redis.SetLogger(quietLogger{})
+	os.Exit(redistest.Run(m, &srv))
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// cli runs the ordershop command line in-process against the test Redis
+// (or env's REDIS_URL) and returns the exit code, stdout and stderr.
+func cli(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	return cliContext(context.Background(), env, args...)
+}
+
+func cliContext(ctx context.Context, env map[string]string, args ...string) (int, string, string) {
+	var out, errOut syncBuffer
+	code := run(ctx, args, streams{stdout: &out, stderr: &errOut, getenv: getenv(env)})
+	return code, out.String(), errOut.String()
+}
+
+// getenv serves REDIS_URL from env, defaulting to the test server.
+func getenv(env map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "REDIS_URL" {
+			return srv.URL()
+		}
+		return ""
+	}
+}
+
+// wantCode fails the test unless the command exited with want.
+func wantCode(t *testing.T, want int, args ...string) (string, string) {
+	t.Helper()
+	code, out, errOut := cli(t, nil, args...)
+	if code != want {
+		t.Fatalf("ordershop %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, want, out, errOut)
+	}
+	return out, errOut
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// newRootCmd builds the ordershop command tree. Each subcommand lives in
+// its own file as a newXCmd(a *app) constructor; add new ones here.
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ordershop",
+		Short: "Watch OrderShop functions; inspect, replay and purge dead letters",
+		Long: `ordershop is the operator's tool for OrderShop Functions. It talks to Redis
+directly: set REDIS_URL (default ` + defaultRedisURL + `; rediss:// and
+passwords are supported).
+
+Exit codes:
+  0  ok
+  1  error (Redis unreachable, an entry that could not be replayed, ...)
+  2  usage (bad flags or arguments; a purge refused without --yes)
+  3  not found (unknown function, entity or dead-letter id)`,
+		Args:          subcommandRequired,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newStatusCmd(a),
+		newDLQCmd(a),
+		newEventsCmd(a),
+	)
+	return root
+}
