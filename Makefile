@@ -24,6 +24,7 @@ deps-redis:
 	@command -v redis-server >/dev/null || { echo "installing redis-server"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
 
 deps-foreman:
+	@command -v curl >/dev/null || { echo "installing curl"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq curl >/dev/null; }
 	@command -v foreman >/dev/null || { echo "installing foreman"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ruby-foreman >/dev/null; }
 
 ## vet: go vet
