@@ -1,0 +1,69 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/internal/ops"
+)
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers {"error": msg}.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// fail answers an error from ops: not found 404, invalid 400 (their texts
+// are ops' own), anything else 500 with a generic text, logged.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, ops.ErrNotFound):
+		writeError(w, http.StatusNotFound, clientText(err, ops.ErrNotFound))
+	case errors.Is(err, ops.ErrInvalid):
+		writeError(w, http.StatusBadRequest, clientText(err, ops.ErrInvalid))
+	default:
+		h.cfg.Logger.Error("admin request failed", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Error(err))
+		writeError(w, http.StatusInternalServerError, "internal error")
+	}
+}
+
+// clientText is err's message without the sentinel's suffix.
+func clientText(err, sentinel error) string {
+	return strings.TrimSuffix(err.Error(), ": "+sentinel.Error())
+}
+
+// decodeSelection reads a {"ids": [...]} or {"all": true} body strictly.
+func decodeSelection(w http.ResponseWriter, r *http.Request) (ops.Selection, bool) {
+	var sel ops.Selection
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&sel)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "request body too large")
+		return sel, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, `want a JSON body {"ids": ["<dlq entry id>", ...]} or {"all": true}`)
+		return sel, false
+	case dec.More():
+		writeError(w, http.StatusBadRequest, "invalid JSON: trailing data")
+		return sel, false
+	}
+	if err := sel.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, clientText(err, ops.ErrInvalid))
+		return sel, false
+	}
+	return sel, true
+}
