@@ -1,14 +1,17 @@
 // Command gateway serves the shop API on $PORT, beside /healthz, /readyz
-// and /metrics.
+// and /metrics, and the operator API under /admin when ADMIN_TOKEN is set.
 package main
 
 import (
 	"strconv"
 	"time"
 
+	"github.com/caarlos0/env/v11"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ordershop/functions/internal/admin"
 	"github.com/ordershop/functions/internal/gateway"
+	"github.com/ordershop/functions/internal/ops"
 	"github.com/ordershop/functions/runtime"
 )
 
@@ -26,6 +29,13 @@ func main() {
 				requests.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
 			},
 		})
+		var adminCfg struct {
+			Token string `env:"ADMIN_TOKEN"` // unset: no /admin API
+		}
+		if err := env.Parse(&adminCfg); err != nil {
+			return runtime.Setup{}, err
+		}
+		gw.Mount(admin.Prefix, admin.New(admin.Config{Ops: ops.New(app.Redis), Token: adminCfg.Token, Logger: app.Logger.Named("admin")}))
 		return runtime.Setup{HTTP: gw, Ready: gw.Ready}, nil
 	})
 }
