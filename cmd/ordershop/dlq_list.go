@@ -45,14 +45,15 @@ entries).`,
 	return cmd
 }
 
-// renderDLQList prints one row per function, then its top errors.
+// renderDLQList prints one row per function, then each function's most
+// frequent errors.
 func renderDLQList(w io.Writer, list []ops.DLQSummary, now time.Time) {
 	if len(list) == 0 {
 		fmt.Fprintln(w, "No functions and no dead letters.")
 		return
 	}
 	tw := newTable(w)
-	fmt.Fprintln(tw, "FUNCTION\tDEAD\tOLDEST\tNEWEST\tTOP ERRORS")
+	fmt.Fprintln(tw, "FUNCTION\tDEAD\tOLDEST\tNEWEST")
 	for _, s := range list {
 		oldest, newest := "-", "-"
 		if s.Oldest != nil {
@@ -61,15 +62,20 @@ func renderDLQList(w io.Writer, list []ops.DLQSummary, now time.Time) {
 		if s.Newest != nil {
 			newest = when(*s.Newest, now)
 		}
-		errs := make([]string, len(s.TopErrors))
-		for i, e := range s.TopErrors {
-			errs[i] = fmt.Sprintf("%d× %s", e.Count, strings.ReplaceAll(e.Error, "\n", " "))
-		}
-		top := strings.Join(errs, "; ")
-		if top == "" {
-			top = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", s.Function, s.Count, oldest, newest, top)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", s.Function, s.Count, oldest, newest)
 	}
 	_ = tw.Flush()
+	for _, s := range list {
+		if len(s.TopErrors) == 0 {
+			continue
+		}
+		sampled := ""
+		if int64(s.Sampled) < s.Count {
+			sampled = fmt.Sprintf(" (in the newest %d)", s.Sampled)
+		}
+		fmt.Fprintf(w, "\n%s: most frequent errors%s\n", s.Function, sampled)
+		for _, e := range s.TopErrors {
+			fmt.Fprintf(w, "  %5d× %s\n", e.Count, strings.ReplaceAll(e.Error, "\n", " "))
+		}
+	}
 }

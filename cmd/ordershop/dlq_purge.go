@@ -42,7 +42,7 @@ are kept.`,
 					}
 					what = fmt.Sprintf("all %d dead letter(s)", page.Total)
 				}
-				return usagef("refusing to delete %s of %s without --yes", what, fn)
+				return exitCodeError{exitUsage, fmt.Sprintf("refusing to delete %s of %s without --yes", what, fn)}
 			}
 			res, err := o.Purge(cmd.Context(), fn, selection)
 			if err != nil {

@@ -72,8 +72,8 @@ func renderDLQPage(w io.Writer, p ops.DLQPage, paged bool, now time.Time) {
 		fmt.Fprintf(w, "\n  from:          %s %s\n", dl.Stream, dl.EntryID)
 		fmt.Fprintf(w, "  first failure: %s\n", when(dl.FirstFailure, now))
 		fmt.Fprintf(w, "  last failure:  %s\n", when(dl.LastFailure, now))
-		if len(dl.Fields) > 0 {
-			fmt.Fprintf(w, "  fields:        %s\n", fieldList(dl.Fields))
+		if fields := fieldList(dl.Fields); fields != "" {
+			fmt.Fprintf(w, "  fields:        %s\n", fields)
 		}
 		fmt.Fprintf(w, "  data:\n%s\n", prettyData(dl.Data, dl.RawData, "    "))
 	}

@@ -31,10 +31,10 @@ func renderEvent(w io.Writer, e ops.Event) {
 		fmt.Fprintf(w, "  entity=%s", e.EntityID)
 	}
 	fmt.Fprintf(w, "  event_id=%s\n", e.EventID)
-	if len(e.Fields) > 0 {
-		fmt.Fprintf(w, "    %s\n", fieldList(e.Fields))
+	if fields := fieldList(e.Fields); fields != "" {
+		fmt.Fprintf(w, "    %s\n", fields)
 	}
-	fmt.Fprintln(w, prettyData(e.Data, e.RawData, "    "))
+	fmt.Fprintf(w, "%s\n\n", prettyData(e.Data, e.RawData, "    "))
 }
 
 func newEventsTailCmd(a *app) *cobra.Command {

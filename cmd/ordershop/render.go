@@ -83,11 +83,13 @@ func prettyData(data json.RawMessage, raw, indent string) string {
 	return indent + buf.String()
 }
 
-// fieldList renders extra fields as "k=v, k=v" in key order.
+// fieldList renders the non-empty fields as "k=v, k=v" in key order.
 func fieldList(fields map[string]string) string {
 	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
+	for k, v := range fields {
+		if v != "" {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	parts := make([]string, len(keys))

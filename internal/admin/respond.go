@@ -55,7 +55,7 @@ func decodeSelection(w http.ResponseWriter, r *http.Request) (ops.Selection, boo
 		writeError(w, http.StatusRequestEntityTooLarge, "request body too large")
 		return sel, false
 	case err != nil:
-		writeError(w, http.StatusBadRequest, `want a JSON body {"ids": ["<dlq entry id>", ...]} or {"all": true}`)
+		writeError(w, http.StatusBadRequest, `want a JSON body {"ids": ["1712345678901-0", ...]} or {"all": true}`)
 		return sel, false
 	case dec.More():
 		writeError(w, http.StatusBadRequest, "invalid JSON: trailing data")

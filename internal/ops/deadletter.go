@@ -30,7 +30,8 @@ type DeadLetter struct {
 	// Data is the event's data when it is valid JSON; RawData otherwise.
 	Data    json.RawMessage `json:"data,omitempty"`
 	RawData string          `json:"raw_data,omitempty"`
-	// Fields are the event's other fields (not type, event_id or data).
+	// Fields are the event's other fields (not type, event_id, entity_id
+	// or data).
 	Fields map[string]string `json:"fields"`
 	// Malformed, when set, says why the entry is not a well-formed dead
 	// letter; such an entry can be purged but not replayed.
@@ -45,7 +46,7 @@ func newDeadLetter(x redis.XMessage) DeadLetter {
 		Error: dl.Error, Attempts: dl.Attempts, Permanent: dl.Permanent,
 		FirstFailure: dl.FirstFailure, LastFailure: dl.LastFailure,
 		Type: dl.Fields[runtime.FieldType], EventID: dl.Fields[runtime.FieldEventID],
-		EntityID: dl.Fields["entity_id"], Fields: map[string]string{},
+		EntityID: dl.Fields[EntityIDField], Fields: map[string]string{},
 	}
 	if err != nil {
 		out.Malformed = err.Error()
@@ -59,7 +60,7 @@ func newDeadLetter(x redis.XMessage) DeadLetter {
 	}
 	for k, v := range dl.Fields {
 		switch k {
-		case runtime.FieldType, runtime.FieldEventID, runtime.FieldData:
+		case runtime.FieldType, runtime.FieldEventID, runtime.FieldData, EntityIDField:
 		default:
 			out.Fields[k] = v
 		}

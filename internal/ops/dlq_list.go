@@ -29,13 +29,13 @@ type DLQSummary struct {
 	// entries (nil when the stream is empty).
 	Oldest *time.Time `json:"oldest,omitempty"`
 	Newest *time.Time `json:"newest,omitempty"`
-	// TopErrors are the most frequent errors among the Sampled newest
-	// entries, most frequent first.
+	// TopErrors are the most frequent error classes (ErrorClass) among the
+	// Sampled newest entries, most frequent first.
 	TopErrors []ErrorCount `json:"top_errors"`
 	Sampled   int          `json:"sampled"`
 }
 
-// ErrorCount is how often an error text occurs.
+// ErrorCount is how often an error class occurs.
 type ErrorCount struct {
 	Error string `json:"error"`
 	Count int    `json:"count"`
@@ -97,7 +97,7 @@ func (o *Ops) summarise(ctx context.Context, function string, sample int) (DLQSu
 				s.Newest = &t
 			}
 			s.Sampled++
-			counts[truncate(dl.Error, maxErrorText)]++
+			counts[ErrorClass(dl.Error)]++
 		}
 		if len(page) == 0 || int64(s.Sampled) >= n {
 			break

@@ -175,3 +175,19 @@ func TestSelectionValidate(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestErrorClass(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"send mail 40da7469-cb20-571a-aced-d24f8812d93c to ada@example.com: connection refused", "send mail <uuid> to <email>: connection refused"},
+		{"order 1712345678901-3 not billed", "order <entry-id> not billed"},
+		{"token 0123456789abcdef0123 rejected", "token <hex> rejected"},
+		{"dial tcp 127.0.0.1:2525: connect: connection refused", "dial tcp 127.0.0.1:2525: connect: connection refused"},
+	}
+	for _, c := range cases {
+		t.Run(c.want, func(t *testing.T) {
+			if got := ops.ErrorClass(c.in); got != c.want {
+				t.Fatalf("ErrorClass(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
