@@ -11,7 +11,8 @@ import (
 	"go.uber.org/zap"
 )
 
-// maxCommitGroup bounds how many settled invocations share one commit.
+// maxCommitGroup is the size at which a commit group stops taking more
+// settled invocations (it may pass it by one submit).
 const maxCommitGroup = 512
 
 // commitItem is the settled fate of one invocation, written by the
@@ -49,7 +50,7 @@ type committer struct {
 	group   string
 	records *doneRecords
 
-	in     chan *commitItem
+	in     chan []*commitItem
 	stopCh chan struct{}
 	wg     sync.WaitGroup
 	ctx    context.Context
@@ -60,7 +61,7 @@ func newCommitter(rdb redis.UniversalClient, logger *zap.Logger, group string, r
 	ctx, cancel := context.WithCancel(context.Background())
 	return &committer{
 		rdb: rdb, logger: logger.Named("committer"), group: group, records: records,
-		in: make(chan *commitItem, maxCommitGroup*2), stopCh: make(chan struct{}),
+		in: make(chan []*commitItem, 256), stopCh: make(chan struct{}),
 		ctx: ctx, cancel: cancel,
 	}
 }
@@ -73,9 +74,9 @@ func (c *committer) start() {
 	}()
 }
 
-// submit queues an item; its done func is called once it is written or
-// given up.
-func (c *committer) submit(it *commitItem) { c.in <- it }
+// submit queues items; each one's done func is called once it is written
+// or given up.
+func (c *committer) submit(items []*commitItem) { c.in <- items }
 
 // shutdown flushes what is queued, waiting at most timeout, then stops.
 func (c *committer) shutdown(timeout time.Duration) {
@@ -92,21 +93,21 @@ func (c *committer) shutdown(timeout time.Duration) {
 }
 
 func (c *committer) loop() {
-	group := make([]*commitItem, 0, maxCommitGroup)
+	var group []*commitItem
 	for {
 		group = group[:0]
 		select {
-		case it := <-c.in:
-			group = append(group, it)
+		case items := <-c.in:
+			group = append(group, items...)
 		case <-c.stopCh:
-			c.flush(group)
+			c.flush()
 			return
 		}
 	fill:
 		for len(group) < maxCommitGroup {
 			select {
-			case it := <-c.in:
-				group = append(group, it)
+			case items := <-c.in:
+				group = append(group, items...)
 			default:
 				break fill
 			}
@@ -116,14 +117,15 @@ func (c *committer) loop() {
 }
 
 // flush writes everything still queued, after stop.
-func (c *committer) flush(group []*commitItem) {
+func (c *committer) flush() {
+	var group []*commitItem
 	for {
 		select {
-		case it := <-c.in:
-			group = append(group, it)
-			if len(group) == maxCommitGroup {
+		case items := <-c.in:
+			group = append(group, items...)
+			if len(group) >= maxCommitGroup {
 				c.write(group)
-				group = group[:0]
+				group = nil
 			}
 		default:
 			if len(group) > 0 {

@@ -9,51 +9,66 @@ import (
 )
 
 // intake turns entries read or reclaimed from stream into work: malformed
-// entries are dead-lettered, filtered types and already-done events acked,
-// and the rest submitted to the pool. Entries already in flight here are
-// passed over. It blocks while the pool is full; entries it cannot take
-// because ctx ended stay pending.
+// entries are dead-lettered, filtered types and already-done events acked
+// (one idempotency lookup for the batch), and the rest submitted to the
+// pool. Entries already in flight here are passed over. It blocks while
+// the pool is full.
 func (f *function) intake(ctx context.Context, stream string, entries []redis.XMessage) {
-	msgs := make([]*Message, 0, len(entries))
+	fresh := entries[:0:0]
 	for _, e := range entries {
-		if !f.inflight.add(stream, e.ID) {
-			continue
+		if f.inflight.add(stream, e.ID) {
+			fresh = append(fresh, e)
 		}
-		if !f.pool.acquire(context.WithoutCancel(ctx)) {
+	}
+	if !f.pool.acquire(context.WithoutCancel(ctx), len(fresh)) {
+		for _, e := range fresh {
 			f.inflight.remove(stream, e.ID)
-			continue
 		}
+		return
+	}
+	var settled []*commitItem
+	settle := func(msg *Message, it *commitItem) {
+		it.done = func(error) { f.pool.release(msg) }
+		settled = append(settled, it)
+	}
+	msgs := make([]*Message, 0, len(fresh))
+	for _, e := range fresh {
 		msg, err := decodeMessage(f.Name, stream, e.ID, e.Values)
-		release := func() { f.pool.release(msg) }
 		switch {
 		case e.Values == nil:
 			// Deleted from the stream while pending: nothing to run.
-			f.settle(msg, &commitItem{ack: true}, release)
+			settle(msg, f.item(msg, &commitItem{ack: true}))
 		case err != nil:
 			f.logFailure(msg, err)
 			f.streamMetric(stream).failed.Inc()
-			f.deadLetter(msg, err, release)
+			settle(msg, f.deadLetter(msg, err))
 		case !f.accepts(msg.Type):
 			f.streamMetric(stream).skipped.Inc()
-			f.settle(msg, &commitItem{ack: true}, release)
+			settle(msg, f.item(msg, &commitItem{ack: true}))
 		default:
 			msgs = append(msgs, msg)
 		}
 	}
-	if len(msgs) == 0 {
-		return
-	}
-	done, err := f.doneAlready(ctx, msgs)
-	if err != nil {
-		f.logger.Warn("idempotency check failed: running anyway (commit is guarded)", zap.Error(err))
-	}
-	for i, msg := range msgs {
-		if done != nil && done[i] {
-			f.streamMetric(stream).skipped.Inc()
-			f.settle(msg, &commitItem{ack: true}, func() { f.pool.release(msg) })
-			continue
+	if len(msgs) > 0 {
+		done, err := f.doneAlready(ctx, msgs)
+		if err != nil {
+			f.logger.Warn("idempotency check failed: running anyway (commits are guarded)", zap.Error(err))
 		}
-		f.pool.submit(msg)
+		run := msgs[:0]
+		for i, msg := range msgs {
+			if done != nil && done[i] {
+				f.streamMetric(stream).skipped.Inc()
+				settle(msg, f.item(msg, &commitItem{ack: true}))
+				continue
+			}
+			run = append(run, msg)
+		}
+		if len(run) > 0 {
+			f.pool.submit(run)
+		}
+	}
+	if len(settled) > 0 {
+		f.com.submit(settled)
 	}
 }
 

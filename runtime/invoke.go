@@ -53,25 +53,23 @@ func (f *function) logFailure(msg *Message, err error) {
 }
 
 // handleEntry runs one entry read from a stream (it is in flight and not
-// yet done) and settles it: committed, scheduled for retry, retried in place
-// (per-key ordering), dead-lettered, or left pending when the runtime stops
-// first. release is called once the entry's fate is written to Redis or it
-// is left pending.
-func (f *function) handleEntry(ctx context.Context, msg *Message, release func()) {
+// yet done) and returns the commit that settles it: committed, scheduled
+// for retry, or dead-lettered; with per-key ordering a failure is retried
+// in place first. It returns nil when the entry is left pending, because
+// the runtime stopped first or a retry could not be scheduled; it is then
+// redelivered.
+func (f *function) handleEntry(ctx context.Context, msg *Message) *commitItem {
 	m := f.streamMetric(msg.Stream)
 	for {
 		err := f.invoke(ctx, msg)
 		switch {
 		case err == nil:
 			m.processed.Inc()
-			f.settle(msg, &commitItem{ack: true, record: true, emits: msg.emits}, release)
-			return
+			return f.item(msg, &commitItem{ack: true, record: true, emits: msg.emits})
 		case ctx.Err() != nil:
-			release() // hard stop: left pending, redelivered later
-			return
+			return nil // hard stop: left pending, redelivered later
 		case IsPermanent(err) || msg.Attempt >= f.MaxAttempts:
-			f.deadLetter(msg, err, release)
-			return
+			return f.deadLetter(msg, err)
 		}
 		if msg.FirstFailure.IsZero() {
 			msg.FirstFailure = time.Now()
@@ -80,8 +78,7 @@ func (f *function) handleEntry(ctx context.Context, msg *Message, release func()
 			// Retry in place: only this key waits.
 			m.retried.Inc()
 			if !sleepCtx(f.stopping, retryDelay(msg.Attempt, f.BackoffBase, f.BackoffMax)) {
-				release()
-				return
+				return nil
 			}
 			msg.Attempt++
 			continue
@@ -89,37 +86,25 @@ func (f *function) handleEntry(ctx context.Context, msg *Message, release func()
 		if serr := f.ret.schedule(ctx, f, msg); serr != nil {
 			f.logger.Warn("schedule retry failed: entry left pending for redelivery",
 				zap.String("stream", msg.Stream), zap.String("entry_id", msg.ID), zap.Error(serr))
-			release()
-			return
+			return nil
 		}
 		m.retried.Inc()
-		f.settle(msg, &commitItem{ack: true}, release)
-		return
+		return f.item(msg, &commitItem{ack: true})
 	}
 }
 
-// deadLetter writes msg to the function's dead-letter stream and acks it.
-func (f *function) deadLetter(msg *Message, cause error, release func()) {
+// deadLetter returns the commit that writes msg to the function's
+// dead-letter stream and acks it.
+func (f *function) deadLetter(msg *Message, cause error) *commitItem {
 	f.streamMetric(msg.Stream).deadLettered.Inc()
 	dl := newDeadLetterEntry(f.Name, msg, cause, time.Now())
-	f.settle(msg, &commitItem{ack: true, deadLetter: &dl}, release)
+	return f.item(msg, &commitItem{ack: true, deadLetter: &dl})
 }
 
-// settle hands item for msg to the committer. Functions with per-key
-// ordering wait for the commit, so that a key's next event never commits
-// first.
-func (f *function) settle(msg *Message, item *commitItem, release func()) {
-	item.stream, item.id, item.eventID = msg.Stream, msg.ID, msg.EventID
-	if f.OrderingKey == "" {
-		item.done = func(error) { release() }
-		f.com.submit(item)
-		return
-	}
-	errc := make(chan error, 1)
-	item.done = func(err error) { errc <- err }
-	f.com.submit(item)
-	<-errc
-	release()
+// item fills in the entry that it settles.
+func (f *function) item(msg *Message, it *commitItem) *commitItem {
+	it.stream, it.id, it.eventID = msg.Stream, msg.ID, msg.EventID
+	return it
 }
 
 // sleepCtx sleeps for d; false if ctx ended first.

@@ -4,33 +4,41 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // pool runs a function's invocations on a bounded set of workers.
 //
-// Without an ordering key every entry is its own job. With one, entries
-// are queued per key in a lane: a lane is worked by one worker at a time,
-// in arrival order, and other keys' lanes run on the other workers, so a
+// Work is handed out in lanes, a lane being a queue of entries that one
+// worker runs in order. Without an ordering key a read batch is cut into
+// at most Concurrency lanes (one hand-off per lane, not per entry). With an
+// ordering key every key has its own lane: a key's entries run one at a
+// time in arrival order, other keys' lanes run on the other workers, so a
 // slow or retrying key holds back only itself.
 //
 // The pool also bounds the entries in flight (read but not yet settled), so
-// that a reader never runs ahead of the workers and the committer.
+// that the reader never runs ahead of the workers and the committer.
 type pool struct {
 	f       *function
 	ctx     context.Context
 	jobs    chan *lane
-	slots   chan struct{} // one token per entry in flight
+	slots   *semaphore.Weighted // one unit per entry in flight
 	mu      sync.Mutex
 	lanes   map[string]*lane
 	workers sync.WaitGroup
 	settled sync.WaitGroup // entries in flight, until released
 }
 
-// lane is the queue of one ordering key (or a single unordered entry).
+// lane is the queue of one ordering key, or a chunk of unordered entries.
 type lane struct {
 	key  string
 	msgs []*Message
 }
+
+// flushEvery bounds how long an unordered lane holds settled invocations
+// before it hands them to the committer.
+const flushEvery = 2 * time.Millisecond
 
 func newPool(f *function, ctx context.Context) *pool {
 	inFlight := max(f.rt.cfg.BatchSize*4, f.Concurrency*2)
@@ -38,7 +46,7 @@ func newPool(f *function, ctx context.Context) *pool {
 		f:     f,
 		ctx:   ctx,
 		jobs:  make(chan *lane, inFlight),
-		slots: make(chan struct{}, inFlight),
+		slots: semaphore.NewWeighted(int64(inFlight)),
 		lanes: map[string]*lane{},
 	}
 	for range f.Concurrency {
@@ -48,54 +56,89 @@ func newPool(f *function, ctx context.Context) *pool {
 	return p
 }
 
-// acquire takes a slot for one more entry in flight; false if ctx ended.
-func (p *pool) acquire(ctx context.Context) bool {
-	select {
-	case p.slots <- struct{}{}:
-		p.settled.Add(1)
+// acquire takes slots for n more entries in flight; false if ctx ended.
+func (p *pool) acquire(ctx context.Context, n int) bool {
+	if n == 0 {
 		return true
-	case <-ctx.Done():
+	}
+	if err := p.slots.Acquire(ctx, int64(n)); err != nil {
 		return false
 	}
+	p.settled.Add(n)
+	return true
 }
 
 // release returns the slot of a settled (or abandoned) entry.
 func (p *pool) release(msg *Message) {
 	p.f.inflight.remove(msg.Stream, msg.ID)
-	<-p.slots
+	p.slots.Release(1)
 	p.settled.Done()
 }
 
-// submit queues msg, which holds a slot, for a worker.
-func (p *pool) submit(msg *Message) {
-	key := ""
-	if p.f.OrderingKey != "" {
-		key = msg.Fields[p.f.OrderingKey]
-	}
-	if key == "" {
-		p.jobs <- &lane{msgs: []*Message{msg}}
+// submit queues msgs, which hold slots, for the workers.
+func (p *pool) submit(msgs []*Message) {
+	if p.f.OrderingKey == "" {
+		n := min(p.f.Concurrency, len(msgs))
+		for i := range n {
+			lo, hi := i*len(msgs)/n, (i+1)*len(msgs)/n
+			p.jobs <- &lane{msgs: msgs[lo:hi:hi]}
+		}
 		return
 	}
-	p.mu.Lock()
-	if l, ok := p.lanes[key]; ok {
-		l.msgs = append(l.msgs, msg)
+	for _, msg := range msgs {
+		key := msg.Fields[p.f.OrderingKey]
+		if key == "" {
+			p.jobs <- &lane{msgs: []*Message{msg}}
+			continue
+		}
+		p.mu.Lock()
+		if l, ok := p.lanes[key]; ok {
+			l.msgs = append(l.msgs, msg)
+			p.mu.Unlock()
+			continue
+		}
+		l := &lane{key: key, msgs: []*Message{msg}}
+		p.lanes[key] = l
 		p.mu.Unlock()
-		return
+		p.jobs <- l
 	}
-	l := &lane{key: key, msgs: []*Message{msg}}
-	p.lanes[key] = l
-	p.mu.Unlock()
-	p.jobs <- l
 }
 
 func (p *pool) work() {
 	defer p.workers.Done()
 	for l := range p.jobs {
-		p.runLane(l)
+		if p.f.OrderingKey == "" {
+			p.runChunk(l)
+		} else {
+			p.runLane(l)
+		}
 	}
 }
 
-// runLane works a lane until it is empty, then forgets it.
+// runChunk runs a chunk of unordered entries, handing their outcomes to
+// the committer in groups.
+func (p *pool) runChunk(l *lane) {
+	var items []*commitItem
+	last := time.Now()
+	for _, msg := range l.msgs {
+		if it := p.f.handleEntry(p.ctx, msg); it != nil {
+			it.done = func(error) { p.release(msg) }
+			items = append(items, it)
+		} else {
+			p.release(msg)
+		}
+		if now := time.Now(); len(items) > 0 && now.Sub(last) > flushEvery {
+			p.f.com.submit(items)
+			items, last = nil, now
+		}
+	}
+	if len(items) > 0 {
+		p.f.com.submit(items)
+	}
+}
+
+// runLane works a key's lane until it is empty, then forgets it. Each
+// outcome is committed before the key's next entry runs.
 func (p *pool) runLane(l *lane) {
 	for {
 		p.mu.Lock()
@@ -110,7 +153,10 @@ func (p *pool) runLane(l *lane) {
 		l.msgs[0] = nil
 		l.msgs = l.msgs[1:]
 		p.mu.Unlock()
-		p.f.handleEntry(p.ctx, msg, func() { p.release(msg) })
+		if it := p.f.handleEntry(p.ctx, msg); it != nil {
+			_ = p.f.commitWait(it)
+		}
+		p.release(msg)
 	}
 }
 

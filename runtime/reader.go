@@ -12,7 +12,10 @@ import (
 // reader feeds a function's pool from its streams with XREADGROUP. It first
 // drains this consumer's own pending entries (those it read before a crash
 // or restart), then reads new entries (">") in batches of BatchSize,
-// blocking up to ReadBlock.
+// blocking up to ReadBlock. Batches go through a short queue to a second
+// goroutine that runs intake (the batch's idempotency check, then
+// dispatch), so that the next read's round trip overlaps this batch's
+// check.
 type reader struct {
 	f *function
 	// cursors holds, per stream, the position in this consumer's own
@@ -28,7 +31,28 @@ func newReader(f *function) *reader {
 	return &reader{f: f, cursors: c}
 }
 
+// readQueue is how many read batches may wait for intake.
+const readQueue = 2
+
+// run reads until ctx ends, then lets intake finish every batch already
+// read (those entries are delivered, so they are handled, not dropped).
 func (r *reader) run(ctx context.Context) {
+	batches := make(chan []redis.XStream, readQueue)
+	intakeDone := make(chan struct{})
+	go func() {
+		defer close(intakeDone)
+		for res := range batches {
+			for _, xs := range res {
+				r.f.intake(ctx, xs.Stream, xs.Messages)
+			}
+		}
+	}()
+	r.read(ctx, batches)
+	close(batches)
+	<-intakeDone
+}
+
+func (r *reader) read(ctx context.Context, batches chan<- []redis.XStream) {
 	f := r.f
 	b := newBackoff(50*time.Millisecond, 5*time.Second)
 	failing := false
@@ -65,7 +89,10 @@ func (r *reader) run(ctx context.Context) {
 			failing = false
 			b = newBackoff(50*time.Millisecond, 5*time.Second)
 		}
-		r.dispatch(ctx, res)
+		r.advance(res)
+		if len(res) > 0 {
+			batches <- res
+		}
 	}
 }
 
@@ -87,9 +114,8 @@ func (r *reader) args() ([]string, bool) {
 	return append(names, ids...), false
 }
 
-// dispatch hands a read's entries to the pool, after the batch's
-// idempotency check; it advances the pending-drain cursors.
-func (r *reader) dispatch(ctx context.Context, res []redis.XStream) {
+// advance moves the pending-drain cursors past a read's entries.
+func (r *reader) advance(res []redis.XStream) {
 	for _, xs := range res {
 		if c := r.cursors[xs.Stream]; c != ">" {
 			if len(xs.Messages) == 0 {
@@ -98,7 +124,6 @@ func (r *reader) dispatch(ctx context.Context, res []redis.XStream) {
 			}
 			r.cursors[xs.Stream] = xs.Messages[len(xs.Messages)-1].ID
 		}
-		r.f.intake(ctx, xs.Stream, xs.Messages)
 	}
 	// A stream absent from a pending-drain reply has nothing pending.
 	for _, s := range r.f.Streams {

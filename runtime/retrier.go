@@ -175,7 +175,7 @@ func (f *function) handleRetry(ctx context.Context, p retryPayload, retried int)
 func (f *function) commitWait(item *commitItem) error {
 	errc := make(chan error, 1)
 	item.done = func(err error) { errc <- err }
-	f.com.submit(item)
+	f.com.submit([]*commitItem{item})
 	if err := <-errc; err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
