@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -83,7 +84,8 @@ func run(ctx context.Context, args []string, s streams) int {
 	}
 	code := exitCode(err)
 	fmt.Fprintf(s.stderr, "ordershop: %v\n", err)
-	if code == exitUsage && cmd != nil {
+	var ue usageError
+	if errors.As(err, &ue) && cmd != nil {
 		fmt.Fprintf(s.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 	return code
