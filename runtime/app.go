@@ -82,11 +82,19 @@ func run(name string, setup func(app *App) (Setup, error)) error {
 	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.serve() }()
+	// The HTTP server drains beside the runtime, under the same timeout.
+	httpDown := make(chan struct{})
+	go func() {
+		defer close(httpDown)
+		<-ctx.Done()
+		if err := srv.shutdown(cfg.ShutdownTimeout); err != nil {
+			logger.Warn("http shutdown", zap.Error(err))
+		}
+	}()
 
 	runErr := rt.Run(ctx)
-	if err := srv.shutdown(cfg.ShutdownTimeout); err != nil {
-		logger.Warn("http shutdown", zap.Error(err))
-	}
+	stop()
+	<-httpDown
 	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http: %w", err)
 	}

@@ -16,10 +16,12 @@ import (
 // consumer groups, the worker pools, the committer, the retrier and the
 // background duties (reclaimer, janitor).
 //
-// Stop order (Run, after ctx ends): readers and reclaimers stop reading;
-// worker pools finish in-flight work within ShutdownTimeout (what is not
-// done by then stays pending and is redelivered); the retrier (asynq)
-// shuts down; the committer flushes; Run returns.
+// Stop order (Run, after ctx ends): readers and reclaimers stop reading
+// (within ReadBlock); worker pools and the retrier (asynq) finish their
+// in-flight work side by side within ShutdownTimeout, after which what is
+// still running is cancelled and stays pending for redelivery; the
+// committers flush; Run returns. So a process exits within about
+// ReadBlock + ShutdownTimeout + 1s of SIGTERM.
 type Runtime struct {
 	cfg     Config
 	rdb     redis.UniversalClient
@@ -122,15 +124,24 @@ func (r *Runtime) Run(ctx context.Context) error {
 	for _, f := range fns {
 		f.stopReading()
 	}
+	// Retries in flight drain beside the pools, under the same deadline:
+	// hardStop cancels what is still running in either.
+	retrierDone := make(chan struct{})
+	go func() { ret.shutdown(); close(retrierDone) }()
 	for _, f := range fns {
 		if !f.pool.wait(time.Until(deadline)) {
 			r.logger.Warn("shutdown timeout: in-flight work left pending for redelivery", zap.String("function", f.Name))
 		}
 	}
+	select {
+	case <-retrierDone:
+	case <-time.After(max(time.Until(deadline), 0)):
+	}
 	hardStop()
-	ret.shutdown()
+	<-retrierDone
 	for _, f := range fns {
 		f.com.shutdown(max(time.Until(deadline), time.Second))
 	}
 	return nil
 }
+
