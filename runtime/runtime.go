@@ -144,4 +144,3 @@ func (r *Runtime) Run(ctx context.Context) error {
 	}
 	return nil
 }
-
