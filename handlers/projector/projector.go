@@ -21,9 +21,11 @@ type Model interface {
 	Put(ctx context.Context, aggregate, id string, v any) error
 	// Delete removes an entity for good.
 	Delete(ctx context.Context, aggregate, id string) error
-	// SetOrderStatus records an order's status, if the order exists.
+	// SetOrderStatus records an order's status unless the order was
+	// deleted; the order itself may come later.
 	SetOrderStatus(ctx context.Context, orderID, status, reason string) error
-	// MarkPaid records the billing that paid an order, if it exists.
+	// MarkPaid records the billing that paid an order unless the order was
+	// deleted.
 	MarkPaid(ctx context.Context, orderID, billingID string) error
 	// RecordMail records a sent mail once per mail id.
 	RecordMail(ctx context.Context, m model.Mail) error

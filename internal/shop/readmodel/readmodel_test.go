@@ -101,3 +101,25 @@ func TestRebuild(t *testing.T) {
 		t.Errorf("orders = %+v, want o1 accepted", orders)
 	}
 }
+
+// TestVerdictBeforeOrder: after a failover the runtime may run an order's
+// verdict before its order.created (reclaimed later); the verdict is kept.
+func TestVerdictBeforeOrder(t *testing.T) {
+	srv.FlushAll(t)
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	w, r := readmodel.NewWriter(rdb), readmodel.NewReader(rdb)
+	o := model.Order{ID: "o1", CustomerID: "c1", ProductIDs: []string{"p1"}}
+	for _, err := range []error{
+		w.SetOrderStatus(ctx, o.ID, model.StatusAccepted, ""),
+		w.Put(ctx, model.AggOrder, o.ID, o),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, ok, err := r.Order(ctx, o.ID)
+	if err != nil || !ok || got.Status != model.StatusAccepted {
+		t.Errorf("order = %+v, %v, %v; want it accepted", got, ok, err)
+	}
+}

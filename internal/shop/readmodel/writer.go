@@ -30,14 +30,17 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `)
 
-// setIfExists sets a field of a side hash only while the entity exists.
+// setUnlessDeleted sets a field of a side hash unless the entity was
+// deleted. The entity need not exist yet: after a failover the runtime may
+// run a verdict before the order.created it reclaims later, and the
+// verdict must not be lost.
 //
-// KEYS[1] the entity hash; KEYS[2] the side hash (status, paid)
-// ARGV[1] the entity id; ARGV[2] the value
-// Returns 1 if set, 0 if the entity does not exist (deleted or unknown).
-var setIfExists = redis.NewScript(`
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+// KEYS[1] the side hash (status, paid); KEYS[2] the tombstone set
+// ARGV[1] the entity id; ARGV[2] the value; ARGV[3] its tombstone member
+// Returns 1 if set, 0 if the entity is deleted.
+var setUnlessDeleted = redis.NewScript(`
+if redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `)
 
@@ -78,20 +81,21 @@ type orderStatus struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// SetOrderStatus records the inventory's verdict on an existing order.
+// SetOrderStatus records the inventory's verdict on an order that is not
+// deleted.
 func (w *Writer) SetOrderStatus(ctx context.Context, orderID, status, reason string) error {
 	raw, _ := json.Marshal(orderStatus{Status: status, Reason: reason})
-	keys := []string{EntityKey(model.AggOrder), OrderStatusKey}
-	if err := setIfExists.Run(ctx, w.rdb, keys, orderID, raw).Err(); err != nil {
+	keys := []string{OrderStatusKey, TombstonesKey}
+	if err := setUnlessDeleted.Run(ctx, w.rdb, keys, orderID, raw, tombstone(model.AggOrder, orderID)).Err(); err != nil {
 		return fmt.Errorf("order %s status: %w", orderID, err)
 	}
 	return nil
 }
 
-// MarkPaid records that billingID paid an existing order.
+// MarkPaid records that billingID paid an order that is not deleted.
 func (w *Writer) MarkPaid(ctx context.Context, orderID, billingID string) error {
-	keys := []string{EntityKey(model.AggOrder), OrderPaidKey}
-	if err := setIfExists.Run(ctx, w.rdb, keys, orderID, billingID).Err(); err != nil {
+	keys := []string{OrderPaidKey, TombstonesKey}
+	if err := setUnlessDeleted.Run(ctx, w.rdb, keys, orderID, billingID, tombstone(model.AggOrder, orderID)).Err(); err != nil {
 		return fmt.Errorf("order %s paid: %w", orderID, err)
 	}
 	return nil
