@@ -38,9 +38,10 @@ test: deps-redis
 
 BENCH_EVENTS ?= 100000
 
-## bench: benchmarks (see docs/performance.md)
-bench: deps-redis
+## bench: Go benchmarks of the runtime, then the comparison table on a throwaway redis-server (docs/performance.md)
+bench: deps-redis build
 	$(GO) test -run '^$$' -bench . -benchtime=$(BENCH_EVENTS)x -benchmem -count=1 ./runtime/...
+	$(BIN)/ordershop bench suite --bin $(BIN) --events $(BENCH_EVENTS)
 
 ## run: set up and run the whole shop with foreman
 run: deps-redis deps-foreman build

@@ -29,6 +29,7 @@ Exit codes:
 		newStatusCmd(a),
 		newDLQCmd(a),
 		newEventsCmd(a),
+		newBenchCmd(a),
 	)
 	return root
 }

@@ -3,6 +3,9 @@ package bench
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +69,34 @@ func TestIdempotencyMemory(t *testing.T) {
 		t.Fatalf("memory result %+v", r)
 	}
 	t.Logf("%.1f bytes per idempotency record", r.BytesPerRecord)
+}
+
+func TestShopLoadAndSuiteTable(t *testing.T) {
+	bin := t.TempDir()
+	for _, name := range ShopFunctions {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(bin, name), "../../functions/"+name).CombinedOutput()
+		if err != nil {
+			t.Fatalf("build %s: %v\n%s", name, err, out)
+		}
+	}
+	own, err := redistest.Start(redistest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	rdb := own.Client(t)
+	s, err := Shop(context.Background(), rdb, ShopOptions{BinDir: bin, RedisURL: own.URL(), Rate: 100, Duration: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Orders != 100 || s.OrdersPerSec <= 0 || s.PostP99ms < s.PostP50ms || len(s.RSSIdleMB) != len(ShopFunctions) {
+		t.Fatalf("shop result %+v", s)
+	}
+	var buf strings.Builder
+	Report{Drains: []DrainResult{{System: "runtime", Concurrency: 8, Events: 10, EventsPerSec: 5}}, Shop: &s}.WriteTable(&buf)
+	for _, want := range []string{"runtime", "orders/s", "gateway"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, buf.String())
+		}
+	}
 }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"github.com/ordershop/functions/internal/bench"
+	"github.com/ordershop/functions/internal/redistest"
+)
+
+func newBenchSuiteCmd(a *app) *cobra.Command {
+	var (
+		o      bench.SuiteOptions
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "suite",
+		Short: "Run the whole comparison (runtime, raw go-redis loop, asynq, shop) on a throwaway redis-server",
+		Long: `Start a throwaway redis-server on a free loopback port (never REDIS_URL's
+Redis) and measure, in one run on it: drains of the runtime, a plain
+go-redis loop and asynq at concurrency 1 and 8; the runtime with --emit;
+paced latency at 5,000 and 20,000 events/s; Redis memory per idempotency
+record; and, with --bin, the shop end to end (orders/s, POST latency, RSS
+of every function idle and under load). Prints a table with the ratios
+runtime/raw and runtime/asynq and the targets.`,
+		Example: "  ordershop bench suite --bin bin\n  ordershop bench suite --events 20000 --json",
+		Args:    positional(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Events < 1000 || o.Events > maxBenchEvents {
+				return usagef("--events %d: want 1000 to %d", o.Events, maxBenchEvents)
+			}
+			if o.PacedDuration > maxBenchDuration || o.ShopDuration > maxBenchDuration {
+				return usagef("durations at most %s", maxBenchDuration)
+			}
+			srv, err := redistest.Start(redistest.Options{})
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), PoolSize: 64})
+			defer rdb.Close()
+			o.RedisURL = srv.URL()
+			rep, err := bench.RunSuite(cmd.Context(), rdb, o, a.stderr)
+			if err != nil {
+				return fmt.Errorf("bench suite: %w", err)
+			}
+			if asJSON {
+				return writeJSON(a.stdout, rep)
+			}
+			rep.WriteTable(a.stdout)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Events, "events", 100_000, "events per drain")
+	f.IntVar(&o.Payload, "payload", 256, "bytes of data per event")
+	f.DurationVar(&o.PacedDuration, "paced-duration", 5*time.Second, "how long each paced run publishes")
+	f.StringVar(&o.BinDir, "bin", "", "directory of the shop's binaries (make build: bin); empty skips the shop")
+	f.IntVar(&o.ShopRate, "shop-rate", 1000, "orders per second in the shop run")
+	f.DurationVar(&o.ShopDuration, "shop-duration", 10*time.Second, "how long the shop run sends orders")
+	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
