@@ -138,7 +138,10 @@ func (p *pool) runChunk(l *lane) {
 }
 
 // runLane works a key's lane until it is empty, then forgets it. Each
-// outcome is committed before the key's next entry runs.
+// outcome goes to the committer before the key's next entry runs; the
+// committer writes in submission order (a failed group is retried before
+// any later one), so a key's effects land in stream order without the lane
+// waiting for each commit.
 func (p *pool) runLane(l *lane) {
 	for {
 		p.mu.Lock()
@@ -154,9 +157,11 @@ func (p *pool) runLane(l *lane) {
 		l.msgs = l.msgs[1:]
 		p.mu.Unlock()
 		if it := p.f.handleEntry(p.ctx, msg); it != nil {
-			_ = p.f.commitWait(it)
+			it.done = func(error) { p.release(msg) }
+			p.f.com.submit([]*commitItem{it})
+		} else {
+			p.release(msg)
 		}
-		p.release(msg)
 	}
 }
 

@@ -38,14 +38,29 @@ func Positions(ctx context.Context, rdb redis.UniversalClient, streams ...string
 // entry of each stream up to and including its position: the group was
 // delivered that far and nothing at or before it is still pending. An
 // entry that failed and waits for a retry counts as handled (it is acked).
+// It costs one round trip.
 func CaughtUp(ctx context.Context, rdb redis.UniversalClient, function string, positions map[string]string) (bool, error) {
+	type check struct {
+		stream, pos string
+		groups      *redis.XInfoGroupsCmd
+		pending     *redis.XPendingCmd
+	}
+	var checks []check
+	pipe := rdb.Pipeline()
 	for stream, pos := range positions {
 		if pos == "0-0" {
 			continue
 		}
-		groups, err := rdb.XInfoGroups(ctx, stream).Result()
+		checks = append(checks, check{stream, pos, pipe.XInfoGroups(ctx, stream), pipe.XPending(ctx, stream, function)})
+	}
+	if len(checks) == 0 {
+		return true, nil
+	}
+	_, _ = pipe.Exec(ctx)
+	for _, c := range checks {
+		groups, err := c.groups.Result()
 		if err != nil {
-			return false, fmt.Errorf("XINFO GROUPS %s: %w", stream, err)
+			return false, fmt.Errorf("XINFO GROUPS %s: %w", c.stream, err)
 		}
 		var delivered string
 		found := false
@@ -54,14 +69,14 @@ func CaughtUp(ctx context.Context, rdb redis.UniversalClient, function string, p
 				delivered, found = g.LastDeliveredID, true
 			}
 		}
-		if !found || CompareIDs(delivered, pos) < 0 {
+		if !found || CompareIDs(delivered, c.pos) < 0 {
 			return false, nil
 		}
-		pend, err := rdb.XPending(ctx, stream, function).Result()
+		pend, err := c.pending.Result()
 		if err != nil {
-			return false, fmt.Errorf("XPENDING %s %s: %w", stream, function, err)
+			return false, fmt.Errorf("XPENDING %s %s: %w", c.stream, function, err)
 		}
-		if pend.Count > 0 && CompareIDs(pend.Lower, pos) <= 0 {
+		if pend.Count > 0 && CompareIDs(pend.Lower, c.pos) <= 0 {
 			return false, nil
 		}
 	}
@@ -74,7 +89,7 @@ func CaughtUp(ctx context.Context, rdb redis.UniversalClient, function string, p
 func WaitCaughtUp(ctx context.Context, rdb redis.UniversalClient, function string, positions map[string]string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	delay := time.Millisecond
+	delay := 250 * time.Microsecond
 	for {
 		ok, err := CaughtUp(ctx, rdb, function, positions)
 		if err != nil {
@@ -88,7 +103,7 @@ func WaitCaughtUp(ctx context.Context, rdb redis.UniversalClient, function strin
 			return ctx.Err()
 		case <-time.After(delay):
 		}
-		delay = min(delay*2, 20*time.Millisecond)
+		delay = min(delay*2, 4*time.Millisecond)
 	}
 }
 

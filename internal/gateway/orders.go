@@ -12,9 +12,11 @@ import (
 	"github.com/ordershop/functions/runtime"
 )
 
-// createOrders checks the customers, the products and (when the inventory
-// function is caught up) the stock, then publishes order.created; the
-// inventory function then accepts or rejects each order.
+// createOrders checks the customers, the products and the stock, then
+// publishes order.created; the inventory function then accepts or rejects
+// each order. The checks read the projections as they are and wait for
+// the projector or the inventory function to catch up only when the answer
+// would be a refusal, so that a busy shop does not make every order wait.
 func (g *Gateway) createOrders(w http.ResponseWriter, r *http.Request) error {
 	ins, err := decodeOneOrMany[orderIn](r)
 	if err != nil {
@@ -27,12 +29,9 @@ func (g *Gateway) createOrders(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if err := g.catchUp(w, r); err != nil {
-		return err
-	}
 	units := map[string]int{}
 	for _, o := range orders {
-		if err := g.checkOrderRefs(r, o); err != nil {
+		if err := g.checkOrderRefsCaughtUp(w, r, o); err != nil {
 			return err
 		}
 		for p, n := range o.Units() {
@@ -90,6 +89,39 @@ func (g *Gateway) deleteOrder(w http.ResponseWriter, r *http.Request) error {
 	return g.publishDeleted(w, r, model.AggOrder, o.ID, snapshot)
 }
 
+// checkOrderRefsCaughtUp answers 404 for an unknown or deleted customer or
+// product. The read model is trusted when it knows every reference (a
+// deletion is caught by its guard, written with the deleting command);
+// only a miss waits for the projector to catch up before it is final.
+func (g *Gateway) checkOrderRefsCaughtUp(w http.ResponseWriter, r *http.Request, o model.Order) error {
+	if err := g.checkOrderRefs(r, o); err == nil {
+		return g.notDeleted(r, o)
+	} else if !isNotFound(err) {
+		return err
+	}
+	if err := g.catchUp(w, r); err != nil {
+		return err
+	}
+	return g.checkOrderRefs(r, o)
+}
+
+// notDeleted answers 404 when a reference was deleted by a command the
+// projector has not applied yet.
+func (g *Gateway) notDeleted(r *http.Request, o model.Order) error {
+	keys := []string{"shop:guard:deleted:" + model.AggCustomer + ":" + o.CustomerID}
+	for p := range o.Units() {
+		keys = append(keys, "shop:guard:deleted:"+model.AggProduct+":"+p)
+	}
+	n, err := g.cfg.Redis.Exists(r.Context(), keys...).Result()
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return errorf(http.StatusNotFound, "order refers to a deleted customer or product")
+	}
+	return nil
+}
+
 // checkOrderRefs answers 404 for an unknown customer or product.
 func (g *Gateway) checkOrderRefs(r *http.Request, o model.Order) error {
 	if err := g.customerExists(r, o.CustomerID); err != nil {
@@ -104,11 +136,16 @@ func (g *Gateway) checkOrderRefs(r *http.Request, o model.Order) error {
 }
 
 // checkStock answers 409 when the stock cannot cover units, counting held
-// (what the order holds already) as available. It trusts the stock only
-// once the inventory function has applied every inventory and order event
-// published so far; if it is behind, the check is skipped and the
+// (what the order holds already) as available. Stock that covers the order
+// now lets it through at once (the inventory function has the last word);
+// a shortfall is only answered once the inventory function has applied
+// every inventory and order event published so far, so that stock freed
+// a moment ago counts. If it is behind, the check is skipped and the
 // inventory function decides alone.
 func (g *Gateway) checkStock(ctx context.Context, units, held map[string]int) error {
+	if short, err := g.shortfall(ctx, units, held); err != nil || !short {
+		return err
+	}
 	pos, err := runtime.Positions(ctx, g.cfg.Redis, model.Stream(model.AggInventory), model.Stream(model.AggOrder))
 	if err != nil {
 		return err
@@ -121,6 +158,25 @@ func (g *Gateway) checkStock(ctx context.Context, units, held map[string]int) er
 	if err != nil {
 		return err
 	}
+	return g.coverStock(ctx, units, held)
+}
+
+// shortfall reports whether the stock, as it is now, falls short of units.
+func (g *Gateway) shortfall(ctx context.Context, units, held map[string]int) (bool, error) {
+	levels, err := g.stock.Levels(ctx)
+	if err != nil {
+		return false, err
+	}
+	for p, n := range units {
+		if levels[p]+held[p] < n {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// coverStock answers 409 for the first product the stock cannot cover.
+func (g *Gateway) coverStock(ctx context.Context, units, held map[string]int) error {
 	levels, err := g.stock.Levels(ctx)
 	if err != nil {
 		return err

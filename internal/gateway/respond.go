@@ -8,6 +8,9 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // apiError is an error with the HTTP status it answers.
@@ -27,6 +30,12 @@ func badRequest(format string, args ...any) error {
 }
 func notFound(kind, id string) error { return errorf(http.StatusNotFound, "%s %s not found", kind, id) }
 
+// isNotFound reports whether err answers 404.
+func isNotFound(err error) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && ae.status == http.StatusNotFound
+}
+
 // writeJSON answers v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -35,7 +44,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError answers err as {"error": "..."}: an apiError with its status,
-// a network error (Redis unreachable) as 503, anything else as 500; the
+// Redis unreachable (see unavailable) as 503, anything else as 500; the
 // details of the last two are logged, not shown.
 func writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
@@ -43,13 +52,24 @@ func writeError(w http.ResponseWriter, err error) {
 		writeJSON(w, ae.status, map[string]string{"error": ae.msg})
 		return
 	}
-	var ne net.Error
-	if errors.As(err, &ne) {
+	if unavailable(err) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "storage unavailable, try again"})
 		return
 	}
 	w.Header().Set("X-Internal-Error", "1")
 	writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+}
+
+// unavailable reports whether err means Redis could not be reached or
+// could not answer: a network error, a connection that died mid-command
+// (EOF; the command may or may not have been applied), a closed or
+// exhausted pool, or a Redis still loading its data after a restart.
+func unavailable(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrPoolExhausted) ||
+		redis.HasErrorPrefix(err, "LOADING")
 }
 
 // readBody reads the request body, answering 413 past the limit that the
