@@ -21,6 +21,10 @@ type burst struct {
 	// PayEvery makes each client pay one of its earlier orders after every
 	// PayEvery orders (0: no payments).
 	PayEvery int
+	// RetryUnavailable, if set, makes a client answered 503 wait that long
+	// and send the same order again (until the burst's time is up), as a
+	// client of a shop whose storage is down would.
+	RetryUnavailable time.Duration
 
 	// sent counts order requests answered, whatever the answer.
 	sent atomic.Int64
@@ -49,7 +53,11 @@ func (b *burst) run(a api, c catalogue) {
 				if i >= b.Orders {
 					return
 				}
-				if id, ok := b.order(a, c, i); ok {
+				id, ans := b.order(a, c, i)
+				for id == "" && b.retries(ans, deadline) {
+					id, ans = b.order(a, c, i)
+				}
+				if id != "" {
 					mine = append(mine, id)
 				}
 				b.sent.Add(1)
@@ -62,8 +70,8 @@ func (b *burst) run(a api, c catalogue) {
 	wg.Wait()
 }
 
-// order sends order i and returns its id if it was created.
-func (b *burst) order(a api, c catalogue, i int) (string, bool) {
+// order sends order i and returns its id if it was created, and the answer.
+func (b *burst) order(a api, c catalogue, i int) (string, answer) {
 	ans := a.send(http.MethodPost, "/orders", c.order(i))
 	var ids []string
 	ok := ans.err == nil && ans.status == http.StatusCreated && json.Unmarshal(ans.body, &ids) == nil && len(ids) == 1
@@ -72,10 +80,21 @@ func (b *burst) order(a api, c catalogue, i int) (string, bool) {
 	b.statuses[ans.status]++
 	if !ok {
 		b.failures = append(b.failures, ans)
-		return "", false
+		return "", ans
 	}
 	b.created = append(b.created, ids[0])
-	return ids[0], true
+	return ids[0], ans
+}
+
+// retries reports whether a client should send its order again: the last
+// answer was 503, RetryUnavailable is set and there is time left. It
+// waits RetryUnavailable first.
+func (b *burst) retries(last answer, deadline time.Time) bool {
+	if b.RetryUnavailable <= 0 || last.status != http.StatusServiceUnavailable || time.Now().Add(b.RetryUnavailable).After(deadline) {
+		return false
+	}
+	time.Sleep(b.RetryUnavailable)
+	return true
 }
 
 // pay records the payment of an order.

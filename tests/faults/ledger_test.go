@@ -206,3 +206,19 @@ func (l *ledger) tally(t testing.TB, c *counts) {
 		t.Errorf("%d orders rejected, want every order accepted: %v", len(l.rejected), l.rejected[:min(5, len(l.rejected))])
 	}
 }
+
+// ordersInLog is the set of order ids with an order.created in the log.
+func ordersInLog(t testing.TB, rdb *redis.Client) map[string]bool {
+	t.Helper()
+	entries, err := rdb.XRange(ctx(), model.Stream(model.AggOrder), "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, e := range entries {
+		if e.Values["type"] == model.OrderCreated {
+			out[e.Values["entity_id"].(string)] = true
+		}
+	}
+	return out
+}
