@@ -33,15 +33,13 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 	}
 	msgs := make([]*Message, 0, len(fresh))
 	for _, e := range fresh {
-		msg, err := decodeMessage(f.Name, stream, e.ID, e.Values)
+		msg := peekMessage(f.Name, stream, e.ID, e.Values)
 		switch {
 		case e.Values == nil:
 			// Deleted from the stream while pending: nothing to run.
 			settle(msg, f.item(msg, &commitItem{ack: true}))
-		case err != nil:
-			f.logFailure(msg, err)
-			f.streamMetric(stream).failed.Inc()
-			settle(msg, f.deadLetter(msg, err))
+		case msg.Type == "" || msg.EventID == "":
+			settle(msg, f.malformed(msg, msg.decode()))
 		case !f.accepts(msg.Type):
 			f.streamMetric(stream).skipped.Inc()
 			settle(msg, f.item(msg, &commitItem{ack: true}))
@@ -70,6 +68,14 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 	if len(settled) > 0 {
 		f.com.submit(settled)
 	}
+}
+
+// malformed returns the commit that dead-letters an entry that is not a
+// well-formed event.
+func (f *function) malformed(msg *Message, err error) *commitItem {
+	f.logFailure(msg, err)
+	f.streamMetric(msg.Stream).failed.Inc()
+	return f.deadLetter(msg, err)
 }
 
 // doneAlready reports, in one round trip, which messages already have an

@@ -59,6 +59,9 @@ func (f *function) logFailure(msg *Message, err error) {
 // the runtime stopped first or a retry could not be scheduled; it is then
 // redelivered.
 func (f *function) handleEntry(ctx context.Context, msg *Message) *commitItem {
+	if err := msg.decode(); err != nil {
+		return f.malformed(msg, err)
+	}
 	m := f.streamMetric(msg.Stream)
 	for {
 		err := f.invoke(ctx, msg)

@@ -37,6 +37,8 @@ type Message struct {
 	FirstFailure time.Time
 
 	emits []Emit
+	// values holds the entry as read until decode turns it into Fields.
+	values map[string]any
 }
 
 // Emit is an event a handler emits: XADDed to Stream with Fields when the
@@ -64,18 +66,46 @@ func (m *Message) Decode(v any) error {
 	return nil
 }
 
-// decodeMessage builds a Message from a raw stream entry, or says why the
-// entry is not a well-formed event.
-func decodeMessage(function, stream, id string, values map[string]any) (*Message, error) {
-	fields := make(map[string]string, len(values))
-	for k, v := range values {
+// peekMessage reads only what intake needs of a raw stream entry (type,
+// event id); the rest is decoded by the worker that runs it (decode), off
+// the reader's path.
+func peekMessage(function, stream, id string, values map[string]any) *Message {
+	m := &Message{Function: function, Stream: stream, ID: id, Attempt: 1, values: values}
+	m.Type, _ = values[FieldType].(string)
+	m.EventID, _ = values[FieldEventID].(string)
+	if m.EventID != "" {
+		m.IdempotencyKey = function + ":" + m.EventID
+	}
+	return m
+}
+
+// field returns one field of the entry, decoded or not.
+func (m *Message) field(name string) string {
+	if m.values != nil {
+		s, _ := m.values[name].(string)
+		return s
+	}
+	return m.Fields[name]
+}
+
+// decode fills Fields and Data from the raw entry, or says why the entry
+// is not a well-formed event. It is a no-op on a decoded message.
+func (m *Message) decode() error {
+	if m.values == nil {
+		return nil
+	}
+	fields := make(map[string]string, len(m.values))
+	for k, v := range m.values {
 		s, ok := v.(string)
 		if !ok {
 			s = fmt.Sprint(v)
 		}
 		fields[k] = s
 	}
-	return newMessage(function, stream, id, fields)
+	m.values = nil
+	d, err := newMessage(m.Function, m.Stream, m.ID, fields)
+	m.Fields, m.Data = d.Fields, d.Data
+	return err
 }
 
 func newMessage(function, stream, id string, fields map[string]string) (*Message, error) {

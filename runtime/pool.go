@@ -86,7 +86,7 @@ func (p *pool) submit(msgs []*Message) {
 		return
 	}
 	for _, msg := range msgs {
-		key := msg.Fields[p.f.OrderingKey]
+		key := msg.field(p.f.OrderingKey)
 		if key == "" {
 			p.jobs <- &lane{msgs: []*Message{msg}}
 			continue
