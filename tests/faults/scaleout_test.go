@@ -1,0 +1,61 @@
+package faults
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestKillOneOfTwoInstances runs two instances of every reaction function
+// under a burst and kills one instance of each (SIGKILL, no restart) in
+// the middle: the survivors reclaim what the dead ones left pending, and
+// every expected reaction happens exactly once.
+func TestKillOneOfTwoInstances(t *testing.T) {
+	start := time.Now()
+	srv.FlushAll(t)
+	smtp := startSMTP(t)
+	s := newShop(t)
+	s.fnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.addr()}
+	gw := s.startHealthy("gateway")
+	first, second := map[string]*proc{}, map[string]*proc{}
+	for _, fn := range reactions {
+		first[fn], second[fn] = s.start(fn), s.start(fn)
+	}
+	for _, fn := range reactions {
+		waitHealthy(t, first[fn])
+		waitHealthy(t, second[fn])
+	}
+	a := newAPI(t, gw.url())
+	cat := newCatalogue(t, a, 20, 10)
+
+	b := newBurst()
+	done := startBurst(b, a, cat)
+	waitFor(t, burstLimit, func() bool { return b.sent.Load() >= faultAt }, "%d orders sent", faultAt)
+	rdb := srv.Client(t)
+	pendingBefore := map[string]int64{}
+	for _, fn := range reactions {
+		kill(t, first[fn])
+	}
+	for _, fn := range reactions {
+		pendingBefore[fn] = groupPending(t, rdb, fn)
+	}
+	waitBurst(t, b, done)
+	c := audit(t, rdb, smtp)
+	registered(t, rdb)
+	for _, fn := range reactions {
+		if !second[fn].alive() {
+			t.Errorf("surviving %s exited", fn)
+		}
+		if ans := newAPI(t, second[fn].url()).send(http.MethodGet, "/readyz", nil); ans.status != http.StatusOK {
+			t.Errorf("surviving %s /readyz = %d %s", fn, ans.status, ans.body)
+		}
+	}
+	c.Sent = b.ok()
+	c.Fault = fmt.Sprintf("2 instances of each reaction function; one of each killed with SIGKILL after %d of %d orders, not restarted", faultAt, burstOrders)
+	c.Note = fmt.Sprintf("entries pending (both instances) right after the kills, reclaimed by the survivors: %v", pendingBefore)
+	if c.DeadLettered > 0 {
+		t.Errorf("%d dead letters, want none", c.DeadLettered)
+	}
+	record(t, start, c)
+}
