@@ -17,32 +17,27 @@
 --          then n writes, each: stream index into KEYS, field count f,
 --          f values (field, value, field, value…)
 --
--- An item with writes is guarded: its entry is acked on its own first, and
--- if that acks nothing (the entry was settled already, by this very commit
--- retried after a lost reply or by another consumer) or its guard event has
--- a record (another run committed), its writes are skipped. Items without
--- writes are acked with one XACK per stream and recorded with one HSET.
+-- An item with writes is guarded. With a guard (its event's record field),
+-- its writes are skipped if the record exists (another run of the event
+-- committed, or this very commit is retried after a lost reply) or an
+-- earlier item of this group wrote the same event. Without a guard (a dead
+-- letter), its entry is acked on its own first and its writes are skipped
+-- if that acks nothing (the entry was settled already). All other acks are
+-- one XACK per stream, all records one HSET.
 --
 -- Returns the number of items whose writes were skipped.
 local group = ARGV[2]
 local i = 3
 local plain = {}
 local records = {}
+local written = {}
 local skipped = 0
 while i <= #ARGV do
   local ack, id, rec, guard, n = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
   i = i + 5
   local write = true
-  if n > 0 then
-    if ack > 0 then
-      write = redis.call('XACK', KEYS[ack], group, id) == 1
-    end
-    if write and guard ~= '' then
-      write = redis.call('HEXISTS', KEYS[1], guard) == 0 and redis.call('HEXISTS', KEYS[2], guard) == 0
-    end
-    if not write then
-      skipped = skipped + 1
-    end
+  if n > 0 and guard == '' and ack > 0 then
+    write = redis.call('XACK', KEYS[ack], group, id) == 1
   elseif ack > 0 then
     local ids = plain[ack]
     if ids == nil then
@@ -50,6 +45,13 @@ while i <= #ARGV do
       plain[ack] = ids
     end
     ids[#ids + 1] = id
+  end
+  if n > 0 and guard ~= '' then
+    write = not written[guard] and redis.call('HEXISTS', KEYS[1], guard) == 0 and redis.call('HEXISTS', KEYS[2], guard) == 0
+    written[guard] = true
+  end
+  if not write then
+    skipped = skipped + 1
   end
   for _ = 1, n do
     local s, f = tonumber(ARGV[i]), tonumber(ARGV[i + 1])

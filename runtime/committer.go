@@ -37,7 +37,8 @@ var commitScript = redis.NewScript(commitSource)
 
 // committer writes one function's settled invocations in groups (group
 // commit): whatever has queued up while the previous group was written
-// goes into one atomic script run. Within it, every item's emits,
+// goes into one atomic step: a MULTI/EXEC when the group only records and
+// acks, the commit script when any item emits or dead-letters. Within it, every item's emits,
 // idempotency record, dead letter and ack are written together, so no
 // event is emitted without its ack nor acked without its events, and an
 // invocation committed twice (a duplicate run, or a retry after a lost
@@ -161,8 +162,51 @@ func (c *committer) write(group []*commitItem) {
 	}
 }
 
-// exec runs commitScript for group.
+// exec writes group: with one MULTI/EXEC when no item writes events (the
+// common case: records and acks only, which are idempotent), else with
+// commitScript, which guards each item's writes.
 func (c *committer) exec(ctx context.Context, group []*commitItem) error {
+	for _, it := range group {
+		if len(it.emits) > 0 || it.deadLetter != nil {
+			return c.execScript(ctx, group)
+		}
+	}
+	return c.execMulti(ctx, group)
+}
+
+// execMulti records and acks a group without writes in one MULTI/EXEC:
+// one HSET of every record, one XACK per stream.
+func (c *committer) execMulti(ctx context.Context, group []*commitItem) error {
+	cur, _, expireAt := c.records.keys()
+	var records []any
+	acks := map[string][]string{}
+	var streams []string
+	for _, it := range group {
+		if it.record {
+			records = append(records, recordField(it.eventID), "1")
+		}
+		if it.ack {
+			if _, ok := acks[it.stream]; !ok {
+				streams = append(streams, it.stream)
+			}
+			acks[it.stream] = append(acks[it.stream], it.id)
+		}
+	}
+	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if len(records) > 0 {
+			p.HSet(ctx, cur, records...)
+			p.PExpireAt(ctx, cur, time.UnixMilli(expireAt))
+		}
+		for _, s := range streams {
+			p.XAck(ctx, s, c.group, acks[s]...)
+		}
+		return nil
+	})
+	return err
+}
+
+// execScript runs commitScript for group.
+func (c *committer) execScript(ctx context.Context, group []*commitItem) error {
 	cur, prev, expireAt := c.records.keys()
 	keys := []string{cur, prev}
 	index := map[string]int{}

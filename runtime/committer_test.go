@@ -1,0 +1,73 @@
+package runtime
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/internal/redistest"
+)
+
+// TestCommitWritesEachEventOnce drives the committer directly: the same
+// event twice in one group, the same group committed twice (a retry after
+// a lost reply), and a dead letter committed twice must each write once.
+func TestCommitWritesEachEventOnce(t *testing.T) {
+	s, err := redistest.Start(redistest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rdb := redis.NewClient(s.Options())
+	defer rdb.Close()
+	ctx := context.Background()
+	const stream, group, out = "events:c", "fn", "events:out"
+	if err := rdb.XGroupCreateMkStream(ctx, stream, group, "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for range 3 {
+		ids = append(ids, rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []string{"type", "t", "event_id", "x", "data", "{}"}}).Val())
+	}
+	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "c", Streams: []string{stream, ">"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c := newCommitter(rdb, zap.NewNop(), group, newDoneRecords(rdb, group, time.Hour))
+	emit := []Emit{{Stream: out, Fields: map[string]string{"type": "done", "event_id": "y", "data": "{}"}}}
+	dl := Emit{Stream: DeadLetterStream(group), Fields: map[string]string{"type": "t", DLQFieldError: "boom"}}
+	batch := []*commitItem{
+		{stream: stream, id: ids[0], ack: true, eventID: "x", record: true, emits: emit},
+		{stream: stream, id: ids[1], ack: true, eventID: "x", record: true, emits: emit}, // same event again
+		{stream: stream, id: ids[2], ack: true, eventID: "z", deadLetter: &dl},
+	}
+	for run := 1; run <= 2; run++ {
+		if err := c.exec(ctx, batch); err != nil {
+			t.Fatalf("commit %d: %v", run, err)
+		}
+		if n := rdb.XLen(ctx, out).Val(); n != 1 {
+			t.Fatalf("after commit %d: %d emitted events, want 1", run, n)
+		}
+		if n := rdb.XLen(ctx, DeadLetterStream(group)).Val(); n != 1 {
+			t.Fatalf("after commit %d: %d dead letters, want 1", run, n)
+		}
+		if p := rdb.XPending(ctx, stream, group).Val().Count; p != 0 {
+			t.Fatalf("after commit %d: %d pending", run, p)
+		}
+	}
+	done, err := c.records.done(ctx, []string{"x", "z"})
+	if err != nil || !done[0] || done[1] {
+		t.Fatalf("records done=%v err=%v; want x recorded, z (dead-lettered) not", done, err)
+	}
+	// A group of plain acks and records goes through MULTI and is idempotent too.
+	plain := []*commitItem{{stream: stream, id: ids[0], ack: true, eventID: "w", record: true}}
+	for range 2 {
+		if err := c.exec(ctx, plain); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if done, _ := c.records.done(ctx, []string{"w"}); !done[0] {
+		t.Fatal("plain commit did not record")
+	}
+}
