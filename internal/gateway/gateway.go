@@ -151,6 +151,10 @@ func (g *Gateway) handle(h apiHandler) http.HandlerFunc {
 	}
 }
 
+// staleHeader marks an answer served from a read model that did not catch
+// up in time.
+const staleHeader = "X-Read-Stale"
+
 // catchUp waits, bounded, until the projector has applied every event
 // published before now. If it does not in time, the answer is marked
 // stale rather than failed.
@@ -162,7 +166,7 @@ func (g *Gateway) catchUp(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, projector.Name, pos, g.cfg.WaitTimeout)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		w.Header().Set("X-Read-Stale", "true")
+		w.Header().Set(staleHeader, "true")
 		g.cfg.Logger.Warn("read model behind; answering stale", zap.String("path", r.URL.Path))
 		return nil
 	}

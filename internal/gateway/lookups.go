@@ -7,7 +7,9 @@ import (
 )
 
 // must returns the entity id of kind from get after catching up with the
-// projector, or a 404.
+// projector, or a 404. When the projector did not catch up in time (the
+// answer is stale) a miss is not final: the entity may be in the log and
+// not projected yet, so the answer is 503, to be retried, not 404.
 func must[T any](g *Gateway, w http.ResponseWriter, r *http.Request, kind, id string,
 	get func(*http.Request, string) (T, bool, error)) (T, error) {
 	var zero T
@@ -17,6 +19,9 @@ func must[T any](g *Gateway, w http.ResponseWriter, r *http.Request, kind, id st
 	v, ok, err := get(r, id)
 	if err != nil {
 		return zero, err
+	}
+	if !ok && w.Header().Get(staleHeader) == "true" {
+		return zero, errorf(http.StatusServiceUnavailable, "%s %s is not in the read model yet (projections are behind); try again", kind, id)
 	}
 	if !ok {
 		return zero, notFound(kind, id)
