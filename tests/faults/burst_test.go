@@ -3,6 +3,7 @@ package faults
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,6 +109,8 @@ func (b *burst) pay(a api, orderID string) {
 		b.paid = append(b.paid, orderID)
 	case ans.status == http.StatusConflict:
 		b.payFails["409"]++ // not accepted yet: a legitimate refusal
+	case ans.status == http.StatusServiceUnavailable && strings.Contains(string(ans.body), "not in the read model yet"):
+		b.payFails["503"]++ // projector behind (down): try again later
 	default:
 		b.failures = append(b.failures, ans)
 	}

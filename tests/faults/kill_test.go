@@ -78,8 +78,8 @@ func TestKillDuringBurst(t *testing.T) {
 			registered(t, rdb)
 			c.Sent = b.ok()
 			c.Fault = fmt.Sprintf("kill -9 %s after %d of %d orders; restarted %s later", fn, faultAt, burstOrders, downtime)
-			c.Note = fmt.Sprintf("%d entries left pending by the killed instance; %d payments, %d refused 409 (order not accepted yet)",
-				left, len(b.paid), b.payFails["409"])
+			c.Note = fmt.Sprintf("%d entries left pending by the killed instance; %d payments, %d refused 409 (order not accepted yet), %d 503 (not projected yet)",
+				left, len(b.paid), b.payFails["409"], b.payFails["503"])
 			if c.DeadLettered > 0 {
 				t.Errorf("%d dead letters, want none", c.DeadLettered)
 			}

@@ -17,17 +17,19 @@ import (
 	"github.com/ordershop/functions/runtime"
 )
 
-// poison is one bad entry and which functions must dead-letter it.
+// poison is one bad entry. Which functions "consume" it, and so must
+// dead-letter it, follows the runtime's intake: an entry without a type or
+// an event_id cannot be judged by any type filter, so every function on
+// the stream dead-letters it; any other entry is first put through each
+// function's type filter, and only the functions that let its type through
+// look at it (and dead-letter bad data); the others ack it unseen, so an
+// unknown type is acked by everyone, the projector included (its filter
+// lists the types it projects).
 type poison struct {
 	name   string
 	fields map[string]any
-	// malformed entries (not a well-formed event) are dead-lettered by
-	// every function on the stream, before any type filter; an entry of a
-	// known type with bad data only by the functions whose filter lets the
-	// type through; an unknown type by none (every function's filter,
-	// the projector's included, acks it unseen).
-	malformed bool
-	known     bool
+	// untyped marks an entry without a type or an event_id.
+	untyped bool
 }
 
 // poisons are the bad entries added to each stream; knownType is a type of
@@ -36,12 +38,12 @@ func poisons(knownType string) []poison {
 	agg, _, _ := strings.Cut(knownType, ".")
 	id := func() string { return uuid.NewString() }
 	return []poison{
-		{name: "no data", malformed: true, fields: map[string]any{"type": knownType, "event_id": id()}},
-		{name: "data not an object", malformed: true, fields: map[string]any{"type": knownType, "event_id": id(), "data": "[1,2"}},
-		{name: "no type", malformed: true, fields: map[string]any{"event_id": id(), "data": "{}"}},
-		{name: "no event_id", malformed: true, fields: map[string]any{"type": knownType, "data": "{}"}},
+		{name: "no data", fields: map[string]any{"type": knownType, "event_id": id()}},
+		{name: "data not an object", fields: map[string]any{"type": knownType, "event_id": id(), "data": "[1,2"}},
+		{name: "no type", untyped: true, fields: map[string]any{"event_id": id(), "data": "{}"}},
+		{name: "no event_id", untyped: true, fields: map[string]any{"type": knownType, "data": "{}"}},
 		{name: "unknown type", fields: map[string]any{"type": agg + ".exploded", "event_id": id(), "data": `{"id":"x"}`, "entity_id": "x"}},
-		{name: "missing fields", known: true, fields: map[string]any{"type": knownType, "event_id": id(), "data": "{}", "entity_id": "poison"}},
+		{name: "missing fields", fields: map[string]any{"type": knownType, "event_id": id(), "data": "{}", "entity_id": "poison"}},
 	}
 }
 
@@ -79,7 +81,9 @@ func TestPoisonEvents(t *testing.T) {
 				}
 				added++
 				for _, f := range fns {
-					if slices.Contains(f.Streams, stream) && (p.malformed || p.known && slices.Contains(f.Types, typ)) {
+					entryType, _ := p.fields["type"].(string)
+					looks := p.untyped || len(f.Types) == 0 || slices.Contains(f.Types, entryType)
+					if slices.Contains(f.Streams, stream) && looks {
 						want[f.Name] = append(want[f.Name], stream+" "+id)
 					}
 				}
