@@ -94,7 +94,8 @@ func decodeStrict(raw []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return badRequest("invalid JSON: %v", err)
 	}
-	if dec.More() {
+	// More is false before a stray '}' or ']' too: only EOF ends the body.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("invalid JSON: trailing data")
 	}
 	return nil
