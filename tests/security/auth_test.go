@@ -1,0 +1,130 @@
+package security
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/redistest"
+)
+
+// Distinctive secrets, easy to find in a log.
+const (
+	password      = "s3cret-Pa55word-9f1e"
+	wrongPassword = "wr0ng-Pa55word-7c2d"
+	aclPassword   = "acl-Pa55word-41b7"
+	adminToken    = "admin-T0ken-5e8a"
+)
+
+// startRedis starts a redis-server for one test.
+func startRedis(t *testing.T, opts redistest.Options) *redistest.Server {
+	t.Helper()
+	r, err := redistest.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return r
+}
+
+// startShop starts the gateway and the projector on redisURL with env and
+// waits until both are ready.
+func startShop(t *testing.T, redisURL string, env ...string) (gw, pj *proc) {
+	t.Helper()
+	env = append([]string{"REDIS_URL=" + redisURL}, env...)
+	gw, pj = start(t, "gateway", env...), start(t, "projector", env...)
+	waitStatus(t, gw.url()+"/readyz", http.StatusOK)
+	waitStatus(t, pj.url()+"/readyz", http.StatusOK)
+	return gw, pj
+}
+
+// shopWorks creates a customer and waits until the projector has made it
+// visible: the gateway writes and the projector reads and writes.
+func shopWorks(t *testing.T, gw *proc) {
+	t.Helper()
+	if code, body := do(t, http.MethodPost, gw.url()+"/customers", `{"name":"Ann","email":"ann@example.com"}`); code != http.StatusCreated {
+		t.Fatalf("POST /customers = %d %s", code, body)
+	}
+	redistest.Eventually(t, 15*time.Second, func() bool {
+		code, body := get(t, gw.url()+"/customers")
+		return code == http.StatusOK && strings.Contains(body, "ann@example.com")
+	}, "the customer is projected")
+}
+
+// TestRedisPassword: REDIS_URL redis://:<password>@host works for a
+// function and the gateway, and the password is in no log line.
+func TestRedisPassword(t *testing.T) {
+	r := startRedis(t, redistest.Options{Args: []string{"--requirepass", password}})
+	gw, pj := startShop(t, fmt.Sprintf("redis://:%s@%s/0", password, r.Addr()))
+	shopWorks(t, gw)
+	noSecrets(t, []*proc{gw, pj}, password)
+}
+
+// TestRedisACLUser: REDIS_URL redis://<user>:<password>@host logs in as
+// that ACL user (CLIENT LIST shows it), and no password is logged.
+func TestRedisACLUser(t *testing.T) {
+	r := startRedis(t, redistest.Options{Args: []string{"--requirepass", password}})
+	admin := redis.NewClient(&redis.Options{Addr: r.Addr(), Password: password})
+	t.Cleanup(func() { _ = admin.Close() })
+	ctx := context.Background()
+	if err := admin.Do(ctx, "ACL", "SETUSER", "shop", "on", ">"+aclPassword, "~*", "&*", "+@all").Err(); err != nil {
+		t.Fatal(err)
+	}
+	gw, pj := startShop(t, fmt.Sprintf("redis://shop:%s@%s/0", aclPassword, r.Addr()))
+	shopWorks(t, gw)
+	clients, err := admin.ClientList(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(clients), "\n") {
+		for _, f := range strings.Fields(line) {
+			if u, ok := strings.CutPrefix(f, "user="); ok {
+				users[u]++
+			}
+		}
+	}
+	if users["shop"] == 0 || users["default"] != 1 {
+		t.Errorf("connections by user %v: want the shop's as user shop, only this test's as default", users)
+	}
+	noSecrets(t, []*proc{gw, pj}, password, aclPassword)
+}
+
+// TestWrongRedisPassword: with a wrong password the processes stay up
+// (no crash loop), are not ready, answer commands with a generic error,
+// and log neither the wrong nor the right password.
+func TestWrongRedisPassword(t *testing.T) {
+	r := startRedis(t, redistest.Options{Args: []string{"--requirepass", password}})
+	url := fmt.Sprintf("redis://:%s@%s/0", wrongPassword, r.Addr())
+	gw, pj := start(t, "gateway", "REDIS_URL="+url), start(t, "projector", "REDIS_URL="+url)
+	waitStatus(t, gw.url()+"/healthz", http.StatusOK)
+	waitStatus(t, pj.url()+"/healthz", http.StatusOK)
+	for _, p := range []*proc{gw, pj} {
+		code, body := get(t, p.url()+"/readyz")
+		if code != http.StatusServiceUnavailable || strings.Contains(body, wrongPassword) {
+			t.Errorf("%s /readyz = %d %s, want 503 without the password", p.name, code, body)
+		}
+		t.Logf("%s /readyz answers %d %s", p.name, code, strings.TrimSpace(body))
+	}
+	code, body := do(t, http.MethodPost, gw.url()+"/customers", `{"name":"Ann","email":"ann@example.com"}`)
+	if code < 500 || strings.Contains(body, wrongPassword) || strings.Contains(body, "WRONGPASS") {
+		t.Errorf("POST /customers = %d %s, want a generic 5xx", code, body)
+	}
+	t.Logf("POST /customers answers %d %s", code, strings.TrimSpace(body))
+	redistest.Eventually(t, 15*time.Second, func() bool {
+		return strings.Contains(pj.out.String(), "WRONGPASS")
+	}, "the projector logs the refusal")
+	for _, p := range []*proc{gw, pj} {
+		select {
+		case <-p.exited:
+			t.Errorf("%s exited with a wrong password", p.name)
+		default:
+		}
+	}
+	noSecrets(t, []*proc{gw, pj}, wrongPassword, password)
+}

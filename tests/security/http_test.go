@@ -1,0 +1,120 @@
+package security
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ordershop/functions/internal/redistest"
+)
+
+// TestAdminAuth: through the real gateway, /admin answers 404 without
+// ADMIN_TOKEN, and with it 401 without a token, 403 with another token and
+// 200 with the right one; the token is in no log line.
+func TestAdminAuth(t *testing.T) {
+	r := startRedis(t, redistest.Options{})
+	off, _ := startShop(t, r.URL())
+	if code, body := get(t, off.url()+"/admin/functions", "Authorization", "Bearer "+adminToken); code != http.StatusNotFound {
+		t.Errorf("without ADMIN_TOKEN: GET /admin/functions = %d %s, want 404", code, body)
+	}
+	gw, pj := startShop(t, r.URL(), "ADMIN_TOKEN="+adminToken)
+	for _, tc := range []struct {
+		name, method, path string
+		header             []string
+		want               int
+	}{
+		{"no token", "GET", "/admin/functions", nil, http.StatusUnauthorized},
+		{"not bearer", "GET", "/admin/functions", []string{"Authorization", "Basic " + adminToken}, http.StatusUnauthorized},
+		{"wrong token", "GET", "/admin/functions", []string{"Authorization", "Bearer x" + adminToken}, http.StatusForbidden},
+		{"purge without token", "POST", "/admin/dlq/projector/purge", nil, http.StatusUnauthorized},
+		{"replay wrong token", "POST", "/admin/dlq/projector/replay", []string{"Authorization", "Bearer nope"}, http.StatusForbidden},
+		{"right token", "GET", "/admin/functions", []string{"Authorization", "Bearer " + adminToken}, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := do(t, tc.method, gw.url()+tc.path, `{"all":true}`, tc.header...)
+			if code != tc.want || !strings.HasPrefix(strings.TrimSpace(body), "{") && !strings.HasPrefix(strings.TrimSpace(body), "[") {
+				t.Errorf("%s %s = %d %s, want %d with a JSON body", tc.method, tc.path, code, body, tc.want)
+			}
+			if strings.Contains(body, adminToken) {
+				t.Errorf("answer shows the token: %s", body)
+			}
+		})
+	}
+	noSecrets(t, []*proc{off, gw, pj}, adminToken)
+}
+
+// TestHTTPLimits: the gateway's server (runtime/httpserver.go) refuses
+// bodies over 1 MiB with 413, declared or chunked, and closes a
+// connection whose request header does not arrive within the
+// read-header timeout (5 s).
+func TestHTTPLimits(t *testing.T) {
+	r := startRedis(t, redistest.Options{})
+	gw, _ := startShop(t, r.URL())
+	big := `{"name":"` + strings.Repeat("x", 2<<20) + `","email":"a@b"}`
+	if code, body := do(t, http.MethodPost, gw.url()+"/customers", big); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("POST 2 MiB = %d %.200s, want 413", code, body)
+	}
+	req, err := http.NewRequest(http.MethodPost, gw.url()+"/customers", io.MultiReader(strings.NewReader(big)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = -1 // chunked: the limit must hold without a Content-Length
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("POST 2 MiB chunked = %d, want 413", resp.StatusCode)
+	}
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(gw.url(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	if _, err := fmt.Fprint(conn, "GET /customers HTTP/1.1\r\nHost: x\r\n"); err != nil { // and never the blank line
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	_, err = bufio.NewReader(conn).ReadString('\n')
+	took := time.Since(start)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || took > 8*time.Second {
+		t.Errorf("a slow request header was still open after %s: want it closed by the 5 s read-header timeout", took)
+	}
+	t.Logf("slow header: connection closed after %s (%v)", took.Round(10*time.Millisecond), err)
+}
+
+// TestRedisDownAnswersGeneric: with Redis gone, queries and commands
+// answer 503 with a generic JSON error that shows nothing of Redis.
+func TestRedisDownAnswersGeneric(t *testing.T) {
+	r := startRedis(t, redistest.Options{Args: []string{"--requirepass", password}})
+	gw, pj := startShop(t, fmt.Sprintf("redis://:%s@%s/0", password, r.Addr()))
+	if err := r.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/customers", ""}, {"GET", "/report", ""},
+		{"POST", "/customers", `{"name":"Ann","email":"ann@example.com"}`},
+		{"POST", "/orders", `{"customer_id":"c","product_ids":["p"]}`},
+	} {
+		start := time.Now()
+		code, body := do(t, c.method, gw.url()+c.path, c.body)
+		took := time.Since(start)
+		t.Logf("%s %s with Redis down: %d %s in %s", c.method, c.path, code, strings.TrimSpace(body), took.Round(time.Millisecond))
+		low := strings.ToLower(body)
+		if code != http.StatusServiceUnavailable || took > 5*time.Second ||
+			strings.Contains(low, "redis") || strings.Contains(low, "dial") || strings.Contains(body, r.Addr()) {
+			t.Errorf("%s %s with Redis down = %d %s after %s, want a generic 503 within 5 s", c.method, c.path, code, body, took)
+		}
+	}
+	noSecrets(t, []*proc{gw, pj}, password)
+}
