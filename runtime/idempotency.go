@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"fmt"
 	"strconv"
@@ -60,21 +61,32 @@ func recordField(eventID string) string {
 
 // done reports which event ids have a record, in one round trip.
 func (d *doneRecords) done(ctx context.Context, eventIDs []string) ([]bool, error) {
+	pipe := d.rdb.Pipeline()
+	result := d.queueDone(ctx, pipe, eventIDs)
+	_, _ = pipe.Exec(ctx)
+	return result()
+}
+
+// queueDone adds the lookup of eventIDs to pipe; after pipe.Exec, the
+// returned func reports which have a record.
+func (d *doneRecords) queueDone(ctx context.Context, pipe redis.Pipeliner, eventIDs []string) func() ([]bool, error) {
 	cur, prev, _ := d.keys()
 	fields := make([]string, len(eventIDs))
 	for i, id := range eventIDs {
 		fields[i] = recordField(id)
 	}
-	pipe := d.rdb.Pipeline()
 	a := pipe.HMGet(ctx, cur, fields...)
 	b := pipe.HMGet(ctx, prev, fields...)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("idempotency lookup: %w", err)
+	return func() ([]bool, error) {
+		av, aerr := a.Result()
+		bv, berr := b.Result()
+		if err := errors.Join(aerr, berr); err != nil {
+			return nil, fmt.Errorf("idempotency lookup: %w", err)
+		}
+		out := make([]bool, len(eventIDs))
+		for i := range eventIDs {
+			out[i] = (i < len(av) && av[i] != nil) || (i < len(bv) && bv[i] != nil)
+		}
+		return out, nil
 	}
-	out := make([]bool, len(eventIDs))
-	av, bv := a.Val(), b.Val()
-	for i := range eventIDs {
-		out[i] = (i < len(av) && av[i] != nil) || (i < len(bv) && bv[i] != nil)
-	}
-	return out, nil
 }

@@ -9,15 +9,20 @@ import (
 )
 
 // intake turns entries read or reclaimed from stream into work: malformed
-// entries are dead-lettered, filtered types and already-done events acked
-// (one idempotency lookup for the batch), and the rest submitted to the
-// pool. Entries already in flight here are passed over. It blocks while
-// the pool is full.
-func (f *function) intake(ctx context.Context, stream string, entries []redis.XMessage) {
+// entries are dead-lettered, filtered types and already-done events acked,
+// and the rest submitted to the pool. done, when not nil, says per entry
+// whether its event is done already (the reader looked it up); else
+// intake looks the batch up itself, in one round trip. Entries already in
+// flight here are passed over. It blocks while the pool is full.
+func (f *function) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool) {
 	fresh := entries[:0:0]
-	for _, e := range entries {
+	var freshDone []bool
+	for i, e := range entries {
 		if f.inflight.add(stream, e.ID) {
 			fresh = append(fresh, e)
+			if done != nil {
+				freshDone = append(freshDone, done[i])
+			}
 		}
 	}
 	if !f.pool.acquire(context.WithoutCancel(ctx), len(fresh)) {
@@ -32,7 +37,8 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 		settled = append(settled, it)
 	}
 	msgs := make([]*Message, 0, len(fresh))
-	for _, e := range fresh {
+	var msgsDone []bool
+	for i, e := range fresh {
 		msg := peekMessage(f.Name, stream, e.ID, e.Values)
 		switch {
 		case e.Values == nil:
@@ -45,12 +51,18 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 			settle(msg, f.item(msg, &commitItem{ack: true}))
 		default:
 			msgs = append(msgs, msg)
+			if freshDone != nil {
+				msgsDone = append(msgsDone, freshDone[i])
+			}
 		}
 	}
 	if len(msgs) > 0 {
-		done, err := f.doneAlready(ctx, msgs)
-		if err != nil {
-			f.logger.Warn("idempotency check failed: running anyway (commits are guarded)", zap.Error(err))
+		done := msgsDone
+		if done == nil {
+			var err error
+			if done, err = f.doneAlready(ctx, msgs); err != nil {
+				f.logger.Warn("idempotency check failed: running anyway (commits are guarded)", zap.Error(err))
+			}
 		}
 		run := msgs[:0]
 		for i, msg := range msgs {

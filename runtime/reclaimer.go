@@ -68,7 +68,7 @@ func (r *reclaimer) exec(ctx context.Context, stream string) {
 		}
 		if len(msgs) > 0 {
 			f.logger.Info("reclaimed pending entries", zap.String("stream", stream), zap.Int("count", len(msgs)))
-			f.intake(ctx, stream, msgs)
+			f.intake(ctx, stream, msgs, nil)
 		}
 		if next == "0-0" || next == "" {
 			return
