@@ -2,8 +2,8 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
