@@ -2,10 +2,12 @@ package faults
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -88,10 +90,11 @@ func (b *burst) order(a api, c catalogue, i int) (string, answer) {
 }
 
 // retries reports whether a client should send its order again: the last
-// answer was 503, RetryUnavailable is set and there is time left. It
+// answer was 503 or the connection was refused (the gateway restarts), RetryUnavailable is set and there is time left. It
 // waits RetryUnavailable first.
 func (b *burst) retries(last answer, deadline time.Time) bool {
-	if b.RetryUnavailable <= 0 || last.status != http.StatusServiceUnavailable || time.Now().Add(b.RetryUnavailable).After(deadline) {
+	unavailable := last.status == http.StatusServiceUnavailable || errors.Is(last.err, syscall.ECONNREFUSED)
+	if b.RetryUnavailable <= 0 || !unavailable || time.Now().Add(b.RetryUnavailable).After(deadline) {
 		return false
 	}
 	time.Sleep(b.RetryUnavailable)

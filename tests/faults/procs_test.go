@@ -104,6 +104,13 @@ func (s *shop) start(name string, env ...string) *proc {
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	return s.startOn(name, port, env...)
+}
+
+// startOn is start on a given port (to restart a process where its
+// clients expect it).
+func (s *shop) startOn(name string, port int, env ...string) *proc {
+	s.t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, name))
 	cmd.Env = append(append(append(append(os.Environ(), baseEnv...), s.env...), s.fnEnv[name]...), env...)
 	cmd.Env = append(cmd.Env, "PORT="+strconv.Itoa(port))

@@ -1,7 +1,9 @@
 package faults
 
 import (
+	"errors"
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -40,4 +42,51 @@ func TestSigtermDuringBurst(t *testing.T) {
 			record(t, start, c)
 		})
 	}
+}
+
+// TestSigtermGatewayDuringBurst sends SIGTERM to the gateway in the middle
+// of a burst and starts it again on the same port 2 s later: it exits 0
+// within SHUTDOWN_TIMEOUT, requests in flight are answered (no 5xx), and
+// every command answered 2xx is in the log and fully reacted to. Clients
+// whose connection is refused while it is down send again.
+func TestSigtermGatewayDuringBurst(t *testing.T) {
+	start := time.Now()
+	s, procs, a, cat, smtp := faultShop(t)
+	b := newBurst()
+	b.RetryUnavailable = 100 * time.Millisecond
+	done := startBurst(b, a, cat)
+	waitFor(t, burstLimit, func() bool { return b.sent.Load() >= faultAt }, "%d orders sent", faultAt)
+	gw := procs["gateway"]
+	took, code := terminate(t, gw, 2*shutdownTimeout+5*time.Second)
+	if code != 0 || took > shutdownTimeout {
+		t.Errorf("gateway after SIGTERM: exit %d after %s, want exit 0 within SHUTDOWN_TIMEOUT %s", code, took, shutdownTimeout)
+	}
+	<-time.After(downtime)
+	waitHealthy(t, s.startOn("gateway", gw.port))
+	<-done
+	refused, cut, cutErr := 0, 0, "none"
+	for _, f := range b.failures {
+		switch {
+		case f.err == nil:
+			t.Errorf("during the gateway's restart: %d %s, want no HTTP error", f.status, f.body)
+		case errors.Is(f.err, syscall.ECONNREFUSED):
+			refused++
+		default:
+			cut++ // a keep-alive connection closed by the shutdown as the request went out
+			cutErr = f.err.Error()
+		}
+	}
+	rdb := srv.Client(t)
+	c := audit(t, rdb, smtp)
+	inLog := ordersInLog(t, rdb)
+	for _, id := range b.created {
+		if !inLog[id] {
+			t.Errorf("order %s was answered 201 but is not in the log", id)
+		}
+	}
+	c.Sent = b.ok()
+	c.Fault = fmt.Sprintf("SIGTERM gateway after %d of %d orders; restarted on the same port %s later", faultAt, burstOrders, downtime)
+	c.Note = fmt.Sprintf("exit %d after %s; %d requests refused while down (sent again), %d cut as the listener closed (%s) (%d orders created of %d, %d in the log without a 201)",
+		code, took.Round(time.Millisecond), refused, cut, cutErr, len(b.created), b.Orders, len(inLog)-len(b.created))
+	record(t, start, c)
 }
