@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -98,13 +99,41 @@ func newShop(t *testing.T, env ...string) *shop {
 
 // start runs a function binary; later variables win over earlier ones
 // (os.Environ, baseEnv, the shop's env, the function's env, env).
+//
+// A free port can be handed out twice (it is free until a process binds
+// it), so start waits until the process serves or exits, and tries another
+// port if it exited because its port was taken.
 func (s *shop) start(name string, env ...string) *proc {
 	s.t.Helper()
-	port, err := redistest.FreePort()
-	if err != nil {
-		s.t.Fatal(err)
+	for attempt := 1; ; attempt++ {
+		port, err := redistest.FreePort()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		p := s.startOn(name, port, env...)
+		if !portTaken(p) || attempt == 3 {
+			return p
+		}
 	}
-	return s.startOn(name, port, env...)
+}
+
+// portTaken waits until p answers /healthz or exits, and reports whether
+// it exited because its port was in use.
+func portTaken(p *proc) bool {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.exited:
+			return strings.Contains(p.out.String(), "address already in use")
+		default:
+		}
+		if resp, err := http.Get(p.url() + "/healthz"); err == nil {
+			resp.Body.Close()
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }
 
 // startOn is start on a given port (to restart a process where its

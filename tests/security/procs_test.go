@@ -50,12 +50,46 @@ func (p *proc) url() string { return fmt.Sprintf("http://127.0.0.1:%d", p.port) 
 // start runs a binary with env (JSON logs at debug level, so that every
 // line a secret could reach is written) until the test ends; its output
 // is logged if the test failed.
+//
+// A free port can be handed out twice (it is free until a process binds
+// it), so start waits until the process serves or exits, and tries another
+// port if it exited because its port was taken.
 func start(t *testing.T, name string, env ...string) *proc {
 	t.Helper()
-	port, err := redistest.FreePort()
-	if err != nil {
-		t.Fatal(err)
+	for attempt := 1; ; attempt++ {
+		port, err := redistest.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := startOn(t, name, port, env...)
+		if !portTaken(p) || attempt == 3 {
+			return p
+		}
 	}
+}
+
+// portTaken waits until p answers /healthz or exits, and reports whether
+// it exited because its port was in use.
+func portTaken(p *proc) bool {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.exited:
+			return strings.Contains(p.out.String(), "address already in use")
+		default:
+		}
+		if resp, err := http.Get(p.url() + "/healthz"); err == nil {
+			resp.Body.Close()
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+// startOn is start on a given port.
+func startOn(t *testing.T, name string, port int, env ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, name))
 	cmd.Env = append(append(os.Environ(), "LOG_FORMAT=json", "LOG_LEVEL=debug", "READ_BLOCK=200ms", "SHUTDOWN_TIMEOUT=2s"), env...)
 	cmd.Env = append(cmd.Env, "PORT="+strconv.Itoa(port))
