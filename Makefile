@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := bin
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: all build test bench run deps deps-redis deps-foreman vet clean
+.PHONY: all build test bench run deps deps-redis deps-foreman vet clean fuzz
 
 all: build
 
@@ -37,6 +37,17 @@ test: deps-redis
 	$(GO) test -count=1 -timeout 15m ./...
 
 BENCH_EVENTS ?= 100000
+
+FUZZTIME ?= 5s
+
+## fuzz: run every fuzz target briefly (FUZZTIME each) on top of its seed corpus
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime=$(FUZZTIME) ./runtime
+	$(GO) test -run '^$$' -fuzz '^FuzzCustomerBody$$' -fuzztime=$(FUZZTIME) ./internal/gateway
+	$(GO) test -run '^$$' -fuzz '^FuzzProductBody$$' -fuzztime=$(FUZZTIME) ./internal/gateway
+	$(GO) test -run '^$$' -fuzz '^FuzzInventoryBody$$' -fuzztime=$(FUZZTIME) ./internal/gateway
+	$(GO) test -run '^$$' -fuzz '^FuzzOrderBody$$' -fuzztime=$(FUZZTIME) ./internal/gateway
+	$(GO) test -run '^$$' -fuzz '^FuzzBillingBody$$' -fuzztime=$(FUZZTIME) ./internal/gateway
 
 ## bench: Go benchmarks of the runtime, then the comparison table on a throwaway redis-server (docs/performance.md)
 bench: deps-redis build

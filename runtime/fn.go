@@ -95,8 +95,16 @@ func (f *function) start(readCtx, handlerCtx context.Context, ret *retrier) {
 	r := newReader(f)
 	rc := newReclaimer(f)
 	j := newJanitor(f)
-	f.readersWG.Add(3)
-	go func() { defer f.readersWG.Done(); r.run(ctx) }()
+	hb := newHeartbeat(f)
+	f.readersWG.Add(4)
+	go func() { defer f.readersWG.Done(); hb.run(ctx) }()
+	go func() {
+		defer f.readersWG.Done()
+		if f.OrderingKey != "" {
+			f.takeOver(ctx)
+		}
+		r.run(ctx)
+	}()
 	go func() { defer f.readersWG.Done(); rc.run(ctx) }()
 	go func() { defer f.readersWG.Done(); j.run(ctx) }()
 }

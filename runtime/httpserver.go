@@ -41,7 +41,10 @@ func newHTTPServer(cfg Config, logger *zap.Logger, m *Metrics, rt *Runtime, s Se
 			err = s.Ready(ctx)
 		}
 		if err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "error": err.Error()})
+			// The cause is logged, never shown: it may name hosts or
+			// carry Redis's own words.
+			logger.Warn("not ready", zap.Error(err))
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

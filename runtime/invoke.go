@@ -43,7 +43,7 @@ func (f *function) logFailure(msg *Message, err error) {
 		zap.String("event_id", msg.EventID),
 		zap.String("type", msg.Type),
 		zap.Int("attempt", msg.Attempt),
-		zap.Bool("permanent", IsPermanent(err)),
+		zap.Bool("permanent", IsPermanent(err) || isDecodeError(err)),
 		zap.Error(err),
 	}
 	if p, ok := err.(*PanicError); ok {

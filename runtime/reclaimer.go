@@ -9,8 +9,10 @@ import (
 )
 
 // reclaimer takes over entries left pending by consumers that died: every
-// ClaimInterval it runs XAUTOCLAIM on each stream for entries idle longer
-// than ClaimMinIdle and feeds them to the pool like fresh reads. Before
+// ClaimInterval it claims the entries of consumers that are gone (no
+// liveness key, see heartbeat) and runs XAUTOCLAIM on each stream for
+// entries idle longer than ClaimMinIdle (a consumer alive but stuck), and
+// feeds them to the pool like fresh reads. Before
 // that it renews the lease of this instance's own long-running entries
 // (XCLAIM to itself, JUSTID), so that other instances do not take work that
 // is merely slow.
@@ -30,6 +32,7 @@ func (r *reclaimer) run(ctx context.Context) {
 		case <-t.C:
 			for _, s := range r.f.Streams {
 				r.renew(ctx, s)
+				r.fromGone(ctx, s)
 				r.exec(ctx, s)
 			}
 		}
@@ -48,6 +51,18 @@ func (r *reclaimer) renew(ctx context.Context, stream string) {
 	}).Err()
 	if err != nil && ctx.Err() == nil {
 		r.f.logger.Warn("renew in-flight entries", zap.String("stream", stream), zap.Error(err))
+	}
+}
+
+// fromGone takes over at once the pending entries of consumers that are
+// gone (no liveness key), whatever their idle time.
+func (r *reclaimer) fromGone(ctx context.Context, stream string) {
+	msgs, _, err := r.f.claimFromGone(ctx, stream, false)
+	if err != nil && ctx.Err() == nil && !redis.HasErrorPrefix(err, "NOGROUP") {
+		r.f.logger.Warn("take over from gone consumers", zap.String("stream", stream), zap.Error(err))
+	}
+	if len(msgs) > 0 {
+		r.f.intake(ctx, stream, msgs, nil)
 	}
 }
 

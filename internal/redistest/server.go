@@ -82,14 +82,26 @@ func Start(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// FreePort asks the kernel for a free TCP port on 127.0.0.1.
+// handedOut holds the ports FreePort returned, so that one process never
+// gets the same port twice (the kernel may offer a port again once its
+// probe socket is closed and before the caller binds it).
+var handedOut sync.Map
+
+// FreePort asks the kernel for a free TCP port on 127.0.0.1 that this
+// process has not been given before.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("redistest: free port: %w", err)
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("redistest: free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if _, taken := handedOut.LoadOrStore(port, true); !taken {
+			return port, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("redistest: no fresh free port after 100 tries")
 }
 
 func (s *Server) start() error {
