@@ -32,6 +32,7 @@ local plain = {}
 local records = {}
 local written = {}
 local skipped = 0
+local prev = redis.call('EXISTS', KEYS[2]) == 1
 while i <= #ARGV do
   local ack, id, rec, guard, n = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
   i = i + 5
@@ -47,7 +48,8 @@ while i <= #ARGV do
     ids[#ids + 1] = id
   end
   if n > 0 and guard ~= '' then
-    write = not written[guard] and redis.call('HEXISTS', KEYS[1], guard) == 0 and redis.call('HEXISTS', KEYS[2], guard) == 0
+    write = not written[guard] and redis.call('HEXISTS', KEYS[1], guard) == 0
+      and not (prev and redis.call('HEXISTS', KEYS[2], guard) == 1)
     written[guard] = true
   end
   if not write then

@@ -71,3 +71,33 @@ func TestCommitWritesEachEventOnce(t *testing.T) {
 		t.Fatal("plain commit did not record")
 	}
 }
+
+// TestCommitSeesRecordsOfThePreviousWindow: an event recorded in the
+// previous idempotency window is still done: its emits are not written.
+func TestCommitSeesRecordsOfThePreviousWindow(t *testing.T) {
+	s, err := redistest.Start(redistest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rdb := redis.NewClient(s.Options())
+	defer rdb.Close()
+	ctx := context.Background()
+	records := newDoneRecords(rdb, "fn", time.Hour)
+	c := newCommitter(rdb, zap.NewNop(), "fn", records)
+	emit := []Emit{{Stream: "events:out", Fields: map[string]string{"type": "done", "event_id": "y", "data": "{}"}}}
+	records.now = func() time.Time { return time.Now().Add(-time.Hour) }
+	if err := c.exec(ctx, []*commitItem{{eventID: "x", record: true, emits: emit}}); err != nil {
+		t.Fatal(err)
+	}
+	records.now = time.Now
+	if done, _ := records.done(ctx, []string{"x"}); !done[0] {
+		t.Fatal("record of the previous window not found")
+	}
+	if err := c.exec(ctx, []*commitItem{{eventID: "x", record: true, emits: emit}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := rdb.XLen(ctx, "events:out").Val(); n != 1 {
+		t.Fatalf("%d emitted events, want 1: the previous window's record was ignored", n)
+	}
+}
