@@ -32,12 +32,14 @@ type DecodeError struct {
 	Reason string
 }
 
+// Error says why the entry is malformed.
 func (e *DecodeError) Error() string { return "malformed event: " + e.Reason }
 
 // UnknownTypeError is returned by TypeMux for an event type it has no
 // handler for.
 type UnknownTypeError struct{ Type string }
 
+// Error names the type.
 func (e *UnknownTypeError) Error() string { return fmt.Sprintf("unknown event type %q", e.Type) }
 
 // PanicError is the failure a recovered handler panic turns into.
@@ -46,4 +48,5 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error gives the panic value; the stack is in Stack.
 func (e *PanicError) Error() string { return fmt.Sprintf("handler panic: %v", e.Value) }

@@ -26,7 +26,11 @@ type PacedOptions struct {
 
 // PacedResult is the publish→handler-start latency of a paced run.
 type PacedResult struct {
-	Rate      int     `json:"rate"`
+	Rate int `json:"rate"`
+	// Events is the number of events published (the same as Published;
+	// named as in drain results).
+	Events    int     `json:"events"`
+	Emit      bool    `json:"emit"`
 	Seconds   float64 `json:"seconds"`
 	Published int     `json:"published"`
 	Handled   int     `json:"handled"`
@@ -100,7 +104,7 @@ func PacedRuntime(ctx context.Context, rdb redis.UniversalClient, o PacedOptions
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	res := PacedResult{Rate: o.Rate, Seconds: elapsed.Seconds(), Published: published, Handled: len(lat), Concurrency: o.Concurrency}
+	res := PacedResult{Rate: o.Rate, Seconds: elapsed.Seconds(), Events: published, Published: published, Handled: len(lat), Concurrency: o.Concurrency}
 	achieved := float64(published) / elapsed.Seconds()
 	res.KeptUp = handledAll && achieved >= 0.95*float64(o.Rate)
 	if len(lat) > 0 {
