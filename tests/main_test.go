@@ -6,11 +6,10 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
 
+	"github.com/ordershop/functions/internal/proctest"
 	"github.com/ordershop/functions/internal/redistest"
 )
 
@@ -41,12 +40,8 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(binDir)
-	args := []string{"build", "-o", binDir + string(filepath.Separator)}
-	for _, f := range functions {
-		args = append(args, "../functions/"+f)
-	}
-	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("go build: %v\n%s", err, out)
+	if err := proctest.Build(binDir, functions...); err != nil {
+		return 0, err
 	}
 	return redistest.Run(m, &srv), nil
 }

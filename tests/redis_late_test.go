@@ -36,7 +36,7 @@ func TestRedisStartsLate(t *testing.T) {
 	}, "welcome mail once Redis is up")
 	for _, f := range functions {
 		select {
-		case <-s.procs[f].exited:
+		case <-s.proc(f).Exited():
 			t.Errorf("%s exited while Redis was down", f)
 		default:
 		}

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/internal/proctest"
 	"github.com/ordershop/functions/internal/redistest"
 )
 
@@ -20,24 +19,6 @@ func TestMain(m *testing.M) {
 	os.Exit(redistest.Run(m, &srv))
 }
 
-// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // cli runs the ordershop command line in-process against the test Redis
 // (or env's REDIS_URL) and returns the exit code, stdout and stderr.
 func cli(t *testing.T, env map[string]string, args ...string) (int, string, string) {
@@ -46,7 +27,7 @@ func cli(t *testing.T, env map[string]string, args ...string) (int, string, stri
 }
 
 func cliContext(ctx context.Context, env map[string]string, args ...string) (int, string, string) {
-	var out, errOut syncBuffer
+	var out, errOut proctest.Buffer
 	code := run(ctx, args, streams{stdout: &out, stderr: &errOut, getenv: getenv(env)})
 	return code, out.String(), errOut.String()
 }

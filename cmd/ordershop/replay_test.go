@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordershop/functions/internal/ops"
 	"github.com/ordershop/functions/internal/opstest"
+	"github.com/ordershop/functions/internal/proctest"
 	"github.com/ordershop/functions/internal/redistest"
 	"github.com/ordershop/functions/runtime"
 )
@@ -85,7 +86,7 @@ func TestReplayOfAStillFailingEventReturnsWithMoreAttempts(t *testing.T) {
 func TestStatusWatchRefreshesUntilCancelled(t *testing.T) {
 	seedOne(t, opstest.Unique("watched"))
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut proctest.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"status", "--watch", "--interval", "500ms", "--json"}, streams{stdout: &out, stderr: &errOut, getenv: getenv(nil)})
@@ -108,7 +109,7 @@ func TestEventsTailPrintsUntilCancelled(t *testing.T) {
 	agg := opstest.Unique("order")
 	opstest.Publish(t, rdb, "events:"+agg, "order.created", "ev-tail", "o7", map[string]int{"qty": 4})
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut proctest.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"events", "tail", agg, "--from-start"}, streams{stdout: &out, stderr: &errOut, getenv: getenv(nil)})

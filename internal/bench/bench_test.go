@@ -3,12 +3,11 @@ package bench
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ordershop/functions/internal/proctest"
 	"github.com/ordershop/functions/internal/redistest"
 )
 
@@ -73,11 +72,8 @@ func TestIdempotencyMemory(t *testing.T) {
 
 func TestShopLoadAndSuiteTable(t *testing.T) {
 	bin := t.TempDir()
-	for _, name := range ShopFunctions {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(bin, name), "../../functions/"+name).CombinedOutput()
-		if err != nil {
-			t.Fatalf("build %s: %v\n%s", name, err, out)
-		}
+	if err := proctest.Build(bin, ShopFunctions...); err != nil {
+		t.Fatal(err)
 	}
 	own, err := redistest.Start(redistest.Options{})
 	if err != nil {

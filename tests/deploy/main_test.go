@@ -10,10 +10,11 @@ package deploy
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/ordershop/functions/internal/proctest"
 )
 
 var (
@@ -46,7 +47,7 @@ func setup(m *testing.M) (int, error) {
 		return 0, fmt.Errorf("temp dir: %w", err)
 	}
 	defer os.RemoveAll(binDir)
-	if err := buildFunctions(binDir, functionDirs...); err != nil {
+	if err := proctest.Build(binDir, functionDirs...); err != nil {
 		return 0, err
 	}
 	return m.Run(), nil
@@ -69,19 +70,4 @@ func listFunctionDirs(root string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-// buildFunctions runs one go build of the named functions into dir, where
-// each binary is named after its function.
-func buildFunctions(dir string, names ...string) error {
-	args := []string{"build", "-o", dir + string(filepath.Separator)}
-	for _, n := range names {
-		args = append(args, "./functions/"+n)
-	}
-	cmd := exec.Command("go", args...)
-	cmd.Dir = repoRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %v: %w\n%s", names, err, out)
-	}
-	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/internal/proctest"
 	"github.com/ordershop/functions/internal/redistest"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
@@ -44,10 +45,10 @@ func TestRedeployOneFunctionUnderLoad(t *testing.T) {
 	f.waitReady(procs, 30*time.Second)
 	pids := map[string]int{}
 	for _, n := range procs {
-		pids[n] = f.proc(n).pid()
+		pids[n] = f.proc(n).Pid()
 	}
 
-	shop := newShopClient(f.proc("gateway").baseURL())
+	shop := newShopClient(f.proc("gateway").URL())
 	customer := mustCreate(t, shop, "/customers", map[string]any{"name": "Ada", "email": "ada@example.com"})
 	product := mustCreate(t, shop, "/products", map[string]any{"name": "Pen", "price": 2.5})
 	mustCreate(t, shop, "/inventory", map[string]any{"product_id": product, "amount": 100000})
@@ -59,7 +60,7 @@ func TestRedeployOneFunctionUnderLoad(t *testing.T) {
 	stopTook := f.terminate(redeployed, 30*time.Second)
 	buildStart := time.Now()
 	newDir := t.TempDir()
-	if err := buildFunctions(newDir, redeployed); err != nil {
+	if err := proctest.Build(newDir, redeployed); err != nil {
 		t.Fatal(err)
 	}
 	buildTook := time.Since(buildStart)
@@ -88,17 +89,17 @@ func TestRedeployOneFunctionUnderLoad(t *testing.T) {
 	for _, n := range procs {
 		p := f.proc(n)
 		switch {
-		case !p.running():
+		case !p.Alive():
 			t.Errorf("%s is not running", n)
-		case n != redeployed && p.pid() != pids[n]:
-			t.Errorf("%s restarted: pid %d, was %d", n, p.pid(), pids[n])
+		case n != redeployed && p.Pid() != pids[n]:
+			t.Errorf("%s restarted: pid %d, was %d", n, p.Pid(), pids[n])
 		}
 	}
-	if newBilling.pid() == pids[redeployed] {
+	if newBilling.Pid() == pids[redeployed] {
 		t.Errorf("%s still runs as pid %d", redeployed, pids[redeployed])
 	}
-	if exe, err := os.Readlink("/proc/" + strconv.Itoa(newBilling.pid()) + "/exe"); err != nil || exe != newBilling.path {
-		t.Errorf("%s runs %q (err %v), want the new binary %s", redeployed, exe, err, newBilling.path)
+	if exe, err := os.Readlink("/proc/" + strconv.Itoa(newBilling.Pid()) + "/exe"); err != nil || exe != newBilling.Path {
+		t.Errorf("%s runs %q (err %v), want the new binary %s", redeployed, exe, err, newBilling.Path)
 	}
 	checkReregistered(t, rdb, restarted)
 }

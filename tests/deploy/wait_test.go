@@ -37,17 +37,17 @@ func (f *fleet) waitReady(names []string, timeout time.Duration) {
 		var waiting []string
 		for _, n := range names {
 			p := f.proc(n)
-			if !p.running() {
-				t.Fatalf("%s exited while starting: %s", n, p.out.String())
+			if !p.Alive() {
+				t.Fatalf("%s exited while starting: %s", n, p.Output())
 			}
 			if ready[n] {
 				continue
 			}
-			if h := p.get("/healthz"); h.code != 200 {
+			if h := get(p, "/healthz"); h.code != 200 {
 				waiting = append(waiting, n+" /healthz "+h.String())
 				continue
 			}
-			if r := p.get("/readyz"); r.code != 200 {
+			if r := get(p, "/readyz"); r.code != 200 {
 				waiting = append(waiting, n+" /readyz "+r.String())
 				continue
 			}

@@ -29,7 +29,7 @@ func faultShop(t *testing.T, env ...string) (*shop, map[string]*proc, api, catal
 	s := newShop(t, env...)
 	s.fnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.addr()}
 	procs := s.startAll()
-	a := newAPI(t, procs["gateway"].url())
+	a := newAPI(t, procs["gateway"].URL())
 	return s, procs, a, newCatalogue(t, a, 20, 10), smtp
 }
 

@@ -13,10 +13,9 @@ package faults
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
+	"github.com/ordershop/functions/internal/proctest"
 	"github.com/ordershop/functions/internal/redistest"
 )
 
@@ -49,12 +48,8 @@ func run(m *testing.M) (int, error) {
 		return 0, fmt.Errorf("temp dir: %w", err)
 	}
 	defer os.RemoveAll(binDir)
-	args := []string{"build", "-o", binDir + string(filepath.Separator)}
-	for _, f := range all {
-		args = append(args, "../../functions/"+f)
-	}
-	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("go build: %w\n%s", err, out)
+	if err := proctest.Build(binDir, all...); err != nil {
+		return 0, err
 	}
 	return redistest.RunWith(m, &srv, redistest.Options{AppendOnly: true}), nil
 }

@@ -104,8 +104,8 @@ func TestPoisonEvents(t *testing.T) {
 		t.Errorf("dead letters (-want +got):\n%s", cmp.Diff(want, got))
 	}
 	for _, p := range procs {
-		if !p.alive() {
-			t.Errorf("%s exited", p.name)
+		if !p.Alive() {
+			t.Errorf("%s exited", p.Name)
 		}
 	}
 	if ans := a.send(http.MethodGet, "/report", nil); ans.status != http.StatusOK {

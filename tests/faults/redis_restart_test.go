@@ -48,8 +48,8 @@ func TestRedisCrashDuringBurst(t *testing.T) {
 
 	refused, slowest := checkOutageAnswers(t, append(b.failures, probe))
 	for _, p := range procs {
-		if !p.alive() {
-			t.Errorf("%s (pid %d) exited while Redis was down", p.name, p.cmd.Process.Pid)
+		if !p.Alive() {
+			t.Errorf("%s (pid %d) exited while Redis was down", p.Name, p.Pid())
 		}
 	}
 	rdb := srv.Client(t)

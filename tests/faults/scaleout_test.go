@@ -26,7 +26,7 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 		waitHealthy(t, first[fn])
 		waitHealthy(t, second[fn])
 	}
-	a := newAPI(t, gw.url())
+	a := newAPI(t, gw.URL())
 	cat := newCatalogue(t, a, 20, 10)
 
 	b := newBurst()
@@ -44,10 +44,10 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 	c := audit(t, rdb, smtp)
 	registered(t, rdb)
 	for _, fn := range reactions {
-		if !second[fn].alive() {
+		if !second[fn].Alive() {
 			t.Errorf("surviving %s exited", fn)
 		}
-		if ans := newAPI(t, second[fn].url()).send(http.MethodGet, "/readyz", nil); ans.status != http.StatusOK {
+		if ans := newAPI(t, second[fn].URL()).send(http.MethodGet, "/readyz", nil); ans.status != http.StatusOK {
 			t.Errorf("surviving %s /readyz = %d %s", fn, ans.status, ans.body)
 		}
 	}

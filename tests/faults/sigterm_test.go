@@ -62,7 +62,7 @@ func TestSigtermGatewayDuringBurst(t *testing.T) {
 		t.Errorf("gateway after SIGTERM: exit %d after %s, want exit 0 within SHUTDOWN_TIMEOUT %s", code, took, shutdownTimeout)
 	}
 	<-time.After(downtime)
-	waitHealthy(t, s.startOn("gateway", gw.port))
+	waitHealthy(t, s.startOn("gateway", gw.Port))
 	<-done
 	refused, cut, cutErr := 0, 0, "none"
 	for _, f := range b.failures {

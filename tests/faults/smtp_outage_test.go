@@ -34,7 +34,7 @@ func TestMailOutage(t *testing.T) {
 		"RETRY_BACKOFF_BASE=" + mailerBackoffBase, "RETRY_BACKOFF_MAX=" + mailerBackoffMax,
 	}
 	procs := s.startAll()
-	a := newAPI(t, procs["gateway"].url())
+	a := newAPI(t, procs["gateway"].URL())
 	cat := newCatalogue(t, a, 20, 10)
 	before, _ := smtp.stats()
 
@@ -70,9 +70,9 @@ func TestMailOutage(t *testing.T) {
 // metric sums the samples of a counter on a process's /metrics.
 func metric(t testing.TB, p *proc, name string) int {
 	t.Helper()
-	resp, err := http.Get(p.url() + "/metrics")
+	resp, err := http.Get(p.URL() + "/metrics")
 	if err != nil {
-		t.Fatalf("GET /metrics of %s: %v", p.name, err)
+		t.Fatalf("GET /metrics of %s: %v", p.Name, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)

@@ -38,8 +38,8 @@ func startShop(t *testing.T, redisURL string, env ...string) (gw, pj *proc) {
 	t.Helper()
 	env = append([]string{"REDIS_URL=" + redisURL}, env...)
 	gw, pj = start(t, "gateway", env...), start(t, "projector", env...)
-	waitStatus(t, gw.url()+"/readyz", http.StatusOK)
-	waitStatus(t, pj.url()+"/readyz", http.StatusOK)
+	waitStatus(t, gw.URL()+"/readyz", http.StatusOK)
+	waitStatus(t, pj.URL()+"/readyz", http.StatusOK)
 	return gw, pj
 }
 
@@ -47,11 +47,11 @@ func startShop(t *testing.T, redisURL string, env ...string) (gw, pj *proc) {
 // visible: the gateway writes and the projector reads and writes.
 func shopWorks(t *testing.T, gw *proc) {
 	t.Helper()
-	if code, body := do(t, http.MethodPost, gw.url()+"/customers", `{"name":"Ann","email":"ann@example.com"}`); code != http.StatusCreated {
+	if code, body := do(t, http.MethodPost, gw.URL()+"/customers", `{"name":"Ann","email":"ann@example.com"}`); code != http.StatusCreated {
 		t.Fatalf("POST /customers = %d %s", code, body)
 	}
 	redistest.Eventually(t, 15*time.Second, func() bool {
-		code, body := get(t, gw.url()+"/customers")
+		code, body := get(t, gw.URL()+"/customers")
 		return code == http.StatusOK && strings.Contains(body, "ann@example.com")
 	}, "the customer is projected")
 }
@@ -102,27 +102,27 @@ func TestWrongRedisPassword(t *testing.T) {
 	r := startRedis(t, redistest.Options{Args: []string{"--requirepass", password}})
 	url := fmt.Sprintf("redis://:%s@%s/0", wrongPassword, r.Addr())
 	gw, pj := start(t, "gateway", "REDIS_URL="+url), start(t, "projector", "REDIS_URL="+url)
-	waitStatus(t, gw.url()+"/healthz", http.StatusOK)
-	waitStatus(t, pj.url()+"/healthz", http.StatusOK)
+	waitStatus(t, gw.URL()+"/healthz", http.StatusOK)
+	waitStatus(t, pj.URL()+"/healthz", http.StatusOK)
 	for _, p := range []*proc{gw, pj} {
-		code, body := get(t, p.url()+"/readyz")
+		code, body := get(t, p.URL()+"/readyz")
 		if code != http.StatusServiceUnavailable || strings.Contains(body, wrongPassword) {
-			t.Errorf("%s /readyz = %d %s, want 503 without the password", p.name, code, body)
+			t.Errorf("%s /readyz = %d %s, want 503 without the password", p.Name, code, body)
 		}
-		t.Logf("%s /readyz answers %d %s", p.name, code, strings.TrimSpace(body))
+		t.Logf("%s /readyz answers %d %s", p.Name, code, strings.TrimSpace(body))
 	}
-	code, body := do(t, http.MethodPost, gw.url()+"/customers", `{"name":"Ann","email":"ann@example.com"}`)
+	code, body := do(t, http.MethodPost, gw.URL()+"/customers", `{"name":"Ann","email":"ann@example.com"}`)
 	if code < 500 || strings.Contains(body, wrongPassword) || strings.Contains(body, "WRONGPASS") {
 		t.Errorf("POST /customers = %d %s, want a generic 5xx", code, body)
 	}
 	t.Logf("POST /customers answers %d %s", code, strings.TrimSpace(body))
 	redistest.Eventually(t, 15*time.Second, func() bool {
-		return strings.Contains(pj.out.String(), "WRONGPASS")
+		return strings.Contains(pj.Output(), "WRONGPASS")
 	}, "the projector logs the refusal")
 	for _, p := range []*proc{gw, pj} {
 		select {
-		case <-p.exited:
-			t.Errorf("%s exited with a wrong password", p.name)
+		case <-p.Exited():
+			t.Errorf("%s exited with a wrong password", p.Name)
 		default:
 		}
 	}

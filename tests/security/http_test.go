@@ -20,7 +20,7 @@ import (
 func TestAdminAuth(t *testing.T) {
 	r := startRedis(t, redistest.Options{})
 	off, _ := startShop(t, r.URL())
-	if code, body := get(t, off.url()+"/admin/functions", "Authorization", "Bearer "+adminToken); code != http.StatusNotFound {
+	if code, body := get(t, off.URL()+"/admin/functions", "Authorization", "Bearer "+adminToken); code != http.StatusNotFound {
 		t.Errorf("without ADMIN_TOKEN: GET /admin/functions = %d %s, want 404", code, body)
 	}
 	gw, pj := startShop(t, r.URL(), "ADMIN_TOKEN="+adminToken)
@@ -37,7 +37,7 @@ func TestAdminAuth(t *testing.T) {
 		{"right token", "GET", "/admin/functions", []string{"Authorization", "Bearer " + adminToken}, http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, body := do(t, tc.method, gw.url()+tc.path, `{"all":true}`, tc.header...)
+			code, body := do(t, tc.method, gw.URL()+tc.path, `{"all":true}`, tc.header...)
 			if code != tc.want || !strings.HasPrefix(strings.TrimSpace(body), "{") && !strings.HasPrefix(strings.TrimSpace(body), "[") {
 				t.Errorf("%s %s = %d %s, want %d with a JSON body", tc.method, tc.path, code, body, tc.want)
 			}
@@ -57,10 +57,10 @@ func TestHTTPLimits(t *testing.T) {
 	r := startRedis(t, redistest.Options{})
 	gw, _ := startShop(t, r.URL())
 	big := `{"name":"` + strings.Repeat("x", 2<<20) + `","email":"a@b"}`
-	if code, body := do(t, http.MethodPost, gw.url()+"/customers", big); code != http.StatusRequestEntityTooLarge {
+	if code, body := do(t, http.MethodPost, gw.URL()+"/customers", big); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("POST 2 MiB = %d %.200s, want 413", code, body)
 	}
-	req, err := http.NewRequest(http.MethodPost, gw.url()+"/customers", io.MultiReader(strings.NewReader(big)))
+	req, err := http.NewRequest(http.MethodPost, gw.URL()+"/customers", io.MultiReader(strings.NewReader(big)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestHTTPLimits(t *testing.T) {
 		t.Errorf("POST 2 MiB chunked = %d, want 413", resp.StatusCode)
 	}
 
-	conn, err := net.Dial("tcp", strings.TrimPrefix(gw.url(), "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(gw.URL(), "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestRedisDownAnswersGeneric(t *testing.T) {
 		{"POST", "/orders", `{"customer_id":"c","product_ids":["p"]}`},
 	} {
 		start := time.Now()
-		code, body := do(t, c.method, gw.url()+c.path, c.body)
+		code, body := do(t, c.method, gw.URL()+c.path, c.body)
 		took := time.Since(start)
 		t.Logf("%s %s with Redis down: %d %s in %s", c.method, c.path, code, strings.TrimSpace(body), took.Round(time.Millisecond))
 		low := strings.ToLower(body)

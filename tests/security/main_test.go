@@ -8,9 +8,9 @@ package security
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/ordershop/functions/internal/proctest"
 )
 
 // binDir holds the gateway and projector binaries built for the package.
@@ -31,9 +31,8 @@ func run(m *testing.M) (int, error) {
 		return 0, fmt.Errorf("temp dir: %w", err)
 	}
 	defer os.RemoveAll(binDir)
-	args := []string{"build", "-o", binDir + string(filepath.Separator), "../../functions/gateway", "../../functions/projector"}
-	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("go build: %w\n%s", err, out)
+	if err := proctest.Build(binDir, "gateway", "projector"); err != nil {
+		return 0, err
 	}
 	return m.Run(), nil
 }

@@ -1,113 +1,31 @@
 package security
 
 import (
-	"bytes"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ordershop/functions/internal/proctest"
 	"github.com/ordershop/functions/internal/redistest"
 )
 
-// syncBuffer collects a process's output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // proc is one running binary.
-type proc struct {
-	name   string
-	port   int
-	cmd    *exec.Cmd
-	out    *syncBuffer
-	exited chan struct{}
-}
-
-func (p *proc) url() string { return fmt.Sprintf("http://127.0.0.1:%d", p.port) }
+type proc = proctest.Process
 
 // start runs a binary with env (JSON logs at debug level, so that every
 // line a secret could reach is written) until the test ends; its output
-// is logged if the test failed.
-//
-// A free port can be handed out twice (it is free until a process binds
-// it), so start waits until the process serves or exits, and tries another
-// port if it exited because its port was taken.
+// is logged if the test failed. It tries another port if the free port it
+// was given was taken meanwhile (see proctest.Group.StartFree).
 func start(t *testing.T, name string, env ...string) *proc {
 	t.Helper()
-	for attempt := 1; ; attempt++ {
-		port, err := redistest.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := startOn(t, name, port, env...)
-		if !portTaken(p) || attempt == 3 {
-			return p
-		}
+	env = append([]string{"LOG_FORMAT=json", "LOG_LEVEL=debug", "READ_BLOCK=200ms", "SHUTDOWN_TIMEOUT=2s"}, env...)
+	p, err := proctest.NewGroup(t).StartFree(name, filepath.Join(binDir, name), env)
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-// portTaken waits until p answers /healthz or exits, and reports whether
-// it exited because its port was in use.
-func portTaken(p *proc) bool {
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-p.exited:
-			return strings.Contains(p.out.String(), "address already in use")
-		default:
-		}
-		if resp, err := http.Get(p.url() + "/healthz"); err == nil {
-			resp.Body.Close()
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
-}
-
-// startOn is start on a given port.
-func startOn(t *testing.T, name string, port int, env ...string) *proc {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, name))
-	cmd.Env = append(append(os.Environ(), "LOG_FORMAT=json", "LOG_LEVEL=debug", "READ_BLOCK=200ms", "SHUTDOWN_TIMEOUT=2s"), env...)
-	cmd.Env = append(cmd.Env, "PORT="+strconv.Itoa(port))
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	p := &proc{name: name, port: port, cmd: cmd, out: out, exited: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.exited
-		if t.Failed() {
-			t.Logf("--- %s output:\n%s", name, out.String())
-		}
-	})
 	return p
 }
 
@@ -153,10 +71,10 @@ func waitStatus(t *testing.T, url string, want int) {
 func noSecrets(t *testing.T, procs []*proc, secrets ...string) {
 	t.Helper()
 	for _, p := range procs {
-		out := p.out.String()
+		out := p.Output()
 		for _, s := range secrets {
 			if strings.Contains(out, s) {
-				t.Errorf("%s logged the secret %q", p.name, s)
+				t.Errorf("%s logged the secret %q", p.Name, s)
 			}
 		}
 	}

@@ -41,8 +41,8 @@ func TestRedisTLS(t *testing.T) {
 	shopWorks(t, gw)
 
 	untrusting := start(t, "projector", "REDIS_URL="+url, "SSL_CERT_FILE="+filepath.Join(dir, "none.pem"))
-	waitStatus(t, untrusting.url()+"/healthz", http.StatusOK)
-	if code, body := get(t, untrusting.url()+"/readyz"); code != http.StatusServiceUnavailable {
+	waitStatus(t, untrusting.URL()+"/healthz", http.StatusOK)
+	if code, body := get(t, untrusting.URL()+"/readyz"); code != http.StatusServiceUnavailable {
 		t.Errorf("projector without the CA: /readyz = %d %s, want 503", code, body)
 	}
 	noSecrets(t, []*proc{gw, pj, untrusting}, password)
