@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -17,8 +18,14 @@ func NewRedisClient(cfg Config) (redis.UniversalClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", redactURLError(err, cfg.RedisURL))
 	}
-	// A blocked XREADGROUP must not be cut short by the read timeout.
-	opts.ReadTimeout = cfg.ReadBlock + opts.ReadTimeout
+	// The reader sends its blocking XREADGROUP in a pipeline, which go-redis
+	// bounds by ReadTimeout alone: give it the block on top of the usual
+	// timeout (go-redis's default 3s unless the URL sets one).
+	base := opts.ReadTimeout
+	if base <= 0 {
+		base = 3 * time.Second
+	}
+	opts.ReadTimeout = base + cfg.ReadBlock
 	opts.PoolSize = max(opts.PoolSize, cfg.Concurrency*2+8)
 	return redis.NewClient(opts), nil
 }

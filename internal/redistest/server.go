@@ -136,12 +136,17 @@ func (s *Server) start() error {
 	return s.waitReady(10 * time.Second)
 }
 
+// waitReady waits until the server answers PING (not LOADING: after a
+// restart it first replays its AOF).
 func (s *Server) waitReady(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond, Password: s.password()})
+	defer c.Close()
 	for time.Now().Before(deadline) {
-		conn, err := net.DialTimeout("tcp", s.Addr(), 200*time.Millisecond)
-		if err == nil {
-			_ = conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil || redis.HasErrorPrefix(err, "NOAUTH") || redis.HasErrorPrefix(err, "WRONGPASS") {
 			return nil
 		}
 		select {
@@ -152,6 +157,16 @@ func (s *Server) waitReady(timeout time.Duration) error {
 		}
 	}
 	return fmt.Errorf("redistest: redis-server on %s not ready after %s", s.Addr(), timeout)
+}
+
+// password returns the --requirepass of the server's Args, if any.
+func (s *Server) password() string {
+	for i, a := range s.opts.Args {
+		if a == "--requirepass" && i+1 < len(s.opts.Args) {
+			return s.opts.Args[i+1]
+		}
+	}
+	return ""
 }
 
 // Addr is host:port of the server.
