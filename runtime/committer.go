@@ -25,7 +25,10 @@ type commitItem struct {
 	record     bool   // record eventID as done
 	emits      []Emit // XADDed unless the event is recorded done already
 	deadLetter *Emit  // XADDed to the dead-letter stream
-	done       func(error)
+	// release, when set, is the in-flight stream entry whose slot the
+	// committer gives back once the item is written or given up.
+	release *Message
+	done    func(error)
 }
 
 //go:embed commit.lua
@@ -50,6 +53,8 @@ type committer struct {
 	logger  *zap.Logger
 	group   string
 	records *doneRecords
+	// releaseFn gives back an entry's slot in the pool (set by start).
+	releaseFn func(*Message)
 
 	in     chan []*commitItem
 	stopCh chan struct{}
@@ -156,6 +161,9 @@ func (c *committer) write(group []*commitItem) {
 		c.logger.Error("commit given up: entries stay pending for redelivery", zap.String("function", c.group), zap.Int("items", len(group)), zap.Error(err))
 	}
 	for _, it := range group {
+		if it.release != nil {
+			c.releaseFn(it.release)
+		}
 		if it.done != nil {
 			it.done(err)
 		}

@@ -35,7 +35,7 @@ func newFunction(fn Function, rt *Runtime) *function {
 		rt:       rt,
 		logger:   rt.logger.With(zap.String("function", fn.Name)),
 		metrics:  map[string]*streamMetrics{},
-		inflight: inflightSet{m: map[string]struct{}{}},
+		inflight: inflightSet{m: map[entryKey]struct{}{}},
 	}
 	f.chain = Chain(fn.Handler, fn.Middleware...)
 	f.records = newDoneRecords(rt.rdb, fn.Name, rt.cfg.IdempotencyTTL)
@@ -89,6 +89,7 @@ func (f *function) start(readCtx, handlerCtx context.Context, ret *retrier) {
 	f.ret = ret
 	f.com.start()
 	f.pool = newPool(f, handlerCtx)
+	f.com.releaseFn = f.pool.release
 	ctx, cancel := context.WithCancel(readCtx)
 	f.stopRead = cancel
 	f.stopping = ctx
@@ -121,12 +122,15 @@ func (f *function) stopReading() {
 // reclaimer does not hand the same entry to a second worker.
 type inflightSet struct {
 	mu sync.Mutex
-	m  map[string]struct{}
+	m  map[entryKey]struct{}
 }
+
+// entryKey names one stream entry.
+type entryKey struct{ stream, id string }
 
 // add marks stream/id in flight; false if it already was.
 func (s *inflightSet) add(stream, id string) bool {
-	k := stream + "\x00" + id
+	k := entryKey{stream, id}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.m[k]; ok {
@@ -138,7 +142,7 @@ func (s *inflightSet) add(stream, id string) bool {
 
 func (s *inflightSet) remove(stream, id string) {
 	s.mu.Lock()
-	delete(s.m, stream+"\x00"+id)
+	delete(s.m, entryKey{stream, id})
 	s.mu.Unlock()
 }
 
@@ -148,8 +152,8 @@ func (s *inflightSet) snapshot(stream string) []string {
 	defer s.mu.Unlock()
 	var ids []string
 	for k := range s.m {
-		if len(k) > len(stream) && k[:len(stream)] == stream && k[len(stream)] == 0 {
-			ids = append(ids, k[len(stream)+1:])
+		if k.stream == stream {
+			ids = append(ids, k.id)
 		}
 	}
 	return ids

@@ -33,7 +33,7 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 	}
 	var settled []*commitItem
 	settle := func(msg *Message, it *commitItem) {
-		it.done = func(error) { f.pool.release(msg) }
+		it.release = msg
 		settled = append(settled, it)
 	}
 	msgs := make([]*Message, 0, len(fresh))
@@ -43,12 +43,12 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 		switch {
 		case e.Values == nil:
 			// Deleted from the stream while pending: nothing to run.
-			settle(msg, f.item(msg, &commitItem{ack: true}))
+			settle(msg, f.item(msg, commitItem{ack: true}))
 		case msg.Type == "" || msg.EventID == "":
 			settle(msg, f.malformed(msg, msg.decode()))
 		case !f.accepts(msg.Type):
 			f.streamMetric(stream).skipped.Inc()
-			settle(msg, f.item(msg, &commitItem{ack: true}))
+			settle(msg, f.item(msg, commitItem{ack: true}))
 		default:
 			msgs = append(msgs, msg)
 			if freshDone != nil {
@@ -68,7 +68,7 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 		for i, msg := range msgs {
 			if done != nil && done[i] {
 				f.streamMetric(stream).skipped.Inc()
-				settle(msg, f.item(msg, &commitItem{ack: true}))
+				settle(msg, f.item(msg, commitItem{ack: true}))
 				continue
 			}
 			run = append(run, msg)

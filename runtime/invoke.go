@@ -68,7 +68,7 @@ func (f *function) handleEntry(ctx context.Context, msg *Message) *commitItem {
 		switch {
 		case err == nil:
 			m.processed.Inc()
-			return f.item(msg, &commitItem{ack: true, record: true, emits: msg.emits})
+			return f.item(msg, commitItem{ack: true, record: true, emits: msg.emits})
 		case ctx.Err() != nil:
 			return nil // hard stop: left pending, redelivered later
 		case IsPermanent(err) || msg.Attempt >= f.MaxAttempts:
@@ -92,7 +92,7 @@ func (f *function) handleEntry(ctx context.Context, msg *Message) *commitItem {
 			return nil
 		}
 		m.retried.Inc()
-		return f.item(msg, &commitItem{ack: true})
+		return f.item(msg, commitItem{ack: true})
 	}
 }
 
@@ -101,13 +101,14 @@ func (f *function) handleEntry(ctx context.Context, msg *Message) *commitItem {
 func (f *function) deadLetter(msg *Message, cause error) *commitItem {
 	f.streamMetric(msg.Stream).deadLettered.Inc()
 	dl := newDeadLetterEntry(f.Name, msg, cause, time.Now())
-	return f.item(msg, &commitItem{ack: true, deadLetter: &dl})
+	return f.item(msg, commitItem{ack: true, deadLetter: &dl})
 }
 
-// item fills in the entry that it settles.
-func (f *function) item(msg *Message, it *commitItem) *commitItem {
+// item returns msg's commit item set to it, with the entry it settles.
+func (f *function) item(msg *Message, it commitItem) *commitItem {
 	it.stream, it.id, it.eventID = msg.Stream, msg.ID, msg.EventID
-	return it
+	msg.commit = it
+	return &msg.commit
 }
 
 // sleepCtx sleeps for d; false if ctx ended first.

@@ -39,6 +39,9 @@ type Message struct {
 	emits []Emit
 	// values holds the entry as read until decode turns it into Fields.
 	values map[string]any
+	// commit is the storage of the item that settles a stream entry (one
+	// per entry, so it needs no allocation of its own).
+	commit commitItem
 }
 
 // Emit is an event a handler emits: XADDed to Stream with Fields when the

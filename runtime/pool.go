@@ -122,7 +122,7 @@ func (p *pool) runChunk(l *lane) {
 	last := time.Now()
 	for _, msg := range l.msgs {
 		if it := p.f.handleEntry(p.ctx, msg); it != nil {
-			it.done = func(error) { p.release(msg) }
+			it.release = msg
 			items = append(items, it)
 		} else {
 			p.release(msg)
@@ -157,7 +157,7 @@ func (p *pool) runLane(l *lane) {
 		l.msgs = l.msgs[1:]
 		p.mu.Unlock()
 		if it := p.f.handleEntry(p.ctx, msg); it != nil {
-			it.done = func(error) { p.release(msg) }
+			it.release = msg
 			p.f.com.submit([]*commitItem{it})
 		} else {
 			p.release(msg)
