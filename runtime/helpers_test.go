@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/ordershop/functions/internal/opstest"
 	"github.com/ordershop/functions/internal/redistest"
 	"github.com/ordershop/functions/runtime"
 )
@@ -126,19 +127,7 @@ func xlen(t testing.TB, rdb redis.UniversalClient, stream string) int64 {
 
 func deadLetters(t testing.TB, rdb redis.UniversalClient, function string) []runtime.DeadLetter {
 	t.Helper()
-	xs, err := rdb.XRange(context.Background(), runtime.DeadLetterStream(function), "-", "+").Result()
-	if err != nil {
-		t.Fatalf("XRANGE dlq: %v", err)
-	}
-	out := make([]runtime.DeadLetter, 0, len(xs))
-	for _, x := range xs {
-		dl, err := runtime.ParseDeadLetter(x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, dl)
-	}
-	return out
+	return opstest.DeadLetters(t, rdb, function)
 }
 
 // counter counts invocations per event id.
