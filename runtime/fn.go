@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -158,5 +157,3 @@ func (s *inflightSet) snapshot(stream string) []string {
 	}
 	return ids
 }
-
-func (f *function) String() string { return fmt.Sprintf("function %s", f.Name) }

@@ -17,10 +17,6 @@ const (
 	heartbeatTTL   = 3 * time.Second
 )
 
-func aliveKey(function, consumer string) string {
-	return "fn:{" + function + "}:alive:" + consumer
-}
-
 // heartbeat renews this instance's liveness key of one function until
 // stopped, and deletes it on a clean stop.
 type heartbeat struct {

@@ -39,9 +39,6 @@ func newDoneRecords(rdb redis.UniversalClient, function string, ttl time.Duratio
 // window is the number of the TTL-long window t falls in.
 func (d *doneRecords) window(t time.Time) int64 { return t.UnixMilli() / d.ttl.Milliseconds() }
 
-// DoneKeyPrefix starts every idempotency hash of function.
-func DoneKeyPrefix(function string) string { return "fn:{" + function + "}:done:" }
-
 func (d *doneRecords) key(window int64) string {
 	return DoneKeyPrefix(d.function) + strconv.FormatInt(window, 10)
 }

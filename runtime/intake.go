@@ -15,19 +15,15 @@ import (
 // intake looks the batch up itself, in one round trip. Entries already in
 // flight here are passed over. It blocks while the pool is full.
 func (f *function) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool) {
-	fresh := entries[:0:0]
-	var freshDone []bool
+	fresh := make([]int, 0, len(entries)) // indexes of the entries not in flight yet
 	for i, e := range entries {
 		if f.inflight.add(stream, e.ID) {
-			fresh = append(fresh, e)
-			if done != nil {
-				freshDone = append(freshDone, done[i])
-			}
+			fresh = append(fresh, i)
 		}
 	}
 	if !f.pool.acquire(context.WithoutCancel(ctx), len(fresh)) {
-		for _, e := range fresh {
-			f.inflight.remove(stream, e.ID)
+		for _, i := range fresh {
+			f.inflight.remove(stream, entries[i].ID)
 		}
 		return
 	}
@@ -36,9 +32,10 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 		it.release = msg
 		settled = append(settled, it)
 	}
-	msgs := make([]*Message, 0, len(fresh))
-	var msgsDone []bool
-	for i, e := range fresh {
+	var run []*Message
+	var runIdx []int // run[k] is entries[runIdx[k]]
+	for _, i := range fresh {
+		e := entries[i]
 		msg := peekMessage(f.Name, stream, e.ID, e.Values)
 		switch {
 		case e.Values == nil:
@@ -50,32 +47,26 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 			f.streamMetric(stream).skipped.Inc()
 			settle(msg, f.item(msg, commitItem{ack: true}))
 		default:
-			msgs = append(msgs, msg)
-			if freshDone != nil {
-				msgsDone = append(msgsDone, freshDone[i])
-			}
+			run, runIdx = append(run, msg), append(runIdx, i)
 		}
 	}
-	if len(msgs) > 0 {
-		done := msgsDone
-		if done == nil {
-			var err error
-			if done, err = f.doneAlready(ctx, msgs); err != nil {
-				f.logger.Warn("idempotency check failed: running anyway (commits are guarded)", zap.Error(err))
-			}
+	if done == nil && len(run) > 0 {
+		var err error
+		if done, err = f.doneAlready(ctx, entries); err != nil {
+			f.logger.Warn("idempotency check failed: running anyway (commits are guarded)", zap.Error(err))
 		}
-		run := msgs[:0]
-		for i, msg := range msgs {
-			if done != nil && done[i] {
-				f.streamMetric(stream).skipped.Inc()
-				settle(msg, f.item(msg, commitItem{ack: true}))
-				continue
-			}
-			run = append(run, msg)
+	}
+	todo := run[:0]
+	for k, msg := range run {
+		if done != nil && done[runIdx[k]] {
+			f.streamMetric(stream).skipped.Inc()
+			settle(msg, f.item(msg, commitItem{ack: true}))
+			continue
 		}
-		if len(run) > 0 {
-			f.pool.submit(run)
-		}
+		todo = append(todo, msg)
+	}
+	if len(todo) > 0 {
+		f.pool.submit(todo)
 	}
 	if len(settled) > 0 {
 		f.com.submit(settled)
@@ -90,14 +81,10 @@ func (f *function) malformed(msg *Message, err error) *commitItem {
 	return f.deadLetter(msg, err)
 }
 
-// doneAlready reports, in one round trip, which messages already have an
-// idempotency record.
-func (f *function) doneAlready(ctx context.Context, msgs []*Message) ([]bool, error) {
+// doneAlready reports, in one round trip, which entries' events already
+// have an idempotency record.
+func (f *function) doneAlready(ctx context.Context, entries []redis.XMessage) ([]bool, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	ids := make([]string, len(msgs))
-	for i, m := range msgs {
-		ids[i] = m.EventID
-	}
-	return f.records.done(ctx, ids)
+	return f.records.done(ctx, eventIDs([]redis.XStream{{Messages: entries}}))
 }

@@ -105,33 +105,38 @@ func (m *Message) decode() error {
 		}
 		fields[k] = s
 	}
-	m.values = nil
-	d, err := newMessage(m.Function, m.Stream, m.ID, fields)
-	m.Fields, m.Data = d.Fields, d.Data
-	return err
+	m.values, m.Fields = nil, fields
+	return m.setData()
 }
 
+// newMessage builds a Message from an entry's fields (a retry task's), or
+// says why they are not a well-formed event.
 func newMessage(function, stream, id string, fields map[string]string) (*Message, error) {
 	m := &Message{Function: function, Stream: stream, ID: id, Fields: fields, Attempt: 1}
 	m.Type, m.EventID = fields[FieldType], fields[FieldEventID]
 	if m.EventID != "" {
 		m.IdempotencyKey = function + ":" + m.EventID
 	}
+	return m, m.setData()
+}
+
+// setData checks the contract fields of m.Fields and sets Data.
+func (m *Message) setData() error {
 	switch {
 	case m.Type == "":
-		return m, &DecodeError{Reason: "missing field " + FieldType}
+		return &DecodeError{Reason: "missing field " + FieldType}
 	case m.EventID == "":
-		return m, &DecodeError{Reason: "missing field " + FieldEventID}
+		return &DecodeError{Reason: "missing field " + FieldEventID}
 	}
-	data, ok := fields[FieldData]
+	data, ok := m.Fields[FieldData]
 	if !ok {
-		return m, &DecodeError{Reason: "missing field " + FieldData}
+		return &DecodeError{Reason: "missing field " + FieldData}
 	}
 	if !isJSONObject(data) {
-		return m, &DecodeError{Reason: "field data is not a JSON object"}
+		return &DecodeError{Reason: "field data is not a JSON object"}
 	}
 	m.Data = json.RawMessage(data)
-	return m, nil
+	return nil
 }
 
 func isJSONObject(s string) bool {

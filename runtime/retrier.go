@@ -39,7 +39,7 @@ type retrier struct {
 	logger *zap.Logger
 }
 
-func newRetrier(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, fns []*function, handlerCtx context.Context) (*retrier, error) {
+func newRetrier(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, fns []*function, handlerCtx context.Context) *retrier {
 	r := &retrier{
 		client: asynq.NewClientFromRedisClient(rdb),
 		mux:    asynq.NewServeMux(),
@@ -65,7 +65,7 @@ func newRetrier(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, fns [
 		DelayedTaskCheckInterval: cfg.RetryPollInterval,
 		TaskCheckInterval:        cfg.RetryPollInterval,
 	})
-	return r, nil
+	return r
 }
 
 func (r *retrier) start() error { return r.server.Start(r.mux) }

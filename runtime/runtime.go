@@ -104,10 +104,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	handlerCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 
-	ret, err := newRetrier(r.cfg, r.rdb, r.logger, fns, handlerCtx)
-	if err != nil {
-		return err
-	}
+	ret := newRetrier(r.cfg, r.rdb, r.logger, fns, handlerCtx)
 	for _, f := range fns {
 		f.start(ctx, handlerCtx, ret)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/internal/gateway"
 	"github.com/ordershop/functions/internal/redistest"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
@@ -80,16 +81,7 @@ func (a api) get(path string, out any) {
 }
 
 // report is GET /report.
-type report struct {
-	Customers []model.Customer  `json:"customers"`
-	Products  []model.Product   `json:"products"`
-	Inventory []model.Inventory `json:"inventory"`
-	Orders    []model.Order     `json:"orders"`
-	Unbilled  []model.Order     `json:"unbilled"`
-	Billings  []model.Billing   `json:"billings"`
-	Mails     []model.Mail      `json:"mails"`
-	Stock     map[string]int    `json:"stock"`
-}
+type report = gateway.Report
 
 // settle waits until every consumer group of every events:* stream (but
 // the skipped ones) has handled everything, and no function emitted
