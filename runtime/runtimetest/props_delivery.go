@@ -1,0 +1,109 @@
+package runtimetest
+
+import (
+	"syscall"
+	"testing"
+	"time"
+)
+
+func deliveryProperties() []Property {
+	return []Property{
+		{"AtLeastOnce/KillDuringWork", "an instance killed with SIGKILL mid-batch loses nothing: a peer or its restart handles every event, and each event's effects are committed once", killDuringWork},
+		{"AtLeastOnce/RedisRestart", "Redis killed and restarted under load (AOF) loses nothing and commits nothing twice", redisRestart},
+		{"AtLeastOnce/PausedPastLease", "an instance paused (SIGSTOP) longer than CLAIM_MIN_IDLE has its entries taken over; when it resumes, its commits write nothing (fencing): each effect once", pausedPastLease},
+		{"EffectivelyOnce/PausedWithinLease", "an instance paused for less than CLAIM_MIN_IDLE (but past its liveness TTL) keeps its work: no event runs twice", pausedWithinLease},
+		{"EffectivelyOnce/DuplicateEntries", "the same event id appended several times runs and commits once", duplicateEntries},
+	}
+}
+
+func killDuringWork(t *testing.T, tg Target) {
+	s := newScenario(t, tg, "WORKER_SLEEP=20ms")
+	ids := s.publishN("e", "", 120)
+	a := s.start()
+	s.start()
+	s.eventually(20*time.Second, "a fifth of the events committed", func() bool { return len(s.outs()) >= 24 })
+	if err := a.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	s.start() // a restarted instance, under a new consumer name
+	s.eventually(60*time.Second, "every event committed, nothing pending", func() bool { return s.settled(ids) })
+	s.exactlyOnce(ids)
+	if d := s.dead(); len(d) != 0 {
+		t.Errorf("dead letters %v, want none", d)
+	}
+}
+
+func redisRestart(t *testing.T, tg Target) {
+	s := newScenario(t, tg, "WORKER_SLEEP=5ms")
+	ids := s.publishN("e", "", 150)
+	s.start()
+	s.eventually(20*time.Second, "some events committed", func() bool { return len(s.outs()) >= 20 })
+	if err := tg.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // Redis stays down for a while (the fault being injected)
+	if err := tg.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	s.eventually(60*time.Second, "every event committed after the restart", func() bool { return s.settled(ids) })
+	s.exactlyOnce(ids)
+}
+
+// pause stops a process with SIGSTOP for d, then resumes it.
+func pause(t *testing.T, pid int, d time.Duration) {
+	t.Helper()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(d) // the fault: the process is frozen this long
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pausedPastLease(t *testing.T, tg Target) {
+	s := newScenario(t, tg, "WORKER_SLEEP=300ms", "CLAIM_MIN_IDLE=1s", "CLAIM_INTERVAL=100ms", "CONCURRENCY=2", "BATCH_SIZE=4")
+	a := s.start()
+	ids := s.publishN("e", "", 8)
+	s.eventually(10*time.Second, "the first instance has work in flight", func() bool { return len(s.runs()) > 0 })
+	s.start()
+	pause(t, a.Pid(), 3*time.Second)
+	s.eventually(30*time.Second, "every event committed", func() bool { return s.settled(ids) })
+	time.Sleep(time.Second) // let the resumed instance try its commits
+	s.exactlyOnce(ids)
+}
+
+func pausedWithinLease(t *testing.T, tg Target) {
+	s := newScenario(t, tg, "WORKER_SLEEP=200ms", "CLAIM_MIN_IDLE=20s", "CLAIM_INTERVAL=1s", "CONCURRENCY=2", "BATCH_SIZE=4")
+	a := s.start()
+	ids := s.publishN("e", "", 8)
+	s.eventually(10*time.Second, "the first instance has work in flight", func() bool { return len(s.runs()) > 0 })
+	s.start()
+	pause(t, a.Pid(), 5*time.Second)
+	s.eventually(30*time.Second, "every event committed", func() bool { return s.settled(ids) })
+	for id, n := range s.runCounts() {
+		if n != 1 {
+			t.Errorf("event %s ran %d times; a pause shorter than CLAIM_MIN_IDLE must not hand work over", id, n)
+		}
+	}
+	s.exactlyOnce(ids)
+}
+
+func duplicateEntries(t *testing.T, tg Target) {
+	s := newScenario(t, tg)
+	for range 3 { // duplicates within one batch: committed once
+		s.publish("dup", "")
+	}
+	ids := append([]string{"dup"}, s.publishN("e", "", 5)...)
+	s.start()
+	s.eventually(20*time.Second, "every event committed", func() bool { return s.settled(ids) })
+	runs := s.runCounts()["dup"]
+	s.publish("dup", "") // a duplicate after the commit: acked, not run
+	s.publish("late", "")
+	ids = append(ids, "late")
+	s.eventually(20*time.Second, "the later event committed", func() bool { return s.settled(ids) })
+	s.exactlyOnce(ids)
+	if n := s.runCounts()["dup"]; n != runs {
+		t.Errorf("a completed event ran again when appended again (%d runs, then %d)", runs, n)
+	}
+}

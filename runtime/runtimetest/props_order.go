@@ -1,0 +1,72 @@
+package runtimetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func orderProperties() []Property {
+	return []Property{
+		{"Order/Retry", "with an ordering key, a failing event is retried in place: its key's later events commit after it, other keys go on", orderRetry},
+		{"Order/Crash", "an ordered instance killed mid-key and restarted commits each key's events in stream order, once", orderCrash},
+		{"Order/ShutdownDuringRetry", "an ordered lane retrying when shutdown starts keeps its head: the key's next event never commits before it", orderShutdownDuringRetry},
+	}
+}
+
+// keyed publishes n events for each key, interleaved, and returns the ids
+// per key in publish order and all of them.
+func (s *scenario) keyed(keys []string, n int) (map[string][]string, []string) {
+	perKey := map[string][]string{}
+	var all []string
+	for i := range n {
+		for _, k := range keys {
+			id := fmt.Sprintf("%s-%d", k, i)
+			s.publish(id, k)
+			perKey[k] = append(perKey[k], id)
+			all = append(all, id)
+		}
+	}
+	return perKey, all
+}
+
+func orderRetry(t *testing.T, tg Target) {
+	s := newScenario(t, tg, "ORDERING_KEY=entity_id", "WORKER_FAIL=k1-1", "WORKER_FAIL_TIMES=2")
+	perKey, all := s.keyed([]string{"k1", "k2", "k3"}, 5)
+	s.start()
+	s.eventually(30*time.Second, "every event committed", func() bool { return s.settled(all) })
+	s.exactlyOnce(all)
+	s.inOrder(perKey)
+}
+
+func orderCrash(t *testing.T, tg Target) {
+	s := newScenario(t, tg, "ORDERING_KEY=entity_id", "WORKER_SLEEP=30ms")
+	perKey, all := s.keyed([]string{"k1", "k2", "k3", "k4"}, 15)
+	a := s.start()
+	s.eventually(20*time.Second, "some events committed", func() bool { return len(s.outs()) >= 10 })
+	if err := a.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	s.eventually(60*time.Second, "every event committed", func() bool { return s.settled(all) })
+	s.exactlyOnce(all)
+	s.inOrder(perKey)
+}
+
+func orderShutdownDuringRetry(t *testing.T, tg Target) {
+	s := newScenario(t, tg, "ORDERING_KEY=entity_id", "WORKER_FAIL=k1-0", "WORKER_FAIL_TIMES=2",
+		"RETRY_BACKOFF_BASE=1s", "RETRY_BACKOFF_MAX=1s")
+	a := s.start()
+	perKey, all := s.keyed([]string{"k1"}, 2)
+	s.eventually(10*time.Second, "the head failed once", func() bool { return len(s.runs()) >= 1 })
+	if _, err := a.Stop(15 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.outs(); len(got) > 0 {
+		t.Fatalf("committed %v while the key's head was failing", got)
+	}
+	s.start()
+	s.eventually(30*time.Second, "every event committed", func() bool { return s.settled(all) })
+	s.exactlyOnce(all)
+	s.inOrder(perKey)
+}
