@@ -12,6 +12,7 @@ func deliveryProperties() []Property {
 		{"AtLeastOnce/RedisRestart", "Redis killed and restarted under load (AOF) loses nothing and commits nothing twice", redisRestart},
 		{"AtLeastOnce/PausedPastLease", "an instance paused (SIGSTOP) longer than CLAIM_MIN_IDLE has its entries taken over; when it resumes, its commits write nothing (fencing): each effect once", pausedPastLease},
 		{"EffectivelyOnce/PausedWithinLease", "an instance paused for less than CLAIM_MIN_IDLE (but past its liveness TTL) keeps its work: no event runs twice", pausedWithinLease},
+		{"EffectivelyOnce/NoStealingFromHealthyPeers", "two healthy instances under backlog with slow handlers never take each other's delivered work: every event runs once", noStealing},
 		{"EffectivelyOnce/DuplicateEntries", "the same event id appended several times runs and commits once", duplicateEntries},
 	}
 }
@@ -106,4 +107,20 @@ func duplicateEntries(t *testing.T, tg Target) {
 	if n := s.runCounts()["dup"]; n != runs {
 		t.Errorf("a completed event ran again when appended again (%d runs, then %d)", runs, n)
 	}
+}
+
+func noStealing(t *testing.T, tg Target) {
+	// More events than an instance holds in flight (4×BATCH_SIZE), so that
+	// entries wait, delivered, in each instance's read-ahead.
+	s := newScenario(t, tg, "WORKER_SLEEP=400ms", "CONCURRENCY=2", "BATCH_SIZE=10", "CLAIM_MIN_IDLE=2s", "CLAIM_INTERVAL=200ms")
+	ids := s.publishN("e", "", 80)
+	s.start()
+	s.start()
+	s.eventually(60*time.Second, "every event committed", func() bool { return s.settled(ids) })
+	for id, n := range s.runCounts() {
+		if n != 1 {
+			t.Errorf("event %s ran %d times, want once: no instance was unhealthy", id, n)
+		}
+	}
+	s.exactlyOnce(ids)
 }

@@ -2,6 +2,7 @@ package runtimetest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,6 +11,7 @@ func orderProperties() []Property {
 	return []Property{
 		{"Order/Retry", "with an ordering key, a failing event is retried in place: its key's later events commit after it, other keys go on", orderRetry},
 		{"Order/Crash", "an ordered instance killed mid-key and restarted commits each key's events in stream order, once", orderCrash},
+		{"Order/FailingKeyHoldsOnlyItself", "a key whose events keep failing holds back only itself: other keys' events commit promptly, even with every worker slot taken by the failing key's backlog", failingKeyHoldsOnlyItself},
 		{"Order/ShutdownDuringRetry", "an ordered lane retrying when shutdown starts keeps its head: the key's next event never commits before it", orderShutdownDuringRetry},
 	}
 }
@@ -69,4 +71,34 @@ func orderShutdownDuringRetry(t *testing.T, tg Target) {
 	s.eventually(30*time.Second, "every event committed", func() bool { return s.settled(all) })
 	s.exactlyOnce(all)
 	s.inOrder(perKey)
+}
+
+func failingKeyHoldsOnlyItself(t *testing.T, tg Target) {
+	var bad []string
+	for i := range 12 {
+		bad = append(bad, fmt.Sprintf("bad-%d", i))
+	}
+	// BATCH_SIZE=2: an instance holds max(4×2, 2×CONCURRENCY) = 8 entries
+	// in flight, fewer than the failing key's backlog.
+	s := newScenario(t, tg, "ORDERING_KEY=entity_id", "CONCURRENCY=2", "BATCH_SIZE=2", "MAX_ATTEMPTS=4",
+		"RETRY_BACKOFF_BASE=2s", "RETRY_BACKOFF_MAX=2s", "WORKER_FAIL="+strings.Join(bad, ","))
+	for _, id := range bad {
+		s.publish(id, "bad")
+	}
+	s.start()
+	s.eventually(10*time.Second, "the failing key's head failed once", func() bool { return len(s.runs()) >= 1 })
+	good := s.publishN("good", "good", 5)
+	began := time.Now()
+	s.eventually(20*time.Second, "the healthy key's events committed", func() bool {
+		c := s.outCounts()
+		for _, id := range good {
+			if c[id] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if took := time.Since(began); took > 1500*time.Millisecond {
+		t.Errorf("the healthy key waited %s behind the failing key (its backoff is 2 s)", took.Round(time.Millisecond))
+	}
 }

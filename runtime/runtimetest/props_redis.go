@@ -2,6 +2,7 @@ package runtimetest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ func redisProperties() []Property {
 	return []Property{
 		{"Redis/EvictingPolicyRefused", "a Redis whose maxmemory-policy is not noeviction is refused at start-up, with an error that names the policy", evictingPolicyRefused},
 		{"Redis/RefusedWritesNotReady", "while Redis refuses writes (maxmemory reached under noeviction), /readyz is not ready and says why; it recovers when Redis does", refusedWritesNotReady},
+		{"Replay/FailingAgain", "a replayed event that fails again returns to dlq:<function>, however often it is replayed; no failure ends anywhere else", replayFailingAgain},
 		{"Replay/AfterFix", "a dead letter replayed after its cause is fixed commits once and leaves dlq:<function> once it has settled", replayAfterFix},
 	}
 }
@@ -111,4 +113,41 @@ func replayAfterFix(t *testing.T, tg Target) {
 	})
 	time.Sleep(300 * time.Millisecond)
 	s.exactlyOnce([]string{"bad"})
+}
+
+// deadLetters reads the function's dead letters.
+func (s *scenario) deadLetters() []runtime.DeadLetter {
+	s.t.Helper()
+	msgs, err := s.rdb.XRange(context.Background(), runtime.DeadLetterStream(s.fn), "-", "+").Result()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	out := make([]runtime.DeadLetter, len(msgs))
+	for i, m := range msgs {
+		if out[i], err = runtime.ParseDeadLetter(m); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func replayFailingAgain(t *testing.T, tg Target) {
+	s := newScenario(t, tg, "WORKER_FAIL=bad", "MAX_ATTEMPTS=2")
+	s.start()
+	s.publish("bad", "")
+	for round := range 3 {
+		s.eventually(30*time.Second, fmt.Sprintf("dead-lettered (round %d)", round), func() bool {
+			return len(s.dead()) == 1 && s.pending() == 0
+		})
+		dl := s.deadLetters()[0]
+		if err := runtime.Replay(context.Background(), s.rdb, dl); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		s.eventually(30*time.Second, fmt.Sprintf("the replay ran and failed (round %d)", round), func() bool {
+			return len(s.dead()) == 1 && s.deadLetters()[0].ID != dl.ID
+		})
+	}
+	if n := s.outCounts()["bad"]; n != 0 {
+		t.Errorf("a failing event committed %d effects", n)
+	}
 }
