@@ -90,6 +90,13 @@ func (r *Runtime) Run(ctx context.Context) error {
 		r.ready.Store(false)
 		return nil
 	}
+	names := make([]string, len(fns))
+	for i, f := range fns {
+		names[i] = f.Name
+	}
+	if err := r.metrics.Registry.Register(newDeadLetterGauge(r.rdb, names)); err != nil {
+		r.logger.Warn("dead-letter gauge not registered", zap.Error(err))
+	}
 	for _, f := range fns {
 		if err := f.ensureGroups(ctx); err != nil {
 			if ctx.Err() != nil {
