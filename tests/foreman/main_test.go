@@ -7,24 +7,35 @@
 // so a default that is not committed, or a file that .gitignore hides, is
 // missing here as it is in a clone. TestMain copies and builds once; the
 // tests run one after another in that copy, each on free loopback ports.
+// make run picks its ports by probing, so two runs of this package at once
+// (two worktrees' make test on one machine) could pick the same: a lock
+// file makes them take turns.
 // foreman (Debian's ruby-foreman), curl and git come from `make deps`,
 // which `make test` runs first: a missing tool fails the tests.
 package foreman
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// buildTimeout bounds the copy's `make build` (six functions and the CLI).
-const buildTimeout = 5 * time.Minute
+const (
+	// buildTimeout bounds the copy's `make build` (six functions and the CLI).
+	buildTimeout = 5 * time.Minute
+	// lockTimeout bounds the wait for another run of this package.
+	lockTimeout = 10 * time.Minute
+	// lockName is the lock file in os.TempDir().
+	lockName = "ordershop-tests-foreman.lock"
+)
 
 var (
 	// repoRoot is the repository's root directory (absolute).
@@ -43,7 +54,11 @@ func TestMain(m *testing.M) {
 }
 
 func setup(m *testing.M) (int, error) {
-	var err error
+	unlock, err := lockMachine()
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	if repoRoot, err = filepath.Abs(filepath.Join("..", "..")); err != nil {
 		return 0, fmt.Errorf("repository root: %w", err)
 	}
@@ -62,6 +77,32 @@ func setup(m *testing.M) (int, error) {
 		return 0, fmt.Errorf("make build in a fresh copy: %w\n%s", err, out)
 	}
 	return m.Run(), nil
+}
+
+// lockMachine takes the machine-wide lock of this package (flock on a file
+// in os.TempDir(), released when the process ends), waiting up to
+// lockTimeout for another run to finish.
+func lockMachine() (func(), error) {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), lockName), os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("lock file: %w", err)
+	}
+	deadline := time.Now().Add(lockTimeout)
+	for said := false; ; {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s (another tests/foreman run?): %w", f.Name(), err)
+		}
+		if !said {
+			fmt.Fprintln(os.Stderr, "tests/foreman: waiting for another run of these tests to finish")
+			said = true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // goflags is GOFLAGS with -trimpath added: the copy lives in a new

@@ -51,6 +51,7 @@ func TestMakeRunBesideTakenPort(t *testing.T) {
 
 	took := run.stop(syscall.SIGINT, true, 30*time.Second)
 	waitGone(t, pids, 5*time.Second)
+	wantGraceful(t, run.out.String(), names(lines))
 	if _, err := os.Stat(filepath.Join(clone, ".env.run")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf(".env.run left behind after make run stopped: %v", err)
 	}
