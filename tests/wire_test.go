@@ -3,11 +3,13 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -95,13 +97,23 @@ func (r reply) errorMessage() string {
 // pairs, and returns the answer; a transport error fails the test.
 func (a api) send(method, path, body string, header ...string) reply {
 	a.t.Helper()
+	r, err := a.trySend(method, path, body, header...)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return r
+}
+
+// trySend is send that returns a transport error instead of failing, for
+// goroutines other than the test's.
+func (a api) trySend(method, path, body string, header ...string) (reply, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, a.base+path, rd)
 	if err != nil {
-		a.t.Fatal(err)
+		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -111,14 +123,14 @@ func (a api) send(method, path, body string, header ...string) reply {
 	}
 	resp, err := contractClient.Do(req)
 	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
+		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
-		a.t.Fatalf("%s %s: read body: %v", method, path, err)
+		return reply{}, fmt.Errorf("%s %s: read body: %w", method, path, err)
 	}
-	return reply{code: resp.StatusCode, header: resp.Header, body: out}
+	return reply{code: resp.StatusCode, header: resp.Header, body: out}, nil
 }
 
 // sendJSON is send with v marshalled as the body.
@@ -158,6 +170,16 @@ func (a api) ids(path string, v any, header ...string) []string {
 	var ids []string
 	a.expect(http.MethodPost, v1+path, v, http.StatusCreated, &ids, header...)
 	return ids
+}
+
+// mustJSON marshals v.
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }
 
 // page is one answer of a paged /v1 list.
