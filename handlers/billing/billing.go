@@ -6,7 +6,9 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/ordershop/functions/internal/shop/model"
 )
@@ -38,10 +40,15 @@ func (b *Billing) Routes() map[string]model.Reaction {
 	}
 }
 
+// ErrTotalTooLarge is returned by Total when an order's total does not fit
+// an int64.
+var ErrTotalTooLarge = errors.New("order total exceeds 9223372036854775807")
+
 // Total sums the prices of the products, a product listed twice counting
-// twice. A product not in dir is an error (retried: the read model may lag).
-func Total(ctx context.Context, dir Directory, productIDs []string) (float64, error) {
-	total := 0.0
+// twice. A product not in dir is an error (retried: the read model may lag);
+// a total past int64 is ErrTotalTooLarge.
+func Total(ctx context.Context, dir Directory, productIDs []string) (int64, error) {
+	var total int64
 	for _, id := range productIDs {
 		p, ok, err := dir.Product(ctx, id)
 		if err != nil {
@@ -49,6 +56,9 @@ func Total(ctx context.Context, dir Directory, productIDs []string) (float64, er
 		}
 		if !ok {
 			return 0, fmt.Errorf("price of product %s: not found", id)
+		}
+		if p.Price > math.MaxInt64-total {
+			return 0, ErrTotalTooLarge
 		}
 		total += p.Price
 	}
@@ -70,13 +80,16 @@ func (b *Billing) requestPayment(ctx context.Context, e model.Event) ([]model.Ev
 		return nil, err
 	}
 	total, err := Total(ctx, b.dir, v.ProductIDs)
+	if errors.Is(err, ErrTotalTooLarge) {
+		return nil, fmt.Errorf("%s %s: %w: %w", e.Type, e.ID, err, model.ErrBadEvent)
+	}
 	if err != nil {
 		return nil, err
 	}
 	m, err := e.RequestMail(model.Mail{
 		To: cu.Email, Kind: model.MailPaymentRequest, CustomerID: cu.ID, OrderID: v.ID,
 		Subject: "Payment request for order " + v.ID,
-		Body:    fmt.Sprintf("Hello %s,\n\nplease pay %.2f for your order %s (%d items).\n", cu.Name, total, v.ID, len(v.ProductIDs)),
+		Body:    fmt.Sprintf("Hello %s,\n\nplease pay %d for your order %s (%d items).\n", cu.Name, total, v.ID, len(v.ProductIDs)),
 	})
 	if err != nil {
 		return nil, err
@@ -100,7 +113,7 @@ func (b *Billing) confirmPayment(ctx context.Context, e model.Event) ([]model.Ev
 	m, err := e.RequestMail(model.Mail{
 		To: cu.Email, Kind: model.MailPaymentReceived, CustomerID: cu.ID, OrderID: bill.OrderID,
 		Subject: "Payment received for order " + bill.OrderID,
-		Body:    fmt.Sprintf("Hello %s,\n\nwe received your payment of %.2f for order %s. Thank you!\n", cu.Name, bill.Amount, bill.OrderID),
+		Body:    fmt.Sprintf("Hello %s,\n\nwe received your payment of %d for order %s. Thank you!\n", cu.Name, bill.Amount, bill.OrderID),
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package billing_test
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/ordershop/functions/handlers/billing"
@@ -26,7 +27,7 @@ func (d fakeDir) Product(_ context.Context, id string) (model.Product, bool, err
 func TestRoutes(t *testing.T) {
 	dir := fakeDir{
 		customers: map[string]model.Customer{"c1": {ID: "c1", Name: "Ann", Email: "ann@x"}},
-		products:  map[string]model.Product{"p1": {ID: "p1", Price: 2.5}, "p2": {ID: "p2", Price: 10}},
+		products:  map[string]model.Product{"p1": {ID: "p1", Price: 250}, "p2": {ID: "p2", Price: 1000}, "big": {ID: "big", Price: math.MaxInt64}},
 	}
 	tests := []struct {
 		name, typ, data string
@@ -35,11 +36,12 @@ func TestRoutes(t *testing.T) {
 		wantBad         bool
 	}{
 		{"payment request with total", model.OrderAccepted, `{"id":"o1","customer_id":"c1","product_ids":["p1","p2","p1"]}`,
-			model.MailPaymentRequest, "Hello Ann,\n\nplease pay 15.00 for your order o1 (3 items).\n", false, false},
+			model.MailPaymentRequest, "Hello Ann,\n\nplease pay 1500 for your order o1 (3 items).\n", false, false},
 		{"unknown product is retried", model.OrderAccepted, `{"id":"o1","customer_id":"c1","product_ids":["p9"]}`, "", "", true, false},
 		{"customer gone: no mail", model.OrderAccepted, `{"id":"o1","customer_id":"c9","product_ids":["p1"]}`, "", "", false, false},
-		{"payment received", model.BillingCreated, `{"id":"b1","order_id":"o1","customer_id":"c1","amount":15}`,
-			model.MailPaymentReceived, "Hello Ann,\n\nwe received your payment of 15.00 for order o1. Thank you!\n", false, false},
+		{"payment received", model.BillingCreated, `{"id":"b1","order_id":"o1","customer_id":"c1","amount":1500}`,
+			model.MailPaymentReceived, "Hello Ann,\n\nwe received your payment of 1500 for order o1. Thank you!\n", false, false},
+		{"total past int64 is a bad event", model.OrderAccepted, `{"id":"o1","customer_id":"c1","product_ids":["big","p1"]}`, "", "", true, true},
 		{"billing without order", model.BillingCreated, `{"id":"b1","customer_id":"c1"}`, "", "", true, true},
 	}
 	for _, tc := range tests {

@@ -1,5 +1,5 @@
 // Package inventory decides orders: it keeps the available stock from the
-// inventory events and reserves an order's units when it is created or
+// inventory events (an entry's amount sets its product's stock) and reserves an order's units when it is created or
 // updated (accepted, or rejected as out of stock) and releases them when
 // it is deleted. The stock behind the Stock interface makes each step
 // atomic and idempotent per order, so a re-run event reserves nothing twice.
@@ -26,9 +26,10 @@ const (
 // being handled: an implementation ignores an event it has applied already
 // (or an older one) and returns the stored outcome.
 type Stock interface {
-	// SetEntry sets an inventory entry to amount units of productID;
-	// productID "" removes the entry.
-	SetEntry(ctx context.Context, entryID, inventoryID, productID string, amount int) error
+	// SetEntry sets a product's available stock to amount units through
+	// its inventory entry; productID "" removes the entry (the product it
+	// had has no stock then).
+	SetEntry(ctx context.Context, entryID, inventoryID, productID string, amount int64) error
 	// Reserve replaces an order's reservation by units, all or nothing, and
 	// says Reserved, Rejected (with a reason) or Released (order deleted).
 	Reserve(ctx context.Context, entryID, orderID string, units map[string]int) (state, reason string, err error)

@@ -19,7 +19,7 @@ type fakeStock struct {
 	calls         []string
 }
 
-func (f *fakeStock) SetEntry(_ context.Context, entryID, id, product string, amount int) error {
+func (f *fakeStock) SetEntry(_ context.Context, entryID, id, product string, amount int64) error {
 	f.calls = append(f.calls, fmt.Sprintf("entry %s %s %s %d", entryID, id, product, amount))
 	return f.err
 }

@@ -27,6 +27,8 @@ type Model interface {
 	// MarkPaid records the billing that paid an order unless the order was
 	// deleted.
 	MarkPaid(ctx context.Context, orderID, billingID string) error
+	// Unpay records that a billing no longer pays an order (cancelled).
+	Unpay(ctx context.Context, orderID, billingID string) error
 	// RecordMail records a sent mail once per mail id.
 	RecordMail(ctx context.Context, m model.Mail) error
 }
@@ -53,6 +55,8 @@ func (p *Projector) Routes() map[string]model.Reaction {
 		model.OrderAccepted:    p.verdict(model.StatusAccepted),
 		model.OrderRejected:    p.verdict(model.StatusRejected),
 		model.BillingCreated:   p.billingCreated,
+		model.BillingUpdated:   p.billingCreated,
+		model.BillingDeleted:   p.billingDeleted,
 		model.MailSent:         p.mailSent,
 	}
 	for _, agg := range []string{model.AggCustomer, model.AggProduct, model.AggInventory, model.AggOrder} {
@@ -164,6 +168,22 @@ func (p *Projector) billingCreated(ctx context.Context, e model.Event) ([]model.
 		return nil, err
 	}
 	return nil, p.model.MarkPaid(ctx, b.OrderID, id)
+}
+
+// billingDeleted removes a cancelled payment: the order it paid is unpaid
+// again.
+func (p *Projector) billingDeleted(ctx context.Context, e model.Event) ([]model.Event, error) {
+	b, id, err := decode[model.Billing](e)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.model.Delete(ctx, model.AggBilling, id); err != nil {
+		return nil, err
+	}
+	if b.OrderID == "" {
+		return nil, nil
+	}
+	return nil, p.model.Unpay(ctx, b.OrderID, id)
 }
 
 func (p *Projector) mailSent(ctx context.Context, e model.Event) ([]model.Event, error) {

@@ -31,6 +31,10 @@ func (f *fakeModel) MarkPaid(_ context.Context, orderID, billingID string) error
 	f.calls = append(f.calls, "paid "+orderID+" "+billingID)
 	return nil
 }
+func (f *fakeModel) Unpay(_ context.Context, orderID, billingID string) error {
+	f.calls = append(f.calls, "unpaid "+orderID+" "+billingID)
+	return nil
+}
 func (f *fakeModel) RecordMail(_ context.Context, m model.Mail) error {
 	f.calls = append(f.calls, "mail "+m.ID+" "+m.Kind)
 	return nil
@@ -44,8 +48,8 @@ func TestRoutes(t *testing.T) {
 	}{
 		{"customer created", model.CustomerCreated, `{"id":"c1","name":"Ann","email":"a@x"}`,
 			[]string{"put customer c1 {ID:c1 Name:Ann Email:a@x}"}, false},
-		{"product updated", model.ProductUpdated, `{"id":"p1","name":"Pen","price":2.5}`,
-			[]string{"put product p1 {ID:p1 Name:Pen Price:2.5}"}, false},
+		{"product updated", model.ProductUpdated, `{"id":"p1","name":"Pen","price":250}`,
+			[]string{"put product p1 {ID:p1 Name:Pen Price:250}"}, false},
 		{"inventory deleted", model.InventoryDeleted, `{"id":"i1"}`, []string{"delete inventory i1"}, false},
 		{"order updated goes pending", model.OrderUpdated, `{"id":"o1","customer_id":"c1","product_ids":["p1"]}`,
 			[]string{"put order o1 {ID:o1 CustomerID:c1 ProductIDs:[p1] Status: Reason: BillingID:}", "status o1 pending "}, false},

@@ -17,7 +17,7 @@ func (g *Gateway) createBilling(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := needString("order_id", in.OrderID); err != nil {
+	if err := needID("order_id", in.OrderID); err != nil {
 		return err
 	}
 	o, err := g.mustOrder(w, r, *in.OrderID)
@@ -31,22 +31,60 @@ func (g *Gateway) createBilling(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errorf(http.StatusConflict, "order %s is %s, not accepted", o.ID, o.Status)
 	}
+	b, err := g.bill(r, newIDs(1)[0], o)
+	if err != nil {
+		return err
+	}
+	return publishCreated(g, w, r, "billings", model.BillingCreated, []string{b.ID}, []model.Billing{b}, paidGuard(o.ID, b.ID))
+}
+
+// bill makes billing id of order o, for the order's total now.
+func (g *Gateway) bill(r *http.Request, id string, o model.Order) (model.Billing, error) {
 	total, err := billing.Total(r.Context(), g.reads, o.ProductIDs)
+	if errors.Is(err, billing.ErrTotalTooLarge) {
+		return model.Billing{}, errorf(http.StatusConflict, "order %s cannot be billed: %v", o.ID, err)
+	}
+	if err != nil {
+		return model.Billing{}, err
+	}
+	return model.Billing{ID: id, OrderID: o.ID, CustomerID: o.CustomerID, Amount: total}, nil
+}
+
+// updateBilling re-issues a payment for its order's total now; the body
+// may carry what a GET answered, but not another order.
+func (g *Gateway) updateBilling(w http.ResponseWriter, r *http.Request) error {
+	id := pathID(r)
+	in, err := decodeOne[billingIn](r)
 	if err != nil {
 		return err
 	}
-	b := model.Billing{ID: newIDs(1)[0], OrderID: o.ID, CustomerID: o.CustomerID, Amount: total}
-	ev, err := model.NewEvent(model.BillingCreated, b.ID, correlation(r), b)
+	if err := checkPathID(in.ID, id); err != nil {
+		return err
+	}
+	old, err := g.mustBilling(w, r, id)
 	if err != nil {
 		return err
 	}
-	_, err = g.events.PublishGuarded(r.Context(), "shop:guard:paid:"+o.ID, ev)
-	if errors.Is(err, eventstore.ErrGuarded) {
-		return errorf(http.StatusConflict, "order %s is paid already", o.ID)
+	if in.OrderID != nil && *in.OrderID != old.OrderID {
+		return badRequest("field order_id: billing %s pays order %s; a payment cannot move to another order", id, old.OrderID)
 	}
+	o, err := g.mustOrder(w, r, old.OrderID)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, []string{b.ID})
-	return nil
+	b, err := g.bill(r, id, o)
+	if err != nil {
+		return err
+	}
+	return g.publishOne(w, r, eventstore.Command{}, model.BillingUpdated, id, b)
+}
+
+// deleteBilling cancels a payment: its order is unpaid again and may be
+// paid again.
+func (g *Gateway) deleteBilling(w http.ResponseWriter, r *http.Request) error {
+	b, err := g.mustBilling(w, r, pathID(r))
+	if err != nil {
+		return err
+	}
+	return g.publishDeleted(w, r, model.AggBilling, b.ID, b, paidGuardKey(b.OrderID))
 }

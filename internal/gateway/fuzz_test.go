@@ -139,7 +139,7 @@ func FuzzBillingBody(f *testing.F) {
 		r.Body = http.MaxBytesReader(httptest.NewRecorder(), r.Body, fuzzBodyLimit)
 		in, err := decodeOne[billingIn](r)
 		if err == nil {
-			err = needString("order_id", in.OrderID)
+			err = needID("order_id", in.OrderID)
 		}
 		var ae *apiError
 		switch {

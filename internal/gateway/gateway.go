@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/handlers/inventory"
 	"github.com/ordershop/functions/handlers/projector"
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/model"
@@ -50,6 +51,9 @@ type Config struct {
 	WaitTimeout time.Duration
 	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// IdempotencyTTL is how long an Idempotency-Key is remembered; 0 means
+	// DefaultIdempotencyTTL.
+	IdempotencyTTL time.Duration
 	// Observe, if set, is called after every request.
 	Observe Observer
 }
@@ -70,6 +74,9 @@ func New(cfg Config) *Gateway {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.IdempotencyTTL <= 0 {
+		cfg.IdempotencyTTL = DefaultIdempotencyTTL
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -99,34 +106,43 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.router.S
 // Ready reports whether Redis answers (for /readyz).
 func (g *Gateway) Ready(ctx context.Context) error { return g.cfg.Redis.Ping(ctx).Err() }
 
+// routes serves the shop API twice: at the seed's paths in the seed's
+// dialect, and under RESTPrefix in the REST dialect.
 func (g *Gateway) routes() {
-	r := g.router
-	entity := func(singular, plural string, list, create, get, put, del apiHandler) {
-		r.Get("/"+plural, g.handle(list))
-		r.Post("/"+plural, g.handle(create))
-		for _, base := range []string{"/" + singular, "/" + plural} {
-			r.Get(base+"/{id}", g.handle(get))
-			r.Put(base+"/{id}", g.handle(put))
-			r.Delete(base+"/{id}", g.handle(del))
+	g.router.Group(func(r chi.Router) {
+		r.Use(withDialect(seedDialect))
+		g.shopRoutes(r)
+	})
+	g.router.Route(RESTPrefix, func(r chi.Router) {
+		r.Use(withDialect(restDialect))
+		g.shopRoutes(r)
+	})
+}
+
+// shopRoutes registers every route of the shop on r. Each entity answers at
+// its singular and its plural path; commands take an Idempotency-Key.
+func (g *Gateway) shopRoutes(r chi.Router) {
+	type routes struct {
+		singular, plural                  string
+		list, create, get, update, delete apiHandler
+	}
+	for _, e := range []routes{
+		{"customer", "customers", g.listCustomers, g.createCustomers, g.getCustomer, g.updateCustomer, g.deleteCustomer},
+		{"product", "products", g.listProducts, g.createProducts, g.getProduct, g.updateProduct, g.deleteProduct},
+		{"order", "orders", g.listOrders, g.createOrders, g.getOrder, g.updateOrder, g.deleteOrder},
+		{"inventory", "inventories", g.listInventory, g.createInventory, g.getInventory, g.updateInventory, g.deleteInventory},
+		{"billing", "billings", g.listBillings, g.createBilling, g.getBilling, g.updateBilling, g.deleteBilling},
+	} {
+		for _, base := range []string{"/" + e.singular, "/" + e.plural} {
+			r.Post(base, g.handle(g.idempotent(e.create)))
+			r.Get(base+"/{id}", g.handle(e.get))
+			r.Put(base+"/{id}", g.handle(g.idempotent(e.update)))
+			r.Delete(base+"/{id}", g.handle(g.idempotent(e.delete)))
 		}
+		r.Get("/"+e.plural, g.handle(e.list))
 	}
-	entity("customer", "customers", g.listCustomers, g.createCustomers, g.getCustomer, g.updateCustomer, g.deleteCustomer)
-	entity("product", "products", g.listProducts, g.createProducts, g.getProduct, g.updateProduct, g.deleteProduct)
-	r.Get("/orders/unbilled", g.handle(g.unbilled))
-	entity("order", "orders", g.listOrders, g.createOrders, g.getOrder, g.updateOrder, g.deleteOrder)
 	r.Get("/inventory", g.handle(g.listInventory))
-	r.Post("/inventory", g.handle(g.createInventory))
-	for _, base := range []string{"/inventory", "/inventories"} {
-		r.Get(base+"/{id}", g.handle(g.getInventory))
-		r.Put(base+"/{id}", g.handle(g.updateInventory))
-		r.Delete(base+"/{id}", g.handle(g.deleteInventory))
-	}
-	r.Get("/inventories", g.handle(g.listInventory))
-	r.Post("/inventories", g.handle(g.createInventory))
-	r.Get("/billings", g.handle(g.listBillings))
-	r.Post("/billings", g.handle(g.createBilling))
-	r.Get("/billing/{id}", g.handle(g.getBilling))
-	r.Get("/billings/{id}", g.handle(g.getBilling))
+	r.Get("/orders/unbilled", g.handle(g.unbilled))
 	r.Get("/report", g.handle(g.report))
 	r.Get("/mails", g.handle(g.listMails))
 }
@@ -171,4 +187,24 @@ func (g *Gateway) catchUp(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	return err
+}
+
+// catchUpOrders is catchUp for queries about orders and stock: it first
+// waits (bounded) until the inventory function has decided every order
+// and applied every inventory event published before the query, so that
+// the verdicts and the stock it writes are there, then for the projector.
+func (g *Gateway) catchUpOrders(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	pos, err := runtime.Positions(ctx, g.cfg.Redis, model.Stream(model.AggOrder), model.Stream(model.AggInventory))
+	if err != nil {
+		return err
+	}
+	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, inventory.Name, pos, g.cfg.WaitTimeout)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		w.Header().Set(staleHeader, "true")
+		g.cfg.Logger.Warn("inventory function behind; answering without its latest verdicts", zap.String("path", r.URL.Path))
+	} else if err != nil {
+		return err
+	}
+	return g.catchUp(w, r)
 }

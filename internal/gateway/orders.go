@@ -18,16 +18,9 @@ import (
 // the projector or the inventory function to catch up only when the answer
 // would be a refusal, so that a busy shop does not make every order wait.
 func (g *Gateway) createOrders(w http.ResponseWriter, r *http.Request) error {
-	ins, err := decodeOneOrMany[orderIn](r)
+	ids, orders, err := decodeEntities[orderIn](r)
 	if err != nil {
 		return err
-	}
-	ids := newIDs(len(ins))
-	orders := make([]model.Order, len(ins))
-	for i, in := range ins {
-		if orders[i], err = in.entity(ids[i]); err != nil {
-			return err
-		}
 	}
 	units := map[string]int{}
 	for _, o := range orders {
@@ -41,7 +34,7 @@ func (g *Gateway) createOrders(w http.ResponseWriter, r *http.Request) error {
 	if err := g.checkStock(r.Context(), units, nil); err != nil {
 		return err
 	}
-	return publishCreated(g, w, r, model.OrderCreated, ids, orders)
+	return publishCreated(g, w, r, "orders", model.OrderCreated, ids, orders)
 }
 
 // updateOrder replaces an order's customer and products; the inventory
@@ -108,9 +101,9 @@ func (g *Gateway) checkOrderRefsCaughtUp(w http.ResponseWriter, r *http.Request,
 // notDeleted answers 404 when a reference was deleted by a command the
 // projector has not applied yet.
 func (g *Gateway) notDeleted(r *http.Request, o model.Order) error {
-	keys := []string{"shop:guard:deleted:" + model.AggCustomer + ":" + o.CustomerID}
+	keys := []string{deletedGuardKey(model.AggCustomer, o.CustomerID)}
 	for p := range o.Units() {
-		keys = append(keys, "shop:guard:deleted:"+model.AggProduct+":"+p)
+		keys = append(keys, deletedGuardKey(model.AggProduct, p))
 	}
 	n, err := g.cfg.Redis.Exists(r.Context(), keys...).Result()
 	if err != nil {
@@ -168,7 +161,7 @@ func (g *Gateway) shortfall(ctx context.Context, units, held map[string]int) (bo
 		return false, err
 	}
 	for p, n := range units {
-		if levels[p]+held[p] < n {
+		if levels[p]+int64(held[p]) < int64(n) {
 			return true, nil
 		}
 	}
@@ -182,22 +175,10 @@ func (g *Gateway) coverStock(ctx context.Context, units, held map[string]int) er
 		return err
 	}
 	for p, n := range units {
-		if levels[p]+held[p] < n {
-			g.cfg.Logger.Debug("out of stock", zap.String("product_id", p), zap.Int("want", n), zap.Int("have", levels[p]+held[p]))
-			return errorf(http.StatusConflict, "out of stock: product %s has %d units, the order needs %d", p, levels[p]+held[p], n)
+		if levels[p]+int64(held[p]) < int64(n) {
+			g.cfg.Logger.Debug("out of stock", zap.String("product_id", p), zap.Int("want", n), zap.Int64("have", levels[p]+int64(held[p])))
+			return errorf(http.StatusConflict, "out of stock: product %s has %d units, the order needs %d", p, levels[p]+int64(held[p]), n)
 		}
 	}
-	return nil
-}
-
-func (g *Gateway) unbilled(w http.ResponseWriter, r *http.Request) error {
-	if err := g.catchUp(w, r); err != nil {
-		return err
-	}
-	orders, err := g.reads.Unbilled(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, orders)
 	return nil
 }

@@ -1,79 +1,62 @@
 package gateway
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
-// answerList catches up with the projector and answers list's result.
-func answerList[T any](g *Gateway, w http.ResponseWriter, r *http.Request, list func(context.Context) ([]T, error)) error {
-	if err := g.catchUp(w, r); err != nil {
-		return err
-	}
-	v, err := list(r.Context())
-	if err != nil {
-		return err
-	}
-	if v == nil {
-		v = []T{}
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
-}
-
-// answerOne answers an entity found by must.
-func answerOne[T any](w http.ResponseWriter, v T, err error) error {
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
-}
-
 func (g *Gateway) listCustomers(w http.ResponseWriter, r *http.Request) error {
-	return answerList(g, w, r, g.reads.Customers)
+	return list[model.Customer]{all: g.reads.Customers, page: g.reads.CustomersPage}.answer(w, r, g.catchUp)
 }
 func (g *Gateway) listProducts(w http.ResponseWriter, r *http.Request) error {
-	return answerList(g, w, r, g.reads.Products)
+	return list[model.Product]{all: g.reads.Products, page: g.reads.ProductsPage}.answer(w, r, g.catchUp)
 }
 func (g *Gateway) listInventory(w http.ResponseWriter, r *http.Request) error {
-	return answerList(g, w, r, g.reads.Inventories)
+	return list[model.Inventory]{all: g.reads.Inventories, page: g.reads.InventoriesPage, fill: g.liveStock}.answer(w, r, g.catchUpOrders)
 }
 func (g *Gateway) listOrders(w http.ResponseWriter, r *http.Request) error {
-	return answerList(g, w, r, g.reads.Orders)
+	return list[model.Order]{all: g.reads.Orders, page: g.reads.OrdersPage}.answer(w, r, g.catchUpOrders)
+}
+func (g *Gateway) unbilled(w http.ResponseWriter, r *http.Request) error {
+	return list[model.Order]{all: g.reads.Unbilled, page: g.reads.UnbilledPage}.answer(w, r, g.catchUpOrders)
 }
 func (g *Gateway) listBillings(w http.ResponseWriter, r *http.Request) error {
-	return answerList(g, w, r, g.reads.Billings)
+	return list[model.Billing]{all: g.reads.Billings, page: g.reads.BillingsPage}.answer(w, r, g.catchUp)
 }
 func (g *Gateway) listMails(w http.ResponseWriter, r *http.Request) error {
-	return answerList(g, w, r, g.reads.Mails)
+	return list[model.Mail]{all: g.reads.Mails, page: g.reads.MailsPage}.answer(w, r, g.catchUp)
 }
 
 func (g *Gateway) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	v, err := g.mustCustomer(w, r, pathID(r))
-	return answerOne(w, v, err)
+	return writeFound(w, r, v, err)
 }
 func (g *Gateway) getProduct(w http.ResponseWriter, r *http.Request) error {
 	v, err := g.mustProduct(w, r, pathID(r))
-	return answerOne(w, v, err)
+	return writeFound(w, r, v, err)
 }
 func (g *Gateway) getInventory(w http.ResponseWriter, r *http.Request) error {
 	v, err := g.mustInventory(w, r, pathID(r))
-	return answerOne(w, v, err)
+	if err == nil {
+		invs := []model.Inventory{v}
+		err = g.liveStock(r.Context(), invs)
+		v = invs[0]
+	}
+	return writeFound(w, r, v, err)
 }
 func (g *Gateway) getOrder(w http.ResponseWriter, r *http.Request) error {
 	v, err := g.mustOrder(w, r, pathID(r))
-	return answerOne(w, v, err)
+	return writeFound(w, r, v, err)
 }
 func (g *Gateway) getBilling(w http.ResponseWriter, r *http.Request) error {
 	v, err := g.mustBilling(w, r, pathID(r))
-	return answerOne(w, v, err)
+	return writeFound(w, r, v, err)
 }
 
-// Report is the answer of GET /report: everything the shop knows. Stock is
-// the available units per product (what accepted orders have not taken).
+// Report is the answer of GET /report: everything the shop knows. An
+// inventory entry's amount is its product's live stock; Stock is the same
+// per product id (what accepted orders have not taken).
 type Report struct {
 	Customers []model.Customer  `json:"customers"`
 	Products  []model.Product   `json:"products"`
@@ -82,11 +65,11 @@ type Report struct {
 	Unbilled  []model.Order     `json:"unbilled"`
 	Billings  []model.Billing   `json:"billings"`
 	Mails     []model.Mail      `json:"mails"`
-	Stock     map[string]int    `json:"stock"`
+	Stock     map[string]int64  `json:"stock"`
 }
 
 func (g *Gateway) report(w http.ResponseWriter, r *http.Request) error {
-	if err := g.catchUp(w, r); err != nil {
+	if err := g.catchUpOrders(w, r); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -96,6 +79,7 @@ func (g *Gateway) report(w http.ResponseWriter, r *http.Request) error {
 		func() error { rep.Customers, err = g.reads.Customers(ctx); return err },
 		func() error { rep.Products, err = g.reads.Products(ctx); return err },
 		func() error { rep.Inventory, err = g.reads.Inventories(ctx); return err },
+		func() error { return g.liveStock(ctx, rep.Inventory) },
 		func() error { rep.Orders, err = g.reads.Orders(ctx); return err },
 		func() error { rep.Unbilled, err = g.reads.Unbilled(ctx); return err },
 		func() error { rep.Billings, err = g.reads.Billings(ctx); return err },

@@ -117,6 +117,9 @@ func decodeOneOrMany[T any](r *http.Request) ([]T, error) {
 		if len(many) == 0 {
 			return nil, badRequest("empty array")
 		}
+		if len(many) > MaxEntitiesPerRequest {
+			return nil, badRequest("%d entities in one request; at most %d", len(many), MaxEntitiesPerRequest)
+		}
 		return many, nil
 	}
 	if !strings.HasPrefix(trimmed, "{") {

@@ -24,58 +24,29 @@ type Store struct {
 // New returns a Store on rdb.
 func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
 
-// Publish appends events to their streams (model.StreamOf) in one
-// MULTI/EXEC: all of them or none. It returns the entry ids.
+// Publish appends events to their streams (model.StreamOf) atomically:
+// all of them or none. It returns the entry ids.
 func (s *Store) Publish(ctx context.Context, events ...model.Event) ([]string, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
-	cmds := make([]*redis.StringCmd, len(events))
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for i, e := range events {
-			cmds[i] = p.XAdd(ctx, &redis.XAddArgs{Stream: model.StreamOf(e.Type), Values: e.Fields()})
-		}
-		return nil
-	})
+	res, err := s.Commit(ctx, Command{Events: events})
 	if err != nil {
-		return nil, fmt.Errorf("publish %d events: %w", len(events), err)
+		return nil, fmt.Errorf("publish: %w", err)
 	}
-	ids := make([]string, len(cmds))
-	for i, c := range cmds {
-		ids[i] = c.Val()
-	}
-	return ids, nil
+	return res.EntryIDs, nil
 }
 
-// publishGuarded sets a guard key and appends one event, or does nothing if
-// the guard is set. KEYS[1] is the guard key, KEYS[2] the stream; ARGV[1]
-// is the guard's value (e.g. the new event's id), ARGV[2..] the entry's
-// field/value pairs. Returns the new entry id, or false when guarded.
-var publishGuarded = redis.NewScript(`
-if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then
-  return false
-end
-local fields = {}
-for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end
-return redis.call('XADD', KEYS[2], '*', unpack(fields))
-`)
-
 // PublishGuarded appends e only if guardKey is not set yet, atomically
-// setting it: a command that may be done once (pay an order, delete an
-// entity) races safely. It returns ErrGuarded when the guard was set.
+// setting it to e's id: a command that may be done once (pay an order,
+// delete an entity) races safely. It returns ErrGuarded when the guard was
+// set.
 func (s *Store) PublishGuarded(ctx context.Context, guardKey string, e model.Event) (string, error) {
-	args := []any{e.ID}
-	for k, v := range e.Fields() {
-		args = append(args, k, v)
+	res, err := s.Commit(ctx, Command{Events: []model.Event{e}, Guards: []Guard{{Key: guardKey, Value: e.ID}}})
+	if err != nil {
+		return "", fmt.Errorf("publish %s: %w", e.Type, err)
 	}
-	id, err := publishGuarded.Run(ctx, s.rdb, []string{guardKey, model.StreamOf(e.Type)}, args...).Text()
-	switch {
-	case errors.Is(err, redis.Nil):
-		return "", ErrGuarded
-	case err != nil:
-		return "", fmt.Errorf("publish %s guarded by %s: %w", e.Type, guardKey, err)
-	}
-	return id, nil
+	return res.EntryIDs[0], nil
 }
 
 // Range reads up to count events of stream after the entry id after ("0"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -91,4 +92,85 @@ func TestScanPages(t *testing.T) {
 	if err != nil || n != len(events) {
 		t.Fatalf("Scan saw %d events, err %v", n, err)
 	}
+}
+
+func TestCommit(t *testing.T) {
+	ctx := context.Background()
+	errTaken := errors.New("taken")
+	claim := func(v string) *eventstore.Claim {
+		return &eventstore.Claim{Key: "idem:k", Value: v, TTL: time.Minute}
+	}
+	t.Run("claim is written with the events, a repeat writes nothing", func(t *testing.T) {
+		srv.FlushAll(t)
+		rdb := srv.Client(t)
+		s := eventstore.New(rdb)
+		res, err := s.Commit(ctx, eventstore.Command{Events: []model.Event{newEvent(t, model.OrderCreated, "o1")}, Claim: claim("first")})
+		if err != nil || res.Replayed || len(res.EntryIDs) != 1 {
+			t.Fatalf("first = %+v, %v", res, err)
+		}
+		res, err = s.Commit(ctx, eventstore.Command{Events: []model.Event{newEvent(t, model.OrderCreated, "o2")}, Claim: claim("second")})
+		if err != nil || !res.Replayed || res.Previous != "first" {
+			t.Fatalf("repeat = %+v, %v; want replayed with the first value", res, err)
+		}
+		if n := rdb.XLen(ctx, model.Stream(model.AggOrder)).Val(); n != 1 {
+			t.Errorf("XLEN = %d, want 1", n)
+		}
+		if ttl := rdb.PTTL(ctx, "idem:k").Val(); ttl <= 0 || ttl > time.Minute {
+			t.Errorf("claim TTL = %v, want (0, 1m]", ttl)
+		}
+	})
+	t.Run("a set guard writes nothing, not even the claim or the other guards", func(t *testing.T) {
+		srv.FlushAll(t)
+		rdb := srv.Client(t)
+		s := eventstore.New(rdb)
+		rdb.Set(ctx, "g2", "x", 0)
+		rdb.Set(ctx, "rel", "x", 0)
+		_, err := s.Commit(ctx, eventstore.Command{
+			Events:  []model.Event{newEvent(t, model.InventoryCreated, "i1"), newEvent(t, model.InventoryCreated, "i2")},
+			Guards:  []eventstore.Guard{{Key: "g1", Value: "i1"}, {Key: "g2", Value: "i2", Err: errTaken}},
+			Release: []string{"rel"}, Claim: claim("v"),
+		})
+		if !errors.Is(err, errTaken) {
+			t.Fatalf("err = %v, want the second guard's error", err)
+		}
+		if n := rdb.Exists(ctx, "g1", "idem:k").Val(); n != 0 {
+			t.Errorf("%d of guard g1 and the claim written, want none", n)
+		}
+		if rdb.Exists(ctx, "rel").Val() != 1 || rdb.XLen(ctx, model.Stream(model.AggInventory)).Val() != 0 {
+			t.Error("released key deleted or events written by a guarded command")
+		}
+	})
+	t.Run("guards set, released keys deleted, events in order across streams", func(t *testing.T) {
+		srv.FlushAll(t)
+		rdb := srv.Client(t)
+		s := eventstore.New(rdb)
+		rdb.Set(ctx, "rel", "x", 0)
+		evs := []model.Event{newEvent(t, model.OrderCreated, "o1"), newEvent(t, model.BillingCreated, "b1"), newEvent(t, model.OrderUpdated, "o1")}
+		res, err := s.Commit(ctx, eventstore.Command{Events: evs, Guards: []eventstore.Guard{{Key: "g1", Value: "b1"}}, Release: []string{"rel"}})
+		if err != nil || len(res.EntryIDs) != 3 {
+			t.Fatalf("Commit = %+v, %v", res, err)
+		}
+		if v := rdb.Get(ctx, "g1").Val(); v != "b1" {
+			t.Errorf("guard = %q, want b1", v)
+		}
+		if rdb.Exists(ctx, "rel").Val() != 0 {
+			t.Error("released key still there")
+		}
+		hist, _ := s.History(ctx, model.AggOrder, "o1")
+		if len(hist) != 2 || hist[0].ID != evs[0].ID || hist[1].ID != evs[2].ID {
+			t.Errorf("order history = %+v", hist)
+		}
+	})
+	t.Run("a thousand events in one command", func(t *testing.T) {
+		srv.FlushAll(t)
+		rdb := srv.Client(t)
+		s := eventstore.New(rdb)
+		evs := make([]model.Event, 1000)
+		for i := range evs {
+			evs[i] = newEvent(t, model.ProductCreated, "p")
+		}
+		if res, err := s.Commit(ctx, eventstore.Command{Events: evs}); err != nil || len(res.EntryIDs) != 1000 {
+			t.Fatalf("Commit = %d ids, %v", len(res.EntryIDs), err)
+		}
+	})
 }

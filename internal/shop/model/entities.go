@@ -28,20 +28,21 @@ type Customer struct {
 	Email string `json:"email"`
 }
 
-// Product is something the shop sells; Price is per unit.
+// Product is something the shop sells; Price is per unit, a whole number
+// (in the shop's smallest currency unit, as in the seed).
 type Product struct {
-	ID    string  `json:"id"`
-	Name  string  `json:"name"`
-	Price float64 `json:"price"`
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Price int64  `json:"price"`
 }
 
-// Inventory is one stock entry: Amount units of a product put on stock.
-// A product's available stock is the sum of its entries minus the units
-// reserved by accepted orders.
+// Inventory is a product's stock entry; a product has at most one. In an
+// event, Amount is the stock the command set; in a query's answer it is
+// the live stock: what is left after every accepted order.
 type Inventory struct {
 	ID        string `json:"id"`
 	ProductID string `json:"product_id"`
-	Amount    int    `json:"amount"`
+	Amount    int64  `json:"amount"`
 }
 
 // Order is a customer's order of products; a product listed twice is
@@ -67,10 +68,10 @@ func (o Order) Units() map[string]int {
 
 // Billing is a recorded payment of an order.
 type Billing struct {
-	ID         string  `json:"id"`
-	OrderID    string  `json:"order_id"`
-	CustomerID string  `json:"customer_id,omitempty"`
-	Amount     float64 `json:"amount"`
+	ID         string `json:"id"`
+	OrderID    string `json:"order_id"`
+	CustomerID string `json:"customer_id,omitempty"`
+	Amount     int64  `json:"amount"`
 }
 
 // Mail is a mail to send (mail.requested) or sent (mail.sent). CauseEventID

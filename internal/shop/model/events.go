@@ -59,8 +59,12 @@ const (
 	// on a created or updated order: data is an OrderVerdict.
 	OrderAccepted = "order.accepted"
 	OrderRejected = "order.rejected"
-	// BillingCreated records a payment: data is a Billing.
+	// BillingCreated records a payment: data is a Billing. BillingUpdated
+	// re-issues it (the amount is the order's total again); BillingDeleted
+	// cancels it, and the order is unpaid again.
 	BillingCreated = "billing.created"
+	BillingUpdated = "billing.updated"
+	BillingDeleted = "billing.deleted"
 	// MailRequested asks the mailer to send a Mail; MailSent says it did.
 	MailRequested = "mail.requested"
 	MailSent      = "mail.sent"

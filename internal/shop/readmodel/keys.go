@@ -6,6 +6,7 @@
 //	HGET shop:orders <id>               one order (without its status)
 //	HGET shop:orders:status <id>        {"status":"accepted","reason":""}
 //	HGET shop:orders:paid <id>          the billing id that paid it
+//	ZRANGE shop:orders:ids - + BYLEX    order ids in id order (paging)
 //
 // docs/data-model.md lists every key.
 package readmodel
@@ -35,13 +36,26 @@ func EntityKey(aggregate string) string {
 	return "shop:" + aggregate + "s"
 }
 
-// Keys lists every key of the read model (what Rebuild deletes).
-func Keys() []string {
+// IndexKey is the sorted set of the ids in a hash of the read model (an
+// entity hash or MailsKey), every score 0, so that ZRANGE BYLEX pages
+// through them in id order: shop:orders:ids, shop:mails:ids, ...
+func IndexKey(hashKey string) string { return hashKey + ":ids" }
+
+// indexed lists the hashes that have an IndexKey.
+func indexed() []string {
 	return []string{
 		EntityKey(model.AggCustomer), EntityKey(model.AggProduct), EntityKey(model.AggInventory),
-		EntityKey(model.AggOrder), EntityKey(model.AggBilling),
-		OrderStatusKey, OrderPaidKey, MailsKey, TombstonesKey,
+		EntityKey(model.AggOrder), EntityKey(model.AggBilling), MailsKey,
 	}
+}
+
+// Keys lists every key of the read model (what Rebuild deletes).
+func Keys() []string {
+	keys := []string{OrderStatusKey, OrderPaidKey, TombstonesKey}
+	for _, h := range indexed() {
+		keys = append(keys, h, IndexKey(h))
+	}
+	return keys
 }
 
 func tombstone(aggregate, id string) string { return aggregate + ":" + id }

@@ -19,14 +19,17 @@ type Writer struct {
 // NewWriter returns a Writer on rdb.
 func NewWriter(rdb redis.UniversalClient) *Writer { return &Writer{rdb: rdb} }
 
-// putUnlessDeleted stores an entity unless it was deleted.
+// putUnlessDeleted stores an entity and indexes its id, unless it was
+// deleted.
 //
-// KEYS[1] the aggregate's entity hash; KEYS[2] the tombstone set
+// KEYS[1] the aggregate's entity hash; KEYS[2] the tombstone set;
+// KEYS[3] the hash's id index
 // ARGV[1] the entity id; ARGV[2] its JSON; ARGV[3] its tombstone member
 // Returns 1 if stored, 0 if the entity is deleted.
 var putUnlessDeleted = redis.NewScript(`
 if redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[3], 0, ARGV[1])
 return 1
 `)
 
@@ -50,7 +53,7 @@ func (w *Writer) Put(ctx context.Context, aggregate, id string, v any) error {
 	if err != nil {
 		return fmt.Errorf("put %s %s: %w", aggregate, id, err)
 	}
-	keys := []string{EntityKey(aggregate), TombstonesKey}
+	keys := []string{EntityKey(aggregate), TombstonesKey, IndexKey(EntityKey(aggregate))}
 	if err := putUnlessDeleted.Run(ctx, w.rdb, keys, id, raw, tombstone(aggregate, id)).Err(); err != nil {
 		return fmt.Errorf("put %s %s: %w", aggregate, id, err)
 	}
@@ -63,6 +66,7 @@ func (w *Writer) Delete(ctx context.Context, aggregate, id string) error {
 	_, err := w.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.SAdd(ctx, TombstonesKey, tombstone(aggregate, id))
 		p.HDel(ctx, EntityKey(aggregate), id)
+		p.ZRem(ctx, IndexKey(EntityKey(aggregate)), id)
 		if aggregate == model.AggOrder {
 			p.HDel(ctx, OrderStatusKey, id)
 			p.HDel(ctx, OrderPaidKey, id)
@@ -108,8 +112,31 @@ func (w *Writer) RecordMail(ctx context.Context, m model.Mail) error {
 	if err != nil {
 		return fmt.Errorf("record mail %s: %w", m.ID, err)
 	}
-	if err := w.rdb.HSet(ctx, MailsKey, m.ID, raw).Err(); err != nil {
+	_, err = w.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, MailsKey, m.ID, raw)
+		p.ZAdd(ctx, IndexKey(MailsKey), redis.Z{Member: m.ID})
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("record mail %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// unpay removes an order's paid mark if billing ARGV[2] set it.
+//
+// KEYS[1] the paid hash; ARGV[1] the order id; ARGV[2] the billing id
+// Returns 1 if removed, 0 if the order was not paid by that billing.
+var unpay = redis.NewScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+return redis.call('HDEL', KEYS[1], ARGV[1])
+`)
+
+// Unpay records that billingID no longer pays orderID (the payment was
+// cancelled): the order is unpaid again, unless another billing paid it.
+func (w *Writer) Unpay(ctx context.Context, orderID, billingID string) error {
+	if err := unpay.Run(ctx, w.rdb, []string{OrderPaidKey}, orderID, billingID).Err(); err != nil {
+		return fmt.Errorf("order %s unpaid: %w", orderID, err)
 	}
 	return nil
 }

@@ -4,7 +4,8 @@ import "github.com/redis/go-redis/v9"
 
 // luaHelpers are prepended to every script: newer compares stream entry
 // ids ("ms-seq") and adjust moves a product's available stock by delta,
-// never below zero.
+// never below zero, in Redis's exact int64 arithmetic (HINCRBY: Lua's
+// numbers are doubles).
 const luaHelpers = `
 local function newer(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')
@@ -13,13 +14,12 @@ local function newer(a, b)
   return am > bm or (am == bm and as > bs)
 end
 local function adjust(stock, product, delta)
-  local v = tonumber(redis.call('HGET', stock, product) or '0') + delta
-  if v < 0 then v = 0 end
-  redis.call('HSET', stock, product, v)
+  if redis.call('HINCRBY', stock, product, delta) < 0 then redis.call('HSET', stock, product, 0) end
 end
 `
 
-// applyEntry applies an inventory event to the available stock.
+// applyEntry applies an inventory event: the entry's amount becomes its
+// product's available stock.
 //
 // KEYS[1] the stock hash (product id -> available units)
 // KEYS[2] the entry's state hash (product_id, amount, last)
@@ -28,18 +28,16 @@ end
 //	last applied one are ignored (idempotent re-runs)
 //
 // ARGV[2] the product id ("" to delete the entry)
-// ARGV[3] the entry's amount (0 to delete)
+// ARGV[3] the amount (a decimal int64, kept as a string)
 //
-// The entry's previous amount is taken off its previous product and the new
-// amount added, so an update sets the entry, never adds it twice.
-// Returns 1 if applied, 0 if ignored.
+// An entry that moves to another product, or is deleted, takes its old
+// product's stock with it. Returns 1 if applied, 0 if ignored.
 var applyEntry = redis.NewScript(luaHelpers + `
 local last = redis.call('HGET', KEYS[2], 'last')
 if last and not newer(ARGV[1], last) then return 0 end
 local oldp = redis.call('HGET', KEYS[2], 'product_id')
-local olda = tonumber(redis.call('HGET', KEYS[2], 'amount') or '0')
-if oldp and oldp ~= '' and olda ~= 0 then adjust(KEYS[1], oldp, -olda) end
-if ARGV[2] ~= '' then adjust(KEYS[1], ARGV[2], tonumber(ARGV[3])) end
+if oldp and oldp ~= '' and oldp ~= ARGV[2] then redis.call('HDEL', KEYS[1], oldp) end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) end
 redis.call('HSET', KEYS[2], 'product_id', ARGV[2], 'amount', ARGV[3], 'last', ARGV[1])
 return 1
 `)

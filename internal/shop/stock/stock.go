@@ -1,11 +1,11 @@
-// Package stock keeps the shop's available stock in Redis: inventory
-// entries add units, accepted orders reserve them, deleted orders give them
-// back. Every change is one Lua script, so stock never goes below zero and
+// Package stock keeps the shop's available stock in Redis: an inventory
+// entry sets its product's units, accepted orders reserve them, deleted
+// orders give them back. Every change is one Lua script, so stock never goes below zero and
 // a re-run of the same event changes nothing.
 //
 // Keys (see docs/data-model.md):
 //
-//	shop:stock                   HASH product id -> available units
+//	shop:stock                   HASH product id -> available units (int64)
 //	shop:stock:entry:<inv id>    HASH product_id, amount, last (entry id)
 //	shop:stock:order:<order id>  HASH state, units (JSON), reason, last
 package stock
@@ -43,10 +43,13 @@ type Store struct {
 // New returns a Store on rdb.
 func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
 
-// SetEntry sets inventory entry inventoryID to amount units of productID
-// (productID "" removes the entry). entryID is the stream entry id of the
-// event: an event not newer than the last one applied is ignored.
-func (s *Store) SetEntry(ctx context.Context, entryID, inventoryID, productID string, amount int) error {
+// SetEntry sets the available stock of productID to amount units through
+// inventory entry inventoryID (productID "" removes the entry, and the
+// stock of the product it had). Units held by accepted orders stay held:
+// they come back on top of amount if such an order is deleted. entryID is
+// the stream entry id of the event: an event not newer than the last one
+// applied is ignored.
+func (s *Store) SetEntry(ctx context.Context, entryID, inventoryID, productID string, amount int64) error {
 	keys := []string{LevelsKey, entryKey(inventoryID)}
 	if err := applyEntry.Run(ctx, s.rdb, keys, entryID, productID, amount).Err(); err != nil {
 		return fmt.Errorf("stock entry %s: %w", inventoryID, err)
@@ -84,18 +87,38 @@ func (s *Store) Release(ctx context.Context, entryID, orderID string) (bool, err
 }
 
 // Levels returns the available units of every product that has stock.
-func (s *Store) Levels(ctx context.Context) (map[string]int, error) {
+func (s *Store) Levels(ctx context.Context) (map[string]int64, error) {
 	raw, err := s.rdb.HGetAll(ctx, LevelsKey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("HGETALL %s: %w", LevelsKey, err)
 	}
-	out := make(map[string]int, len(raw))
+	out := make(map[string]int64, len(raw))
 	for p, v := range raw {
-		n, err := strconv.Atoi(v)
+		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("stock of %s: %w", p, err)
 		}
 		out[p] = n
+	}
+	return out, nil
+}
+
+// LevelsOf returns the available units of each product, in order (0 for a
+// product without stock).
+func (s *Store) LevelsOf(ctx context.Context, products ...string) ([]int64, error) {
+	raw, err := s.rdb.HMGet(ctx, LevelsKey, products...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("HMGET %s: %w", LevelsKey, err)
+	}
+	out := make([]int64, len(products))
+	for i, v := range raw {
+		str, ok := v.(string)
+		if !ok {
+			continue
+		}
+		if out[i], err = strconv.ParseInt(str, 10, 64); err != nil {
+			return nil, fmt.Errorf("stock of %s: %w", products[i], err)
+		}
 	}
 	return out, nil
 }

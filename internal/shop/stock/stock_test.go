@@ -17,7 +17,7 @@ var srv *redistest.Server
 
 func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 
-func levels(t *testing.T, s *stock.Store) map[string]int {
+func levels(t *testing.T, s *stock.Store) map[string]int64 {
 	t.Helper()
 	l, err := s.Levels(context.Background())
 	if err != nil {
@@ -31,27 +31,30 @@ func TestEntries(t *testing.T) {
 	tests := []struct {
 		name  string
 		steps func(s *stock.Store) error
-		want  map[string]int
+		want  map[string]int64
 	}{
-		{"create", func(s *stock.Store) error { return s.SetEntry(ctx, "1-0", "i1", "p", 10) }, map[string]int{"p": 10}},
-		{"two entries add up", func(s *stock.Store) error {
+		{"create", func(s *stock.Store) error { return s.SetEntry(ctx, "1-0", "i1", "p", 10) }, map[string]int64{"p": 10}},
+		{"an entry sets its product's stock", func(s *stock.Store) error {
 			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
 			return s.SetEntry(ctx, "2-0", "i2", "p", 5)
-		}, map[string]int{"p": 15}},
+		}, map[string]int64{"p": 5}},
+		{"int64 exact", func(s *stock.Store) error {
+			return s.SetEntry(ctx, "1-0", "i1", "p", 9223372036854775807)
+		}, map[string]int64{"p": 9223372036854775807}},
 		{"update sets, re-run ignored", func(s *stock.Store) error {
 			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
 			_ = s.SetEntry(ctx, "2-0", "i1", "p", 4)
 			return s.SetEntry(ctx, "2-0", "i1", "p", 4)
-		}, map[string]int{"p": 4}},
+		}, map[string]int64{"p": 4}},
 		{"update moves product", func(s *stock.Store) error {
 			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
 			return s.SetEntry(ctx, "2-0", "i1", "q", 3)
-		}, map[string]int{"p": 0, "q": 3}},
+		}, map[string]int64{"q": 3}},
 		{"delete", func(s *stock.Store) error {
 			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
 			_ = s.SetEntry(ctx, "2-0", "i1", "", 0)
 			return s.SetEntry(ctx, "1-0", "i1", "p", 10)
-		}, map[string]int{"p": 0}},
+		}, map[string]int64{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +77,7 @@ func TestReserveLifecycle(t *testing.T) {
 	_ = s.SetEntry(ctx, "1-0", "i1", "p", 5)
 	_ = s.SetEntry(ctx, "1-1", "i2", "q", 5)
 
-	check := func(step, gotState, wantState string, want map[string]int) {
+	check := func(step, gotState, wantState string, want map[string]int64) {
 		t.Helper()
 		if gotState != wantState {
 			t.Errorf("%s: state %q, want %q", step, gotState, wantState)
@@ -87,27 +90,27 @@ func TestReserveLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check("reserve", st, stock.Reserved, map[string]int{"p": 3, "q": 4})
+	check("reserve", st, stock.Reserved, map[string]int64{"p": 3, "q": 4})
 	st, _, _ = s.Reserve(ctx, "2-0", "o1", map[string]int{"p": 2, "q": 1})
-	check("re-run", st, stock.Reserved, map[string]int{"p": 3, "q": 4})
+	check("re-run", st, stock.Reserved, map[string]int64{"p": 3, "q": 4})
 	st, _, _ = s.Reserve(ctx, "3-0", "o1", map[string]int{"q": 5})
-	check("update adjusts", st, stock.Reserved, map[string]int{"p": 5, "q": 0})
+	check("update adjusts", st, stock.Reserved, map[string]int64{"p": 5, "q": 0})
 	st, reason, _ := s.Reserve(ctx, "4-0", "o1", map[string]int{"q": 6})
-	check("update too big", st, stock.Rejected, map[string]int{"p": 5, "q": 5})
+	check("update too big", st, stock.Rejected, map[string]int64{"p": 5, "q": 5})
 	if reason != "out of stock: q" {
 		t.Errorf("reason = %q", reason)
 	}
 	st, _, _ = s.Reserve(ctx, "5-0", "o1", map[string]int{"p": 1})
-	check("update fits again", st, stock.Reserved, map[string]int{"p": 4, "q": 5})
+	check("update fits again", st, stock.Reserved, map[string]int64{"p": 4, "q": 5})
 	for i := range 2 {
 		ok, err := s.Release(ctx, "6-0", "o1")
 		if err != nil || ok != (i == 0) {
 			t.Fatalf("release %d = %v, %v", i, ok, err)
 		}
 	}
-	check("released once", stock.Released, stock.Released, map[string]int{"p": 5, "q": 5})
+	check("released once", stock.Released, stock.Released, map[string]int64{"p": 5, "q": 5})
 	st, _, _ = s.Reserve(ctx, "7-0", "o1", map[string]int{"p": 1})
-	check("after release", st, stock.Released, map[string]int{"p": 5, "q": 5})
+	check("after release", st, stock.Released, map[string]int64{"p": 5, "q": 5})
 }
 
 func TestReserveConcurrentNeverBelowZero(t *testing.T) {

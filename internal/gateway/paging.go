@@ -1,0 +1,120 @@
+package gateway
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ordershop/functions/internal/shop/readmodel"
+)
+
+// Paging of the REST dialect's lists.
+const (
+	// DefaultPageLimit is the page size when a request gives no limit.
+	DefaultPageLimit = 100
+	// MaxPageLimit is the largest limit a request may ask for.
+	MaxPageLimit = 1000
+)
+
+// cursorPrefix versions the opaque cursors: base64url("c1:" + last id).
+const cursorPrefix = "c1:"
+
+func encodeCursor(lastID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + lastID))
+}
+
+func decodeCursor(c string) (string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	id, ok := strings.CutPrefix(string(raw), cursorPrefix)
+	if err != nil || !ok || id == "" || len(id) > MaxIDLength {
+		return "", badRequest("query parameter cursor: not a cursor this server gave out")
+	}
+	return id, nil
+}
+
+// pageParams reads ?limit= and ?cursor=: the id to continue after and the
+// page size.
+func pageParams(r *http.Request) (after string, limit int, err error) {
+	q := r.URL.Query()
+	limit = DefaultPageLimit
+	if s := q.Get("limit"); s != "" || q.Has("limit") {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxPageLimit {
+			return "", 0, badRequest("query parameter limit must be a whole number from 1 to %d", MaxPageLimit)
+		}
+		limit = n
+	}
+	if c := q.Get("cursor"); c != "" || q.Has("cursor") {
+		if after, err = decodeCursor(c); err != nil {
+			return "", 0, err
+		}
+	}
+	return after, limit, nil
+}
+
+// pageAnswer is the body of a paged list.
+type pageAnswer[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// list is one list of the API: all of it (seed dialect) or a page (REST).
+type list[T any] struct {
+	all  func(ctx context.Context) ([]T, error)
+	page func(ctx context.Context, after string, limit int) (readmodel.Page[T], error)
+	// fill, if set, completes the items before they are answered (the
+	// inventory's live stock).
+	fill func(ctx context.Context, items []T) error
+}
+
+// answer serves the list in the request's dialect, after catching up.
+func (l list[T]) answer(w http.ResponseWriter, r *http.Request, catchUp func(http.ResponseWriter, *http.Request) error) error {
+	var after string
+	var limit int
+	if dialectOf(r) == restDialect {
+		var err error
+		if after, limit, err = pageParams(r); err != nil {
+			return err
+		}
+	}
+	if err := catchUp(w, r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if dialectOf(r) == seedDialect {
+		items, err := l.all(ctx)
+		if err != nil {
+			return err
+		}
+		if items == nil {
+			items = []T{}
+		}
+		if l.fill != nil {
+			if err := l.fill(ctx, items); err != nil {
+				return err
+			}
+		}
+		writeJSON(w, http.StatusOK, items)
+		return nil
+	}
+	p, err := l.page(ctx, after, limit)
+	if err != nil {
+		return err
+	}
+	out := pageAnswer[T]{Items: p.Items}
+	if out.Items == nil {
+		out.Items = []T{}
+	}
+	if l.fill != nil {
+		if err := l.fill(ctx, out.Items); err != nil {
+			return err
+		}
+	}
+	if p.Next != "" {
+		out.NextCursor = encodeCursor(p.Next)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,156 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/shop/model"
+)
+
+// Guard is a key a command sets to say "done once": deleting an entity,
+// paying an order, giving a product its inventory entry. A command whose
+// guard is set already writes nothing and fails with Err.
+type Guard struct {
+	// Key is the guard key; Value what it is set to (e.g. the new id).
+	Key, Value string
+	// Err is what Commit returns when the key was set already.
+	Err error
+}
+
+// Claim is an idempotency record written with a command's events: Key is
+// set to Value for TTL unless it exists, in which case nothing is written
+// and Commit reports the stored value instead.
+type Claim struct {
+	Key   string
+	Value string
+	TTL   time.Duration
+}
+
+// Command is what one request writes to the event log, all of it or none:
+// its events, the guards it sets and the guards it releases (deletes), and
+// the idempotency record that makes a repeat of it a no-op.
+type Command struct {
+	Events  []model.Event
+	Guards  []Guard
+	Release []string
+	Claim   *Claim
+}
+
+// Result is the outcome of Commit. When Replayed is true nothing was
+// written: the command's Claim key existed already, and Previous is its
+// value (the answer of the request that wrote it). Otherwise EntryIDs are
+// the stream entry ids of the events, in order.
+type Result struct {
+	EntryIDs []string
+	Replayed bool
+	Previous string
+}
+
+// commitScript writes a Command atomically: nothing is written unless every
+// check passes, and every check comes before the first write, so a script
+// error (bad arguments) cannot leave half a command behind.
+//
+// KEYS[1]              the claim key ("" when there is no claim; not read)
+// KEYS[2 .. 1+g]       guard keys that must not exist
+// KEYS[2+g .. 1+g+r]   guard keys to delete
+// KEYS[2+g+r ..]       the streams the events go to
+//
+// ARGV[1] 1 if there is a claim, else 0
+// ARGV[2] g, the number of guards
+// ARGV[3] r, the number of released guards
+// ARGV[4] the claim's value; ARGV[5] its TTL in milliseconds
+// ARGV[6 .. 5+g] the guards' values
+// then per event: its stream's index into KEYS, the number of field/value
+// strings n, and the n strings
+//
+// Returns {"replay", previous value}, {"guarded", index of the guard (1-based)},
+// or {"ok", entry id…}.
+var commitScript = redis.NewScript(`
+local claim, g, r = ARGV[1] == '1', tonumber(ARGV[2]), tonumber(ARGV[3])
+if claim then
+  local prev = redis.call('GET', KEYS[1])
+  if prev then return {'replay', prev} end
+end
+for j = 1, g do
+  if redis.call('EXISTS', KEYS[1 + j]) == 1 then return {'guarded', tostring(j)} end
+end
+if claim then redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5]) end
+for j = 1, g do redis.call('SET', KEYS[1 + j], ARGV[5 + j]) end
+for j = 1, r do redis.call('DEL', KEYS[1 + g + j]) end
+local out = {'ok'}
+local a = 6 + g
+while a <= #ARGV do
+  local stream, n = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
+  local args = {}
+  for f = 1, n do args[f] = ARGV[a + 1 + f] end
+  out[#out + 1] = redis.call('XADD', stream, '*', unpack(args))
+  a = a + 2 + n
+end
+return out
+`)
+
+// Commit writes cmd atomically (one Lua script, which Redis runs alone):
+// if the claim key exists it writes nothing and reports the previous
+// value; if a guard is set it writes nothing and returns that guard's Err;
+// else it writes the claim, sets the guards, deletes the released keys and
+// appends the events to their streams (model.StreamOf).
+func (s *Store) Commit(ctx context.Context, cmd Command) (Result, error) {
+	keys := []string{""}
+	args := []any{"0", len(cmd.Guards), len(cmd.Release), "", "0"}
+	if cmd.Claim != nil {
+		keys[0] = cmd.Claim.Key
+		args[0], args[3], args[4] = "1", cmd.Claim.Value, strconv.FormatInt(cmd.Claim.TTL.Milliseconds(), 10)
+	}
+	for _, gd := range cmd.Guards {
+		keys = append(keys, gd.Key)
+		args = append(args, gd.Value)
+	}
+	keys = append(keys, cmd.Release...)
+	streamIndex := map[string]int{}
+	for _, e := range cmd.Events {
+		stream := model.StreamOf(e.Type)
+		idx, ok := streamIndex[stream]
+		if !ok {
+			keys = append(keys, stream)
+			idx = len(keys) // 1-based index into KEYS
+			streamIndex[stream] = idx
+		}
+		fields := e.Fields()
+		args = append(args, idx, 2*len(fields))
+		for k, v := range fields {
+			args = append(args, k, v)
+		}
+	}
+	res, err := commitScript.Run(ctx, s.rdb, keys, args...).StringSlice()
+	if err != nil {
+		return Result{}, fmt.Errorf("commit %d events: %w", len(cmd.Events), err)
+	}
+	if len(res) == 0 {
+		return Result{}, errors.New("commit: empty reply")
+	}
+	switch res[0] {
+	case "replay":
+		if len(res) != 2 {
+			return Result{}, fmt.Errorf("commit: unexpected reply %q", res)
+		}
+		return Result{Replayed: true, Previous: res[1]}, nil
+	case "guarded":
+		j, _ := strconv.Atoi(res[1])
+		if j < 1 || j > len(cmd.Guards) {
+			return Result{}, fmt.Errorf("commit: unexpected reply %q", res)
+		}
+		gd := cmd.Guards[j-1]
+		if gd.Err == nil {
+			return Result{}, fmt.Errorf("guard %s: %w", gd.Key, ErrGuarded)
+		}
+		return Result{}, gd.Err
+	case "ok":
+		return Result{EntryIDs: res[1:]}, nil
+	}
+	return Result{}, fmt.Errorf("commit: unexpected reply %q", res)
+}
