@@ -113,6 +113,7 @@ func TestPagingBadParameters(t *testing.T) {
 	for _, q := range []string{
 		"limit=0", "limit=1001", "limit=x", "limit=-1", "limit=1.5", "limit=",
 		"cursor=forged", "cursor=" + base64.RawURLEncoding.EncodeToString([]byte(`{"after":"0"}`)),
+		"cursor=" + base64.RawURLEncoding.EncodeToString([]byte("c1:zzz")),
 		"cursor=" + url.QueryEscape(string(tampered)), "cursor=" + url.QueryEscape(first.NextCursor+"x"),
 	} {
 		for _, path := range []string{"/orders", "/customers"} {
