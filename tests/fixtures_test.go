@@ -73,12 +73,12 @@ func countEvents(t *testing.T, rdb *redis.Client, typ, field, value string) int 
 }
 
 // inventoryAmount reads an inventory entry's amount on both dialects,
-// fails unless they agree, and returns it.
+// fails unless they agree and are fresh, and returns it.
 func inventoryAmount(a api, id string) int64 {
 	a.t.Helper()
 	var seed, rest wInventory
-	a.expect(http.MethodGet, "/inventory/"+id, nil, http.StatusOK, &seed)
-	a.expect(http.MethodGet, v1+"/inventory/"+id, nil, http.StatusOK, &rest)
+	fresh(a, a.expect(http.MethodGet, "/inventory/"+id, nil, http.StatusOK, &seed))
+	fresh(a, a.expect(http.MethodGet, v1+"/inventory/"+id, nil, http.StatusOK, &rest))
 	if seed != rest {
 		a.t.Fatalf("inventory %s: seed dialect shows %+v, /v1 shows %+v", id, seed, rest)
 	}
@@ -89,6 +89,15 @@ func inventoryAmount(a api, id string) int64 {
 func orderStatus(a api, id string) string {
 	a.t.Helper()
 	var o wOrder
-	a.expect(http.MethodGet, v1+"/orders/"+id, nil, http.StatusOK, &o)
+	fresh(a, a.expect(http.MethodGet, v1+"/orders/"+id, nil, http.StatusOK, &o))
 	return o.Status
+}
+
+// fresh fails the test if a query answered stale: these tests rely on
+// read-your-writes, which an idle shop meets well within its bound.
+func fresh(a api, r reply) {
+	a.t.Helper()
+	if r.header.Get(hdrStale) == "true" {
+		a.t.Errorf("a query answered with %s: true on an idle shop", hdrStale)
+	}
 }

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,12 +11,20 @@ import (
 
 // TestIdempotentUpdateAndDelete: PUT and DELETE repeated with their key
 // answer the first answer (the DELETE's repeat too, though the order is
-// gone) and write one order.updated and one order.deleted.
+// gone) and write one order.updated and one order.deleted; the POST that
+// created the order, repeated after all that, still answers its first
+// answer and creates nothing.
 func TestIdempotentUpdateAndDelete(t *testing.T) {
 	a, rdb := sharedAPI(t), srv.Client(t)
 	c := newCatalog(a, 1, 100, 1000)
-	id := a.ids("/orders", c.order(c.products[0]))[0]
 	p := c.products[0]
+	post := newKey(t)
+	created := a.expect(http.MethodPost, v1+"/orders", c.order(p), http.StatusCreated, nil, hdrIdempotencyKey, post)
+	var ids []string
+	if err := json.Unmarshal(created.body, &ids); err != nil || len(ids) != 1 {
+		t.Fatalf("POST /v1/orders = %s, want one id", created)
+	}
+	id := ids[0]
 
 	put := newKey(t)
 	first := a.expect(http.MethodPut, v1+"/order/"+id, c.order(p, p), http.StatusOK, nil, hdrIdempotencyKey, put)
@@ -34,6 +43,11 @@ func TestIdempotentUpdateAndDelete(t *testing.T) {
 	}
 	if r := a.send(http.MethodDelete, v1+"/order/"+id, "", hdrIdempotencyKey, newKey(t)); r.code != http.StatusNotFound {
 		t.Errorf("DELETE of the deleted order with a new key = %s, want 404", r)
+	}
+	again := a.sendJSON(http.MethodPost, v1+"/orders", c.order(p), hdrIdempotencyKey, post)
+	sameAnswer(t, "POST /v1/orders repeated after the order was deleted", created, again)
+	if n := countEvents(t, rdb, model.OrderCreated, "customer_id", c.customer); n != 1 {
+		t.Errorf("%d order.created events after the POST was repeated, want 1", n)
 	}
 }
 
