@@ -172,3 +172,33 @@ func TestStockIsInitialMinusAccepted(t *testing.T) {
 	}
 	t.Logf("orders: %d refused with 409, kept by status %v", refused, statuses)
 }
+
+// TestStockReadYourWritesAfterBatch: right after one POST of 500 orders
+// of one unit, GET /inventory/{id} shows 500 fewer units, and every one
+// of the orders is accepted: the query waited for every verdict.
+func TestStockReadYourWritesAfterBatch(t *testing.T) {
+	a := sharedAPI(t)
+	c := newCatalog(a, 1, 1, 1000)
+	batch := make([]map[string]any, 500)
+	for i := range batch {
+		batch[i] = c.order(c.products[0])
+	}
+	ids := a.ids("/orders", batch)
+	if got := inventoryAmount(a, c.inventory[0]); got != 500 {
+		t.Errorf("GET /inventory/{id} right after 500 orders of 1 of 1000 units: amount %d, want 500", got)
+	}
+	var orders []wOrder
+	a.expect(http.MethodGet, "/orders", nil, http.StatusOK, &orders)
+	accepted := map[string]bool{}
+	for _, o := range orders {
+		if o.Status == model.StatusAccepted {
+			accepted[o.ID] = true
+		}
+	}
+	for _, id := range ids {
+		if !accepted[id] {
+			t.Errorf("order %s is not accepted in GET /orders right after the POST", id)
+			break
+		}
+	}
+}
