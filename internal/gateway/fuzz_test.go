@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ordershop/functions/internal/shop/model"
 )
@@ -74,7 +75,15 @@ func checkDecoded[T entityIn[E], E any](t *testing.T, body string, ins []T, err 
 	}
 }
 
-func nonBlank(s string) bool { return strings.TrimSpace(s) != "" }
+// nonBlank reports a text within the gateway's limits: not blank, no
+// control characters, at most MaxNameLength characters (ids are shorter,
+// see validID).
+func nonBlank(s string) bool {
+	return strings.TrimSpace(s) != "" && !strings.ContainsFunc(s, isControl) && utf8.RuneCountInString(s) <= MaxNameLength
+}
+
+// validID reports an id within the gateway's limits.
+func validID(s string) bool { return nonBlank(s) && utf8.RuneCountInString(s) <= MaxIDLength }
 
 func FuzzCustomerBody(f *testing.F) {
 	for _, s := range []string{`{"name":"Ann","email":"a@x"}`, `[{"name":"Ann","email":"a@x"},{"name":"B","email":"b@y"}]`,
@@ -83,14 +92,14 @@ func FuzzCustomerBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		fuzzDecoders[customerIn](t, body, func(c model.Customer) bool {
-			return nonBlank(c.Name) && strings.Contains(c.Email, "@") && c.ID == "id-1"
+			return nonBlank(c.Name) && checkEmail(c.Email) == nil && c.ID == "id-1"
 		})
 	})
 }
 
 func FuzzProductBody(f *testing.F) {
 	for _, s := range []string{`{"name":"Pen","price":1.5}`, `[{"name":"Pen","price":0}]`, `{"name":"Pen","price":-1}`,
-		`{"name":"Pen","price":"1"}`, `{"name":"Pen","price":1e400}`, `{"name":"Pen"}`, `[{"name":"Pen","price":1},1]`} {
+		`{"name":"Pen","price":"1"}`, `{"name":"Pen","price":1e400}`, `{"name":"Pen","price":9223372036854775807}`, `{"name":"P\u0000n","price":1}`, `{"name":"Pen"}`, `[{"name":"Pen","price":1},1]`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
@@ -104,7 +113,7 @@ func FuzzInventoryBody(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		fuzzDecoders[inventoryIn](t, body, func(i model.Inventory) bool { return nonBlank(i.ProductID) && i.Amount >= 0 })
+		fuzzDecoders[inventoryIn](t, body, func(i model.Inventory) bool { return validID(i.ProductID) && i.Amount >= 0 })
 	})
 }
 
@@ -116,11 +125,11 @@ func FuzzOrderBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		fuzzDecoders[orderIn](t, body, func(o model.Order) bool {
-			if !nonBlank(o.CustomerID) || len(o.ProductIDs) == 0 {
+			if !validID(o.CustomerID) || len(o.ProductIDs) == 0 || len(o.ProductIDs) > MaxProductsPerOrder {
 				return false
 			}
 			for _, p := range o.ProductIDs {
-				if p == "" {
+				if !validID(p) {
 					return false
 				}
 			}
