@@ -172,3 +172,55 @@ func TestIdempotencyKeyReused(t *testing.T) {
 		t.Errorf("order %s is %q after the 422s, want accepted", ids[0], got)
 	}
 }
+
+// TestIdempotentConcurrentOtherBodies: 10 requests with body A and 10
+// with body B race with one key: one order is written; the requests with
+// the winning body answer its answer, the others 422.
+func TestIdempotentConcurrentOtherBodies(t *testing.T) {
+	a, rdb := sharedAPI(t), srv.Client(t)
+	c, key := newCatalog(a, 2, 100, 1000), newKey(t)
+	bodies := [2]string{mustJSON(t, c.order(c.products[0])), mustJSON(t, c.order(c.products[1]))}
+	const clients = 20
+	replies := make([]reply, clients)
+	errs := make([]error, clients)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			replies[i], errs[i] = a.trySend(http.MethodPost, v1+"/orders", bodies[i%2], hdrIdempotencyKey, key)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, r := range replies {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if r.code == http.StatusCreated {
+			winner = i % 2
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("no request answered 201; request 0 answered %s", replies[0])
+	}
+	var won []byte
+	for i, r := range replies {
+		switch {
+		case i%2 != winner && r.code != http.StatusUnprocessableEntity:
+			t.Errorf("request %d with the losing body answered %s, want 422", i, r)
+		case i%2 == winner && r.code != http.StatusCreated:
+			t.Errorf("request %d with the winning body answered %s, want 201", i, r)
+		case i%2 == winner && won != nil && !bytes.Equal(won, r.body):
+			t.Errorf("request %d answered %s, another with the same body %s", i, r, won)
+		case i%2 == winner:
+			won = r.body
+		}
+	}
+	if n := countEvents(t, rdb, model.OrderCreated, "customer_id", c.customer); n != 1 {
+		t.Errorf("%d order.created events for 20 racing requests with one key, want 1", n)
+	}
+}

@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 )
 
@@ -110,6 +111,41 @@ func seedRoutes(a api, k seedKind) {
 			if r := a.send(http.MethodDelete, prefix+base+"/"+unknown, ""); r.code != http.StatusNotFound || r.errorMessage() == "" {
 				t.Errorf("DELETE %s%s/%s = %s, want 404 with a JSON error", prefix, base, unknown, r)
 			}
+		}
+	}
+}
+
+// TestV1Locations: a create of one entity on /v1 answers 201 with a
+// Location that GET answers with the entity; for the plural paths it is
+// /v1/<plural>/<id>.
+func TestV1Locations(t *testing.T) {
+	a := sharedAPI(t)
+	c := newCatalog(a, 1, 10, 100)
+	bare := a.ids("/products", map[string]any{"name": "Bare", "price": 1})[0]
+	order := a.ids("/orders", c.order(c.products[0]))[0]
+	for _, tc := range []struct {
+		path string
+		body map[string]any
+		want []string // acceptable Location prefixes
+	}{
+		{"/customers", map[string]any{"name": "Loc", "email": "loc@example.com"}, []string{"/v1/customers/"}},
+		{"/customer", map[string]any{"name": "Loc", "email": "loc@example.com"}, []string{"/v1/customers/"}},
+		{"/products", map[string]any{"name": "Loc", "price": 1}, []string{"/v1/products/"}},
+		{"/inventory", map[string]any{"product_id": bare, "amount": 1}, []string{"/v1/inventory/", "/v1/inventories/"}},
+		{"/orders", c.order(c.products[0]), []string{"/v1/orders/"}},
+		{"/billings", map[string]any{"order_id": order}, []string{"/v1/billings/"}},
+	} {
+		var ids []string
+		r := a.expect(http.MethodPost, v1+tc.path, tc.body, http.StatusCreated, &ids)
+		loc := r.header.Get(hdrLocation)
+		if len(ids) != 1 || !slices.ContainsFunc(tc.want, func(p string) bool { return loc == p+ids[0] }) {
+			t.Errorf("POST /v1%s = %s with Location %q, want one id and Location %v<id>", tc.path, r, loc, tc.want)
+			continue
+		}
+		var got map[string]any
+		a.expect(http.MethodGet, loc, nil, http.StatusOK, &got)
+		if got["id"] != ids[0] {
+			t.Errorf("GET %s = %v, want the new entity", loc, got)
 		}
 	}
 }

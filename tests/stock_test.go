@@ -14,7 +14,8 @@ import (
 // stock; an order of 3 units leaves 7; the order updated to 5 units
 // leaves 5; an order of more than is left changes nothing; the order
 // deleted gives back 10; PUT amount 20 sets 20; a second inventory entry
-// for the product is refused with 409.
+// for the product is refused with 409; PUT amount 30 while an order holds
+// 4 units sets 30, and deleting that order then gives back its 4.
 func TestLiveStock(t *testing.T) {
 	a := sharedAPI(t)
 	c := newCatalog(a, 1, 100, 10)
@@ -76,12 +77,19 @@ func TestLiveStock(t *testing.T) {
 		}
 	}
 	want("after the refused second entry", 20)
+
+	held := a.ids("/orders", c.order(units(p, 4)...))[0]
+	want("after an order of 4 units", 16)
+	a.expect(http.MethodPut, v1+"/inventory/"+inv, map[string]any{"product_id": p, "amount": 30}, http.StatusOK, nil)
+	want("after PUT amount 30 with 4 units in an order", 30)
+	a.expect(http.MethodDelete, v1+"/order/"+held, nil, http.StatusOK, nil)
+	want("after that order was deleted (its 4 units back)", 34)
 	var rep struct {
 		Stock map[string]int64 `json:"stock"`
 	}
 	a.expect(http.MethodGet, v1+"/report", nil, http.StatusOK, &rep)
-	if rep.Stock[p] != 20 {
-		t.Errorf("report's stock of the product = %d, want 20", rep.Stock[p])
+	if rep.Stock[p] != 34 {
+		t.Errorf("report's stock of the product = %d, want 34", rep.Stock[p])
 	}
 }
 

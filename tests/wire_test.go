@@ -213,12 +213,16 @@ func walkPages(a api, path string, limit, max int) ([]json.RawMessage, int) {
 			target += "?" + q.Encode()
 		}
 		var p page
-		a.expect(http.MethodGet, target, nil, http.StatusOK, &p)
+		r := a.expect(http.MethodGet, target, nil, http.StatusOK, &p)
 		if len(p.Items) > max {
 			a.t.Fatalf("GET %s: %d items on a page, want at most %d", target, len(p.Items), max)
 		}
 		items = append(items, p.Items...)
 		if p.NextCursor == "" {
+			var keys map[string]json.RawMessage
+			if json.Unmarshal(r.body, &keys) == nil && keys["next_cursor"] != nil {
+				a.t.Errorf("GET %s: last page carries next_cursor %s, want it absent", target, keys["next_cursor"])
+			}
 			return items, n
 		}
 		if seen[p.NextCursor] {
