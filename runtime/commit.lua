@@ -74,8 +74,11 @@ if now == nil then
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local w = math.floor(now / ttl)
+local function shardOf(field)
+  return string.byte(field, 1) % shards
+end
 local function hashKey(window, field)
-  return prefix .. string.format('%.0f', window) .. ':' .. (string.byte(field, 1) % shards)
+  return prefix .. string.format('%.0f', window) .. ':' .. shardOf(field)
 end
 
 -- Phase 2: read. Key types, entry ownership, guards.
@@ -131,7 +134,7 @@ for _, it in ipairs(items) do
     local key = hashKey(w, it.rec)
     local r = records[key]
     if r == nil then
-      r = {}
+      r = { shard = shardOf(it.rec) }
       records[key] = r
     end
     r[#r + 1] = it.rec
@@ -146,12 +149,15 @@ for _, it in ipairs(items) do
     a[#a + 1] = it.id
   end
 end
-local expireAt = string.format('%.0f', (w + 2) * ttl)
+-- A window's hashes expire two windows after it opens, one after the
+-- other (spread apart by up to a second each), so that Redis frees one
+-- hash per expire cycle instead of the whole window at once.
+local spread = math.min(math.floor(ttl / (2 * shards)), 1000)
 for key, r in pairs(records) do
   for lo = 1, #r, CHUNK do
     redis.call('HSET', key, unpack(r, lo, math.min(lo + CHUNK - 1, #r)))
   end
-  redis.call('PEXPIREAT', key, expireAt)
+  redis.call('PEXPIREAT', key, string.format('%.0f', (w + 2) * ttl + r.shard * spread))
 end
 for s, a in pairs(acks) do
   for lo = 1, #a, CHUNK do

@@ -231,6 +231,14 @@ func TestRecordsAreShardedPerWindow(t *testing.T) {
 	if len(keys) < 16 || most > 2*n/int64(len(keys)) {
 		t.Fatalf("%d records in %d hashes, the largest %d fields: not bounded per hash", n, len(keys), most)
 	}
+	// The window's hashes expire one after the other, not at once.
+	at := map[int64]bool{}
+	for _, k := range keys {
+		at[rdb.PExpireTime(ctx, k).Val().Milliseconds()] = true
+	}
+	if len(at) != len(keys) {
+		t.Fatalf("%d hashes expire at %d distinct times, want each at its own", len(keys), len(at))
+	}
 	ids := make([]string, 0, 600)
 	for i := 0; i < n; i += 37 {
 		ids = append(ids, "e"+strconv.Itoa(i))
