@@ -95,7 +95,7 @@ func (r *Runtime) checkEvictionPolicy(ctx context.Context) error {
 		switch {
 		case err == nil:
 			return r.judgePolicy(res["maxmemory-policy"])
-		case isRedisReply(err) && !redis.HasErrorPrefix(err, "LOADING"):
+		case isRedisReply(err) && !retryable(err):
 			r.logger.Warn("cannot read maxmemory-policy (CONFIG not allowed): make sure it is noeviction, or Redis may drop events and records",
 				zap.Error(err))
 			return nil
@@ -108,6 +108,17 @@ func (r *Runtime) checkEvictionPolicy(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// retryable reports the error replies that say "not now" (loading, not
+// authenticated yet) rather than "not allowed".
+func retryable(err error) bool {
+	for _, p := range []string{"LOADING", "NOAUTH", "WRONGPASS", "BUSY", "MASTERDOWN"} {
+		if redis.HasErrorPrefix(err, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Runtime) judgePolicy(policy string) error {
