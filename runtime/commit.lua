@@ -15,7 +15,10 @@
 -- ARGV[5]  the consumer group (the function's name)
 -- ARGV[6]  the consumer committing (this instance)
 -- ARGV[7]  the most field names and values one write may carry
--- ARGV[8…] the items, each:
+-- ARGV[8]  r, the number of streams whose entries the group settles, then
+--          r triples: stream index into KEYS, lowest and highest entry id
+--          of the group on it
+-- then     the items, each:
 --            ack  index into KEYS of the entry's stream, 0 for none
 --            id   the entry id ("" for none)
 --            rec  the record field to set, "" for none; it is also the
@@ -27,9 +30,9 @@
 --          f values (field, value, field, value…)
 --
 -- Fencing: an item with an entry is written only if the entry is still
--- pending to this consumer (XPENDING). If it is pending to another one
--- (taken over), the whole item is skipped (no writes, no record, no ack)
--- and reported; if it is not pending at all (settled already, e.g. this
+-- pending to this consumer (XPENDING, one per stream). If it is pending
+-- to another one (taken over), the whole item is skipped (no writes, no
+-- record, no ack) and reported; if it is not pending at all (settled already, e.g. this
 -- very commit retried after a lost reply), it is skipped silently.
 --
 -- Returns {skipped, fenced…}: the number of items whose writes were
@@ -42,8 +45,21 @@ local group, consumer, maxValues = ARGV[5], ARGV[6], tonumber(ARGV[7])
 local CHUNK = 500 -- values per unpack, well under Lua's stack limit
 
 -- Phase 1: parse and validate; no Redis call.
+local ranges = {}
+local nr = tonumber(ARGV[8])
+local i = 9
+for _ = 1, (nr or -1) do
+  local s = tonumber(ARGV[i])
+  if s == nil or s < 1 or s > #KEYS then
+    return redis.error_reply('commit: malformed range at ARGV ' .. i)
+  end
+  ranges[s] = { lo = ARGV[i + 1], hi = ARGV[i + 2] }
+  i = i + 3
+end
+if nr == nil then
+  return redis.error_reply('commit: malformed range count')
+end
 local items = {}
-local i = 8
 while i <= #ARGV do
   local it = { ack = tonumber(ARGV[i]), id = ARGV[i + 1], rec = ARGV[i + 2], writes = {} }
   local n = tonumber(ARGV[i + 3])
@@ -101,16 +117,34 @@ local function recorded(field)
   end
   return false
 end
+-- Ownership: per stream, one XPENDING of this consumer's entries between
+-- the group's lowest and highest id (paged); an entry not among them is
+-- looked at alone, to tell taken over (fenced) from settled already.
+local mine = {}
+local PAGE = 1000
+for s, r in pairs(ranges) do
+  local ids = {}
+  mine[s] = ids
+  local from = r.lo
+  while true do
+    local p = redis.call('XPENDING', KEYS[s], group, from, r.hi, PAGE, consumer)
+    for _, e in ipairs(p) do
+      ids[e[1]] = true
+    end
+    if #p < PAGE then
+      break
+    end
+    from = '(' .. p[#p][1]
+  end
+end
 local skipped, fenced, seen = 0, {}, {}
 for k, it in ipairs(items) do
   it.go = true
-  if it.ack > 0 then
+  if it.ack > 0 and not (mine[it.ack] and mine[it.ack][it.id]) then
+    it.go = false
     local p = redis.call('XPENDING', KEYS[it.ack], group, it.id, it.id, 1)
-    if #p == 0 then
-      it.go = false -- settled already
-    elseif p[1][2] ~= consumer then
-      it.go = false
-      fenced[#fenced + 1] = k
+    if #p > 0 then
+      fenced[#fenced + 1] = k -- pending to another consumer
     end
   end
   it.write = it.go and #it.writes > 0 and not seen[it.rec] and not recorded(it.rec)

@@ -190,7 +190,28 @@ func (c *committer) exec(ctx context.Context, group []*commitItem) error {
 		}
 		return i
 	}
-	args := append(c.records.scriptArgs(), c.group, c.consumer, maxWriteValues)
+	// The id range of each stream's entries, for the script's one
+	// ownership check per stream.
+	type idRange struct{ lo, hi string }
+	ranges := map[int]*idRange{}
+	for _, it := range group {
+		if !it.ack {
+			continue
+		}
+		k := keyIndex(it.stream)
+		switch r := ranges[k]; {
+		case r == nil:
+			ranges[k] = &idRange{it.id, it.id}
+		case CompareIDs(it.id, r.lo) < 0:
+			r.lo = it.id
+		case CompareIDs(it.id, r.hi) > 0:
+			r.hi = it.id
+		}
+	}
+	args := append(c.records.scriptArgs(), c.group, c.consumer, maxWriteValues, len(ranges))
+	for k, r := range ranges {
+		args = append(args, k, r.lo, r.hi)
+	}
 	for _, it := range group {
 		ack, id := 0, ""
 		if it.ack {

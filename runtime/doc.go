@@ -30,7 +30,7 @@
 //     (ordershop_commits_fenced_total) and the new owner's run counts.
 //     Records are filed by Redis's clock (TIME), never the instance's, and
 //     found in windows w-1, w and w+1, so clock skew between instances
-//     does not repeat effects. A window's records are spread over 64
+//     does not repeat effects. A window's records are spread over 16
 //     hashes that expire one after the other. Side effects outside Redis
 //     are at-least-once: make them idempotent with Message.IdempotencyKey.
 //   - Size limit: an entry over MaxEntryFields fields or MaxEntryBytes

@@ -12,11 +12,11 @@ import (
 )
 
 // doneShards is the number of hashes a window's records are spread over,
-// by the first byte of their fingerprint: each holds 1/64 of the window,
+// by the first byte of their fingerprint: each holds 1/16 of the window,
 // so that no single key grows without bound with the event rate (a hash
 // is freed in one go when it expires, and Redis does nothing else
 // meanwhile unless lazyfree-lazy-expire is on).
-const doneShards = 64
+const doneShards = 16
 
 // doneRecords is the idempotency store of one function. Completed events
 // are fields of doneShards hashes per time window of length TTL,

@@ -21,7 +21,7 @@ func DoneKeyPrefix(function string) string { return "fn:{" + function + "}:done:
 // DoneKey is one idempotency hash of function:
 // fn:{<function>}:done:<window>:<shard>, window being Unix ms (Redis's
 // clock) / IDEMPOTENCY_TTL and shard the first byte of the record's
-// fingerprint modulo 64. commit.lua and lookup.lua build the same names.
+// fingerprint modulo 16. commit.lua and lookup.lua build the same names.
 func DoneKey(function string, window int64, shard int) string {
 	return DoneKeyPrefix(function) + strconv.FormatInt(window, 10) + ":" + strconv.Itoa(shard)
 }

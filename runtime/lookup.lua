@@ -16,24 +16,38 @@ if now == nil then
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local w = math.floor(now / ttl)
-local exists = {}
+-- Fields are grouped by shard, so that each hash is read with one HMGET.
+local byShard = {}
 local out = {}
 for i = 5, #ARGV do
+  out[i - 4] = 0
   local field = ARGV[i]
-  local found = 0
   if field ~= '' then
-    local shard = ':' .. (string.byte(field, 1) % shards)
-    for window = w - 1, w + 1 do
-      local key = prefix .. string.format('%.0f', window) .. shard
-      if exists[key] == nil then
-        exists[key] = redis.call('EXISTS', key) == 1
-      end
-      if exists[key] and redis.call('HEXISTS', key, field) == 1 then
-        found = 1
-        break
+    local shard = string.byte(field, 1) % shards
+    local g = byShard[shard]
+    if g == nil then
+      g = { fields = {}, at = {} }
+      byShard[shard] = g
+    end
+    g.fields[#g.fields + 1] = field
+    g.at[#g.at + 1] = i - 4
+  end
+end
+local CHUNK = 500 -- fields per HMGET, well under Lua's stack limit
+for shard, g in pairs(byShard) do
+  for window = w - 1, w + 1 do
+    local key = prefix .. string.format('%.0f', window) .. ':' .. shard
+    if redis.call('EXISTS', key) == 1 then
+      for lo = 1, #g.fields, CHUNK do
+        local hi = math.min(lo + CHUNK - 1, #g.fields)
+        local got = redis.call('HMGET', key, unpack(g.fields, lo, hi))
+        for j = 1, #got do
+          if got[j] then
+            out[g.at[lo + j - 1]] = 1
+          end
+        end
       end
     end
   end
-  out[#out + 1] = found
 end
 return out

@@ -47,7 +47,7 @@ func windowExpiry(b *testing.B, records, shards int) (stall, del time.Duration, 
 	}
 	rdb.ConfigSet(ctx, "latency-monitor-threshold", "1")
 	// Sharded, the hashes expire one after the other (commit.lua spaces
-	// them min(TTL/128, 1 s) apart; here 300 ms, three expire
+	// them min(TTL/32, 1 s) apart; here 300 ms, three expire
 	// cycle at the default hz 10).
 	for i, k := range keys {
 		rdb.PExpire(ctx, k, time.Millisecond+time.Duration(i)*300*time.Millisecond)
