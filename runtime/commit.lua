@@ -141,10 +141,12 @@ local skipped, fenced, seen = 0, {}, {}
 for k, it in ipairs(items) do
   it.go = true
   if it.ack > 0 and not (mine[it.ack] and mine[it.ack][it.id]) then
-    it.go = false
     local p = redis.call('XPENDING', KEYS[it.ack], group, it.id, it.id, 1)
-    if #p > 0 then
-      fenced[#fenced + 1] = k -- pending to another consumer
+    if #p == 0 then
+      it.go = false -- settled already
+    elseif p[1][2] ~= consumer then
+      it.go = false -- taken over
+      fenced[#fenced + 1] = k
     end
   end
   it.write = it.go and #it.writes > 0 and not seen[it.rec] and not recorded(it.rec)
