@@ -249,7 +249,7 @@ func (c *committer) exec(ctx context.Context, group []*commitItem) error {
 		}
 		it := group[k-1]
 		c.logger.Warn("commit fenced: the entry is now pending to another consumer; this run's outcome is not written",
-			zap.String("function", c.group), zap.String("stream", it.stream), zap.String("entry_id", it.id), zap.String("event_id", it.eventID))
+			zap.String("stream", it.stream), zap.String("entry_id", it.id), zap.String("event_id", it.eventID))
 		if c.onFenced != nil {
 			c.onFenced(it.stream, it.id)
 		}
