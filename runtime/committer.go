@@ -61,6 +61,9 @@ type committer struct {
 	// onFenced, when set, is told of every item skipped because its entry
 	// is now pending to another consumer.
 	onFenced func(stream, id string)
+	// onDeadLettered, when set, is told of every invocation dead-lettered
+	// because the script refused its outcome (see writeRefused).
+	onDeadLettered func(stream string)
 
 	in     chan []*commitItem
 	stopCh chan struct{}
@@ -156,6 +159,16 @@ func (c *committer) write(group []*commitItem) {
 	for {
 		err = c.exec(c.ctx, group)
 		if err == nil || c.ctx.Err() != nil {
+			break
+		}
+		if refused(err) {
+			if len(group) > 1 {
+				c.writeEach(group, err)
+				return // each item was written (and released) on its own
+			}
+			if c.deadLetterInstead(group[0], err) {
+				continue
+			}
 			break
 		}
 		c.logger.Warn("commit failed: retrying", zap.String("function", c.group), zap.Int("items", len(group)), zap.Error(err))

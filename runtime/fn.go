@@ -40,6 +40,7 @@ func newFunction(fn Function, rt *Runtime) *function {
 	f.records = newDoneRecords(rt.rdb, fn.Name, rt.cfg.IdempotencyTTL)
 	f.com = newCommitter(rt.rdb, f.logger, fn.Name, rt.cfg.ConsumerName, f.records)
 	f.com.onFenced = func(stream, _ string) { f.streamMetric(stream).fenced.Inc() }
+	f.com.onDeadLettered = func(stream string) { f.streamMetric(stream).deadLettered.Inc() }
 	for _, s := range fn.Streams {
 		f.metrics[s] = rt.metrics.forStream(fn.Name, s)
 	}
