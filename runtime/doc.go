@@ -39,7 +39,10 @@
 //     true, the entry itself left at dlq_stream/dlq_entry_id (Replay
 //     refuses it). An event a handler emits over the limit fails the
 //     invocation permanently. Dead letters within the limit keep every
-//     original field; dlq_error is cut to 4 KiB.
+//     original field; dlq_error is cut to 4 KiB. A group the script refuses
+//     (an emit to a key that is not a stream) is written item by item and
+//     the invocation whose outcome can never be written is dead-lettered
+//     ("commit refused"), so one bad outcome holds back no other.
 //   - Retries: a failed invocation (error or panic) is retried with
 //     exponential backoff, base·2^(n-1) plus up to 25% jitter, capped, until
 //     MaxAttempts. Retries are delayed asynq tasks on the queue fn.<name>
