@@ -278,6 +278,7 @@ func TestOversizeWriteFailsBeforeAnyWrite(t *testing.T) {
 	if err == nil {
 		t.Fatal("an oversize write was accepted")
 	}
+	t.Logf("refused: %v (redis error %v)", err, isRedisReply(err))
 	if n, p := rdb.XLen(ctx, "events:out").Val(), rdb.XPending(ctx, stream, group).Val().Count; n != 0 || p != 2 {
 		t.Fatalf("after a failed commit: %d emits, %d pending; want 0 and 2 (nothing written)", n, p)
 	}
