@@ -10,19 +10,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestBadRequests sends bad requests to every route: each answers its
-// documented status with a JSON error and writes nothing to the event log.
+// TestBadRequests sends bad requests to every route of the REST dialect
+// (the paths of the table under /v1): each answers its documented status
+// with a JSON error and writes nothing to the event log.
 func TestBadRequests(t *testing.T) {
-	srv.FlushAll(t)
+	freshRedis(t)
 	rdb := srv.Client(t)
 	a := api{t: t, base: newShop(t).startAll()}
-	cid := a.create("/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})[0]
-	pid := a.create("/products", map[string]any{"name": "Pen", "price": 2})[0]
-	iid := a.create("/inventory", map[string]any{"product_id": pid, "amount": 5})[0]
-	oid := a.create("/orders", map[string]any{"customer_id": cid, "product_ids": []string{pid}})[0]
-	paid := a.create("/orders", map[string]any{"customer_id": cid, "product_ids": []string{pid}})[0]
+	cid := a.create("/v1/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})[0]
+	pid := a.create("/v1/products", map[string]any{"name": "Pen", "price": 2})[0]
+	iid := a.create("/v1/inventory", map[string]any{"product_id": pid, "amount": 5})[0]
+	oid := a.create("/v1/orders", map[string]any{"customer_id": cid, "product_ids": []string{pid}})[0]
+	paid := a.create("/v1/orders", map[string]any{"customer_id": cid, "product_ids": []string{pid}})[0]
 	waitOrders(t, a)
-	a.create("/billings", map[string]any{"order_id": paid})
+	a.create("/v1/billings", map[string]any{"order_id": paid})
 	settle(t, rdb)
 
 	huge := `{"name":"` + strings.Repeat("x", 2<<20) + `","email":"a@x"}`
@@ -84,9 +85,9 @@ func TestBadRequests(t *testing.T) {
 	before := streamLens(t, rdb)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, body := a.do(tc.req.method, tc.req.path, tc.req.body)
+			code, body := a.do(tc.req.method, v1+tc.req.path, tc.req.body)
 			if code != tc.want {
-				t.Errorf("%s %s = %d %s, want %d", tc.req.method, tc.req.path, code, body, tc.want)
+				t.Errorf("%s %s%s = %d %s, want %d", tc.req.method, v1, tc.req.path, code, body, tc.want)
 			}
 			var e struct {
 				Error string `json:"error"`
@@ -99,7 +100,7 @@ func TestBadRequests(t *testing.T) {
 	if diff := cmp.Diff(before, streamLens(t, rdb)); diff != "" {
 		t.Errorf("event log changed by rejected commands (-before +after):\n%s", diff)
 	}
-	if code, _ := a.do(http.MethodGet, "/order/"+oid, ""); code != http.StatusOK {
-		t.Errorf("GET /order/%s = %d after the bad requests", oid, code)
+	if code, _ := a.do(http.MethodGet, "/v1/order/"+oid, ""); code != http.StatusOK {
+		t.Errorf("GET /v1/order/%s = %d after the bad requests", oid, code)
 	}
 }

@@ -66,7 +66,8 @@ func (a api) call(method, path string, v any, wantStatus int, out any) {
 	}
 }
 
-// create POSTs v and returns the new ids.
+// create POSTs v, which must answer 201 (the REST dialect: path starts
+// with /v1), and returns the new ids.
 func (a api) create(path string, v any) []string {
 	a.t.Helper()
 	var ids []string
@@ -147,13 +148,12 @@ func streamLens(t *testing.T, rdb *redis.Client) map[string]int64 {
 	return out
 }
 
-// waitOrders polls GET /orders until no order is pending.
+// waitOrders pages through GET /v1/orders until no order is pending.
 func waitOrders(t *testing.T, a api) []model.Order {
 	t.Helper()
 	var orders []model.Order
 	redistest.Eventually(t, 15*time.Second, func() bool {
-		orders = nil
-		a.get("/orders", &orders)
+		orders = listAll[model.Order](a, "/orders")
 		for _, o := range orders {
 			if o.Status == model.StatusPending {
 				return false

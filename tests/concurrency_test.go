@@ -13,12 +13,12 @@ import (
 // for a product with 10 on stock: exactly 10 are accepted, the others are
 // refused (409) or rejected, and the stock ends at zero.
 func TestConcurrentOrdersNeverOversell(t *testing.T) {
-	srv.FlushAll(t)
+	freshRedis(t)
 	rdb := srv.Client(t)
 	a := api{t: t, base: newShop(t).startAll()}
-	cid := a.create("/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})[0]
-	pid := a.create("/products", map[string]any{"name": "Rare", "price": 100})[0]
-	a.create("/inventory", map[string]any{"product_id": pid, "amount": 10})
+	cid := a.create("/v1/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})[0]
+	pid := a.create("/v1/products", map[string]any{"name": "Rare", "price": 100})[0]
+	a.create("/v1/inventory", map[string]any{"product_id": pid, "amount": 10})
 
 	body, _ := json.Marshal(map[string]any{"customer_id": cid, "product_ids": []string{pid}})
 	var wg sync.WaitGroup
@@ -27,7 +27,7 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, err := http.Post(a.base+"/orders", "application/json", bytesReader(body))
+			resp, err := http.Post(a.base+"/v1/orders", "application/json", bytesReader(body))
 			if err != nil {
 				t.Error(err)
 				return

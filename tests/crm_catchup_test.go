@@ -11,12 +11,12 @@ import (
 // TestCRMCatchesUp stops crm, creates customers and orders, starts crm
 // again and expects exactly the missed welcome and thank-you mails.
 func TestCRMCatchesUp(t *testing.T) {
-	srv.FlushAll(t)
+	freshRedis(t)
 	rdb := srv.Client(t)
 	s := newShop(t)
 	a := api{t: t, base: s.startAll()}
-	pid := a.create("/products", map[string]any{"name": "Pen", "price": 2})[0]
-	a.create("/inventory", map[string]any{"product_id": pid, "amount": 50})
+	pid := a.create("/v1/products", map[string]any{"name": "Pen", "price": 2})[0]
+	a.create("/v1/inventory", map[string]any{"product_id": pid, "amount": 50})
 	settle(t, rdb)
 
 	s.stop("crm")
@@ -24,9 +24,9 @@ func TestCRMCatchesUp(t *testing.T) {
 	for _, n := range []string{"a", "b", "c", "d", "e"} {
 		customers = append(customers, map[string]any{"name": n, "email": n + "@example.com"})
 	}
-	cids := a.create("/customers", customers)
+	cids := a.create("/v1/customers", customers)
 	for i := range 3 {
-		a.create("/orders", map[string]any{"customer_id": cids[i], "product_ids": []string{pid, pid}})
+		a.create("/v1/orders", map[string]any{"customer_id": cids[i], "product_ids": []string{pid, pid}})
 	}
 	waitOrders(t, a)
 	settle(t, rdb, "crm")

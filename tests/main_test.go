@@ -43,6 +43,7 @@ func run(m *testing.M) (int, error) {
 	if err := proctest.Build(binDir, functions...); err != nil {
 		return 0, err
 	}
+	defer stopShared()
 	return redistest.Run(m, &srv), nil
 }
 

@@ -23,8 +23,9 @@ type shop struct {
 }
 
 // newShop returns an empty shop whose processes are killed when the test
-// ends, their output logged if it failed.
+// ends, their output logged if it failed. It stops the shared shop first.
 func newShop(t *testing.T) *shop {
+	stopShared()
 	return &shop{t: t, group: proctest.NewGroup(t), procs: map[string]*proctest.Process{}}
 }
 

@@ -11,7 +11,7 @@ import (
 // TestRedisStartsLate starts every function before Redis, as foreman may:
 // once Redis is up, the shop works.
 func TestRedisStartsLate(t *testing.T) {
-	srv.FlushAll(t)
+	freshRedis(t)
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestRedisStartsLate(t *testing.T) {
 	}
 	restarted = true
 	a := api{t: t, base: base}
-	a.create("/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})
+	a.create("/v1/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})
 	redistest.Eventually(t, 20*time.Second, func() bool {
 		var mails []model.Mail
 		a.get("/mails", &mails)

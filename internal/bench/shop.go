@@ -99,7 +99,7 @@ func Shop(ctx context.Context, rdb redis.UniversalClient, o ShopOptions) (ShopRe
 // seedShop creates a customer and ten products with a large inventory.
 func seedShop(gw string) (string, []string, error) {
 	var ids []string
-	if err := post(gw+"/customers", map[string]any{"name": "Bench", "email": "bench@example.com"}, &ids); err != nil {
+	if err := post(gw+v1+"/customers", map[string]any{"name": "Bench", "email": "bench@example.com"}, &ids); err != nil {
 		return "", nil, err
 	}
 	customer := ids[0]
@@ -108,14 +108,14 @@ func seedShop(gw string) (string, []string, error) {
 		products[i] = map[string]any{"name": fmt.Sprintf("P%d", i), "price": 1 + i}
 	}
 	var pids []string
-	if err := post(gw+"/products", products, &pids); err != nil {
+	if err := post(gw+v1+"/products", products, &pids); err != nil {
 		return "", nil, err
 	}
 	inv := make([]map[string]any, len(pids))
 	for i, p := range pids {
 		inv[i] = map[string]any{"product_id": p, "amount": 10_000_000}
 	}
-	if err := post(gw+"/inventory", inv, &ids); err != nil {
+	if err := post(gw+v1+"/inventory", inv, &ids); err != nil {
 		return "", nil, err
 	}
 	return customer, pids, nil
@@ -136,7 +136,7 @@ func postOrders(gw, customer string, products []string, rate, total, clients int
 			for i := range jobs {
 				body := map[string]any{"customer_id": customer, "product_ids": []string{products[i%len(products)]}}
 				t0 := time.Now()
-				if err := post(gw+"/orders", body, nil); err != nil {
+				if err := post(gw+v1+"/orders", body, nil); err != nil {
 					errc <- err
 					return
 				}
@@ -185,9 +185,12 @@ func waitMails(ctx context.Context, rdb redis.UniversalClient, n int, timeout ti
 	}
 }
 
+// v1 is the prefix of the gateway's REST dialect (201 on create).
+const v1 = "/v1"
+
 var httpClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
-// post sends v as JSON and decodes a 2xx answer into out.
+// post sends v as JSON and decodes a 201 answer into out.
 func post(url string, v, out any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
@@ -199,7 +202,7 @@ func post(url string, v, out any) error {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
+	if resp.StatusCode != http.StatusCreated {
 		return fmt.Errorf("POST %s: %d %s", url, resp.StatusCode, raw)
 	}
 	if out != nil {

@@ -50,7 +50,7 @@ func TestRedeployOneFunctionUnderLoad(t *testing.T) {
 
 	shop := newShopClient(f.proc("gateway").URL())
 	customer := mustCreate(t, shop, "/customers", map[string]any{"name": "Ada", "email": "ada@example.com"})
-	product := mustCreate(t, shop, "/products", map[string]any{"name": "Pen", "price": 2.5})
+	product := mustCreate(t, shop, "/products", map[string]any{"name": "Pen", "price": 250})
 	mustCreate(t, shop, "/inventory", map[string]any{"product_id": product, "amount": 100000})
 
 	load := startOrderLoad(shop, customer, product, 10*time.Millisecond, 3000, 60*time.Second)

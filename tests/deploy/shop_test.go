@@ -50,14 +50,14 @@ func newShopClient(base string) shopClient {
 	return shopClient{base: base, http: &http.Client{Timeout: 10 * time.Second}}
 }
 
-// create POSTs v to path and returns the new ids; any answer but 201 is
-// an error.
+// create POSTs v to the REST dialect (/v1 + path) and returns the new
+// ids; any answer but 201 is an error.
 func (c shopClient) create(path string, v any) ([]string, error) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("marshal: %w", err)
 	}
-	resp, err := c.http.Post(c.base+path, "application/json", bytes.NewReader(body))
+	resp, err := c.http.Post(c.base+"/v1"+path, "application/json", bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("POST %s: %w", path, err)
 	}

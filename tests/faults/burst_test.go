@@ -75,7 +75,7 @@ func (b *burst) run(a api, c catalogue) {
 
 // order sends order i and returns its id if it was created, and the answer.
 func (b *burst) order(a api, c catalogue, i int) (string, answer) {
-	ans := a.send(http.MethodPost, "/orders", c.order(i))
+	ans := a.send(http.MethodPost, "/v1/orders", c.order(i))
 	var ids []string
 	ok := ans.err == nil && ans.status == http.StatusCreated && json.Unmarshal(ans.body, &ids) == nil && len(ids) == 1
 	b.mu.Lock()
@@ -103,7 +103,7 @@ func (b *burst) retries(last answer, deadline time.Time) bool {
 
 // pay records the payment of an order.
 func (b *burst) pay(a api, orderID string) {
-	ans := a.send(http.MethodPost, "/billings", map[string]any{"order_id": orderID})
+	ans := a.send(http.MethodPost, "/v1/billings", map[string]any{"order_id": orderID})
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.statuses[ans.status]++

@@ -59,16 +59,17 @@ func (a api) send(method, path string, v any) answer {
 	return answer{status: resp.StatusCode, body: raw, elapsed: time.Since(start), err: err}
 }
 
-// create POSTs v, which must answer 201, and returns the new ids.
+// create POSTs v to the REST dialect (/v1 + path), which must answer
+// 201, and returns the new ids.
 func (a api) create(path string, v any) []string {
 	a.t.Helper()
-	ans := a.send(http.MethodPost, path, v)
+	ans := a.send(http.MethodPost, "/v1"+path, v)
 	if ans.err != nil || ans.status != http.StatusCreated {
-		a.t.Fatalf("POST %s = %d %s %v, want 201", path, ans.status, ans.body, ans.err)
+		a.t.Fatalf("POST /v1%s = %d %s %v, want 201", path, ans.status, ans.body, ans.err)
 	}
 	var ids []string
 	if err := json.Unmarshal(ans.body, &ids); err != nil {
-		a.t.Fatalf("POST %s: decode %s: %v", path, ans.body, err)
+		a.t.Fatalf("POST /v1%s: decode %s: %v", path, ans.body, err)
 	}
 	return ids
 }
@@ -92,7 +93,7 @@ func newCatalogue(t *testing.T, a api, customers, products int) catalogue {
 		cs = append(cs, map[string]any{"name": fmt.Sprintf("Customer %d", i), "email": fmt.Sprintf("c%d@example.com", i)})
 	}
 	for i := range products {
-		ps = append(ps, map[string]any{"name": fmt.Sprintf("Product %d", i), "price": float64(i+1) * 2.5})
+		ps = append(ps, map[string]any{"name": fmt.Sprintf("Product %d", i), "price": (i + 1) * 250})
 	}
 	c := catalogue{customers: a.create("/customers", cs), products: a.create("/products", ps)}
 	var inv []map[string]any

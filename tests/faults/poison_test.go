@@ -108,7 +108,7 @@ func TestPoisonEvents(t *testing.T) {
 			t.Errorf("%s exited", p.Name)
 		}
 	}
-	if ans := a.send(http.MethodGet, "/report", nil); ans.status != http.StatusOK {
+	if ans := a.send(http.MethodGet, "/v1/report", nil); ans.status != http.StatusOK {
 		t.Errorf("GET /report = %d %s after the poison", ans.status, ans.body)
 	}
 	c.Sent = b.ok()

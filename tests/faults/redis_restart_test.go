@@ -38,7 +38,7 @@ func TestRedisCrashDuringBurst(t *testing.T) {
 			_ = srv.Restart()
 		}
 	})
-	probe := a.send(http.MethodGet, "/orders", nil) // a query too, while Redis is down
+	probe := a.send(http.MethodGet, "/v1/orders", nil) // a query too, while Redis is down
 	<-time.After(redisOutage)
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)

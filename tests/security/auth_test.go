@@ -47,8 +47,8 @@ func startShop(t *testing.T, redisURL string, env ...string) (gw, pj *proc) {
 // visible: the gateway writes and the projector reads and writes.
 func shopWorks(t *testing.T, gw *proc) {
 	t.Helper()
-	if code, body := do(t, http.MethodPost, gw.URL()+"/customers", `{"name":"Ann","email":"ann@example.com"}`); code != http.StatusCreated {
-		t.Fatalf("POST /customers = %d %s", code, body)
+	if code, body := do(t, http.MethodPost, gw.URL()+"/v1/customers", `{"name":"Ann","email":"ann@example.com"}`); code != http.StatusCreated {
+		t.Fatalf("POST /v1/customers = %d %s", code, body)
 	}
 	redistest.Eventually(t, 15*time.Second, func() bool {
 		code, body := get(t, gw.URL()+"/customers")
@@ -111,7 +111,7 @@ func TestWrongRedisPassword(t *testing.T) {
 		}
 		t.Logf("%s /readyz answers %d %s", p.Name, code, strings.TrimSpace(body))
 	}
-	code, body := do(t, http.MethodPost, gw.URL()+"/customers", `{"name":"Ann","email":"ann@example.com"}`)
+	code, body := do(t, http.MethodPost, gw.URL()+"/v1/customers", `{"name":"Ann","email":"ann@example.com"}`)
 	if code < 500 || strings.Contains(body, wrongPassword) || strings.Contains(body, "WRONGPASS") {
 		t.Errorf("POST /customers = %d %s, want a generic 5xx", code, body)
 	}

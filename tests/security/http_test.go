@@ -57,10 +57,10 @@ func TestHTTPLimits(t *testing.T) {
 	r := startRedis(t, redistest.Options{})
 	gw, _ := startShop(t, r.URL())
 	big := `{"name":"` + strings.Repeat("x", 2<<20) + `","email":"a@b"}`
-	if code, body := do(t, http.MethodPost, gw.URL()+"/customers", big); code != http.StatusRequestEntityTooLarge {
+	if code, body := do(t, http.MethodPost, gw.URL()+"/v1/customers", big); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("POST 2 MiB = %d %.200s, want 413", code, body)
 	}
-	req, err := http.NewRequest(http.MethodPost, gw.URL()+"/customers", io.MultiReader(strings.NewReader(big)))
+	req, err := http.NewRequest(http.MethodPost, gw.URL()+"/v1/customers", io.MultiReader(strings.NewReader(big)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +102,9 @@ func TestRedisDownAnswersGeneric(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ method, path, body string }{
-		{"GET", "/customers", ""}, {"GET", "/report", ""},
-		{"POST", "/customers", `{"name":"Ann","email":"ann@example.com"}`},
-		{"POST", "/orders", `{"customer_id":"c","product_ids":["p"]}`},
+		{"GET", "/v1/customers", ""}, {"GET", "/v1/report", ""},
+		{"POST", "/v1/customers", `{"name":"Ann","email":"ann@example.com"}`},
+		{"POST", "/v1/orders", `{"customer_id":"c","product_ids":["p"]}`},
 	} {
 		start := time.Now()
 		code, body := do(t, c.method, gw.URL()+c.path, c.body)

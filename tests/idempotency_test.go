@@ -1,0 +1,226 @@
+package tests
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ordershop/functions/internal/shop/model"
+)
+
+// idempotencyKeyPrefix is where the contract keeps a key: the SHA-256 of
+// the client's key follows it.
+const idempotencyKeyPrefix = "shop:idempotency:"
+
+// keySeq makes every key of a test run unique.
+var keySeq atomic.Int64
+
+// newKey is an Idempotency-Key no other request of the run used.
+func newKey(t *testing.T) string {
+	return fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(t.Name(), "/", "."), time.Now().UnixNano(), keySeq.Add(1))
+}
+
+// on is a copy of the client that reports to t (a subtest).
+func (a api) on(t *testing.T) api { return api{t: t, base: a.base} }
+
+// sameAnswer fails t unless second repeats first (status, body, Location)
+// and says so with Idempotent-Replayed: true, which first does not carry.
+func sameAnswer(t *testing.T, what string, first, second reply) {
+	t.Helper()
+	if second.code != first.code || !bytes.Equal(second.body, first.body) {
+		t.Errorf("%s: repeat answered %s, the first %s: want the same status and body", what, second, first)
+	}
+	if got, want := second.header.Get(hdrLocation), first.header.Get(hdrLocation); got != want {
+		t.Errorf("%s: repeat's Location %q, the first's %q", what, got, want)
+	}
+	if got := second.header.Get(hdrReplayed); got != "true" {
+		t.Errorf("%s: repeat's %s = %q, want true", what, hdrReplayed, got)
+	}
+	if got := first.header.Get(hdrReplayed); got != "" {
+		t.Errorf("%s: first answer's %s = %q, want none", what, hdrReplayed, got)
+	}
+}
+
+// TestIdempotentReplay: an order POSTed twice with one key and one body
+// is created once, on both dialects; the repeat answers the first answer
+// with Idempotent-Replayed: true, and the key lives 24 h in Redis under
+// the SHA-256 of the key.
+func TestIdempotentReplay(t *testing.T) {
+	shop, rdb := sharedAPI(t), srv.Client(t)
+	for _, d := range []struct {
+		name, prefix string
+		status       int
+	}{{"v1", v1, http.StatusCreated}, {"seed", "", http.StatusOK}} {
+		t.Run(d.name, func(t *testing.T) {
+			a := shop.on(t)
+			c, key := newCatalog(a, 1, 100, 1000), newKey(t)
+			first := a.sendJSON(http.MethodPost, d.prefix+"/orders", c.order(c.products[0]), hdrIdempotencyKey, key)
+			second := a.sendJSON(http.MethodPost, d.prefix+"/orders", c.order(c.products[0]), hdrIdempotencyKey, key)
+			if first.code != d.status {
+				t.Fatalf("POST %s/orders = %s, want %d", d.prefix, first, d.status)
+			}
+			sameAnswer(t, "POST "+d.prefix+"/orders", first, second)
+			if n := countEvents(t, rdb, model.OrderCreated, "customer_id", c.customer); n != 1 {
+				t.Errorf("%d order.created events for the customer, want 1", n)
+			}
+			var orders []wOrder
+			a.expect(http.MethodGet, "/orders", nil, http.StatusOK, &orders)
+			if n := ordersOf(orders, c.customer); n != 1 {
+				t.Errorf("GET /orders lists %d orders of the customer, want 1", n)
+			}
+			sum := sha256.Sum256([]byte(key))
+			ttl, err := rdb.TTL(ctx(), idempotencyKeyPrefix+hex.EncodeToString(sum[:])).Result()
+			if err != nil || ttl < 23*time.Hour || ttl > 24*time.Hour {
+				t.Errorf("TTL of %s<sha256 of the key> = %v (err %v), want about 24h", idempotencyKeyPrefix, ttl, err)
+			}
+		})
+	}
+}
+
+// ordersOf counts the orders of customer.
+func ordersOf(orders []wOrder, customer string) int {
+	n := 0
+	for _, o := range orders {
+		if o.CustomerID == customer {
+			n++
+		}
+	}
+	return n
+}
+
+// TestIdempotentConcurrent: 20 requests with one key at once write one
+// order, and all answer the winner's answer.
+func TestIdempotentConcurrent(t *testing.T) {
+	a, rdb := sharedAPI(t), srv.Client(t)
+	c, key := newCatalog(a, 1, 100, 1000), newKey(t)
+	body, _ := json.Marshal(c.order(c.products[0]))
+	const clients = 20
+	replies := make([]reply, clients)
+	errs := make([]error, clients)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			replies[i], errs[i] = a.trySend(http.MethodPost, v1+"/orders", string(body), hdrIdempotencyKey, key)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	replayed := 0
+	for i, r := range replies {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if r.code != http.StatusCreated || !bytes.Equal(r.body, replies[0].body) {
+			t.Errorf("request %d answered %s; request 0 answered %s: want every one 201 with the same ids", i, r, replies[0])
+		}
+		if r.header.Get(hdrReplayed) == "true" {
+			replayed++
+		}
+	}
+	if replayed != clients-1 {
+		t.Errorf("%d answers carry %s: true, want %d (all but the winner)", replayed, hdrReplayed, clients-1)
+	}
+	if n := countEvents(t, rdb, model.OrderCreated, "customer_id", c.customer); n != 1 {
+		t.Errorf("%d order.created events for 20 concurrent requests with one key, want 1", n)
+	}
+}
+
+// TestIdempotencyKeyReused: a key used once answers 422 for another body,
+// path or method, and such a request writes nothing.
+func TestIdempotencyKeyReused(t *testing.T) {
+	a, rdb := sharedAPI(t), srv.Client(t)
+	c, key := newCatalog(a, 2, 100, 1000), newKey(t)
+	first := a.expect(http.MethodPost, v1+"/orders", c.order(c.products[0]), http.StatusCreated, nil, hdrIdempotencyKey, key)
+	var ids []string
+	if err := json.Unmarshal(first.body, &ids); err != nil || len(ids) != 1 {
+		t.Fatalf("POST /v1/orders = %s, want one id", first)
+	}
+	settle(t, rdb)
+	before := streamLens(t, rdb)
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"other body", http.MethodPost, v1 + "/orders", c.order(c.products[1])},
+		{"other path", http.MethodPost, v1 + "/customers", map[string]any{"name": "Other", "email": "other@example.com"}},
+		{"other method", http.MethodPut, v1 + "/order/" + ids[0], c.order(c.products[1])},
+		{"other dialect", http.MethodPost, "/orders", c.order(c.products[0])},
+	} {
+		r := a.sendJSON(tc.method, tc.path, tc.body, hdrIdempotencyKey, key)
+		if r.code != http.StatusUnprocessableEntity || r.errorMessage() == "" {
+			t.Errorf("%s: %s %s with a used key = %s, want 422 with a JSON error", tc.name, tc.method, tc.path, r)
+		}
+	}
+	if diff := cmp.Diff(before, streamLens(t, rdb)); diff != "" {
+		t.Errorf("requests answered 422 wrote events (-before +after):\n%s", diff)
+	}
+	if got := orderStatus(a, ids[0]); got != model.StatusAccepted {
+		t.Errorf("order %s is %q after the 422s, want accepted", ids[0], got)
+	}
+}
+
+// TestIdempotentConcurrentOtherBodies: 10 requests with body A and 10
+// with body B race with one key: one order is written; the requests with
+// the winning body answer its answer, the others 422.
+func TestIdempotentConcurrentOtherBodies(t *testing.T) {
+	a, rdb := sharedAPI(t), srv.Client(t)
+	c, key := newCatalog(a, 2, 100, 1000), newKey(t)
+	bodies := [2]string{mustJSON(t, c.order(c.products[0])), mustJSON(t, c.order(c.products[1]))}
+	const clients = 20
+	replies := make([]reply, clients)
+	errs := make([]error, clients)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			replies[i], errs[i] = a.trySend(http.MethodPost, v1+"/orders", bodies[i%2], hdrIdempotencyKey, key)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, r := range replies {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if r.code == http.StatusCreated {
+			winner = i % 2
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("no request answered 201; request 0 answered %s", replies[0])
+	}
+	var won []byte
+	for i, r := range replies {
+		switch {
+		case i%2 != winner && r.code != http.StatusUnprocessableEntity:
+			t.Errorf("request %d with the losing body answered %s, want 422", i, r)
+		case i%2 == winner && r.code != http.StatusCreated:
+			t.Errorf("request %d with the winning body answered %s, want 201", i, r)
+		case i%2 == winner && won != nil && !bytes.Equal(won, r.body):
+			t.Errorf("request %d answered %s, another with the same body %s", i, r, won)
+		case i%2 == winner:
+			won = r.body
+		}
+	}
+	if n := countEvents(t, rdb, model.OrderCreated, "customer_id", c.customer); n != 1 {
+		t.Errorf("%d order.created events for 20 racing requests with one key, want 1", n)
+	}
+}

@@ -1,0 +1,44 @@
+package tests
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/ordershop/functions/internal/shop/model"
+)
+
+// TestPutCarriesReadFields: a PUT body may carry what a GET returned, on
+// both dialects, but a client cannot set what the shop derives: status
+// "paid", a reason or a billing_id sent with an order are ignored (the
+// order stays unpaid and can be paid), and an id other than the path's is
+// 400.
+func TestPutCarriesReadFields(t *testing.T) {
+	a := sharedAPI(t)
+	c := newCatalog(a, 1, 10, 100)
+	p := c.products[0]
+	id := a.ids("/orders", c.order(p))[0]
+	for _, prefix := range []string{"", v1} {
+		forged := map[string]any{"id": id, "customer_id": c.customer, "product_ids": []string{p, p},
+			"status": model.StatusPaid, "reason": "forged", "billing_id": "forged-billing"}
+		a.expect(http.MethodPut, prefix+"/order/"+id, forged, http.StatusOK, nil)
+		var got wOrder
+		a.expect(http.MethodGet, v1+"/orders/"+id, nil, http.StatusOK, &got)
+		if got.Status != model.StatusAccepted || got.Reason != "" || got.BillingID != "" || len(got.ProductIDs) != 2 {
+			t.Errorf("PUT %s/order/{id} with status paid: order is %+v, want accepted with 2 units, no reason, no billing", prefix, got)
+		}
+		var unbilled []wOrder
+		a.expect(http.MethodGet, "/orders/unbilled", nil, http.StatusOK, &unbilled)
+		if !slices.ContainsFunc(unbilled, func(o wOrder) bool { return o.ID == id }) {
+			t.Errorf("after PUT %s/order/{id} with status paid: the order is not in /orders/unbilled", prefix)
+		}
+		mismatch := map[string]any{"id": c.customer, "customer_id": c.customer, "product_ids": []string{p}}
+		if r := a.sendJSON(http.MethodPut, prefix+"/order/"+id, mismatch); r.code != http.StatusBadRequest || r.errorMessage() == "" {
+			t.Errorf("PUT %s/order/{id} with another id = %s, want 400 with a JSON error", prefix, r)
+		}
+	}
+	a.ids("/billings", map[string]any{"order_id": id})
+	if s := orderStatus(a, id); s != model.StatusPaid {
+		t.Errorf("order paid for real is %q, want paid", s)
+	}
+}

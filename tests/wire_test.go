@@ -1,0 +1,266 @@
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The contract tests speak the API as an outside client: these are the
+// entities as the wire carries them (prices and amounts are int64), not
+// the shop's Go types.
+type (
+	wCustomer struct {
+		ID    string `json:"id"`
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}
+	wProduct struct {
+		ID    string `json:"id"`
+		Name  string `json:"name"`
+		Price int64  `json:"price"`
+	}
+	wInventory struct {
+		ID        string `json:"id"`
+		ProductID string `json:"product_id"`
+		Amount    int64  `json:"amount"`
+	}
+	wOrder struct {
+		ID         string   `json:"id"`
+		CustomerID string   `json:"customer_id"`
+		ProductIDs []string `json:"product_ids"`
+		Status     string   `json:"status"`
+		Reason     string   `json:"reason"`
+		BillingID  string   `json:"billing_id"`
+	}
+	wBilling struct {
+		ID         string `json:"id"`
+		OrderID    string `json:"order_id"`
+		CustomerID string `json:"customer_id"`
+		Amount     int64  `json:"amount"`
+	}
+)
+
+// Header names of the contract.
+const (
+	hdrIdempotencyKey = "Idempotency-Key"
+	hdrReplayed       = "Idempotent-Replayed"
+	hdrLocation       = "Location"
+	hdrStale          = "X-Read-Stale"
+)
+
+// v1 is the prefix of the REST dialect.
+const v1 = "/v1"
+
+// contractClient bounds every request of the contract tests: a hang fails.
+var contractClient = &http.Client{Timeout: 30 * time.Second}
+
+// reply is one HTTP answer.
+type reply struct {
+	code   int
+	header http.Header
+	body   []byte
+}
+
+// String shows a reply in failure messages (the body cut at 300 bytes).
+func (r reply) String() string {
+	b := string(r.body)
+	if len(b) > 300 {
+		b = b[:300] + "…"
+	}
+	return strconv.Itoa(r.code) + " " + strings.TrimSpace(b)
+}
+
+// null reports whether the body is the JSON null.
+func (r reply) null() bool { return string(bytes.TrimSpace(r.body)) == "null" }
+
+// errorMessage is the "error" of a JSON error body, "" if the body is not
+// one.
+func (r reply) errorMessage() string {
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(r.body, &e) != nil {
+		return ""
+	}
+	return e.Error
+}
+
+// send sends a raw body (none if empty) with headers given as name, value
+// pairs, and returns the answer; a transport error fails the test.
+func (a api) send(method, path, body string, header ...string) reply {
+	a.t.Helper()
+	r, err := a.trySend(method, path, body, header...)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return r
+}
+
+// trySend is send that returns a transport error instead of failing, for
+// goroutines other than the test's.
+func (a api) trySend(method, path, body string, header ...string) (reply, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, a.base+path, rd)
+	if err != nil {
+		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := contractClient.Do(req)
+	if err != nil {
+		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return reply{}, fmt.Errorf("%s %s: read body: %w", method, path, err)
+	}
+	return reply{code: resp.StatusCode, header: resp.Header, body: out}, nil
+}
+
+// sendJSON is send with v marshalled as the body.
+func (a api) sendJSON(method, path string, v any, header ...string) reply {
+	a.t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return a.send(method, path, string(raw), header...)
+}
+
+// expect sends v (nil: no body), fails unless the answer has status want,
+// and decodes its body into out (if not nil).
+func (a api) expect(method, path string, v any, want int, out any, header ...string) reply {
+	a.t.Helper()
+	var r reply
+	if v == nil {
+		r = a.send(method, path, "", header...)
+	} else {
+		r = a.sendJSON(method, path, v, header...)
+	}
+	if r.code != want {
+		a.t.Fatalf("%s %s = %s, want %d", method, path, r, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.body, out); err != nil {
+			a.t.Fatalf("%s %s: decode %s: %v", method, path, r, err)
+		}
+	}
+	return r
+}
+
+// ids POSTs v on the REST dialect, expects 201 and returns the new ids.
+func (a api) ids(path string, v any, header ...string) []string {
+	a.t.Helper()
+	var ids []string
+	a.expect(http.MethodPost, v1+path, v, http.StatusCreated, &ids, header...)
+	return ids
+}
+
+// mustJSON marshals v.
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+// page is one answer of a paged /v1 list.
+type page struct {
+	Items      []json.RawMessage `json:"items"`
+	NextCursor string            `json:"next_cursor"`
+}
+
+// maxPages bounds a walk through a paged list.
+const maxPages = 10_000
+
+// walkPages pages through the /v1 list at path (with ?limit=limit unless
+// limit is 0) and returns its items in order and how many pages it read.
+// Every page must answer 200 with at most max items, and no cursor may
+// come twice.
+func walkPages(a api, path string, limit, max int) ([]json.RawMessage, int) {
+	a.t.Helper()
+	var items []json.RawMessage
+	seen := map[string]bool{}
+	cursor := ""
+	for n := 1; n <= maxPages; n++ {
+		q := url.Values{}
+		if limit != 0 {
+			q.Set("limit", strconv.Itoa(limit))
+		}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		target := v1 + path
+		if len(q) > 0 {
+			target += "?" + q.Encode()
+		}
+		var p page
+		r := a.expect(http.MethodGet, target, nil, http.StatusOK, &p)
+		if len(p.Items) > max {
+			a.t.Fatalf("GET %s: %d items on a page, want at most %d", target, len(p.Items), max)
+		}
+		items = append(items, p.Items...)
+		if p.NextCursor == "" {
+			var keys map[string]json.RawMessage
+			if json.Unmarshal(r.body, &keys) == nil && keys["next_cursor"] != nil {
+				a.t.Errorf("GET %s: last page carries next_cursor %s, want it absent", target, keys["next_cursor"])
+			}
+			return items, n
+		}
+		if seen[p.NextCursor] {
+			a.t.Fatalf("GET %s: next_cursor %q came twice", target, p.NextCursor)
+		}
+		seen[p.NextCursor] = true
+		cursor = p.NextCursor
+	}
+	a.t.Fatalf("GET %s%s: more than %d pages", v1, path, maxPages)
+	return nil, 0
+}
+
+// listAll is every item of the /v1 list at path, paged with the maximum
+// limit, decoded as T.
+func listAll[T any](a api, path string) []T {
+	a.t.Helper()
+	raw, _ := walkPages(a, path, 1000, 1000)
+	out := make([]T, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal(r, &out[i]); err != nil {
+			a.t.Fatalf("GET %s%s: item %s: %v", v1, path, r, err)
+		}
+	}
+	return out
+}
+
+// idsOf is the "id" of every item.
+func idsOf(a api, items []json.RawMessage) []string {
+	a.t.Helper()
+	out := make([]string, len(items))
+	for i, r := range items {
+		var v struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(r, &v); err != nil || v.ID == "" {
+			a.t.Fatalf("item %s has no id (%v)", r, err)
+		}
+		out[i] = v.ID
+	}
+	return out
+}
