@@ -17,22 +17,31 @@ build:
 	@for f in $(FUNCTIONS); do $(GO) build -o $(BIN)/$$f ./functions/$$f || exit 1; done
 	@if [ -d cmd/ordershop ] && ls cmd/ordershop/*.go >/dev/null 2>&1; then $(GO) build -o $(BIN)/ordershop ./cmd/ordershop; fi
 
-## deps: install what the tests and the shop need (redis-server, foreman) if missing
-deps: deps-redis
+## deps: install what the tests and the shop need if missing: redis-server,
+## foreman (Debian's ruby-foreman), curl and git (the foreman tests run
+## scripts/run.sh and copy the repository's tracked files)
+deps:
+	@$(call apt_install,redis-server:redis-server foreman:ruby-foreman curl:curl git:git)
 
 deps-redis:
-	@command -v redis-server >/dev/null || { echo "installing redis-server"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
+	@$(call apt_install,redis-server:redis-server)
 
 deps-foreman:
-	@command -v curl >/dev/null || { echo "installing curl"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq curl >/dev/null; }
-	@command -v foreman >/dev/null || { echo "installing foreman"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ruby-foreman >/dev/null; }
+	@$(call apt_install,foreman:ruby-foreman curl:curl)
+
+# apt_install,command:package ...: apt-get install, in one go, the package of
+# every command that is not on PATH.
+apt_install = missing=""; \
+	for cp in $(1); do command -v "$${cp%%:*}" >/dev/null || missing="$$missing $${cp\#*:}"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 
 ## vet: go vet
 vet:
 	$(GO) vet ./...
 
 ## test: every test, against throwaway redis-servers on free loopback ports
-test: deps-redis
+test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 
@@ -55,7 +64,7 @@ bench: deps-redis build
 	$(BIN)/ordershop bench suite --bin $(BIN) --events $(BENCH_EVENTS)
 
 ## run: set up and run the whole shop with foreman
-run: deps-redis deps-foreman build
+run: deps build
 	@./scripts/run.sh
 
 clean:

@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
 # Runs the whole shop with foreman: a Redis of its own (AOF in data/redis)
 # on a free port that is never 6379, and one process per Procfile line.
-# Writes .env (REDIS_PORT, REDIS_URL) for foreman, prints the gateway's
-# URL once it answers /healthz, and stops everything on Ctrl-C.
+#
+# The committed .env holds the defaults (Redis on 6380). This script picks
+# the first free port from 6380 up, writes it to .env.run (REDIS_PORT,
+# REDIS_URL; ignored by git) and runs `foreman start -e .env,.env.run`, so
+# .env.run's values win. bin/ordershop reads .env.run too, so while this
+# runs the CLI finds this Redis. It prints the gateway's URL once it
+# answers /healthz, stops everything on Ctrl-C or SIGTERM, and removes
+# .env.run when foreman has exited.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+run_env=.env.run
+
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A Redis port: the previous run's if it is free again, else the first free
-# one from 6380 up.
+# The Redis port: the first free one from 6380 (the .env default) up.
 redis_port=""
-if [[ -f .env ]]; then
-	prev=$(sed -n 's/^REDIS_PORT=//p' .env)
-	if [[ -n "$prev" && "$prev" != 6379 ]] && ! in_use "$prev"; then redis_port=$prev; fi
-fi
-if [[ -z "$redis_port" ]]; then
-	for p in $(seq 6380 6499); do
-		if ! in_use "$p"; then redis_port=$p; break; fi
-	done
-fi
+for p in $(seq 6380 6499); do
+	if ! in_use "$p"; then redis_port=$p; break; fi
+done
 [[ -n "$redis_port" ]] || { echo "run.sh: no free Redis port in 6380-6499" >&2; exit 1; }
 
 # A foreman base port where every Procfile line's port (base + 100*i) is
@@ -35,24 +36,36 @@ for b in 5000 15000 25000 35000 45000; do
 done
 [[ -n "$base" ]] || { echo "run.sh: no free port range for foreman" >&2; exit 1; }
 
-cat > .env <<ENV
-REDIS_PORT=$redis_port
-REDIS_URL=redis://127.0.0.1:$redis_port/0
-LOG_FORMAT=${LOG_FORMAT:-console}
-ENV
+{
+	echo "# Written by scripts/run.sh (make run) for the Redis it started; removed when it stops."
+	echo "REDIS_PORT=$redis_port"
+	echo "REDIS_URL=redis://127.0.0.1:$redis_port/0"
+	# foreman's env files win over the environment: carry LOG_FORMAT over.
+	if [[ -n "${LOG_FORMAT:-}" ]]; then echo "LOG_FORMAT=$LOG_FORMAT"; fi
+} > "$run_env"
+trap 'rm -f "$run_env"' EXIT
 mkdir -p data/redis
 
-foreman start -p "$base" &
+foreman start -p "$base" -e ".env,$run_env" &
 foreman_pid=$!
 trap 'kill -TERM "$foreman_pid" 2>/dev/null || true' INT TERM
 
 gateway="http://127.0.0.1:$base"
 for _ in $(seq 1 300); do
 	if curl -fsS "$gateway/healthz" >/dev/null 2>&1; then
-		echo "OrderShop is up: gateway $gateway (Redis on port $redis_port, data in data/redis)"
+		echo "OrderShop is up: gateway $gateway (Redis on port $redis_port, data in data/redis; bin/ordershop reads it from $run_env)"
 		break
 	fi
 	kill -0 "$foreman_pid" 2>/dev/null || break
 	sleep 0.1
 done
-wait "$foreman_pid"
+
+# A signal interrupts wait; wait again until foreman has stopped its
+# processes, and exit with its status.
+status=0
+wait "$foreman_pid" || status=$?
+while kill -0 "$foreman_pid" 2>/dev/null; do
+	status=0
+	wait "$foreman_pid" || status=$?
+done
+exit "$status"

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,13 +13,13 @@ import (
 	"github.com/ordershop/functions/runtime"
 )
 
-// defaultRedisURL is used when REDIS_URL is unset.
-const defaultRedisURL = "redis://127.0.0.1:6379/0"
-
 // streams is the process's environment as the commands see it.
 type streams struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// dir is the folder where .env and .env.run are looked for; "" is
+	// the current directory.
+	dir string
 	// stdoutTTY and stderrTTY say whether output goes to a terminal:
 	// status --watch redraws in place, replays show a progress bar.
 	stdoutTTY, stderrTTY bool
@@ -32,36 +31,31 @@ type app struct {
 	streams
 	now    func() time.Time
 	client redis.UniversalClient
+	// redis is where client points, set with it.
+	redis redisSource
 }
 
-// ops returns the operator API on $REDIS_URL.
+// ops returns the operator API on the shop's Redis (findRedis). The first
+// call says on stderr which Redis that is, password masked.
 func (a *app) ops() (*ops.Ops, error) {
 	if a.client == nil {
-		u := a.getenv("REDIS_URL")
-		if u == "" {
-			u = defaultRedisURL
-		}
-		c, err := runtime.NewRedisClient(runtime.Config{RedisURL: u})
+		src, err := findRedis(a.getenv, a.dir)
 		if err != nil {
 			return nil, err
 		}
-		a.client = c
+		fmt.Fprintln(a.stderr, src)
+		c, err := runtime.NewRedisClient(runtime.Config{RedisURL: src.url})
+		if err != nil {
+			return nil, err
+		}
+		a.client, a.redis = c, src
 	}
 	return ops.New(a.client), nil
 }
 
-// redisURL is $REDIS_URL for messages, without its password.
-func (a *app) redisURL() string {
-	raw := a.getenv("REDIS_URL")
-	if raw == "" {
-		return defaultRedisURL
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable REDIS_URL)"
-	}
-	return u.Redacted()
-}
+// redisURL is the Redis the commands talk to, for messages, without its
+// password.
+func (a *app) redisURL() string { return a.redis.redacted() }
 
 // close releases the Redis client.
 func (a *app) close() {

@@ -27,12 +27,19 @@ func cli(t *testing.T, env map[string]string, args ...string) (int, string, stri
 }
 
 func cliContext(ctx context.Context, env map[string]string, args ...string) (int, string, string) {
+	return cliIn(ctx, "", env, args...)
+}
+
+// cliIn is cliContext run in folder dir, where the CLI looks for .env and
+// .env.run ("" is the package's folder, which has neither).
+func cliIn(ctx context.Context, dir string, env map[string]string, args ...string) (int, string, string) {
 	var out, errOut proctest.Buffer
-	code := run(ctx, args, streams{stdout: &out, stderr: &errOut, getenv: getenv(env)})
+	code := run(ctx, args, streams{stdout: &out, stderr: &errOut, getenv: getenv(env), dir: dir})
 	return code, out.String(), errOut.String()
 }
 
-// getenv serves REDIS_URL from env, defaulting to the test server.
+// getenv serves REDIS_URL from env, defaulting to the test server; an
+// empty value in env is an unset variable.
 func getenv(env map[string]string) func(string) string {
 	return func(k string) string {
 		if v, ok := env[k]; ok {

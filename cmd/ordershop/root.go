@@ -11,8 +11,11 @@ func newRootCmd(a *app) *cobra.Command {
 		Use:   "ordershop",
 		Short: "Watch OrderShop functions; inspect, replay and purge dead letters",
 		Long: `ordershop is the operator's tool for OrderShop Functions. It talks to Redis
-directly: set REDIS_URL (default ` + defaultRedisURL + `; rediss:// and
-passwords are supported).
+directly, the one it names first on stderr ("redis: URL (from ...)"):
+  1. REDIS_URL, if set (rediss:// and passwords are supported);
+  2. else REDIS_URL from ` + runEnvFile + ` or ` + envFile + ` in the current folder, as foreman
+     reads them (` + runEnvFile + ` is what "make run" writes for the Redis it started);
+  3. else ` + defaultRedisURL + `.
 
 Exit codes:
   0  ok

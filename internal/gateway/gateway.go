@@ -65,6 +65,8 @@ type Gateway struct {
 	events *eventstore.Store
 	reads  *readmodel.Reader
 	stock  *stock.Store
+	// cursors signs the paging cursors of the REST dialect.
+	cursors *cursors
 }
 
 // New builds the gateway and its routes.
@@ -84,6 +86,7 @@ func New(cfg Config) *Gateway {
 	g := &Gateway{
 		cfg: cfg, router: chi.NewRouter(),
 		events: eventstore.New(cfg.Redis), reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
+		cursors: &cursors{rdb: cfg.Redis},
 	}
 	g.router.Use(middleware.RequestID, logRequests(cfg.Logger, cfg.Observe), recoverPanics(cfg.Logger), limitBody(cfg.MaxBodyBytes))
 	g.router.NotFound(func(w http.ResponseWriter, r *http.Request) {

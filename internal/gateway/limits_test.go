@@ -1,9 +1,13 @@
 package gateway
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/ordershop/functions/internal/redistest"
 )
 
 func TestWholeNumber(t *testing.T) {
@@ -72,14 +76,34 @@ func TestCheckIdempotencyKey(t *testing.T) {
 	}
 }
 
-func TestCursorRoundTrip(t *testing.T) {
-	id, err := decodeCursor(encodeCursor("01a230be-59d8-770c-967a-0967ba244040"))
-	if err != nil || id != "01a230be-59d8-770c-967a-0967ba244040" {
-		t.Errorf("round trip = %q, %v", id, err)
+func TestCursors(t *testing.T) {
+	srv, err := redistest.Start(redistest.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range []string{"", "zz", "Zm9v", encodeCursor(strings.Repeat("x", 101))} {
-		if _, err := decodeCursor(c); err == nil {
-			t.Errorf("cursor %q accepted", c)
+	t.Cleanup(func() { _ = srv.Close() })
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	a, b := &cursors{rdb: rdb}, &cursors{rdb: rdb} // two gateways of one shop
+	const id = "01a230be-59d8-770c-967a-0967ba244040"
+	c, err := a.encode(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.decode(ctx, c); err != nil || got != id {
+		t.Errorf("another gateway decodes %q, %v; want %s", got, err, id)
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(c)
+	tampered := base64.RawURLEncoding.EncodeToString([]byte("01a230be-59d8-770c-967a-0967ba244041" + string(raw[len(id):])))
+	other := &cursors{rdb: rdb, key: []byte("another shop's secret, 32 bytes!")}
+	foreign, _ := other.encode(ctx, id)
+	for name, cur := range map[string]string{
+		"empty": "", "not base64": "%%", "no signature": base64.RawURLEncoding.EncodeToString([]byte(id)),
+		"old format": base64.RawURLEncoding.EncodeToString([]byte("c1:" + id)), "tampered id": tampered,
+		"another key": foreign, "id too long": base64.RawURLEncoding.EncodeToString([]byte(strings.Repeat("x", 101) + ".sig")),
+	} {
+		if _, err := a.decode(ctx, cur); err == nil {
+			t.Errorf("%s: cursor %q accepted", name, cur)
 		}
 	}
 }

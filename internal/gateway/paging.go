@@ -2,10 +2,8 @@ package gateway
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/ordershop/functions/internal/shop/readmodel"
 )
@@ -18,25 +16,9 @@ const (
 	MaxPageLimit = 1000
 )
 
-// cursorPrefix versions the opaque cursors: base64url("c1:" + last id).
-const cursorPrefix = "c1:"
-
-func encodeCursor(lastID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + lastID))
-}
-
-func decodeCursor(c string) (string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	id, ok := strings.CutPrefix(string(raw), cursorPrefix)
-	if err != nil || !ok || id == "" || len(id) > MaxIDLength {
-		return "", badRequest("query parameter cursor: not a cursor this server gave out")
-	}
-	return id, nil
-}
-
 // pageParams reads ?limit= and ?cursor=: the id to continue after and the
 // page size.
-func pageParams(r *http.Request) (after string, limit int, err error) {
+func pageParams(r *http.Request, cs *cursors) (after string, limit int, err error) {
 	q := r.URL.Query()
 	limit = DefaultPageLimit
 	if s := q.Get("limit"); s != "" || q.Has("limit") {
@@ -47,7 +29,7 @@ func pageParams(r *http.Request) (after string, limit int, err error) {
 		limit = n
 	}
 	if c := q.Get("cursor"); c != "" || q.Has("cursor") {
-		if after, err = decodeCursor(c); err != nil {
+		if after, err = cs.decode(r.Context(), c); err != nil {
 			return "", 0, err
 		}
 	}
@@ -67,6 +49,8 @@ type list[T any] struct {
 	// fill, if set, completes the items before they are answered (the
 	// inventory's live stock).
 	fill func(ctx context.Context, items []T) error
+	// cursors signs the cursors of the REST dialect.
+	cursors *cursors
 }
 
 // answer serves the list in the request's dialect, after catching up.
@@ -75,7 +59,7 @@ func (l list[T]) answer(w http.ResponseWriter, r *http.Request, catchUp func(htt
 	var limit int
 	if dialectOf(r) == restDialect {
 		var err error
-		if after, limit, err = pageParams(r); err != nil {
+		if after, limit, err = pageParams(r, l.cursors); err != nil {
 			return err
 		}
 	}
@@ -113,7 +97,9 @@ func (l list[T]) answer(w http.ResponseWriter, r *http.Request, catchUp func(htt
 		}
 	}
 	if p.Next != "" {
-		out.NextCursor = encodeCursor(p.Next)
+		if out.NextCursor, err = l.cursors.encode(ctx, p.Next); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

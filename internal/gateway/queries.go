@@ -7,25 +7,25 @@ import (
 )
 
 func (g *Gateway) listCustomers(w http.ResponseWriter, r *http.Request) error {
-	return list[model.Customer]{all: g.reads.Customers, page: g.reads.CustomersPage}.answer(w, r, g.catchUp)
+	return list[model.Customer]{all: g.reads.Customers, page: g.reads.CustomersPage, cursors: g.cursors}.answer(w, r, g.catchUp)
 }
 func (g *Gateway) listProducts(w http.ResponseWriter, r *http.Request) error {
-	return list[model.Product]{all: g.reads.Products, page: g.reads.ProductsPage}.answer(w, r, g.catchUp)
+	return list[model.Product]{all: g.reads.Products, page: g.reads.ProductsPage, cursors: g.cursors}.answer(w, r, g.catchUp)
 }
 func (g *Gateway) listInventory(w http.ResponseWriter, r *http.Request) error {
-	return list[model.Inventory]{all: g.reads.Inventories, page: g.reads.InventoriesPage, fill: g.liveStock}.answer(w, r, g.catchUpOrders)
+	return list[model.Inventory]{all: g.reads.Inventories, page: g.reads.InventoriesPage, fill: g.liveStock, cursors: g.cursors}.answer(w, r, g.catchUpOrders)
 }
 func (g *Gateway) listOrders(w http.ResponseWriter, r *http.Request) error {
-	return list[model.Order]{all: g.reads.Orders, page: g.reads.OrdersPage}.answer(w, r, g.catchUpOrders)
+	return list[model.Order]{all: g.reads.Orders, page: g.reads.OrdersPage, cursors: g.cursors}.answer(w, r, g.catchUpOrders)
 }
 func (g *Gateway) unbilled(w http.ResponseWriter, r *http.Request) error {
-	return list[model.Order]{all: g.reads.Unbilled, page: g.reads.UnbilledPage}.answer(w, r, g.catchUpOrders)
+	return list[model.Order]{all: g.reads.Unbilled, page: g.reads.UnbilledPage, cursors: g.cursors}.answer(w, r, g.catchUpOrders)
 }
 func (g *Gateway) listBillings(w http.ResponseWriter, r *http.Request) error {
-	return list[model.Billing]{all: g.reads.Billings, page: g.reads.BillingsPage}.answer(w, r, g.catchUp)
+	return list[model.Billing]{all: g.reads.Billings, page: g.reads.BillingsPage, cursors: g.cursors}.answer(w, r, g.catchUp)
 }
 func (g *Gateway) listMails(w http.ResponseWriter, r *http.Request) error {
-	return list[model.Mail]{all: g.reads.Mails, page: g.reads.MailsPage}.answer(w, r, g.catchUp)
+	return list[model.Mail]{all: g.reads.Mails, page: g.reads.MailsPage, cursors: g.cursors}.answer(w, r, g.catchUp)
 }
 
 func (g *Gateway) getCustomer(w http.ResponseWriter, r *http.Request) error {

@@ -98,8 +98,7 @@ func (r *Reader) BillingsPage(ctx context.Context, after string, limit int) (Pag
 	return page[model.Billing](ctx, r.rdb, EntityKey(model.AggBilling), after, limit)
 }
 
-// MailsPage returns up to limit sent mails after the mail id after, in id
-// order (Mails, unpaged, is in the order they were sent).
+// MailsPage returns up to limit sent mails after the mail id after.
 func (r *Reader) MailsPage(ctx context.Context, after string, limit int) (Page[model.Mail], error) {
 	return page[model.Mail](ctx, r.rdb, MailsKey, after, limit)
 }

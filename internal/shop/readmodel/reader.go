@@ -97,12 +97,8 @@ func (r *Reader) Billings(ctx context.Context) ([]model.Billing, error) {
 	return list[model.Billing](ctx, r.rdb, EntityKey(model.AggBilling))
 }
 
-// Mails returns every sent mail, oldest first.
+// Mails returns every sent mail, in id order like every list (a mail's
+// sent_at says when it was sent).
 func (r *Reader) Mails(ctx context.Context) ([]model.Mail, error) {
-	mails, err := list[model.Mail](ctx, r.rdb, MailsKey)
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(mails, func(i, j int) bool { return mails[i].SentAt < mails[j].SentAt })
-	return mails, nil
+	return list[model.Mail](ctx, r.rdb, MailsKey)
 }

@@ -1,0 +1,189 @@
+package foreman
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ordershop/functions/internal/proctest"
+)
+
+// unsetVars are left out of the commands' environment: the shop's
+// variables, which the tests set themselves (the user's own must not leak
+// into the processes under test), and those of a make that runs the tests
+// (make test), which a make run under test must not inherit.
+var unsetVars = []string{"REDIS_URL", "REDIS_PORT", "PORT", "LOG_FORMAT", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+
+// command is one command the test runs (foreman, make run), in a process
+// group of its own so that everything it starts can be killed at the end.
+type command struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	out  *proctest.Buffer
+	done chan struct{}
+}
+
+// requireTool returns the path of tool on PATH, or fails the test: make
+// test installs it with make deps.
+func requireTool(t *testing.T, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		t.Fatalf("%s is not on PATH: `make deps` installs it (make test runs make deps first)", tool)
+	}
+	return p
+}
+
+// environ is os.Environ() without unsetVars, plus extra.
+func environ(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		keep := true
+		for _, v := range unsetVars {
+			keep = keep && name != v
+		}
+		if keep {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+// start runs name args in dir with environ(extra...). When the test ends,
+// the command's whole process group is killed and, if the test failed,
+// its output is logged.
+func start(t *testing.T, dir string, extra []string, name string, args ...string) *command {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = dir, environ(extra...)
+	out := &proctest.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	c := &command{t: t, cmd: cmd, out: out, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(c.done) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		select {
+		case <-c.done:
+		case <-time.After(10 * time.Second):
+		}
+		if t.Failed() {
+			t.Logf("--- %s %s output:\n%s", name, strings.Join(args, " "), out.String())
+		}
+	})
+	return c
+}
+
+// exited reports whether the command has exited.
+func (c *command) exited() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitFor polls the output until re matches, and returns the match. It
+// fails the test if the command exits first or timeout passes.
+func (c *command) waitFor(re *regexp.Regexp, timeout time.Duration) []string {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if m := re.FindStringSubmatch(c.out.String()); m != nil {
+			return m
+		}
+		if c.exited() {
+			c.t.Fatalf("%s exited (%v) before its output matched %s", c.cmd.Path, c.cmd.ProcessState, re)
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("output did not match %s within %s", re, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// startedPids waits until foreman has said "started with pid N" for every
+// process in names, and returns the pids by name.
+func (c *command) startedPids(names []string, timeout time.Duration) map[string]int {
+	c.t.Helper()
+	pids := map[string]int{}
+	for _, n := range names {
+		re := regexp.MustCompile(`(?m)^\S+ ` + regexp.QuoteMeta(n) + `\.1\s+\| started with pid (\d+)$`)
+		pid, err := strconv.Atoi(c.waitFor(re, timeout)[1])
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		pids[n] = pid
+	}
+	return pids
+}
+
+// stop sends sig to the command (group: to its whole process group, as
+// Ctrl-C in a terminal does), waits up to timeout for it to exit and
+// returns how long that took.
+func (c *command) stop(sig syscall.Signal, group bool, timeout time.Duration) time.Duration {
+	c.t.Helper()
+	pid := c.cmd.Process.Pid
+	if group {
+		pid = -pid
+	}
+	begin := time.Now()
+	if err := syscall.Kill(pid, sig); err != nil {
+		c.t.Fatalf("send %s: %v", sig, err)
+	}
+	select {
+	case <-c.done:
+		return time.Since(begin)
+	case <-time.After(timeout):
+		c.t.Fatalf("still running %s after %s", timeout, sig)
+		return 0
+	}
+}
+
+// waitGone waits until none of pids is alive (a zombie counts as gone).
+func waitGone(t *testing.T, pids map[string]int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var alive []string
+		for name, pid := range pids {
+			if running(pid) {
+				alive = append(alive, fmt.Sprintf("%s (pid %d)", name, pid))
+			}
+		}
+		if len(alive) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still running %s after their parent exited: %v", timeout, alive)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// running reports whether pid is a live process, not a zombie.
+func running(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if errors.Is(err, os.ErrNotExist) {
+		return false
+	}
+	if err != nil {
+		return true
+	}
+	// The state follows the command name in parentheses: "pid (comm) S ...".
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
