@@ -25,7 +25,7 @@ func TestLiveStock(t *testing.T) {
 		if got := inventoryAmount(a, inv); got != n {
 			t.Errorf("%s: GET /inventory/{id} amount %d, want %d", step, got, n)
 		}
-		for _, path := range []string{"/inventory", v1 + "/inventory?limit=1000"} {
+		for _, path := range []string{"/inventory", v1 + "/inventory?limit=1000", "/report", v1 + "/report"} {
 			if got := listedAmount(a, path, inv); got != n {
 				t.Errorf("%s: GET %s lists amount %d, want %d", step, path, got, n)
 			}
@@ -93,13 +93,21 @@ func TestLiveStock(t *testing.T) {
 	}
 }
 
-// listedAmount is the amount of inventory entry id in the list at path.
+// listedAmount is the amount of inventory entry id in the list at path:
+// the seed's array, the /v1 pages, or a report's inventory.
 func listedAmount(a api, path, id string) int64 {
 	a.t.Helper()
 	var entries []wInventory
-	if path == "/inventory" {
+	switch path {
+	case "/inventory":
 		a.expect(http.MethodGet, path, nil, http.StatusOK, &entries)
-	} else {
+	case "/report", v1 + "/report":
+		var rep struct {
+			Inventory []wInventory `json:"inventory"`
+		}
+		a.expect(http.MethodGet, path, nil, http.StatusOK, &rep)
+		entries = rep.Inventory
+	default:
 		entries = listAll[wInventory](a, "/inventory")
 	}
 	for _, e := range entries {
