@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole shop with foreman: a Redis of its own (AOF in data/redis)
-# on a free port that is never 6379, and one process per Procfile line.
+# on a free port, and one process per Procfile line.
 #
 # The committed .env holds the defaults (Redis on 6380). This script picks
-# the first free port from 6380 up, writes it to .env.run (REDIS_PORT,
+# 6379 if it is free (the seed's own port: the seed's client/client.py
+# flushes 127.0.0.1:6379 before it runs, so it finds the shop's Redis
+# there), else the first free port from 6380 up; REDIS_PORT in the
+# environment picks the port instead; WITHOUT=<names> leaves processes
+# out. It writes the port to .env.run (REDIS_PORT,
 # REDIS_URL; ignored by git) and runs `foreman start -e .env,.env.run`, so
 # .env.run's values win. bin/ordershop reads .env.run too, so while this
 # runs the CLI finds this Redis. It prints the gateway's URL once it
@@ -16,12 +20,24 @@ run_env=.env.run
 
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# The Redis port: the first free one from 6380 (the .env default) up.
+# The Redis port: REDIS_PORT if set, else 6379 if free, else the first
+# free one from 6380 (the .env default) up. SEED_REDIS_PORT names the
+# seed client's port (6379; tests change it so as never to take 6379).
+seed_port=${SEED_REDIS_PORT:-6379}
 redis_port=""
-for p in $(seq 6380 6499); do
-	if ! in_use "$p"; then redis_port=$p; break; fi
-done
-[[ -n "$redis_port" ]] || { echo "run.sh: no free Redis port in 6380-6499" >&2; exit 1; }
+if [[ -n "${REDIS_PORT:-}" ]]; then
+	if in_use "$REDIS_PORT"; then echo "run.sh: REDIS_PORT=$REDIS_PORT is taken" >&2; exit 1; fi
+	redis_port=$REDIS_PORT
+else
+	for p in "$seed_port" $(seq 6380 6499); do
+		if ! in_use "$p"; then redis_port=$p; break; fi
+	done
+fi
+[[ -n "$redis_port" ]] || { echo "run.sh: no free Redis port in 6379-6499" >&2; exit 1; }
+if [[ "$redis_port" != "$seed_port" ]] && in_use "$seed_port"; then
+	echo "run.sh: 127.0.0.1:$seed_port is taken by another server, so the shop's Redis is on $redis_port." >&2
+	echo "run.sh: note that the seed's client/client.py flushes 127.0.0.1:$seed_port, not the shop's Redis." >&2
+fi
 
 # A foreman base port where every Procfile line's port (base + 100*i) is
 # free; the gateway is the first line, so it gets the base port.
@@ -46,7 +62,16 @@ done
 trap 'rm -f "$run_env"' EXIT
 mkdir -p data/redis
 
-foreman start -p "$base" -e ".env,$run_env" &
+# WITHOUT=crm (or "crm mailer") leaves those Procfile processes out:
+# foreman stops every process when one exits, so this is how to run the
+# shop with a function stopped.
+formation="all=1"
+for name in ${WITHOUT:-}; do
+	grep -q "^$name:" Procfile || { echo "run.sh: WITHOUT: no process $name in the Procfile" >&2; exit 2; }
+	formation="$formation,$name=0"
+done
+
+foreman start -p "$base" -e ".env,$run_env" -m "$formation" &
 foreman_pid=$!
 trap 'kill -TERM "$foreman_pid" 2>/dev/null || true' INT TERM
 
