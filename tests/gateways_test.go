@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,26 +27,10 @@ func TestKeysAndCursorsAcrossGateways(t *testing.T) {
 	c, key := newCatalog(one, 3, 10, 100), newKey(t)
 	body := mustJSON(t, c.order(c.products[0]))
 
-	const clients = 20
-	replies := make([]reply, clients)
-	errs := make([]error, clients)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			gw := []api{one, two}[i%2]
-			<-start
-			replies[i], errs[i] = gw.trySend(http.MethodPost, v1+"/orders", body, hdrIdempotencyKey, key)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	replies := race(t, 20, func(i int) (reply, error) {
+		return []api{one, two}[i%2].trySend(http.MethodPost, v1+"/orders", body, hdrIdempotencyKey, key)
+	})
 	for i, r := range replies {
-		if errs[i] != nil {
-			t.Fatal(errs[i])
-		}
 		if r.code != http.StatusCreated || !bytes.Equal(r.body, replies[0].body) {
 			t.Errorf("request %d (gateway %d) answered %s; request 0 answered %s: want one answer for all", i, i%2+1, r, replies[0])
 		}

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/ordershop/functions/internal/shop/model"
@@ -27,26 +26,10 @@ func TestOneInventoryEntryPerProduct(t *testing.T) {
 
 	raced := a.ids("/products", map[string]any{"name": "Raced", "price": 1})[0]
 	one := mustJSON(t, map[string]any{"product_id": raced, "amount": 3})
-	const clients = 10
-	replies := make([]reply, clients)
-	errs := make([]error, clients)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			replies[i], errs[i] = a.trySend(http.MethodPost, v1+"/inventory", one)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	replies := race(t, 10, func(int) (reply, error) { return a.trySend(http.MethodPost, v1+"/inventory", one) })
 	created := 0
 	for i, r := range replies {
 		switch {
-		case errs[i] != nil:
-			t.Fatal(errs[i])
 		case r.code == http.StatusCreated:
 			created++
 		case r.code != http.StatusConflict:
