@@ -1,77 +1,207 @@
 -- commit.lua writes one group of settled invocations of one function,
--- atomically (a script runs alone on the Redis node, like MULTI/EXEC).
+-- atomically (a script runs alone on the Redis node, like MULTI/EXEC) and
+-- all-or-nothing: it runs in three phases, and every error it can raise
+-- (a malformed or oversize argument, a key of the wrong type, a missing
+-- group, OOM) is raised before the first write. Redis does not roll back
+-- a script, so nothing may fail once writing has begun.
 --
--- KEYS[1]  the function's current idempotency hash
--- KEYS[2]  the previous window's idempotency hash
--- KEYS[3…] every stream the group acks, emits to or dead-letters to
+-- KEYS[1…] every stream the group acks, emits to or dead-letters to
 --
--- ARGV[1]  expire-at of KEYS[1], Unix milliseconds
--- ARGV[2]  the consumer group (the function's name)
--- ARGV[3…] the items, each:
---            ack   index into KEYS of the entry's stream, 0 for none
---            id    the entry id to ack ("" for none)
---            rec   the record field (event id fingerprint) to set, "" for none
---            guard the record field whose presence voids the writes,
---                  "" for none
---            n     the number of writes that follow (emits, dead letter)
---          then n writes, each: stream index into KEYS, field count f,
+-- ARGV[1]  the prefix of the idempotency hashes, fn:{<function>}:done:
+-- ARGV[2]  the window length (IDEMPOTENCY_TTL), ms
+-- ARGV[3]  the number of hashes per window (shards)
+-- ARGV[4]  now, Unix ms; "" takes Redis's clock (TIME), so every instance
+--          files records by the same clock whatever its own says
+-- ARGV[5]  the consumer group (the function's name)
+-- ARGV[6]  the consumer committing (this instance)
+-- ARGV[7]  the most field names and values one write may carry
+-- ARGV[8]  r, the number of streams whose entries the group settles, then
+--          r triples: stream index into KEYS, lowest and highest entry id
+--          of the group on it
+-- then     the items, each:
+--            ack  index into KEYS of the entry's stream, 0 for none
+--            id   the entry id ("" for none)
+--            rec  the record field to set, "" for none; it is also the
+--                 guard of the item's writes: they are skipped if the
+--                 record exists in the windows w-1, w or w+1, or an
+--                 earlier item of this group has it
+--            n    the number of writes that follow (emits, dead letter)
+--          then n writes, each: stream index into KEYS, value count f,
 --          f values (field, value, field, value…)
 --
--- An item with writes is guarded. With a guard (its event's record field),
--- its writes are skipped if the record exists (another run of the event
--- committed, or this very commit is retried after a lost reply) or an
--- earlier item of this group wrote the same event. Without a guard (a dead
--- letter), its entry is acked on its own first and its writes are skipped
--- if that acks nothing (the entry was settled already). All other acks are
--- one XACK per stream, all records one HSET.
+-- Fencing: an item with an entry is written only if the entry is still
+-- pending to this consumer (XPENDING, one per stream). If it is pending
+-- to another one (taken over), the whole item is skipped (no writes, no
+-- record, no ack) and reported; if it is not pending at all (settled already, e.g. this
+-- very commit retried after a lost reply), it is skipped silently.
 --
--- Returns the number of items whose writes were skipped.
-local group = ARGV[2]
-local i = 3
-local plain = {}
-local records = {}
-local written = {}
-local skipped = 0
-local prev = redis.call('EXISTS', KEYS[2]) == 1
+-- Returns {skipped, fenced…}: the number of items whose writes were
+-- skipped, then the (1-based) positions of the fenced items.
+if redis.replicate_commands then
+  redis.replicate_commands() -- TIME before writes (no-op on Redis 7)
+end
+local prefix, ttl, shards = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local group, consumer, maxValues = ARGV[5], ARGV[6], tonumber(ARGV[7])
+local CHUNK = 500 -- values per unpack, well under Lua's stack limit
+
+-- Phase 1: parse and validate; no Redis call.
+local ranges = {}
+local nr = tonumber(ARGV[8])
+local i = 9
+for _ = 1, (nr or -1) do
+  local s = tonumber(ARGV[i])
+  if s == nil or s < 1 or s > #KEYS then
+    return redis.error_reply('commit: malformed range at ARGV ' .. i)
+  end
+  ranges[s] = { lo = ARGV[i + 1], hi = ARGV[i + 2] }
+  i = i + 3
+end
+if nr == nil then
+  return redis.error_reply('commit: malformed range count')
+end
+local items = {}
 while i <= #ARGV do
-  local ack, id, rec, guard, n = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
-  i = i + 5
-  local write = true
-  if n > 0 and guard == '' and ack > 0 then
-    write = redis.call('XACK', KEYS[ack], group, id) == 1
-  elseif ack > 0 then
-    local ids = plain[ack]
-    if ids == nil then
-      ids = {}
-      plain[ack] = ids
-    end
-    ids[#ids + 1] = id
+  local it = { ack = tonumber(ARGV[i]), id = ARGV[i + 1], rec = ARGV[i + 2], writes = {} }
+  local n = tonumber(ARGV[i + 3])
+  if it.ack == nil or n == nil or it.ack > #KEYS then
+    return redis.error_reply('commit: malformed item at ARGV ' .. i)
   end
-  if n > 0 and guard ~= '' then
-    write = not written[guard] and redis.call('HEXISTS', KEYS[1], guard) == 0
-      and not (prev and redis.call('HEXISTS', KEYS[2], guard) == 1)
-    written[guard] = true
+  if n > 0 and it.rec == '' then
+    return redis.error_reply('commit: item at ARGV ' .. i .. ' writes without a guard')
   end
-  if not write then
-    skipped = skipped + 1
-  end
+  i = i + 4
   for _ = 1, n do
     local s, f = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
-    if write then
-      redis.call('XADD', KEYS[s], '*', unpack(ARGV, i + 2, i + 1 + f))
+    if s == nil or f == nil or s < 1 or s > #KEYS or f < 2 or f % 2 ~= 0 or i + 1 + f > #ARGV then
+      return redis.error_reply('commit: malformed write at ARGV ' .. i)
     end
+    if f > maxValues then
+      return redis.error_reply('commit: write of ' .. f .. ' values to ' .. KEYS[s] .. ' over the limit of ' .. maxValues)
+    end
+    it.writes[#it.writes + 1] = { s = s, from = i + 2, to = i + 1 + f }
     i = i + 2 + f
   end
-  if rec ~= '' then
-    records[#records + 1] = rec
-    records[#records + 1] = '1'
+  items[#items + 1] = it
+end
+
+local now = tonumber(ARGV[4])
+if now == nil then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local w = math.floor(now / ttl)
+local function shardOf(field)
+  return string.byte(field, 1) % shards
+end
+local function hashKey(window, field)
+  return prefix .. string.format('%.0f', window) .. ':' .. shardOf(field)
+end
+
+-- Phase 2: read. Key types, entry ownership, guards.
+for k = 1, #KEYS do
+  local t = redis.call('TYPE', KEYS[k]).ok
+  if t ~= 'stream' and t ~= 'none' then
+    return redis.error_reply('commit: ' .. KEYS[k] .. ' is a ' .. t .. ', not a stream')
   end
 end
-if #records > 0 then
-  redis.call('HSET', KEYS[1], unpack(records))
-  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+local exists = {}
+local function recorded(field)
+  for window = w - 1, w + 1 do
+    local key = hashKey(window, field)
+    if exists[key] == nil then
+      exists[key] = redis.call('EXISTS', key) == 1
+    end
+    if exists[key] and redis.call('HEXISTS', key, field) == 1 then
+      return true
+    end
+  end
+  return false
 end
-for s, ids in pairs(plain) do
-  redis.call('XACK', KEYS[s], group, unpack(ids))
+-- Ownership: per stream, one XPENDING of this consumer's entries between
+-- the group's lowest and highest id (paged); an entry not among them is
+-- looked at alone, to tell taken over (fenced) from settled already.
+local mine = {}
+local PAGE = 1000
+for s, r in pairs(ranges) do
+  local ids = {}
+  mine[s] = ids
+  local from = r.lo
+  while true do
+    local p = redis.call('XPENDING', KEYS[s], group, from, r.hi, PAGE, consumer)
+    for _, e in ipairs(p) do
+      ids[e[1]] = true
+    end
+    if #p < PAGE then
+      break
+    end
+    from = '(' .. p[#p][1]
+  end
 end
-return skipped
+local skipped, fenced, seen = 0, {}, {}
+for k, it in ipairs(items) do
+  it.go = true
+  if it.ack > 0 and not (mine[it.ack] and mine[it.ack][it.id]) then
+    local p = redis.call('XPENDING', KEYS[it.ack], group, it.id, it.id, 1)
+    if #p == 0 then
+      it.go = false -- settled already
+    elseif p[1][2] ~= consumer then
+      it.go = false -- taken over
+      fenced[#fenced + 1] = k
+    end
+  end
+  it.write = it.go and #it.writes > 0 and not seen[it.rec] and not recorded(it.rec)
+  if #it.writes > 0 and not it.write then
+    skipped = skipped + 1
+  end
+  if it.go and it.rec ~= '' then
+    seen[it.rec] = true
+  end
+end
+
+-- Phase 3: write.
+local records, acks = {}, {}
+for _, it in ipairs(items) do
+  if it.write then
+    for _, x in ipairs(it.writes) do
+      redis.call('XADD', KEYS[x.s], '*', unpack(ARGV, x.from, x.to))
+    end
+  end
+  if it.go and it.rec ~= '' then
+    local key = hashKey(w, it.rec)
+    local r = records[key]
+    if r == nil then
+      r = { shard = shardOf(it.rec) }
+      records[key] = r
+    end
+    r[#r + 1] = it.rec
+    r[#r + 1] = '1'
+  end
+  if it.go and it.ack > 0 then
+    local a = acks[it.ack]
+    if a == nil then
+      a = {}
+      acks[it.ack] = a
+    end
+    a[#a + 1] = it.id
+  end
+end
+-- A window's hashes expire two windows after it opens, one after the
+-- other (spread apart by up to a second each), so that Redis frees one
+-- hash per expire cycle instead of the whole window at once.
+local spread = math.min(math.floor(ttl / (2 * shards)), 1000)
+for key, r in pairs(records) do
+  for lo = 1, #r, CHUNK do
+    redis.call('HSET', key, unpack(r, lo, math.min(lo + CHUNK - 1, #r)))
+  end
+  redis.call('PEXPIREAT', key, string.format('%.0f', (w + 2) * ttl + r.shard * spread))
+end
+for s, a in pairs(acks) do
+  for lo = 1, #a, CHUNK do
+    redis.call('XACK', KEYS[s], group, unpack(a, lo, math.min(lo + CHUNK - 1, #a)))
+  end
+end
+local out = { skipped }
+for _, k in ipairs(fenced) do
+  out[#out + 1] = k
+end
+return out

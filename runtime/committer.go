@@ -3,7 +3,7 @@ package runtime
 import (
 	"context"
 	_ "embed"
-	"strconv"
+	"fmt"
 	"sync"
 	"time"
 
@@ -34,27 +34,36 @@ type commitItem struct {
 //go:embed commit.lua
 var commitSource string
 
-// commitScript writes a group of settled invocations atomically; see
-// commit.lua for its KEYS, ARGV and return value.
+// commitScript writes a group of settled invocations atomically and
+// all-or-nothing; see commit.lua for its KEYS, ARGV and return value.
 var commitScript = redis.NewScript(commitSource)
 
 // committer writes one function's settled invocations in groups (group
 // commit): whatever has queued up while the previous group was written
-// goes into one atomic step: a MULTI/EXEC when the group only records and
-// acks, the commit script when any item emits or dead-letters. Within it, every item's emits,
-// idempotency record, dead letter and ack are written together, so no
-// event is emitted without its ack nor acked without its events, and an
-// invocation committed twice (a duplicate run, or a retry after a lost
-// reply) writes its events once. A group that failed is retried with
+// goes into one run of the commit script, which Redis runs alone and which
+// writes all of it or nothing (see commit.lua). Within it, every item's
+// emits, idempotency record, dead letter and ack are written together, so
+// no event is emitted without its ack nor acked without its events; every
+// write is guarded by a record, so an invocation committed twice (a
+// duplicate run, or a retry after a lost reply) writes its events and its
+// dead letter once; and an item whose entry another consumer has taken
+// over writes nothing (fencing). A group that failed is retried with
 // backoff until it succeeds or the committer is shut down; its entries
 // then stay pending and are redelivered.
 type committer struct {
-	rdb     redis.UniversalClient
-	logger  *zap.Logger
-	group   string
-	records *doneRecords
+	rdb      redis.UniversalClient
+	logger   *zap.Logger
+	group    string
+	consumer string
+	records  *doneRecords
 	// releaseFn gives back an entry's slot in the pool (set by start).
 	releaseFn func(*Message)
+	// onFenced, when set, is told of every item skipped because its entry
+	// is now pending to another consumer.
+	onFenced func(stream, id string)
+	// onDeadLettered, when set, is told of every invocation dead-lettered
+	// because the script refused its outcome (see writeRefused).
+	onDeadLettered func(stream string)
 
 	in     chan []*commitItem
 	stopCh chan struct{}
@@ -63,10 +72,10 @@ type committer struct {
 	cancel context.CancelFunc
 }
 
-func newCommitter(rdb redis.UniversalClient, logger *zap.Logger, group string, records *doneRecords) *committer {
+func newCommitter(rdb redis.UniversalClient, logger *zap.Logger, group, consumer string, records *doneRecords) *committer {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &committer{
-		rdb: rdb, logger: logger.Named("committer"), group: group, records: records,
+		rdb: rdb, logger: logger.Named("committer"), group: group, consumer: consumer, records: records,
 		in: make(chan []*commitItem, 256), stopCh: make(chan struct{}),
 		ctx: ctx, cancel: cancel,
 	}
@@ -152,6 +161,16 @@ func (c *committer) write(group []*commitItem) {
 		if err == nil || c.ctx.Err() != nil {
 			break
 		}
+		if refused(err) {
+			if len(group) > 1 {
+				c.writeEach(group, err)
+				return // each item was written (and released) on its own
+			}
+			if c.deadLetterInstead(group[0], err) {
+				continue
+			}
+			break
+		}
 		c.logger.Warn("commit failed: retrying", zap.String("function", c.group), zap.Int("items", len(group)), zap.Error(err))
 		if !b.wait(c.ctx) {
 			break
@@ -170,82 +189,59 @@ func (c *committer) write(group []*commitItem) {
 	}
 }
 
-// exec writes group: with one MULTI/EXEC when no item writes events (the
-// common case: records and acks only, which are idempotent), else with
-// commitScript, which guards each item's writes.
+// exec writes group with one run of commitScript, and reports the items
+// that were fenced off.
 func (c *committer) exec(ctx context.Context, group []*commitItem) error {
-	for _, it := range group {
-		if len(it.emits) > 0 || it.deadLetter != nil {
-			return c.execScript(ctx, group)
-		}
-	}
-	return c.execMulti(ctx, group)
-}
-
-// execMulti records and acks a group without writes in one MULTI/EXEC:
-// one HSET of every record, one XACK per stream.
-func (c *committer) execMulti(ctx context.Context, group []*commitItem) error {
-	cur, _, expireAt := c.records.keys()
-	var records []any
-	acks := map[string][]string{}
-	var streams []string
-	for _, it := range group {
-		if it.record {
-			records = append(records, recordField(it.eventID), "1")
-		}
-		if it.ack {
-			if _, ok := acks[it.stream]; !ok {
-				streams = append(streams, it.stream)
-			}
-			acks[it.stream] = append(acks[it.stream], it.id)
-		}
-	}
-	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		if len(records) > 0 {
-			p.HSet(ctx, cur, records...)
-			p.PExpireAt(ctx, cur, time.UnixMilli(expireAt))
-		}
-		for _, s := range streams {
-			p.XAck(ctx, s, c.group, acks[s]...)
-		}
-		return nil
-	})
-	return err
-}
-
-// execScript runs commitScript for group.
-func (c *committer) execScript(ctx context.Context, group []*commitItem) error {
-	cur, prev, expireAt := c.records.keys()
-	keys := []string{cur, prev}
+	var keys []string
 	index := map[string]int{}
-	keyIndex := func(stream string) string {
+	keyIndex := func(stream string) int {
 		i, ok := index[stream]
 		if !ok {
 			keys = append(keys, stream)
 			i = len(keys)
 			index[stream] = i
 		}
-		return strconv.Itoa(i)
+		return i
 	}
-	args := make([]any, 0, 2+len(group)*5)
-	args = append(args, expireAt, c.group)
+	// The id range of each stream's entries, for the script's one
+	// ownership check per stream.
+	type idRange struct{ lo, hi string }
+	ranges := map[int]*idRange{}
 	for _, it := range group {
-		ack, id := "0", ""
+		if !it.ack {
+			continue
+		}
+		k := keyIndex(it.stream)
+		switch r := ranges[k]; {
+		case r == nil:
+			ranges[k] = &idRange{it.id, it.id}
+		case CompareIDs(it.id, r.lo) < 0:
+			r.lo = it.id
+		case CompareIDs(it.id, r.hi) > 0:
+			r.hi = it.id
+		}
+	}
+	args := append(c.records.scriptArgs(), c.group, c.consumer, maxWriteValues, len(ranges))
+	for k, r := range ranges {
+		args = append(args, k, r.lo, r.hi)
+	}
+	for _, it := range group {
+		ack, id := 0, ""
 		if it.ack {
 			ack, id = keyIndex(it.stream), it.id
-		}
-		rec, guard := "", ""
-		if it.record {
-			rec = recordField(it.eventID)
-		}
-		if len(it.emits) > 0 {
-			guard = recordField(it.eventID)
 		}
 		writes := it.emits
 		if it.deadLetter != nil {
 			writes = append(writes[:len(writes):len(writes)], *it.deadLetter)
 		}
-		args = append(args, ack, id, rec, guard, len(writes))
+		rec := ""
+		switch {
+		case it.record || len(it.emits) > 0:
+			rec = recordField(it.eventID)
+		case it.deadLetter != nil:
+			rec = deadLetterGuard(*it.deadLetter)
+		}
+		args = append(args, ack, id, rec, len(writes))
 		for _, w := range writes {
 			args = append(args, keyIndex(w.Stream), len(w.Fields)*2)
 			for k, v := range w.Fields {
@@ -253,5 +249,23 @@ func (c *committer) execScript(ctx context.Context, group []*commitItem) error {
 			}
 		}
 	}
-	return commitScript.Run(ctx, c.rdb, keys, args...).Err()
+	res, err := commitScript.Run(ctx, c.rdb, keys, args...).Int64Slice()
+	if err != nil {
+		return fmt.Errorf("commit script: %w", err)
+	}
+	if len(res) == 0 {
+		return fmt.Errorf("commit script: empty reply")
+	}
+	for _, k := range res[1:] {
+		if k < 1 || int(k) > len(group) {
+			continue
+		}
+		it := group[k-1]
+		c.logger.Warn("commit fenced: the entry is now pending to another consumer; this run's outcome is not written",
+			zap.String("stream", it.stream), zap.String("entry_id", it.id), zap.String("event_id", it.eventID))
+		if c.onFenced != nil {
+			c.onFenced(it.stream, it.id)
+		}
+	}
+	return nil
 }

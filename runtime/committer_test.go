@@ -34,7 +34,7 @@ func TestCommitWritesEachEventOnce(t *testing.T) {
 	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "c", Streams: []string{stream, ">"}}).Err(); err != nil {
 		t.Fatal(err)
 	}
-	c := newCommitter(rdb, zap.NewNop(), group, newDoneRecords(rdb, group, time.Hour))
+	c := newCommitter(rdb, zap.NewNop(), group, "c", newDoneRecords(rdb, group, time.Hour))
 	emit := []Emit{{Stream: out, Fields: map[string]string{"type": "done", "event_id": "y", "data": "{}"}}}
 	dl := Emit{Stream: DeadLetterStream(group), Fields: map[string]string{"type": "t", DLQFieldError: "boom"}}
 	batch := []*commitItem{
@@ -60,8 +60,12 @@ func TestCommitWritesEachEventOnce(t *testing.T) {
 	if err != nil || !done[0] || done[1] {
 		t.Fatalf("records done=%v err=%v; want x recorded, z (dead-lettered) not", done, err)
 	}
-	// A group of plain acks and records goes through MULTI and is idempotent too.
-	plain := []*commitItem{{stream: stream, id: ids[0], ack: true, eventID: "w", record: true}}
+	// A group of plain acks and records is idempotent too.
+	w := rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []string{"type", "t", "event_id", "w", "data", "{}"}}).Val()
+	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "c", Streams: []string{stream, ">"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	plain := []*commitItem{{stream: stream, id: w, ack: true, eventID: "w", record: true}}
 	for range 2 {
 		if err := c.exec(ctx, plain); err != nil {
 			t.Fatal(err)
@@ -69,6 +73,9 @@ func TestCommitWritesEachEventOnce(t *testing.T) {
 	}
 	if done, _ := c.records.done(ctx, []string{"w"}); !done[0] {
 		t.Fatal("plain commit did not record")
+	}
+	if p := rdb.XPending(ctx, stream, group).Val().Count; p != 0 {
+		t.Fatalf("plain commit left %d pending", p)
 	}
 }
 
@@ -84,7 +91,7 @@ func TestCommitSeesRecordsOfThePreviousWindow(t *testing.T) {
 	defer rdb.Close()
 	ctx := context.Background()
 	records := newDoneRecords(rdb, "fn", time.Hour)
-	c := newCommitter(rdb, zap.NewNop(), "fn", records)
+	c := newCommitter(rdb, zap.NewNop(), "fn", "c", records)
 	emit := []Emit{{Stream: "events:out", Fields: map[string]string{"type": "done", "event_id": "y", "data": "{}"}}}
 	records.now = func() time.Time { return time.Now().Add(-time.Hour) }
 	if err := c.exec(ctx, []*commitItem{{eventID: "x", record: true, emits: emit}}); err != nil {

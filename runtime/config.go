@@ -59,6 +59,10 @@ type Config struct {
 	StartFrom StartFrom `env:"START_FROM" envDefault:"beginning"`
 	// ConsumerName names this instance in its groups; default host-pid.
 	ConsumerName string `env:"CONSUMER_NAME"`
+	// AllowEviction lets the runtime start on a Redis whose
+	// maxmemory-policy is not noeviction, accepting that Redis may evict
+	// events, pending entries and idempotency records.
+	AllowEviction bool `env:"ALLOW_EVICTION" envDefault:"false"`
 }
 
 // LoadConfig reads Config from the environment, applying the defaults.

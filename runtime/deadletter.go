@@ -21,7 +21,16 @@ const (
 	DLQFieldFirstFailure = "dlq_first_failure" // RFC 3339, first failed attempt
 	DLQFieldLastFailure  = "dlq_last_failure"  // RFC 3339, last failed attempt
 	DLQFieldPermanent    = "dlq_permanent"     // "true" if the error was permanent
+	// DLQFieldTruncated is "true" on the dead letter of an entry over the
+	// size limit (MaxEntryFields, MaxEntryBytes): it keeps only the
+	// original's type and event_id (each cut to 1 KiB); the entry itself
+	// is at dlq_stream / dlq_entry_id. Such a dead letter cannot be
+	// replayed.
+	DLQFieldTruncated = "dlq_truncated"
 )
+
+// truncatedFieldBytes bounds each field a truncated dead letter keeps.
+const truncatedFieldBytes = 1 << 10
 
 // DLQFieldPrefix starts every metadata field of a dead-letter entry.
 const DLQFieldPrefix = "dlq_"
@@ -38,31 +47,63 @@ type DeadLetter struct {
 	Permanent    bool
 	FirstFailure time.Time
 	LastFailure  time.Time
+	// Truncated: the original entry was over the size limit and Fields
+	// holds only its type and event_id (see DLQFieldTruncated).
+	Truncated bool
 	// Fields are the original event's fields.
 	Fields map[string]string
 }
 
 // newDeadLetterEntry builds the dead-letter XADD for msg failing with cause.
+// It keeps every original field when the entry is within the size limit;
+// else only type and event_id, marked dlq_truncated. The error text is cut
+// to 4 KiB. So a dead letter always fits a commit (maxWriteValues).
 func newDeadLetterEntry(function string, msg *Message, cause error, now time.Time) Emit {
 	first := msg.FirstFailure
 	if first.IsZero() {
 		first = now
 	}
-	fields := make(map[string]string, len(msg.Fields)+8)
-	for k, v := range msg.Fields {
-		if !strings.HasPrefix(k, DLQFieldPrefix) {
-			fields[k] = v
+	fields := make(map[string]string, min(len(msg.Fields), MaxEntryFields)+dlqReservedFields)
+	if overLimit(entrySize(msg.Fields)) == "" {
+		for k, v := range msg.Fields {
+			if !strings.HasPrefix(k, DLQFieldPrefix) {
+				fields[k] = v
+			}
 		}
+	} else {
+		for _, k := range []string{FieldType, FieldEventID} {
+			if v, ok := msg.Fields[k]; ok {
+				fields[k] = cut(v, truncatedFieldBytes)
+			}
+		}
+		fields[DLQFieldTruncated] = "true"
 	}
 	fields[DLQFieldFunction] = function
 	fields[DLQFieldStream] = msg.Stream
 	fields[DLQFieldEntryID] = msg.ID
-	fields[DLQFieldError] = cause.Error()
+	fields[DLQFieldError] = cut(cause.Error(), maxErrorBytes)
 	fields[DLQFieldAttempts] = strconv.Itoa(msg.Attempt)
 	fields[DLQFieldFirstFailure] = first.UTC().Format(time.RFC3339Nano)
 	fields[DLQFieldLastFailure] = now.UTC().Format(time.RFC3339Nano)
 	fields[DLQFieldPermanent] = strconv.FormatBool(IsPermanent(cause) || isDecodeError(cause))
 	return Emit{Stream: DeadLetterStream(function), Fields: fields}
+}
+
+// cut shortens s to at most n bytes.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// deadLetterGuard is the record field that marks a dead letter as written:
+// one per original entry and attempt, so that a commit retried after a lost
+// reply writes it once, while the same event failing again at a later
+// attempt (a replay) is a new dead letter.
+func deadLetterGuard(dl Emit) string {
+	f := dl.Fields
+	return recordField("\x00dlq\x00" + f[DLQFieldStream] + "\x00" + f[DLQFieldEntryID] + "\x00" + f[DLQFieldAttempts])
 }
 
 func isDecodeError(err error) bool {
@@ -92,6 +133,8 @@ func ParseDeadLetter(x redis.XMessage) (DeadLetter, error) {
 			dl.Attempts, _ = strconv.Atoi(s)
 		case DLQFieldPermanent:
 			dl.Permanent = s == "true"
+		case DLQFieldTruncated:
+			dl.Truncated = s == "true"
 		case DLQFieldFirstFailure:
 			dl.FirstFailure, _ = time.Parse(time.RFC3339Nano, s)
 		case DLQFieldLastFailure:

@@ -36,9 +36,11 @@ func newFunction(fn Function, rt *Runtime) *function {
 		metrics:  map[string]*streamMetrics{},
 		inflight: inflightSet{m: map[entryKey]struct{}{}},
 	}
-	f.chain = Chain(fn.Handler, fn.Middleware...)
+	f.chain = limitEmits(Chain(fn.Handler, fn.Middleware...))
 	f.records = newDoneRecords(rt.rdb, fn.Name, rt.cfg.IdempotencyTTL)
-	f.com = newCommitter(rt.rdb, f.logger, fn.Name, f.records)
+	f.com = newCommitter(rt.rdb, f.logger, fn.Name, rt.cfg.ConsumerName, f.records)
+	f.com.onFenced = func(stream, _ string) { f.streamMetric(stream).fenced.Inc() }
+	f.com.onDeadLettered = func(stream string) { f.streamMetric(stream).deadLettered.Inc() }
 	for _, s := range fn.Streams {
 		f.metrics[s] = rt.metrics.forStream(fn.Name, s)
 	}

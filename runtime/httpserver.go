@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -42,9 +43,15 @@ func newHTTPServer(cfg Config, logger *zap.Logger, m *Metrics, rt *Runtime, s Se
 		}
 		if err != nil {
 			// The cause is logged, never shown: it may name hosts or
-			// carry Redis's own words.
+			// carry Redis's own words. A NotReadyError's reason is a
+			// fixed phrase, safe to show.
 			logger.Warn("not ready", zap.Error(err))
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+			body := map[string]string{"status": "not ready"}
+			var nr *NotReadyError
+			if errors.As(err, &nr) {
+				body["reason"] = nr.Reason
+			}
+			writeJSON(w, http.StatusServiceUnavailable, body)
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

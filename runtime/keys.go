@@ -1,5 +1,7 @@
 package runtime
 
+import "strconv"
+
 // Redis keys the runtime owns. A function's own keys carry the hash tag
 // {<function>} so that they share a cluster slot.
 
@@ -13,8 +15,20 @@ func RetryQueue(function string) string { return "fn." + function }
 func retryTaskType(function string) string { return "retry:" + function }
 
 // DoneKeyPrefix starts every idempotency hash of function; the window
-// number follows (see doneRecords).
+// number and the shard follow (see doneRecords and DoneKey).
 func DoneKeyPrefix(function string) string { return "fn:{" + function + "}:done:" }
+
+// DoneKey is one idempotency hash of function:
+// fn:{<function>}:done:<window>:<shard>, window being Unix ms (Redis's
+// clock) / IDEMPOTENCY_TTL and shard the first byte of the record's
+// fingerprint modulo 16. commit.lua and lookup.lua build the same names.
+func DoneKey(function string, window int64, shard int) string {
+	return DoneKeyPrefix(function) + strconv.FormatInt(window, 10) + ":" + strconv.Itoa(shard)
+}
+
+// probeKey is the key an instance writes to learn whether Redis takes
+// writes (see Runtime.Ready); it expires by itself.
+func probeKey(consumer string) string { return "ordershop:probe:" + consumer }
 
 // aliveKey is the liveness key of one consumer of function (see heartbeat).
 func aliveKey(function, consumer string) string {

@@ -120,8 +120,12 @@ func newMessage(function, stream, id string, fields map[string]string) (*Message
 	return m, m.setData()
 }
 
-// setData checks the contract fields of m.Fields and sets Data.
+// setData checks the size (MaxEntryFields, MaxEntryBytes) and the contract
+// fields of m.Fields, and sets Data.
 func (m *Message) setData() error {
+	if why := overLimit(entrySize(m.Fields)); why != "" {
+		return &DecodeError{Reason: "entry too large: " + why}
+	}
 	switch {
 	case m.Type == "":
 		return &DecodeError{Reason: "missing field " + FieldType}

@@ -20,6 +20,7 @@ type Metrics struct {
 	retried      *prometheus.CounterVec
 	deadLettered *prometheus.CounterVec
 	skipped      *prometheus.CounterVec
+	fenced       *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
 	inFlight     *prometheus.GaugeVec
 }
@@ -45,6 +46,10 @@ func NewMetrics() *Metrics {
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ordershop_events_skipped_total", Help: "Events acked without running: filtered out or already done.",
 		}, labels),
+		fenced: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ordershop_commits_fenced_total",
+			Help: "Outcomes not written because another consumer had taken the entry over meanwhile (it runs there).",
+		}, labels),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "ordershop_handler_duration_seconds",
 			Help:    "Handler latency, successful or not.",
@@ -54,7 +59,7 @@ func NewMetrics() *Metrics {
 			Name: "ordershop_handler_in_flight", Help: "Invocations running now.",
 		}, labels),
 	}
-	m.Registry.MustRegister(m.processed, m.failed, m.retried, m.deadLettered, m.skipped, m.latency, m.inFlight,
+	m.Registry.MustRegister(m.processed, m.failed, m.retried, m.deadLettered, m.skipped, m.fenced, m.latency, m.inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -67,9 +72,9 @@ func (m *Metrics) Handler() http.Handler {
 // streamMetrics are the children of the runtime's collectors for one
 // (function, stream), looked up once instead of per event.
 type streamMetrics struct {
-	processed, failed, retried, deadLettered, skipped prometheus.Counter
-	latency                                           prometheus.Observer
-	inFlight                                          prometheus.Gauge
+	processed, failed, retried, deadLettered, skipped, fenced prometheus.Counter
+	latency                                                   prometheus.Observer
+	inFlight                                                  prometheus.Gauge
 }
 
 func (m *Metrics) forStream(function, stream string) *streamMetrics {
@@ -79,6 +84,7 @@ func (m *Metrics) forStream(function, stream string) *streamMetrics {
 		retried:      m.retried.WithLabelValues(function, stream),
 		deadLettered: m.deadLettered.WithLabelValues(function, stream),
 		skipped:      m.skipped.WithLabelValues(function, stream),
+		fenced:       m.fenced.WithLabelValues(function, stream),
 		latency:      m.latency.WithLabelValues(function, stream),
 		inFlight:     m.inFlight.WithLabelValues(function, stream),
 	}

@@ -15,8 +15,12 @@ import (
 // stream with the higher attempt count. The entry is deleted from the
 // dead-letter stream once the task is accepted. Replaying the same entry
 // twice schedules it once (the task id is derived from the entry id), and
-// an event that has completed meanwhile is not run again (idempotency).
+// an event that has completed meanwhile is not run again (idempotency). A
+// truncated dead letter (DeadLetter.Truncated) is refused.
 func Replay(ctx context.Context, rdb redis.UniversalClient, dl DeadLetter) error {
+	if dl.Truncated {
+		return fmt.Errorf("replay %s: a truncated copy of an entry over the size limit (%s %s) cannot be replayed", dl.ID, dl.Stream, dl.EntryID)
+	}
 	c := asynq.NewClientFromRedisClient(rdb)
 	defer c.Close()
 	attempt := dl.Attempts + 1

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -31,9 +30,14 @@ type Runtime struct {
 	mu        sync.Mutex
 	functions []*function
 	ready     atomic.Bool
+	// err is why the client cannot be used (checkClient); Register and
+	// Run return it.
+	err error
 }
 
 // New returns a Runtime. metrics may be nil (a private registry is used).
+// A Cluster or Ring client is refused: Register and Run then return
+// ErrClusterUnsupported.
 func New(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, metrics *Metrics) *Runtime {
 	if metrics == nil {
 		metrics = NewMetrics()
@@ -44,13 +48,16 @@ func New(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, metrics *Met
 	if cfg.ConsumerName == "" {
 		_ = cfg.Validate()
 	}
-	return &Runtime{cfg: cfg, rdb: rdb, logger: logger, metrics: metrics}
+	return &Runtime{cfg: cfg, rdb: rdb, logger: logger, metrics: metrics, err: checkClient(rdb)}
 }
 
 // Register adds a function; call it before Run. The function's settings
 // left zero take the Config's values, and its middleware chain is built
 // here, once.
 func (r *Runtime) Register(fn Function) error {
+	if r.err != nil {
+		return fmt.Errorf("register: %w", r.err)
+	}
 	if err := fn.validate(r.cfg); err != nil {
 		return fmt.Errorf("register: %w", err)
 	}
@@ -65,21 +72,30 @@ func (r *Runtime) Register(fn Function) error {
 	return nil
 }
 
-// Ready reports whether the runtime has started and Redis answers.
+// Ready reports whether the runtime has started and Redis takes writes
+// (a tiny write, not a PING: see redisWritable). A *NotReadyError says why
+// not.
 func (r *Runtime) Ready(ctx context.Context) error {
 	if !r.ready.Load() {
-		return errors.New("runtime not started")
+		return &NotReadyError{Reason: "runtime not started"}
 	}
-	if err := r.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis: %w", err)
-	}
-	return nil
+	return r.redisWritable(ctx)
 }
 
 // Run starts every function and blocks until ctx is done, then shuts down
 // gracefully (see Runtime). It returns nil after a clean shutdown; it
-// waits for Redis at start-up instead of failing.
+// waits for Redis at start-up instead of failing. It refuses a Redis whose
+// maxmemory-policy is not noeviction, unless Config.AllowEviction.
 func (r *Runtime) Run(ctx context.Context) error {
+	if r.err != nil {
+		return r.err
+	}
+	if err := r.checkEvictionPolicy(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
 	r.mu.Lock()
 	fns := append([]*function(nil), r.functions...)
 	r.mu.Unlock()
