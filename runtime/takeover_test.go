@@ -77,8 +77,11 @@ func TestHungHandlerIsGivenUpAndItsKeyMovesOn(t *testing.T) {
 			start(t, rdb, cfg, fn)
 			xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e1", "entity_id": "k", "data": "{}"})
 			xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e2", "entity_id": "k", "data": "{}"})
-			redistest.Eventually(t, 10*time.Second, func() bool { return pending(t, rdb, stream, name) == 0 && xlen(t, rdb, stream) == 2 },
-				"both entries settled")
+			redistest.Eventually(t, 10*time.Second, func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return len(ran) >= 3 && pending(t, rdb, stream, name) == 0
+			}, "both entries settled")
 			mu.Lock()
 			defer mu.Unlock()
 			if len(ran) != 3 || ran[0] != "e1#1" || ran[1] != "e1#2" || ran[2] != "e2#1" {
@@ -151,7 +154,7 @@ func TestNoTakeoverWhileRedisRefusesWrites(t *testing.T) {
 	stream, name := "events:oom", "oom"
 	gate := make(chan struct{})
 	runs := newCounter()
-	fn := runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 4,
+	fn := runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 8, Timeout: time.Minute,
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
 			runs.inc(m.EventID)
 			<-gate
@@ -171,7 +174,7 @@ func TestNoTakeoverWhileRedisRefusesWrites(t *testing.T) {
 	if err := rdb.Set(ctx, "probe", "1", 0).Err(); err == nil || !redis.HasErrorPrefix(err, "OOM") {
 		t.Fatalf("SET under maxmemory: %v, want OOM", err)
 	}
-	close(gate) // the handlers finish; their commits are refused
+	close(gate)                 // the handlers finish; their commits are refused
 	time.Sleep(4 * time.Second) // past the liveness TTL (3s), many claim intervals
 	if runs.total() != n {
 		t.Fatalf("%d runs of %d events while Redis refused writes: instances took each other's work", runs.total(), n)
