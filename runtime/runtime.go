@@ -20,11 +20,12 @@ import (
 // pools and the retrier (asynq) finish the work already delivered side by
 // side within ShutdownTimeout; then the hard stop cancels what is still
 // running (a handler that ignores its context is given up) and leaves
-// everything not done pending for redelivery; the committers flush, the
-// deliveries that never ran are given back and the liveness keys deleted
-// within one more second (finalGrace), even with Redis down; Run returns.
-// So a process exits within ShutdownTimeout + 1s of SIGTERM, and always
-// within ReadBlock + ShutdownTimeout + 1s.
+// everything not done pending for redelivery, in order; within one more
+// second the committers flush, the deliveries that never ran are given
+// back and the liveness keys deleted, even with Redis down; Run returns
+// once the retrier has stopped, or 2 s after the hard stop (with Redis
+// down asynq may take that long). So Run returns within ShutdownTimeout +
+// 2s of ctx ending, Redis up or down, whatever the handlers do.
 type Runtime struct {
 	cfg     Config
 	rdb     redis.UniversalClient
