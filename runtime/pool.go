@@ -390,3 +390,31 @@ func (p *pool) waitWorkers(timeout time.Duration) bool {
 		return false
 	}
 }
+
+// reserve holds key for a run outside the lanes (a replay of an ordered
+// function): false if the key has entries here (queued, running or
+// waiting), which then go first. Entries of the key that arrive meanwhile
+// wait in the reserved lane, holding no slot, until unreserve.
+func (p *pool) reserve(key string) (*lane, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.lanes[key]; ok || p.stopping {
+		return nil, false
+	}
+	l := &lane{key: key, parked: true}
+	p.lanes[key] = l
+	return l, true
+}
+
+// unreserve ends a reservation: the entries that arrived meanwhile run.
+func (p *pool) unreserve(l *lane) {
+	p.mu.Lock()
+	l.parked = false
+	if len(l.msgs) == 0 {
+		delete(p.lanes, l.key)
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	p.enqueue(l)
+}

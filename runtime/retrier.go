@@ -213,6 +213,14 @@ func (f *function) handleRetry(ctx context.Context, p retryPayload, retried int)
 		// Its last attempt's process died (the lease expired).
 		return f.settleRetry(ctx, p, f.exhaustedRetry(msg))
 	}
+	if key := msg.Fields[f.OrderingKey]; f.OrderingKey != "" && key != "" {
+		// Never beside an entry of its key here: it waits for them.
+		l, ok := f.pool.reserve(key)
+		if !ok {
+			return infra(fmt.Errorf("key %q busy here", key))
+		}
+		defer f.pool.unreserve(l)
+	}
 	f.pool.gate.RLock()
 	defer f.pool.gate.RUnlock()
 	select {
