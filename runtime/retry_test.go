@@ -172,3 +172,66 @@ func TestReplayInterruptedByShutdownsIsNotLost(t *testing.T) {
 	redistest.Eventually(t, 15*time.Second, func() bool { return succeeded.get("r1") == 1 && len(deadLetters(t, rdb, name)) == 0 },
 		"the replay succeeds and its dead letter leaves the stream")
 }
+
+// TestRetryInterruptedByShutdownsUsesNoAttempt (finding 5, ordinary
+// retries): a retry task cut short by three shutdowns in a row is not
+// archived and uses no attempt: it then runs as attempt 2 and succeeds.
+func TestRetryInterruptedByShutdownsUsesNoAttempt(t *testing.T) {
+	rdb := srv.Client(t)
+	stream, name := uniq("events:retrystop"), uniq("retrystop")
+	var hang atomic.Bool
+	hang.Store(true)
+	entered := make(chan int, 10)
+	succeeded := make(chan int, 1)
+	fn := runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: 2,
+		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+			if m.Attempt == 1 {
+				return errors.New("first attempt fails")
+			}
+			if hang.Load() {
+				entered <- m.Attempt
+				<-ctx.Done()
+				return ctx.Err()
+			}
+			succeeded <- m.Attempt
+			return nil
+		})}
+	cfg := func() runtime.Config {
+		c := testConfig()
+		c.ShutdownTimeout = 200 * time.Millisecond
+		return c
+	}
+	first := start(t, rdb, cfg(), fn)
+	publish(t, rdb, stream, "t", "q1", map[string]int{})
+	for i := range 3 {
+		in := first
+		if i > 0 {
+			in = start(t, rdb, cfg(), fn)
+		}
+		select {
+		case a := <-entered:
+			if a != 2 {
+				t.Fatalf("shutdown %d: the retry runs as attempt %d, want 2", i+1, a)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatalf("shutdown %d: the retry did not run", i+1)
+		}
+		_ = in.stop()
+		if n := archived(t, rdb, name); n != 0 {
+			t.Fatalf("after shutdown %d: %d archived tasks", i+1, n)
+		}
+	}
+	hang.Store(false)
+	start(t, rdb, cfg(), fn)
+	select {
+	case a := <-succeeded:
+		if a != 2 {
+			t.Fatalf("succeeded as attempt %d, want 2: shutdowns used attempts", a)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the retry never succeeded")
+	}
+	if n := len(deadLetters(t, rdb, name)); n != 0 {
+		t.Fatalf("%d dead letters", n)
+	}
+}
