@@ -15,43 +15,39 @@ import (
 // and the handler left running on its own.
 const abandonGrace = 100 * time.Millisecond
 
-// invoke runs the handler chain once for msg, on a goroutine of its own,
-// within the function's Timeout: panics are recovered into a *PanicError,
-// latency and in-flight gauges kept. A handler still running abandonGrace
-// after its context ended is given up (abandoned is true): the attempt
-// fails, and the handler may go on using msg, so msg must not be run
-// again.
-func (f *function) invoke(ctx context.Context, msg *Message) (err error, abandoned bool) {
-	m := f.streamMetric(msg.Stream)
-	m.inFlight.Inc()
-	start := time.Now()
-	ictx, cancel := context.WithTimeout(ctx, f.Timeout)
-	defer cancel()
+// started counts an invocation of msg in the metrics.
+func (f *function) started(msg *Message) time.Time {
+	f.streamMetric(msg.Stream).inFlight.Inc()
 	msg.emits = msg.emits[:0]
-	done := make(chan error, 1)
-	go func() { done <- f.call(ictx, msg) }()
-	select {
-	case err = <-done:
-	case <-ictx.Done():
-		t := time.NewTimer(abandonGrace)
-		select {
-		case err = <-done:
-		case <-t.C:
-			abandoned = true
-			err = fmt.Errorf("handler did not return within %v of its end: %w", abandonGrace, ictx.Err())
-		}
-		t.Stop()
-	}
-	if err != nil && ctx.Err() == nil && errors.Is(ictx.Err(), context.DeadlineExceeded) {
+	return time.Now()
+}
+
+// finished counts the end of an invocation of msg that started at start,
+// with its result err, and returns err, saying "timed out" when the
+// invocation's time was up (ctx is the invocation's, parent the
+// runtime's).
+func (f *function) finished(msg *Message, start time.Time, err error, ctx, parent context.Context) error {
+	if err != nil && parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("invocation timed out after %v: %w", f.Timeout, err)
 	}
+	m := f.streamMetric(msg.Stream)
 	m.latency.Observe(time.Since(start).Seconds())
 	m.inFlight.Dec()
 	if err != nil {
 		m.failed.Inc()
 		f.logFailure(msg, err)
 	}
-	return err, abandoned
+	return err
+}
+
+// invoke runs the handler chain once for msg on this goroutine, within
+// the function's Timeout (retry tasks: asynq gives up a task that
+// outlives its own timeout).
+func (f *function) invoke(ctx context.Context, msg *Message) error {
+	start := f.started(msg)
+	ictx, cancel := context.WithTimeout(ctx, f.Timeout)
+	defer cancel()
+	return f.finished(msg, start, f.call(ictx, msg), ictx, ctx)
 }
 
 // call runs the chain, turning a panic into a *PanicError.

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -37,6 +38,8 @@ type pool struct {
 	slots *semaphore.Weighted // one unit per entry in flight, parked ones aside
 	held  *semaphore.Weighted // one unit per tracked entry
 	gate  sync.RWMutex
+	// watches holds each worker's running invocation, for the watchdog.
+	watches []atomic.Pointer[watch]
 
 	mu       sync.Mutex
 	lanes    map[string]*lane // by key, while the key has entries
@@ -75,11 +78,13 @@ func newPool(f *function, ctx context.Context) *pool {
 		lanes:   map[string]*lane{},
 		parked:  map[*lane]struct{}{},
 		dropped: map[string]struct{}{},
+		watches: make([]atomic.Pointer[watch], f.Concurrency),
 	}
-	for range f.Concurrency {
+	for i := range f.Concurrency {
 		p.workers.Add(1)
-		go p.work()
+		go p.work(i)
 	}
+	go p.watchdog()
 	return p
 }
 
@@ -178,15 +183,26 @@ func (p *pool) enqueue(l *lane) {
 	}
 }
 
-func (p *pool) work() {
+func (p *pool) work(slot int) {
 	defer p.workers.Done()
+	p.serve(slot)
+}
+
+// serve works lanes as worker slot until the hard stop, or until its
+// goroutine is given up (a handler outlived its time).
+func (p *pool) serve(slot int) {
 	for {
 		select {
 		case l := <-p.jobs:
+			var ok bool
 			if p.f.OrderingKey == "" {
-				p.runChunk(l)
+				c := &chunk{p: p, l: l, slot: slot, last: time.Now()}
+				ok = c.loop(0)
 			} else {
-				p.runLane(l)
+				ok = p.runLane(l, slot)
+			}
+			if !ok {
+				return
 			}
 		case <-p.ctx.Done():
 			return
@@ -194,39 +210,64 @@ func (p *pool) work() {
 	}
 }
 
-// runChunk runs a chunk of unordered entries, handing their outcomes to
-// the committer in groups.
-func (p *pool) runChunk(l *lane) {
-	var items []*commitItem
-	flush := func() {
-		if len(items) > 0 {
-			p.f.com.submit(items)
-			items = nil
+// chunk is the run of a chunk of unordered entries, handing their
+// outcomes to the committer in groups.
+type chunk struct {
+	p     *pool
+	l     *lane
+	slot  int
+	items []*commitItem
+	last  time.Time
+}
+
+func (c *chunk) flush() {
+	if len(c.items) > 0 {
+		c.p.f.com.submit(c.items)
+		c.items = nil
+	}
+}
+
+// loop runs the chunk's entries from index from; false if its goroutine
+// was given up.
+func (c *chunk) loop(from int) bool {
+	for k := from; k < len(c.l.msgs); k++ {
+		out := c.p.run(c.l.msgs[k], c.flush, c.slot, func(out outcome) bool {
+			return !c.step(k, out) || c.loop(k+1)
+		})
+		if out.kind == outGone {
+			return false
+		}
+		if !c.step(k, out) {
+			return true
 		}
 	}
-	last := time.Now()
-	for i, msg := range l.msgs {
-		out := p.run(msg, flush)
-		switch out.kind {
-		case outSettle:
-			out.item.release = msg
-			items = append(items, out.item)
-		case outStop:
-			flush()
-			for _, m := range l.msgs[i:] {
-				p.drop(m)
-			}
-			return
-		case outCommitted:
-		default: // outSkip, outWait (an unordered entry never waits in place)
-			p.release(msg)
+	c.flush()
+	return true
+}
+
+// step settles entry k's outcome; false if the chunk ends here (the hard
+// stop: it and the rest are left pending).
+func (c *chunk) step(k int, out outcome) bool {
+	msg := c.l.msgs[k]
+	switch out.kind {
+	case outSettle:
+		out.item.release = msg
+		c.items = append(c.items, out.item)
+	case outStop:
+		c.flush()
+		for _, m := range c.l.msgs[k:] {
+			c.p.drop(m)
 		}
-		if now := time.Now(); len(items) > 0 && now.Sub(last) > flushEvery {
-			flush()
-			last = now
-		}
+		return false
+	case outCommitted:
+	default: // outSkip, outWait (an unordered entry never waits in place)
+		c.p.release(msg)
 	}
-	flush()
+	if now := time.Now(); len(c.items) > 0 && now.Sub(c.last) > flushEvery {
+		c.flush()
+		c.last = now
+	}
+	return true
 }
 
 // runLane works a key's lane until it is empty (then forgets it), parks
@@ -234,7 +275,10 @@ func (p *pool) runChunk(l *lane) {
 // outcome goes to the committer before the key's next entry runs; the
 // committer writes in submission order, so a key's effects land in stream
 // order without the lane waiting for each commit.
-func (p *pool) runLane(l *lane) {
+//
+// It returns false if its goroutine was given up (the lane goes on
+// elsewhere).
+func (p *pool) runLane(l *lane, slot int) bool {
 	for {
 		p.mu.Lock()
 		if len(l.msgs) == 0 {
@@ -242,36 +286,52 @@ func (p *pool) runLane(l *lane) {
 				delete(p.lanes, l.key)
 			}
 			p.mu.Unlock()
-			return
+			return true
 		}
 		msg := l.msgs[0]
 		p.mu.Unlock()
-		out := p.run(msg, func() {})
-		switch out.kind {
-		case outWait:
-			p.mu.Lock()
-			l.msgs[0] = out.next
-			p.mu.Unlock()
-			if !p.park(l, out.delay) {
-				p.abandon(l)
-			}
-			return
-		case outStop:
-			p.abandon(l)
-			return
+		out := p.run(msg, noFlush, slot, func(out outcome) bool {
+			return !p.laneStep(l, msg, out) || p.runLane(l, slot)
+		})
+		if out.kind == outGone {
+			return false
 		}
-		p.mu.Lock()
-		l.msgs[0] = nil
-		l.msgs = l.msgs[1:]
-		p.mu.Unlock()
-		switch out.kind {
-		case outSettle:
-			out.item.release = msg
-			p.f.com.submit([]*commitItem{out.item})
-		case outSkip:
-			p.release(msg)
+		if !p.laneStep(l, msg, out) {
+			return true
 		}
 	}
+}
+
+func noFlush() {}
+
+// laneStep settles the outcome of l's head msg; false if the lane stops
+// here (parked, or abandoned at the hard stop).
+func (p *pool) laneStep(l *lane, msg *Message, out outcome) bool {
+	switch out.kind {
+	case outWait:
+		p.mu.Lock()
+		l.msgs[0] = out.next
+		p.mu.Unlock()
+		if !p.park(l, out.delay) {
+			p.abandon(l)
+		}
+		return false
+	case outStop:
+		p.abandon(l)
+		return false
+	}
+	p.mu.Lock()
+	l.msgs[0] = nil
+	l.msgs = l.msgs[1:]
+	p.mu.Unlock()
+	switch out.kind {
+	case outSettle:
+		out.item.release = msg
+		p.f.com.submit([]*commitItem{out.item})
+	case outSkip:
+		p.release(msg)
+	}
+	return true
 }
 
 // park makes l wait d for its head's retry, off the workers; false once

@@ -228,7 +228,7 @@ func (f *function) handleRetry(ctx context.Context, p retryPayload, retried int)
 	case <-ctx.Done():
 		return infra(ctx.Err())
 	}
-	err, _ = f.invoke(ctx, msg)
+	err = f.invoke(ctx, msg)
 	<-f.tokens
 	switch {
 	case err == nil:

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -17,6 +18,7 @@ const (
 	outWait                     // retry in place after delay (ordered functions)
 	outSkip                     // left pending for now (not ours any more, or Redis failed)
 	outStop                     // the hard stop: leave it and what follows pending
+	outGone                     // given up: the caller's work goes on elsewhere
 )
 
 // outcome is the result of pool.run.
@@ -31,9 +33,13 @@ type outcome struct {
 // attempt (no attempt is used).
 const infraDelay = 500 * time.Millisecond
 
-// run runs one attempt of msg (in flight, holding a slot or parked) and
-// says what became of it. flush hands the caller's pending commits to the
-// committer before run blocks on the gate.
+// run runs one attempt of msg (in flight, holding a slot or parked) on
+// worker slot and says what became of it. flush hands the caller's
+// pending commits to the committer before run blocks on the gate. If the
+// handler is given up (see watchdog), run returns outGone at once when it
+// finally returns, and resume is called instead, on a new goroutine, with
+// the attempt's outcome: it carries on the caller's work and returns false
+// if it was given up in turn.
 //
 // An attempt is counted in Redis before it runs (the entry's delivery
 // count, bumped with RETRYCOUNT unless the read that delivered it counted
@@ -41,7 +47,7 @@ const infraDelay = 500 * time.Millisecond
 // entry's attempts like any failure: past MaxAttempts it is dead-lettered
 // without running (see intake). Counting fails only when Redis does: then
 // no attempt is used.
-func (p *pool) run(msg *Message, flush func()) outcome {
+func (p *pool) run(msg *Message, flush func(), slot int, resume func(outcome) bool) outcome {
 	f := p.f
 	if p.ctx.Err() != nil {
 		return outcome{kind: outStop}
@@ -61,27 +67,47 @@ func (p *pool) run(msg *Message, flush func()) outcome {
 		flush()
 		p.gate.RLock()
 	}
-	unlock := func() {
-		if alone {
-			p.gate.Unlock()
-		} else {
-			p.gate.RUnlock()
-		}
-	}
 	select {
 	case f.tokens <- struct{}{}:
 	case <-p.ctx.Done():
-		unlock()
+		p.unlock(alone)
 		return outcome{kind: outStop}
 	}
 	if out, ok := p.count(msg); !ok {
 		<-f.tokens
-		unlock()
+		p.unlock(alone)
 		return out
 	}
 	msg.run.started = true
-	f.inflight.running(msg.Stream, msg.ID, time.Now().Add(f.Timeout))
-	err, abandoned := f.invoke(p.ctx, msg)
+	start := f.started(msg)
+	var w *watch
+	w = p.newWatch(func() bool {
+		err := fmt.Errorf("handler did not return within %v of its end: %w", abandonGrace, w.Err())
+		err = f.finished(msg, start, err, w, p.ctx)
+		return resume(p.after(msg, err, true, alone))
+	})
+	f.inflight.running(msg.Stream, msg.ID, w.deadline)
+	err, gone := p.invokeInline(slot, w, msg)
+	if gone {
+		return outcome{kind: outGone}
+	}
+	return p.after(msg, f.finished(msg, start, err, w, p.ctx), false, alone)
+}
+
+// unlock releases the gate as run took it.
+func (p *pool) unlock(alone bool) {
+	if alone {
+		p.gate.Unlock()
+	} else {
+		p.gate.RUnlock()
+	}
+}
+
+// after settles a finished (or given up) attempt of msg: the token and
+// the gate are released as the outcome requires, and a recovered entry's
+// outcome is committed before anything else runs.
+func (p *pool) after(msg *Message, err error, abandoned, alone bool) outcome {
+	f := p.f
 	f.inflight.running(msg.Stream, msg.ID, time.Time{})
 	<-f.tokens
 	out := f.outcome(p.ctx, msg, err, abandoned)
@@ -98,8 +124,6 @@ func (p *pool) run(msg *Message, flush func()) outcome {
 		out.next.run.recovered = false
 	}
 	if out.kind == outSettle {
-		// A recovered entry's outcome is written before anything else
-		// runs.
 		written := make(chan struct{})
 		out.item.release = msg
 		out.item.done = func(error) { close(written) }
