@@ -187,3 +187,30 @@ func TestNoTakeoverWhileRedisRefusesWrites(t *testing.T) {
 		t.Fatalf("%d runs of %d events", runs.total(), n)
 	}
 }
+
+// TestHungHandlerIsGivenUpUnordered: the same without an ordering key, on
+// one worker: the hung attempt is given up, the entries behind it in its
+// chunk run, and the hung event is retried.
+func TestHungHandlerIsGivenUpUnordered(t *testing.T) {
+	rdb := srv.Client(t)
+	stream, name := uniq("events:hungchunk"), uniq("hungchunk")
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	done := newCounter()
+	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 1, Timeout: 200 * time.Millisecond,
+		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+			if m.EventID == "h0" && m.Attempt == 1 {
+				<-release // hangs, deaf to ctx
+			}
+			done.inc(m.EventID)
+			return nil
+		})})
+	for i := range 5 {
+		publish(t, rdb, stream, "t", "h"+strconv.Itoa(i), map[string]int{})
+	}
+	redistest.Eventually(t, 10*time.Second, func() bool { return done.distinct() == 5 && pending(t, rdb, stream, name) == 0 },
+		"every event done, the hung one by its retry")
+	if done.get("h0") != 1 {
+		t.Fatalf("h0 completed %d times", done.get("h0"))
+	}
+}
