@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strconv"
 	"sync"
@@ -212,5 +213,38 @@ func TestHungHandlerIsGivenUpUnordered(t *testing.T) {
 		"every event done, the hung one by its retry")
 	if done.get("h0") != 1 {
 		t.Fatalf("h0 completed %d times", done.get("h0"))
+	}
+}
+
+// TestRenewalNeverClaimsBackATakenEntry: an entry this instance waits on
+// (a retry in place) is taken over by another, live consumer. Renewal
+// leaves it to that consumer, and this instance does not run it again.
+func TestRenewalNeverClaimsBackATakenEntry(t *testing.T) {
+	rdb := srv.Client(t)
+	stream, name := uniq("events:fenced"), uniq("fenced")
+	runs := newCounter()
+	cfg := testConfig()
+	cfg.BackoffBase, cfg.BackoffMax = time.Second, time.Second
+	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id",
+		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+			runs.inc(m.EventID)
+			return errors.New("fails")
+		})})
+	id := xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "f1", "entity_id": "k", "data": "{}"})
+	redistest.Eventually(t, 10*time.Second, func() bool { return runs.get("f1") == 1 }, "first attempt")
+	ctx := context.Background()
+	// A live consumer takes it over and keeps it claimed, past the retry's
+	// backoff and many renewals.
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if err := rdb.XClaimJustID(ctx, &redis.XClaimArgs{Stream: stream, Group: name, Consumer: "thief", Messages: []string{id}}).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: stream, Group: name, Start: "-", End: "+", Count: 10}).Result()
+	if err != nil || len(p) != 1 || p[0].Consumer != "thief" {
+		t.Fatalf("pending %+v, %v: want the entry still on the consumer that took it", p, err)
+	}
+	if n := runs.get("f1"); n != 1 {
+		t.Fatalf("ran %d times here after it was taken over", n)
 	}
 }
