@@ -60,7 +60,9 @@ func run(name string, setup func(app *App) (Setup, error)) error {
 	if err != nil {
 		return err
 	}
-	defer rdb.Close()
+	// The client is not closed: the process exits once Run returns, and
+	// with Redis down asynq may still be stopping then (see Runtime), and
+	// it panics on a closed client.
 
 	app := &App{Config: cfg, Redis: rdb, Logger: logger, Metrics: NewMetrics()}
 	s, err := setup(app)

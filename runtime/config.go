@@ -47,8 +47,14 @@ type Config struct {
 	// ClaimMinIdle is how long an entry must sit pending on another consumer
 	// before this instance reclaims it (XAUTOCLAIM).
 	ClaimMinIdle time.Duration `env:"CLAIM_MIN_IDLE" envDefault:"30s"`
-	// ClaimInterval is how often pending entries are checked for reclaiming.
+	// ClaimInterval is how often this instance renews the entries delivered
+	// to it and checks for idle entries to take over; it must be under
+	// half of ClaimMinIdle.
 	ClaimInterval time.Duration `env:"CLAIM_INTERVAL" envDefault:"10s"`
+	// InvocationTimeout bounds one invocation of a function that sets no
+	// Timeout of its own; 0 means ClaimMinIdle. An invocation past it is
+	// cancelled and counts as a failed attempt.
+	InvocationTimeout time.Duration `env:"INVOCATION_TIMEOUT" envDefault:"0s"`
 	// ConsumerGoneAfter is the idle time after which a consumer with nothing
 	// pending is deleted from its group.
 	ConsumerGoneAfter time.Duration `env:"CONSUMER_GONE_AFTER" envDefault:"1h"`
@@ -94,6 +100,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("RETRY_BACKOFF_BASE and RETRY_BACKOFF_MAX must be positive")
 	case c.ReadBlock <= 0:
 		return fmt.Errorf("READ_BLOCK must be positive")
+	case c.ClaimMinIdle <= 0 || c.ClaimInterval <= 0:
+		return fmt.Errorf("CLAIM_MIN_IDLE and CLAIM_INTERVAL must be positive")
+	case c.ClaimInterval >= c.ClaimMinIdle/2:
+		// Renewal runs every CLAIM_INTERVAL: it must come at least twice
+		// within CLAIM_MIN_IDLE, or peers take over work that is merely slow.
+		return fmt.Errorf("CLAIM_INTERVAL (%v) must be under half of CLAIM_MIN_IDLE (%v)", c.ClaimInterval, c.ClaimMinIdle)
+	case c.InvocationTimeout < 0:
+		return fmt.Errorf("INVOCATION_TIMEOUT must not be negative")
 	case c.StartFrom != StartBeginning && c.StartFrom != StartNew:
 		return fmt.Errorf("START_FROM must be %q or %q, got %q", StartBeginning, StartNew, c.StartFrom)
 	case c.LogFormat != "json" && c.LogFormat != "console":

@@ -9,10 +9,31 @@
 // # Delivery contract
 //
 //   - At-least-once: an entry is acked only after its outcome is written.
-//     An instance first drains its own pending entries. Pending entries of
-//     a consumer whose liveness key has expired (it crashed or stopped) are
-//     taken over at once; entries idle on a live consumer for ClaimMinIdle
-//     are reclaimed with XAUTOCLAIM.
+//     An instance first runs its own pending entries (read before a crash
+//     or restart). Every entry delivered to an instance and not settled
+//     (read ahead, queued, running, waiting for a retry in place) is
+//     renewed every ClaimInterval (under ClaimMinIdle/2, Validate refuses
+//     more), only while this consumer still owns it. Entries idle for
+//     ClaimMinIdle (nobody renews them: the holder died, is paused that
+//     long, or its invocation ran past its timeout) are taken over with
+//     XAUTOCLAIM, never sooner, and never while Redis refuses writes (the
+//     liveness key is the write probe: at maxmemory or on a read-only
+//     replica no instance takes over work).
+//   - Attempts are the entry's delivery count in the consumer group, so
+//     they survive crashes: an attempt is counted in Redis before it runs.
+//     A process that dies in a handler uses up the attempt like a failure;
+//     an entry that has had MaxAttempts attempts and is delivered again is
+//     dead-lettered without running (a poison pill that crashes its
+//     process stops after MaxAttempts crashes). An entry taken over, or
+//     found pending at start-up, runs alone: nothing runs beside it and
+//     everything before it is committed, so a crash is charged to it
+//     alone. A crash charges one attempt to every entry the process held,
+//     run or not (a graceful shutdown gives back the deliveries it never
+//     ran).
+//   - Invocation timeout: Function.Timeout, else Config.InvocationTimeout,
+//     else ClaimMinIdle. Past it the handler's context is cancelled and
+//     the attempt fails; a handler that does not return 100ms later is
+//     given up (left running on its own goroutine) and its entry moves on.
 //   - Effectively-once inside Redis: each invocation has an idempotency key
 //     (function + event_id). On success the events the handler emitted
 //     (Message.Emit), the idempotency record (kept at least IdempotencyTTL)
@@ -43,28 +64,42 @@
 //     (an emit to a key that is not a stream) is written item by item and
 //     the invocation whose outcome can never be written is dead-lettered
 //     ("commit refused"), so one bad outcome holds back no other.
-//   - Retries: a failed invocation (error or panic) is retried with
-//     exponential backoff, base·2^(n-1) plus up to 25% jitter, capped, until
-//     MaxAttempts. Retries are delayed asynq tasks on the queue fn.<name>
-//     (task id = idempotency key) and do not block the events behind it.
-//     With an OrderingKey, a failing event is retried in place instead, and
-//     only its key waits.
+//   - Retries: a failed invocation (error, panic or timeout) is retried
+//     with exponential backoff, base·2^(n-1) plus up to 25% jitter,
+//     capped, until MaxAttempts. Without an OrderingKey, retries are
+//     delayed asynq tasks on the queue fn.<name> (task id = idempotency
+//     key) and do not block the events behind it; the runtime counts their
+//     attempts (infrastructure errors, a shutdown or Redis failing, use
+//     none) and no task is ever archived by asynq. With an OrderingKey, a
+//     failing event is retried in place: it stays pending and its key's
+//     lane waits off the workers, holding no worker and no slot, so only
+//     its key waits. Retry tasks and stream entries share Concurrency.
 //   - Dead letters: a Permanent error, an entry that is not a well-formed
-//     event (DecodeError) and exhausted retries go to dlq:<function> with
+//     event (DecodeError) and exhausted attempts go to dlq:<function> with
 //     the original fields and dlq_* metadata (see DeadLetter); then the
 //     entry is acked. An entry without type or event_id is dead-lettered
 //     by every function; any other entry meets the type filter first, so a
-//     function that does not handle its type acks it unread. Replay sends a
-//     dead letter back through its function only.
+//     function that does not handle its type acks it unread. Replay sends
+//     a dead letter back through its function only; the dead letter stays
+//     in dlq:<function> until the replay has settled (committed or
+//     dead-lettered again). A replay of an ordered function runs after the
+//     newer events of its key handled meanwhile, but never beside one on
+//     the same instance.
 //   - Ordering: with an OrderingKey, events with the same key value run one
 //     at a time in stream order; other keys run in parallel on the bounded
-//     pool (Concurrency). The order holds within one instance and across
-//     its crash and restart (a starting instance runs the entries it takes
-//     over from gone consumers before anything new), not between two
-//     instances running at once.
-//   - Shutdown (ctx done, SIGTERM/SIGINT under Main): reading stops,
-//     in-flight work finishes within ShutdownTimeout and is committed; what
-//     is not done by then stays pending and is redelivered.
+//     pool (Concurrency). The order holds within one instance, across a
+//     retry in place, a shutdown (a waiting key's entries are all left
+//     pending), a crash and restart (a starting instance waits up to
+//     ClaimMinIdle for a gone consumer's entries, takes them over and runs
+//     them before anything new), not between two instances running at
+//     once, and not for a handler given up after its timeout (its retry
+//     may run while it still runs).
+//   - Shutdown (ctx done, SIGTERM/SIGINT under Main): reading stops, keys
+//     waiting for a retry in place are left pending, the work already
+//     delivered finishes within ShutdownTimeout and is committed; then
+//     what is still running is cancelled and, with everything not done,
+//     stays pending and is redelivered. Run returns within
+//     ShutdownTimeout + 2s, Redis up or down, whatever the handlers do.
 //   - Redis unreachable: reads, commits and group creation retry with
 //     backoff; nothing is acked that was not handled.
 //   - Redis that would lose data is refused: Run reads maxmemory-policy

@@ -21,11 +21,16 @@ type function struct {
 	ret     *retrier
 	pool    *pool
 	records *doneRecords
+	// tokens bounds the invocations running at once, stream entries and
+	// retry tasks together, to Concurrency.
+	tokens chan struct{}
 
-	inflight  inflightSet
-	stopping  context.Context // ends when the runtime stops reading
-	stopRead  context.CancelFunc
-	readersWG sync.WaitGroup
+	inflight inflightSet
+	unread   unread
+	// stopRead ends reading and the background duties; stopRenew ends the
+	// renewer and the heartbeat, which keep going while work drains.
+	stopRead, stopRenew context.CancelFunc
+	readersWG, renewWG  sync.WaitGroup
 }
 
 func newFunction(fn Function, rt *Runtime) *function {
@@ -34,7 +39,8 @@ func newFunction(fn Function, rt *Runtime) *function {
 		rt:       rt,
 		logger:   rt.logger.With(zap.String("function", fn.Name)),
 		metrics:  map[string]*streamMetrics{},
-		inflight: inflightSet{m: map[entryKey]struct{}{}},
+		inflight: newInflightSet(),
+		tokens:   make(chan struct{}, fn.Concurrency),
 	}
 	f.chain = limitEmits(Chain(fn.Handler, fn.Middleware...))
 	f.records = newDoneRecords(rt.rdb, fn.Name, rt.cfg.IdempotencyTTL)
@@ -85,7 +91,8 @@ func (f *function) ensureGroups(ctx context.Context) error {
 }
 
 // start launches the function's pool, readers and background duties.
-// readCtx ends reading; handlerCtx is what invocations run under.
+// readCtx ends reading; handlerCtx is what invocations run under (it ends
+// at the hard stop).
 func (f *function) start(readCtx, handlerCtx context.Context, ret *retrier) {
 	f.ret = ret
 	f.com.start()
@@ -93,69 +100,48 @@ func (f *function) start(readCtx, handlerCtx context.Context, ret *retrier) {
 	f.com.releaseFn = f.pool.release
 	ctx, cancel := context.WithCancel(readCtx)
 	f.stopRead = cancel
-	f.stopping = ctx
-	r := newReader(f)
-	rc := newReclaimer(f)
-	j := newJanitor(f)
-	hb := newHeartbeat(f)
-	f.readersWG.Add(4)
-	go func() { defer f.readersWG.Done(); hb.run(ctx) }()
+	renewCtx, stopRenew := context.WithCancel(context.WithoutCancel(readCtx))
+	f.stopRenew = stopRenew
+	rn, hb := newRenewer(f), newHeartbeat(f)
+	f.renewWG.Add(2)
+	go func() { defer f.renewWG.Done(); rn.run(renewCtx) }()
+	go func() { defer f.renewWG.Done(); hb.run(renewCtx) }()
+	r, rc, j := newReader(f), newReclaimer(f), newJanitor(f)
+	f.readersWG.Add(3)
 	go func() {
 		defer f.readersWG.Done()
 		if f.OrderingKey != "" {
 			f.takeOver(ctx)
 		}
-		r.run(ctx)
+		r.run(ctx, handlerCtx)
 	}()
-	go func() { defer f.readersWG.Done(); rc.run(ctx) }()
+	go func() { defer f.readersWG.Done(); rc.run(ctx, handlerCtx) }()
 	go func() { defer f.readersWG.Done(); j.run(ctx) }()
 }
 
-// stopReading stops the reader and the background duties, waits for them,
-// and closes the pool's intake.
+// stopReading stops the reader and the background duties; lanes waiting
+// for a retry in place are abandoned (they stay pending, in order).
 func (f *function) stopReading() {
 	f.stopRead()
-	f.readersWG.Wait()
-	f.pool.close()
+	f.pool.stop()
 }
 
-// inflightSet tracks the entries this instance is working on, so that the
-// reclaimer does not hand the same entry to a second worker.
-type inflightSet struct {
-	mu sync.Mutex
-	m  map[entryKey]struct{}
+// readersDone waits up to timeout for the reader and the background
+// duties to return.
+func (f *function) readersDone(timeout time.Duration) bool {
+	return waitGroup(&f.readersWG, timeout)
 }
 
-// entryKey names one stream entry.
-type entryKey struct{ stream, id string }
-
-// add marks stream/id in flight; false if it already was.
-func (s *inflightSet) add(stream, id string) bool {
-	k := entryKey{stream, id}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[k]; ok {
+// waitGroup waits for wg up to timeout; false if time ran out.
+func waitGroup(wg *sync.WaitGroup, timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(max(timeout, 0))
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
 		return false
 	}
-	s.m[k] = struct{}{}
-	return true
-}
-
-func (s *inflightSet) remove(stream, id string) {
-	s.mu.Lock()
-	delete(s.m, entryKey{stream, id})
-	s.mu.Unlock()
-}
-
-// snapshot lists the in-flight entries of stream.
-func (s *inflightSet) snapshot(stream string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var ids []string
-	for k := range s.m {
-		if k.stream == stream {
-			ids = append(ids, k.id)
-		}
-	}
-	return ids
 }

@@ -55,7 +55,10 @@ type Function struct {
 	// upper half.
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
-	// Timeout bounds one invocation (0: no bound beyond shutdown).
+	// Timeout bounds one invocation; 0 means Config.InvocationTimeout, or
+	// ClaimMinIdle when that is 0 too. Past it the handler's context is
+	// cancelled and the attempt fails (a handler that does not return
+	// within 100ms more is given up); its entry is no longer renewed.
 	Timeout time.Duration
 	// StartFrom applies when the function's group does not exist yet.
 	StartFrom StartFrom
@@ -89,6 +92,15 @@ func (f *Function) validate(cfg Config) error {
 	}
 	if f.BackoffMax < f.BackoffBase {
 		f.BackoffMax = f.BackoffBase
+	}
+	if f.Timeout <= 0 {
+		f.Timeout = cfg.InvocationTimeout
+	}
+	if f.Timeout <= 0 {
+		f.Timeout = cfg.ClaimMinIdle
+	}
+	if f.Timeout <= 0 {
+		f.Timeout = DefaultConfig().ClaimMinIdle
 	}
 	if f.StartFrom == "" {
 		f.StartFrom = cfg.StartFrom

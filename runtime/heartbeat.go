@@ -4,14 +4,17 @@ import (
 	"context"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 )
 
 // Liveness of consumers. Every running instance keeps, per function, a key
-// fn:{<function>}:alive:<consumer> that expires unless renewed; a consumer
-// of the group without one is gone (crashed, or stopped), and its pending
-// entries can be taken over at once instead of after ClaimMinIdle.
+// fn:{<function>}:alive:<consumer> that expires unless renewed. A consumer
+// of the group without one is gone (crashed, or stopped): an ordered
+// function starting up waits for a gone consumer's entries to become
+// claimable before it reads (see takeOver). Takeover itself never relies
+// on the key: only entries idle for ClaimMinIdle are taken. Writing the
+// key is also the write probe: no instance takes over work while it
+// fails.
 const (
 	heartbeatEvery = time.Second
 	heartbeatTTL   = 3 * time.Second
@@ -26,17 +29,23 @@ type heartbeat struct {
 func newHeartbeat(f *function) *heartbeat { return &heartbeat{f: f} }
 
 func (h *heartbeat) run(ctx context.Context) {
-	key := aliveKey(h.f.Name, h.f.rt.cfg.ConsumerName)
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
+	failing := false
 	for {
-		if err := h.f.rt.rdb.Set(ctx, key, "1", heartbeatTTL).Err(); err != nil && ctx.Err() == nil {
-			h.f.logger.Debug("heartbeat", zap.Error(err))
+		err := h.f.probe(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			h.f.logger.Warn("liveness key not written: Redis refuses writes or is away; no takeover meanwhile", zap.Error(err))
+			failing = true
+		case err == nil && failing:
+			h.f.logger.Info("liveness key written again")
+			failing = false
 		}
 		select {
 		case <-ctx.Done():
-			c, cancel := context.WithTimeout(context.Background(), time.Second)
-			h.f.rt.rdb.Del(c, key)
+			c, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			h.f.rt.rdb.Del(c, aliveKey(h.f.Name, h.f.rt.cfg.ConsumerName))
 			cancel()
 			return
 		case <-t.C:
@@ -44,44 +53,10 @@ func (h *heartbeat) run(ctx context.Context) {
 	}
 }
 
-// claimFromGone moves the pending entries of the stream's gone consumers
-// (no liveness key) to this one and returns them. With justID only their
-// ids are claimed (the reader's own-pending drain reads them in order).
-func (f *function) claimFromGone(ctx context.Context, stream string, justID bool) ([]redis.XMessage, []string, error) {
-	gone, _, err := f.goneConsumers(ctx, stream)
-	if err != nil {
-		return nil, nil, err
-	}
-	var msgs []redis.XMessage
-	var ids []string
-	for _, c := range gone {
-		pend, err := f.rt.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
-			Stream: stream, Group: f.Name, Start: "-", End: "+", Count: int64(f.rt.cfg.BatchSize), Consumer: c,
-		}).Result()
-		if err != nil || len(pend) == 0 {
-			continue
-		}
-		claim := make([]string, len(pend))
-		for i, p := range pend {
-			claim[i] = p.ID
-		}
-		args := &redis.XClaimArgs{Stream: stream, Group: f.Name, Consumer: f.rt.cfg.ConsumerName, Messages: claim}
-		if justID {
-			got, err := f.rt.rdb.XClaimJustID(ctx, args).Result()
-			if err != nil {
-				return msgs, ids, err
-			}
-			ids = append(ids, got...)
-		} else {
-			got, err := f.rt.rdb.XClaim(ctx, args).Result()
-			if err != nil {
-				return msgs, ids, err
-			}
-			msgs = append(msgs, got...)
-		}
-		f.logger.Info("took over pending entries of a gone consumer", zap.String("stream", stream), zap.String("consumer", c), zap.Int("count", len(claim)))
-	}
-	return msgs, ids, nil
+// probe writes this instance's liveness key: it fails when Redis refuses
+// writes (OOM under maxmemory, READONLY, LOADING) or is away.
+func (f *function) probe(ctx context.Context) error {
+	return f.rt.rdb.Set(ctx, aliveKey(f.Name, f.rt.cfg.ConsumerName), "1", heartbeatTTL).Err()
 }
 
 // goneConsumers lists the stream's consumers, other than this one, that
@@ -107,30 +82,4 @@ func (f *function) goneConsumers(ctx context.Context, stream string) (gone, live
 		}
 	}
 	return gone, live, nil
-}
-
-// takeOver runs before a function with an ordering key starts reading:
-// it claims every pending entry of gone consumers (waiting up to one
-// liveness TTL for the keys of consumers that died a moment ago to
-// expire), so that the reader's own-pending drain runs them before any
-// newer entry of their keys. Consumers still alive after that keep theirs.
-func (f *function) takeOver(ctx context.Context) {
-	deadline := time.Now().Add(heartbeatTTL + heartbeatEvery)
-	for _, s := range f.Streams {
-		for {
-			for {
-				_, ids, err := f.claimFromGone(ctx, s, true)
-				if err != nil || len(ids) < f.rt.cfg.BatchSize {
-					break
-				}
-			}
-			_, live, err := f.goneConsumers(ctx, s)
-			if err != nil || len(live) == 0 || time.Now().After(deadline) {
-				break
-			}
-			if !sleepCtx(ctx, 100*time.Millisecond) {
-				return
-			}
-		}
-	}
 }

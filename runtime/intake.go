@@ -2,28 +2,32 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 )
 
-// intake turns entries read or reclaimed from stream into work: malformed
-// entries are dead-lettered, filtered types and already-done events acked,
-// and the rest submitted to the pool. done, when not nil, says per entry
-// whether its event is done already (the reader looked it up); else
-// intake looks the batch up itself, in one round trip. Entries already in
-// flight here are passed over. It blocks while the pool is full.
-func (f *function) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool) {
-	fresh := make([]int, 0, len(entries)) // indexes of the entries not in flight yet
-	for i, e := range entries {
-		if f.inflight.add(stream, e.ID) {
-			fresh = append(fresh, i)
-		}
-	}
-	if !f.pool.acquire(context.WithoutCancel(ctx), len(fresh)) {
-		for _, i := range fresh {
-			f.inflight.remove(stream, entries[i].ID)
+// intake turns entries read or recovered from stream, already tracked
+// (inflight), into work: malformed entries are dead-lettered, filtered
+// types and already-done events acked, and the rest submitted to the pool.
+// done, when not nil, says per entry whether its event is done already
+// (the reader looked it up); else intake looks the batch up itself, in one
+// round trip. counts is nil for entries read fresh (delivered once, now);
+// for recovered entries it gives each one's delivery count, the attempts
+// begun on it: one that has had MaxAttempts is dead-lettered without
+// running (it crashed, stalled or outlived every process that ran it).
+//
+// It blocks while the pool is full, until ctx (the handlers' context)
+// ends; entries it cannot take then stay pending.
+func (f *function) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int) {
+	if !f.pool.acquire(ctx, len(entries)) {
+		for _, e := range entries {
+			f.inflight.remove(stream, e.ID)
+			if counts == nil {
+				f.giveBack(stream, e.ID)
+			}
 		}
 		return
 	}
@@ -34,9 +38,14 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 	}
 	var run []*Message
 	var runIdx []int // run[k] is entries[runIdx[k]]
-	for _, i := range fresh {
-		e := entries[i]
+	for i, e := range entries {
 		msg := peekMessage(f.Name, stream, e.ID, e.Values)
+		msg.run.counted = 1
+		if counts != nil {
+			c := counts[e.ID]
+			msg.run.counted, msg.run.recovered = c, c > 0
+			msg.Attempt = c + 1
+		}
 		switch {
 		case e.Values == nil:
 			// Deleted from the stream while pending: nothing to run.
@@ -63,6 +72,10 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 			settle(msg, f.item(msg, commitItem{ack: true}))
 			continue
 		}
+		if msg.Attempt > f.MaxAttempts {
+			settle(msg, f.exhausted(msg))
+			continue
+		}
 		todo = append(todo, msg)
 	}
 	if len(todo) > 0 {
@@ -71,6 +84,17 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 	if len(settled) > 0 {
 		f.com.submit(settled)
 	}
+}
+
+// exhausted returns the commit that dead-letters a recovered entry whose
+// every attempt began and none settled.
+func (f *function) exhausted(msg *Message) *commitItem {
+	_ = msg.decode()
+	msg.Attempt--
+	err := fmt.Errorf("delivered %d times and never settled: the process running it crashed, stopped or hung each time", msg.Attempt)
+	f.logFailure(msg, err)
+	f.streamMetric(msg.Stream).failed.Inc()
+	return f.deadLetter(msg, err)
 }
 
 // malformed returns the commit that dead-letters an entry that is not a

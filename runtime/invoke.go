@@ -2,36 +2,61 @@ package runtime
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"runtime/debug"
 	"time"
 
 	"go.uber.org/zap"
 )
 
-// invoke runs the handler chain once for msg: panics are recovered into a
-// *PanicError, the optional per-invocation timeout applied, latency and
-// in-flight gauges kept.
-func (f *function) invoke(ctx context.Context, msg *Message) (err error) {
+// abandonGrace is how long a handler whose time is up (its context
+// cancelled) may take to return before its attempt is given up as failed
+// and the handler left running on its own.
+const abandonGrace = 100 * time.Millisecond
+
+// started counts an invocation of msg in the metrics.
+func (f *function) started(msg *Message) time.Time {
+	f.streamMetric(msg.Stream).inFlight.Inc()
+	msg.emits = msg.emits[:0]
+	return time.Now()
+}
+
+// finished counts the end of an invocation of msg that started at start,
+// with its result err, and returns err, saying "timed out" when the
+// invocation's time was up (ctx is the invocation's, parent the
+// runtime's).
+func (f *function) finished(msg *Message, start time.Time, err error, ctx, parent context.Context) error {
+	if err != nil && parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("invocation timed out after %v: %w", f.Timeout, err)
+	}
 	m := f.streamMetric(msg.Stream)
-	m.inFlight.Inc()
-	start := time.Now()
+	m.latency.Observe(time.Since(start).Seconds())
+	m.inFlight.Dec()
+	if err != nil {
+		m.failed.Inc()
+		f.logFailure(msg, err)
+	}
+	return err
+}
+
+// invoke runs the handler chain once for msg on this goroutine, within
+// the function's Timeout (retry tasks: asynq gives up a task that
+// outlives its own timeout).
+func (f *function) invoke(ctx context.Context, msg *Message) error {
+	start := f.started(msg)
+	ictx, cancel := context.WithTimeout(ctx, f.Timeout)
+	defer cancel()
+	return f.finished(msg, start, f.call(ictx, msg), ictx, ctx)
+}
+
+// call runs the chain, turning a panic into a *PanicError.
+func (f *function) call(ctx context.Context, msg *Message) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &PanicError{Value: p, Stack: debug.Stack()}
 		}
-		m.latency.Observe(time.Since(start).Seconds())
-		m.inFlight.Dec()
-		if err != nil {
-			m.failed.Inc()
-			f.logFailure(msg, err)
-		}
 	}()
-	if f.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.Timeout)
-		defer cancel()
-	}
-	msg.emits = msg.emits[:0]
 	return f.chain.Handle(ctx, msg)
 }
 
@@ -46,54 +71,11 @@ func (f *function) logFailure(msg *Message, err error) {
 		zap.Bool("permanent", IsPermanent(err) || isDecodeError(err)),
 		zap.Error(err),
 	}
-	if p, ok := err.(*PanicError); ok {
+	var p *PanicError
+	if errors.As(err, &p) {
 		fields = append(fields, zap.ByteString("stack", p.Stack))
 	}
 	f.logger.Error("invocation failed", fields...)
-}
-
-// handleEntry runs one entry read from a stream (it is in flight and not
-// yet done) and returns the commit that settles it: committed, scheduled
-// for retry, or dead-lettered; with per-key ordering a failure is retried
-// in place first. It returns nil when the entry is left pending, because
-// the runtime stopped first or a retry could not be scheduled; it is then
-// redelivered.
-func (f *function) handleEntry(ctx context.Context, msg *Message) *commitItem {
-	if err := msg.decode(); err != nil {
-		return f.malformed(msg, err)
-	}
-	m := f.streamMetric(msg.Stream)
-	for {
-		err := f.invoke(ctx, msg)
-		switch {
-		case err == nil:
-			m.processed.Inc()
-			return f.item(msg, commitItem{ack: true, record: true, emits: msg.emits})
-		case ctx.Err() != nil:
-			return nil // hard stop: left pending, redelivered later
-		case IsPermanent(err) || msg.Attempt >= f.MaxAttempts:
-			return f.deadLetter(msg, err)
-		}
-		if msg.FirstFailure.IsZero() {
-			msg.FirstFailure = time.Now()
-		}
-		if f.OrderingKey != "" {
-			// Retry in place: only this key waits.
-			m.retried.Inc()
-			if !sleepCtx(f.stopping, retryDelay(msg.Attempt, f.BackoffBase, f.BackoffMax)) {
-				return nil
-			}
-			msg.Attempt++
-			continue
-		}
-		if serr := f.ret.schedule(ctx, f, msg); serr != nil {
-			f.logger.Warn("schedule retry failed: entry left pending for redelivery",
-				zap.String("stream", msg.Stream), zap.String("entry_id", msg.ID), zap.Error(serr))
-			return nil
-		}
-		m.retried.Inc()
-		return f.item(msg, commitItem{ack: true})
-	}
 }
 
 // deadLetter returns the commit that writes msg to the function's

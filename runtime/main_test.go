@@ -19,16 +19,28 @@ import (
 
 // mainEnv makes the test binary act as a function process (runtime.Main)
 // whose handler takes SLOW_MS per event and emits one event to
-// <STREAM>:out, so that tests can signal a real process.
+// <STREAM>:out, so that tests can signal a real process. With RUNS_KEY
+// every invocation is RPUSHed there ("<event_id> <consumer>") before it
+// runs, outside the commit; with CRASH_ON the process exits (code 3) on
+// that event; ORDERING_KEY sets the function's OrderingKey.
 const mainEnv = "RUNTIME_TEST_MAIN"
 
 func runMainProcess() {
 	stream := os.Getenv("STREAM")
 	slow, _ := strconv.Atoi(os.Getenv("SLOW_MS"))
+	runs, crashOn := os.Getenv("RUNS_KEY"), os.Getenv("CRASH_ON")
 	runtime.Main("testfn", func(app *runtime.App) (runtime.Setup, error) {
 		return runtime.Setup{Functions: []runtime.Function{{
-			Name: os.Getenv("FUNCTION"), Streams: []string{stream},
+			Name: os.Getenv("FUNCTION"), Streams: []string{stream}, OrderingKey: os.Getenv("ORDERING_KEY"),
 			Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+				if runs != "" {
+					if err := app.Redis.RPush(ctx, runs, m.EventID+" "+app.Config.ConsumerName).Err(); err != nil {
+						return err
+					}
+				}
+				if m.EventID == crashOn {
+					os.Exit(3) // a poison pill: the process dies in the handler
+				}
 				time.Sleep(time.Duration(slow) * time.Millisecond) // simulated work
 				m.Emit(stream+":out", map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}"})
 				return nil

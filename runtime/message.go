@@ -42,6 +42,38 @@ type Message struct {
 	// commit is the storage of the item that settles a stream entry (one
 	// per entry, so it needs no allocation of its own).
 	commit commitItem
+	// run is the delivery state of a stream entry (see pool).
+	run runState
+}
+
+// runState is where a stream entry stands on this instance.
+type runState struct {
+	// recovered: the entry was delivered before and not settled (its
+	// holder died, stopped or hung), so its run here is isolated and its
+	// delivery count bumped first.
+	recovered bool
+	// started: an attempt began here (a never-started entry's delivery is
+	// given back at shutdown).
+	started bool
+	// parked: the entry's pool slot was given back while its key waits.
+	parked bool
+	// gated: the entry holds a read lock of the function's gate until it
+	// settles.
+	gated bool
+	// counted is the entry's delivery count as Redis has it: the attempts
+	// begun or about to begin. An attempt past it is counted (bumped)
+	// before it runs, so attempts survive a crash.
+	counted int
+}
+
+// retryCopy returns a copy of msg for its next attempt, when the handler
+// of this one was given up and may still be using msg.
+func (m *Message) retryCopy() *Message {
+	c := *m
+	c.emits = nil
+	c.commit = commitItem{}
+	c.run.gated = false
+	return &c
 }
 
 // Emit is an event a handler emits: XADDed to Stream with Fields when the

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -14,45 +15,76 @@ import (
 // worker runs in order. Without an ordering key a read batch is cut into
 // at most Concurrency lanes (one hand-off per lane, not per entry). With an
 // ordering key every key has its own lane: a key's entries run one at a
-// time in arrival order, other keys' lanes run on the other workers, so a
-// slow or retrying key holds back only itself.
+// time in arrival order, other keys' lanes run on the other workers. A
+// lane whose head failed waits for its retry parked, off the workers: a
+// timer puts it back, and meanwhile its entries hold no worker and no
+// slot, so a failing key holds back only itself.
 //
-// The pool also bounds the entries in flight (read but not yet settled), so
-// that the reader never runs ahead of the workers and the committer.
+// The pool bounds the entries in flight (read but not yet settled, parked
+// ones aside) with slots, so that the reader never runs ahead of the
+// workers and the committer, and every tracked entry, parked or not, with
+// held.
+//
+// A recovered entry (delivered before and never settled: its holder died,
+// stopped or hung, so it may be what crashed it) runs alone: it takes the
+// gate exclusively, so that no other invocation runs beside it and every
+// earlier outcome is committed before it starts, and its own outcome is
+// committed before anything else starts. A crash during its run is then
+// charged to it alone (see runner.go).
 type pool struct {
-	f       *function
-	ctx     context.Context
-	jobs    chan *lane
-	slots   *semaphore.Weighted // one unit per entry in flight
-	mu      sync.Mutex
-	lanes   map[string]*lane
+	f     *function
+	ctx   context.Context // ends at the hard stop
+	jobs  chan *lane
+	slots *semaphore.Weighted // one unit per entry in flight, parked ones aside
+	held  *semaphore.Weighted // one unit per tracked entry
+	gate  sync.RWMutex
+	// watches holds each worker's running invocation, for the watchdog.
+	watches []atomic.Pointer[watch]
+
+	mu       sync.Mutex
+	lanes    map[string]*lane // by key, while the key has entries
+	parked   map[*lane]struct{}
+	stopping bool                // reading has stopped: no lane parks again
+	dropped  map[string]struct{} // keys whose lane was abandoned at shutdown
+
 	workers sync.WaitGroup
 	settled sync.WaitGroup // entries in flight, until released
 }
 
 // lane is the queue of one ordering key, or a chunk of unordered entries.
 type lane struct {
-	key  string
-	msgs []*Message
+	key    string
+	msgs   []*Message
+	parked bool
+	timer  *time.Timer
 }
 
 // flushEvery bounds how long an unordered lane holds settled invocations
 // before it hands them to the committer.
 const flushEvery = 2 * time.Millisecond
 
+// heldPerSlot is how many tracked entries (most of them parked behind
+// failing keys) the pool allows per slot.
+const heldPerSlot = 4
+
 func newPool(f *function, ctx context.Context) *pool {
 	inFlight := max(f.rt.cfg.BatchSize*4, f.Concurrency*2)
 	p := &pool{
-		f:     f,
-		ctx:   ctx,
-		jobs:  make(chan *lane, inFlight),
-		slots: semaphore.NewWeighted(int64(inFlight)),
-		lanes: map[string]*lane{},
+		f:       f,
+		ctx:     ctx,
+		jobs:    make(chan *lane, inFlight),
+		slots:   semaphore.NewWeighted(int64(inFlight)),
+		held:    semaphore.NewWeighted(int64(inFlight * heldPerSlot)),
+		lanes:   map[string]*lane{},
+		parked:  map[*lane]struct{}{},
+		dropped: map[string]struct{}{},
+		watches: make([]atomic.Pointer[watch], f.Concurrency),
 	}
-	for range f.Concurrency {
+	for i := range f.Concurrency {
 		p.workers.Add(1)
-		go p.work()
+		go p.work(i)
 	}
+	go p.watchdog()
 	return p
 }
 
@@ -61,7 +93,11 @@ func (p *pool) acquire(ctx context.Context, n int) bool {
 	if n == 0 {
 		return true
 	}
+	if err := p.held.Acquire(ctx, int64(n)); err != nil {
+		return false
+	}
 	if err := p.slots.Acquire(ctx, int64(n)); err != nil {
+		p.held.Release(int64(n))
 		return false
 	}
 	p.settled.Add(n)
@@ -71,8 +107,32 @@ func (p *pool) acquire(ctx context.Context, n int) bool {
 // release returns the slot of a settled (or abandoned) entry.
 func (p *pool) release(msg *Message) {
 	p.f.inflight.remove(msg.Stream, msg.ID)
-	p.slots.Release(1)
+	if !msg.run.parked {
+		p.slots.Release(1)
+	}
+	p.held.Release(1)
+	if msg.run.gated {
+		msg.run.gated = false
+		p.gate.RUnlock()
+	}
 	p.settled.Done()
+}
+
+// drop abandons an entry: it stays pending and is redelivered. A fresh
+// entry that never started has its delivery given back.
+func (p *pool) drop(msg *Message) {
+	if !msg.run.started && !msg.run.recovered {
+		p.f.giveBack(msg.Stream, msg.ID)
+	}
+	p.release(msg)
+}
+
+// unslot gives back msg's slot while it waits parked; p.mu is held.
+func (p *pool) unslot(msg *Message) {
+	if !msg.run.parked {
+		msg.run.parked = true
+		p.slots.Release(1)
+	}
 }
 
 // submit queues msgs, which hold slots, for the workers.
@@ -81,106 +141,119 @@ func (p *pool) submit(msgs []*Message) {
 		n := min(p.f.Concurrency, len(msgs))
 		for i := range n {
 			lo, hi := i*len(msgs)/n, (i+1)*len(msgs)/n
-			p.jobs <- &lane{msgs: msgs[lo:hi:hi]}
+			p.enqueue(&lane{msgs: msgs[lo:hi:hi]})
 		}
 		return
 	}
 	for _, msg := range msgs {
 		key := msg.field(p.f.OrderingKey)
 		if key == "" {
-			p.jobs <- &lane{msgs: []*Message{msg}}
+			p.enqueue(&lane{msgs: []*Message{msg}})
 			continue
 		}
 		p.mu.Lock()
+		if _, ok := p.dropped[key]; ok {
+			// Its key's earlier entries were left pending at shutdown:
+			// running it now would overtake them.
+			p.mu.Unlock()
+			p.drop(msg)
+			continue
+		}
 		if l, ok := p.lanes[key]; ok {
 			l.msgs = append(l.msgs, msg)
+			if l.parked {
+				p.unslot(msg)
+			}
 			p.mu.Unlock()
 			continue
 		}
 		l := &lane{key: key, msgs: []*Message{msg}}
 		p.lanes[key] = l
 		p.mu.Unlock()
-		p.jobs <- l
+		p.enqueue(l)
 	}
 }
 
-func (p *pool) work() {
+// enqueue hands a lane to the workers, or abandons it after the hard stop.
+func (p *pool) enqueue(l *lane) {
+	select {
+	case p.jobs <- l:
+	case <-p.ctx.Done():
+		p.abandon(l)
+	}
+}
+
+func (p *pool) work(slot int) {
 	defer p.workers.Done()
-	for l := range p.jobs {
-		if p.f.OrderingKey == "" {
-			p.runChunk(l)
-		} else {
-			p.runLane(l)
-		}
-	}
+	p.serve(slot)
 }
 
-// runChunk runs a chunk of unordered entries, handing their outcomes to
-// the committer in groups.
-func (p *pool) runChunk(l *lane) {
-	var items []*commitItem
-	last := time.Now()
-	for _, msg := range l.msgs {
-		if it := p.f.handleEntry(p.ctx, msg); it != nil {
-			it.release = msg
-			items = append(items, it)
-		} else {
-			p.release(msg)
-		}
-		if now := time.Now(); len(items) > 0 && now.Sub(last) > flushEvery {
-			p.f.com.submit(items)
-			items, last = nil, now
-		}
-	}
-	if len(items) > 0 {
-		p.f.com.submit(items)
-	}
-}
-
-// runLane works a key's lane until it is empty, then forgets it. Each
-// outcome goes to the committer before the key's next entry runs; the
-// committer writes in submission order (a failed group is retried before
-// any later one), so a key's effects land in stream order without the lane
-// waiting for each commit.
-func (p *pool) runLane(l *lane) {
+// serve works lanes as worker slot until the hard stop, or until its
+// goroutine is given up (a handler outlived its time).
+func (p *pool) serve(slot int) {
 	for {
-		p.mu.Lock()
-		if len(l.msgs) == 0 {
-			if l.key != "" {
-				delete(p.lanes, l.key)
+		select {
+		case l := <-p.jobs:
+			var ok bool
+			if p.f.OrderingKey == "" {
+				c := &chunk{p: p, l: l, slot: slot, last: time.Now()}
+				ok = c.loop(0)
+			} else {
+				ok = p.runLane(l, slot)
 			}
-			p.mu.Unlock()
+			if !ok {
+				return
+			}
+		case <-p.ctx.Done():
 			return
 		}
-		msg := l.msgs[0]
-		l.msgs[0] = nil
-		l.msgs = l.msgs[1:]
-		p.mu.Unlock()
-		if it := p.f.handleEntry(p.ctx, msg); it != nil {
-			it.release = msg
-			p.f.com.submit([]*commitItem{it})
-		} else {
-			p.release(msg)
+	}
+}
+
+// abandonQueued leaves pending the lanes still queued after the hard stop.
+func (p *pool) abandonQueued() {
+	for {
+		select {
+		case l := <-p.jobs:
+			p.abandon(l)
+		default:
+			return
 		}
 	}
 }
 
-// close stops intake: no submit may follow.
-func (p *pool) close() { close(p.jobs) }
-
-// wait waits for the workers and every entry in flight to settle, up to
-// timeout; false if time ran out.
+// wait waits for every entry in flight to settle, up to timeout; false if
+// time ran out.
 func (p *pool) wait(timeout time.Duration) bool {
 	done := make(chan struct{})
 	go func() {
-		p.workers.Wait()
 		p.settled.Wait()
 		close(done)
 	}()
+	t := time.NewTimer(max(timeout, 0))
+	defer t.Stop()
 	select {
 	case <-done:
 		return true
-	case <-time.After(max(timeout, 0)):
+	case <-t.C:
+		return false
+	}
+}
+
+// waitWorkers waits up to timeout for the workers to return after the
+// hard stop.
+func (p *pool) waitWorkers(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		p.workers.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
 		return false
 	}
 }

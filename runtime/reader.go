@@ -10,9 +10,11 @@ import (
 )
 
 // reader feeds a function's pool from its streams with XREADGROUP. It first
-// drains this consumer's own pending entries (those it read before a crash
-// or restart), then reads new entries (">") in batches of BatchSize,
-// blocking up to ReadBlock when there is nothing to do.
+// recovers this consumer's own pending entries (those it read before a
+// crash or restart, see recoverOwn), then reads new entries (">") in
+// batches of BatchSize, blocking up to ReadBlock when there is nothing to
+// do. Every entry read is tracked at once, so the renewer keeps it
+// claimed while it waits for intake.
 //
 // A batch's idempotency lookup rides in the same round trip as the next
 // read (one pipeline: HMGET for batch k, XREADGROUP for batch k+1), and
@@ -21,9 +23,6 @@ import (
 // XREADGROUP loop.
 type reader struct {
 	f *function
-	// cursors holds, per stream, the position in this consumer's own
-	// pending list; a stream whose pending list is drained reads ">".
-	cursors map[string]string
 }
 
 // checkedBatch is a read batch and, per stream and entry, whether the
@@ -34,20 +33,15 @@ type checkedBatch struct {
 	done [][]bool
 }
 
-func newReader(f *function) *reader {
-	c := make(map[string]string, len(f.Streams))
-	for _, s := range f.Streams {
-		c[s] = "0"
-	}
-	return &reader{f: f, cursors: c}
-}
+func newReader(f *function) *reader { return &reader{f: f} }
 
 // readQueue is how many read batches may wait for intake.
 const readQueue = 2
 
 // run reads until ctx ends, then lets intake finish every batch already
-// read (those entries are delivered, so they are handled, not dropped).
-func (r *reader) run(ctx context.Context) {
+// read (those entries are delivered, so they are handled, not dropped)
+// until hard ends; what intake cannot take by then stays pending.
+func (r *reader) run(ctx, hard context.Context) {
 	batches := make(chan checkedBatch, readQueue)
 	intakeDone := make(chan struct{})
 	go func() {
@@ -58,25 +52,61 @@ func (r *reader) run(ctx context.Context) {
 				if b.done != nil {
 					done = b.done[i]
 				}
-				r.f.intake(ctx, xs.Stream, xs.Messages, done)
+				r.f.intake(hard, xs.Stream, xs.Messages, done, nil)
 			}
 		}
 	}()
-	r.read(ctx, batches)
+	r.recover(ctx, hard)
+	r.read(ctx, hard, batches)
 	close(batches)
 	<-intakeDone
 }
 
-func (r *reader) read(ctx context.Context, batches chan<- checkedBatch) {
+// recover hands this consumer's own pending entries to intake, retrying
+// while Redis fails.
+func (r *reader) recover(ctx, hard context.Context) {
+	f := r.f
+	b := newBackoff(50*time.Millisecond, 5*time.Second)
+	for _, s := range f.Streams {
+		for {
+			err := f.recoverOwn(ctx, hard, s)
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			if redis.HasErrorPrefix(err, "NOGROUP") {
+				_ = f.ensureGroups(ctx)
+				continue
+			}
+			f.logger.Warn("recover own pending entries: retrying", zap.String("stream", s), zap.Error(err))
+			if !b.wait(ctx) {
+				return
+			}
+		}
+	}
+}
+
+func (r *reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 	f := r.f
 	b := newBackoff(50*time.Millisecond, 5*time.Second)
 	failing := false
 	var held []redis.XStream // read, not yet looked up
+	send := func(cb checkedBatch) {
+		select {
+		case batches <- cb:
+		case <-hard.Done():
+			for _, xs := range cb.res {
+				for _, m := range xs.Messages {
+					f.inflight.remove(xs.Stream, m.ID)
+					f.giveBack(xs.Stream, m.ID)
+				}
+			}
+		}
+	}
+	streams := r.args()
 	for ctx.Err() == nil {
-		streams, draining := r.args()
 		block := f.rt.cfg.ReadBlock
-		if draining || held != nil {
-			block = -1 // answer at once: own pending entries, or a batch waits
+		if held != nil {
+			block = -1 // answer at once: a batch waits
 		}
 		pipe := f.rt.rdb.Pipeline()
 		var lookup func() ([]bool, error)
@@ -90,7 +120,7 @@ func (r *reader) read(ctx context.Context, batches chan<- checkedBatch) {
 		_, _ = pipe.Exec(ctx)
 		if held != nil {
 			done, _ := lookup()
-			batches <- checkedBatch{res: held, done: split(held, done)}
+			send(checkedBatch{res: held, done: split(held, done)})
 			held = nil
 		}
 		res, err := read.Result()
@@ -117,13 +147,15 @@ func (r *reader) read(ctx context.Context, batches chan<- checkedBatch) {
 			failing = false
 			b = newBackoff(50*time.Millisecond, 5*time.Second)
 		}
-		r.advance(res)
+		for i := range res {
+			res[i].Messages = f.inflight.addNew(res[i].Stream, res[i].Messages)
+		}
 		if entries(res) > 0 {
 			held = res
 		}
 	}
 	if held != nil {
-		batches <- checkedBatch{res: held}
+		send(checkedBatch{res: held})
 	}
 }
 
@@ -158,46 +190,11 @@ func entries(res []redis.XStream) (n int) {
 	return n
 }
 
-// args returns the XREADGROUP STREAMS arguments and whether any stream is
-// still draining its own pending entries (then only those are read).
-func (r *reader) args() ([]string, bool) {
-	var names, ids []string
-	for _, s := range r.f.Streams {
-		if c := r.cursors[s]; c != ">" {
-			names, ids = append(names, s), append(ids, c)
-		}
+// args returns the XREADGROUP STREAMS arguments: every stream, from ">".
+func (r *reader) args() []string {
+	names := append([]string(nil), r.f.Streams...)
+	for range r.f.Streams {
+		names = append(names, ">")
 	}
-	if len(names) > 0 {
-		return append(names, ids...), true
-	}
-	for _, s := range r.f.Streams {
-		names, ids = append(names, s), append(ids, ">")
-	}
-	return append(names, ids...), false
-}
-
-// advance moves the pending-drain cursors past a read's entries.
-func (r *reader) advance(res []redis.XStream) {
-	for _, xs := range res {
-		if c := r.cursors[xs.Stream]; c != ">" {
-			if len(xs.Messages) == 0 {
-				r.cursors[xs.Stream] = ">"
-				continue
-			}
-			r.cursors[xs.Stream] = xs.Messages[len(xs.Messages)-1].ID
-		}
-	}
-	// A stream absent from a pending-drain reply has nothing pending.
-	for _, s := range r.f.Streams {
-		if r.cursors[s] == ">" {
-			continue
-		}
-		seen := false
-		for _, xs := range res {
-			seen = seen || xs.Stream == s
-		}
-		if !seen {
-			r.cursors[s] = ">"
-		}
-	}
+	return names
 }

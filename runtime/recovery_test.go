@@ -324,8 +324,8 @@ func TestLiveConsumersEntriesWaitForIdle(t *testing.T) {
 }
 
 // TestPerKeyOrderSurvivesFailover: e1 of key k is pending on a consumer
-// that died, e2 of k arrives later; the instance that takes over runs e1
-// before e2.
+// that died, e2 of k arrives later; the instance that starts waits for e1
+// to be idle for CLAIM_MIN_IDLE, takes it over and runs it before e2.
 func TestPerKeyOrderSurvivesFailover(t *testing.T) {
 	rdb := srv.Client(t)
 	stream, name := uniq("events:failover"), uniq("failover")
@@ -341,7 +341,8 @@ func TestPerKeyOrderSurvivesFailover(t *testing.T) {
 	var mu sync.Mutex
 	var ran []string
 	cfg := testConfig()
-	cfg.ClaimMinIdle = time.Minute
+	cfg.ClaimMinIdle = time.Second
+	cfg.ClaimInterval = 100 * time.Millisecond
 	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id",
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
 			mu.Lock()

@@ -11,29 +11,36 @@ import (
 // Replay runs a dead letter again through its function only: it becomes a
 // task on the function's retry queue (other functions never see it), run
 // by the function's processes at their next poll, with attempt =
-// dl.Attempts+1. If that attempt fails the event returns to the dead-letter
-// stream with the higher attempt count. The entry is deleted from the
-// dead-letter stream once the task is accepted. Replaying the same entry
-// twice schedules it once (the task id is derived from the entry id), and
-// an event that has completed meanwhile is not run again (idempotency). A
-// truncated dead letter (DeadLetter.Truncated) is refused.
+// dl.Attempts+1. If that attempt fails the event returns to the
+// dead-letter stream with the higher attempt count. The dead letter stays
+// in the dead-letter stream until the replay has settled (committed, or
+// dead-lettered again), and is removed then: a replay interrupted by
+// shutdowns, crashes or Redis errors is run again (those use no attempt),
+// never lost. Replaying the same entry twice schedules it once (the task
+// id is derived from the entry id), and an event that has completed
+// meanwhile is not run again (idempotency). A truncated dead letter
+// (DeadLetter.Truncated) is refused.
+//
+// A replay, like a retry task, runs outside its key's lane: for a
+// function with an OrderingKey it runs after the newer events of its key
+// that were handled meanwhile, but never beside one of them on the same
+// instance.
 func Replay(ctx context.Context, rdb redis.UniversalClient, dl DeadLetter) error {
 	if dl.Truncated {
 		return fmt.Errorf("replay %s: a truncated copy of an entry over the size limit (%s %s) cannot be replayed", dl.ID, dl.Stream, dl.EntryID)
 	}
 	c := asynq.NewClientFromRedisClient(rdb)
 	defer c.Close()
+	insp := asynq.NewInspectorFromRedisClient(rdb)
 	attempt := dl.Attempts + 1
 	p := retryPayload{
 		Stream: dl.Stream, ID: dl.EntryID, Fields: dl.Fields,
 		Attempt: attempt, MaxAttempts: attempt, FirstFailure: dl.FirstFailure,
+		DeadLetterID: dl.ID,
 	}
 	taskID := "replay:" + dl.Function + ":" + dl.ID
-	if err := enqueue(ctx, c, dl.Function, taskID, p, asynq.MaxRetry(1)); err != nil {
+	if err := enqueue(ctx, c, insp, dl.Function, taskID, p); err != nil {
 		return fmt.Errorf("replay %s: %w", dl.ID, err)
-	}
-	if err := rdb.XDel(ctx, DeadLetterStream(dl.Function), dl.ID).Err(); err != nil {
-		return fmt.Errorf("replay %s: accepted, but not removed from %s: %w", dl.ID, DeadLetterStream(dl.Function), err)
 	}
 	return nil
 }

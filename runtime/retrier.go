@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -19,20 +20,46 @@ type retryPayload struct {
 	ID     string            `json:"id"`
 	Fields map[string]string `json:"fields"`
 	// Attempt is the attempt number of the task's first run; asynq's retry
-	// count is added to it.
+	// count (failed runs and lost leases, never infrastructure errors) is
+	// added to it.
 	Attempt int `json:"attempt"`
 	// MaxAttempts: a failure at this attempt dead-letters the event.
 	MaxAttempts  int       `json:"max_attempts"`
 	FirstFailure time.Time `json:"first_failure"`
+	// DeadLetterID, for a replay, is the dead letter it replays: removed
+	// from dlq:<function> once the replay has settled.
+	DeadLetterID string `json:"dead_letter_id,omitempty"`
 }
 
-// retrier schedules retries off the hot path: a failed invocation becomes
-// a delayed asynq task on the function's queue (task id = idempotency key,
-// so it is never scheduled twice), and this process's asynq server runs it
-// through the same handler chain when it is due. asynq's own retries carry
-// the later attempts, with the function's backoff as RetryDelayFunc.
+// maxTaskRetry is the retry budget given to asynq, never reached: the
+// runtime counts attempts itself and dead-letters an event past its
+// MaxAttempts, so no task ever ends in asynq's archive.
+const maxTaskRetry = math.MaxInt32
+
+// errInfra marks a retry task's failure that is not the handler's (a hard
+// stop, Redis failing): asynq runs the task again without counting it, so
+// it uses no attempt.
+var errInfra = errors.New("infrastructure")
+
+func infra(err error) error { return fmt.Errorf("%w: %w", errInfra, err) }
+
+// isFailure is asynq's IsFailure: only a handler's own failure, or a
+// task whose process died (its lease expired), uses an attempt.
+func isFailure(err error) bool {
+	return !errors.Is(err, errInfra) && !errors.Is(err, context.Canceled)
+}
+
+// retrier schedules retries of unordered functions off the hot path: a
+// failed invocation becomes a delayed asynq task on the function's queue
+// (task id = idempotency key, so it is never scheduled twice), and this
+// process's asynq server runs it through the same handler chain when it is
+// due, under the function's Concurrency (shared with its pool). asynq's
+// own retries carry the later attempts, with the function's backoff as
+// RetryDelayFunc; attempts are counted by the runtime (see maxTaskRetry,
+// isFailure).
 type retrier struct {
 	client *asynq.Client
+	insp   *asynq.Inspector
 	server *asynq.Server
 	mux    *asynq.ServeMux
 	fns    map[string]*function
@@ -42,6 +69,7 @@ type retrier struct {
 func newRetrier(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, fns []*function, handlerCtx context.Context) *retrier {
 	r := &retrier{
 		client: asynq.NewClientFromRedisClient(rdb),
+		insp:   asynq.NewInspectorFromRedisClient(rdb),
 		mux:    asynq.NewServeMux(),
 		fns:    map[string]*function{},
 		logger: logger.Named("retrier"),
@@ -59,6 +87,7 @@ func newRetrier(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, fns [
 		BaseContext:              func() context.Context { return handlerCtx },
 		Queues:                   queues,
 		RetryDelayFunc:           r.retryDelay,
+		IsFailure:                isFailure,
 		Logger:                   logger.Named("asynq").Sugar(),
 		LogLevel:                 asynq.WarnLevel,
 		ShutdownTimeout:          cfg.ShutdownTimeout,
@@ -75,36 +104,58 @@ func (r *retrier) shutdown() {
 	_ = r.client.Close()
 }
 
-// schedule turns msg's failed attempt into a delayed task. A task already
-// scheduled for the same key (a redelivered entry failing again) is fine.
+// schedule turns msg's failed attempt into a delayed task.
 func (r *retrier) schedule(ctx context.Context, f *function, msg *Message) error {
 	p := retryPayload{
 		Stream: msg.Stream, ID: msg.ID, Fields: msg.Fields,
 		Attempt: msg.Attempt + 1, MaxAttempts: f.MaxAttempts, FirstFailure: msg.FirstFailure,
 	}
 	delay := retryDelay(msg.Attempt, f.BackoffBase, f.BackoffMax)
-	return enqueue(ctx, r.client, f.Name, msg.IdempotencyKey, p, asynq.ProcessIn(wholeSeconds(delay)), asynq.MaxRetry(f.MaxAttempts))
+	return enqueue(context.WithoutCancel(ctx), r.client, r.insp, f.Name, msg.IdempotencyKey, p,
+		asynq.ProcessIn(wholeSeconds(delay)), asynq.Timeout(f.Timeout+time.Minute))
 }
 
-// enqueue adds a task for function; ErrTaskIDConflict counts as success.
-func enqueue(ctx context.Context, c *asynq.Client, function, taskID string, p retryPayload, opts ...asynq.Option) error {
+// enqueue adds a task for function. A task of the same id that is still
+// to run (scheduled, pending, retrying, active) is the same retry: fine.
+// One that is archived or completed (left by an older version, or by hand)
+// would swallow this failure: it is deleted and the task enqueued again.
+func enqueue(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, function, taskID string, p retryPayload, opts ...asynq.Option) error {
 	body, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode retry task: %w", err)
 	}
-	opts = append(opts, asynq.TaskID(taskID), asynq.Queue(RetryQueue(function)), asynq.Retention(0))
-	_, err = c.EnqueueContext(ctx, asynq.NewTask(retryTaskType(function), body), opts...)
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	queue := RetryQueue(function)
+	opts = append(opts, asynq.TaskID(taskID), asynq.Queue(queue), asynq.Retention(0), asynq.MaxRetry(maxTaskRetry))
+	task := asynq.NewTask(retryTaskType(function), body)
+	for range 2 {
+		_, err = c.EnqueueContext(ctx, task, opts...)
+		if !errors.Is(err, asynq.ErrTaskIDConflict) {
+			break
+		}
+		info, ierr := insp.GetTaskInfo(queue, taskID)
+		switch {
+		case errors.Is(ierr, asynq.ErrTaskNotFound):
+			continue // gone meanwhile
+		case ierr != nil:
+			return fmt.Errorf("enqueue retry of %s: id taken, and inspecting it failed: %w", taskID, ierr)
+		case info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted:
+			return nil
+		}
+		if derr := insp.DeleteTask(queue, taskID); derr != nil && !errors.Is(derr, asynq.ErrTaskNotFound) {
+			return fmt.Errorf("enqueue retry of %s: delete the %s task of the same id: %w", taskID, info.State, derr)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("enqueue retry of %s: %w", taskID, err)
 	}
 	return nil
 }
 
 // retryDelay is asynq's RetryDelayFunc: n tasks runs have failed.
-func (r *retrier) retryDelay(n int, _ error, t *asynq.Task) time.Duration {
+func (r *retrier) retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	f := r.fns[t.Type()]
 	var p retryPayload
-	if f == nil || json.Unmarshal(t.Payload(), &p) != nil {
+	if f == nil || json.Unmarshal(t.Payload(), &p) != nil || !isFailure(err) {
 		return time.Second
 	}
 	return wholeSeconds(retryDelay(p.Attempt+n, f.BackoffBase, f.BackoffMax))
@@ -125,18 +176,21 @@ func wholeSeconds(d time.Duration) time.Duration {
 func (r *retrier) handle(ctx context.Context, t *asynq.Task) error {
 	f := r.fns[t.Type()]
 	if f == nil {
-		return fmt.Errorf("no function for task type %s: %w", t.Type(), asynq.SkipRetry)
+		r.logger.Error("retry task of no function here: dropped", zap.String("type", t.Type()))
+		return nil
 	}
 	var p retryPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return fmt.Errorf("decode retry task of %s: %v: %w", strings.TrimPrefix(t.Type(), "retry:"), err, asynq.SkipRetry)
+		r.logger.Error("undecodable retry task: dropped", zap.String("function", strings.TrimPrefix(t.Type(), "retry:")), zap.Error(err))
+		return nil
 	}
 	retried, _ := asynq.GetRetryCount(ctx)
 	return f.handleRetry(ctx, p, retried)
 }
 
 // handleRetry runs one retry (or replay) attempt and settles it. A nil
-// return completes the asynq task; an error makes asynq try again later.
+// return completes the asynq task; an error makes asynq try again later,
+// counting an attempt unless the error is errInfra.
 func (f *function) handleRetry(ctx context.Context, p retryPayload, retried int) error {
 	msg, derr := newMessage(f.Name, p.Stream, p.ID, p.Fields)
 	msg.Attempt = p.Attempt + retried
@@ -145,30 +199,80 @@ func (f *function) handleRetry(ctx context.Context, p retryPayload, retried int)
 	if derr != nil {
 		m.deadLettered.Inc()
 		dl := newDeadLetterEntry(f.Name, msg, derr, time.Now())
-		return f.commitWait(&commitItem{deadLetter: &dl})
+		return f.settleRetry(ctx, p, &commitItem{deadLetter: &dl})
 	}
 	done, err := f.records.done(ctx, []string{msg.EventID})
 	if err != nil {
-		return err
+		return infra(err)
 	}
 	if done[0] {
 		m.skipped.Inc()
-		return nil
+		return f.settleRetry(ctx, p, nil)
+	}
+	if msg.Attempt > p.MaxAttempts {
+		// Its last attempt's process died (the lease expired).
+		return f.settleRetry(ctx, p, f.exhaustedRetry(msg))
+	}
+	if key := msg.Fields[f.OrderingKey]; f.OrderingKey != "" && key != "" {
+		// Never beside an entry of its key here: it waits for them.
+		l, ok := f.pool.reserve(key)
+		if !ok {
+			return infra(fmt.Errorf("key %q busy here", key))
+		}
+		defer f.pool.unreserve(l)
+	}
+	f.pool.gate.RLock()
+	defer f.pool.gate.RUnlock()
+	select {
+	case f.tokens <- struct{}{}:
+	case <-ctx.Done():
+		return infra(ctx.Err())
 	}
 	err = f.invoke(ctx, msg)
+	<-f.tokens
 	switch {
 	case err == nil:
 		m.processed.Inc()
-		return f.commitWait(&commitItem{eventID: msg.EventID, record: true, emits: msg.emits})
+		return f.settleRetry(ctx, p, &commitItem{eventID: msg.EventID, record: true, emits: msg.emits})
 	case ctx.Err() != nil:
-		return err
+		return infra(ctx.Err())
 	case IsPermanent(err) || msg.Attempt >= p.MaxAttempts:
 		m.deadLettered.Inc()
 		dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
-		return f.commitWait(&commitItem{deadLetter: &dl})
+		return f.settleRetry(ctx, p, &commitItem{deadLetter: &dl})
 	}
 	m.retried.Inc()
 	return err
+}
+
+// exhaustedRetry is the dead letter of a retry task whose every attempt
+// began and none settled.
+func (f *function) exhaustedRetry(msg *Message) *commitItem {
+	msg.Attempt--
+	err := fmt.Errorf("attempt %d never settled: the process running it died or stopped", msg.Attempt)
+	f.logFailure(msg, err)
+	f.streamMetric(msg.Stream).deadLettered.Inc()
+	dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
+	return &commitItem{deadLetter: &dl}
+}
+
+// settleRetry commits item (nil: nothing to write) and, for a replay,
+// then removes the replayed dead letter: only once its outcome is written.
+func (f *function) settleRetry(ctx context.Context, p retryPayload, item *commitItem) error {
+	if item != nil {
+		if err := f.commitWait(item); err != nil {
+			return infra(err)
+		}
+	}
+	if p.DeadLetterID == "" {
+		return nil
+	}
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := f.rt.rdb.XDel(c, DeadLetterStream(f.Name), p.DeadLetterID).Err(); err != nil {
+		f.logger.Error("replay settled, but the replayed dead letter was not removed", zap.String("dead_letter", p.DeadLetterID), zap.Error(err))
+	}
+	return nil
 }
 
 // commitWait commits item and waits for the result.

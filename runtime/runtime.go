@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -15,12 +14,17 @@ import (
 // consumer groups, the worker pools, the committer, the retrier and the
 // background duties (reclaimer, janitor).
 //
-// Stop order (Run, after ctx ends): readers and reclaimers stop reading
-// (within ReadBlock); worker pools and the retrier (asynq) finish their
-// in-flight work side by side within ShutdownTimeout, after which what is
-// still running is cancelled and stays pending for redelivery; the
-// committers flush; Run returns. So a process exits within about
-// ReadBlock + ShutdownTimeout + 1s of SIGTERM.
+// Stop order (Run, after ctx ends): readers and reclaimers stop reading,
+// and keys waiting for a retry in place are left pending at once; worker
+// pools and the retrier (asynq) finish the work already delivered side by
+// side within ShutdownTimeout; then the hard stop cancels what is still
+// running (a handler that ignores its context is given up) and leaves
+// everything not done pending for redelivery, in order; within one more
+// second the committers flush, the deliveries that never ran are given
+// back and the liveness keys deleted, even with Redis down; Run returns
+// once the retrier has stopped, or 2 s after the hard stop (with Redis
+// down asynq may take that long). So Run returns within ShutdownTimeout +
+// 2s of ctx ending, Redis up or down, whatever the handlers do.
 type Runtime struct {
 	cfg     Config
 	rdb     redis.UniversalClient
@@ -140,27 +144,6 @@ func (r *Runtime) Run(ctx context.Context) error {
 	<-ctx.Done()
 	r.ready.Store(false)
 	r.logger.Info("shutting down", zap.Duration("timeout", r.cfg.ShutdownTimeout))
-	deadline := time.Now().Add(r.cfg.ShutdownTimeout)
-	for _, f := range fns {
-		f.stopReading()
-	}
-	// Retries in flight drain beside the pools, under the same deadline:
-	// hardStop cancels what is still running in either.
-	retrierDone := make(chan struct{})
-	go func() { ret.shutdown(); close(retrierDone) }()
-	for _, f := range fns {
-		if !f.pool.wait(time.Until(deadline)) {
-			r.logger.Warn("shutdown timeout: in-flight work left pending for redelivery", zap.String("function", f.Name))
-		}
-	}
-	select {
-	case <-retrierDone:
-	case <-time.After(max(time.Until(deadline), 0)):
-	}
-	hardStop()
-	<-retrierDone
-	for _, f := range fns {
-		f.com.shutdown(max(time.Until(deadline), time.Second))
-	}
+	r.shutdown(fns, ret, hardStop)
 	return nil
 }

@@ -58,6 +58,9 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		{"zero attempts", func(c *Config) { c.MaxAttempts = 0 }},
 		{"bad start", func(c *Config) { c.StartFrom = "middle" }},
 		{"bad log format", func(c *Config) { c.LogFormat = "xml" }},
+		// Renewal every CLAIM_INTERVAL must come twice within CLAIM_MIN_IDLE.
+		{"claim interval half the min idle", func(c *Config) { c.ClaimInterval = c.ClaimMinIdle / 2 }},
+		{"claim interval over the min idle", func(c *Config) { c.ClaimInterval = 2 * c.ClaimMinIdle }},
 	}
 	for _, b := range bad {
 		t.Run(b.name, func(t *testing.T) {

@@ -109,3 +109,28 @@ func getBilling(a api, id string) wBilling {
 	a.expect(http.MethodGet, v1+"/billings/"+id, nil, http.StatusOK, &b)
 	return b
 }
+
+// TestPayOnceUnderRace: ten clients pay one order at once: one answers
+// 201, the others 409, and one billing.created is written.
+func TestPayOnceUnderRace(t *testing.T) {
+	a, rdb := sharedAPI(t), srv.Client(t)
+	c := newCatalog(a, 1, 10, 100)
+	order := a.ids("/orders", c.order(c.products[0]))[0]
+	if s := orderStatus(a, order); s != model.StatusAccepted {
+		t.Fatalf("order is %q, want accepted", s)
+	}
+	body := mustJSON(t, map[string]any{"order_id": order})
+	replies := race(t, 10, func(int) (reply, error) { return a.trySend(http.MethodPost, v1+"/billings", body) })
+	paid := 0
+	for i, r := range replies {
+		switch {
+		case r.code == http.StatusCreated:
+			paid++
+		case r.code != http.StatusConflict:
+			t.Errorf("racing payment %d = %s, want 201 or 409", i, r)
+		}
+	}
+	if n := countEvents(t, rdb, model.BillingCreated, "order_id", order); paid != 1 || n != 1 {
+		t.Errorf("10 racing payments of one order: %d answered 201, %d billing.created; want 1 and 1", paid, n)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/gateway"
@@ -27,6 +28,12 @@ type api struct {
 // do sends a request with a raw body and returns status and body.
 func (a api) do(method, path, body string) (int, []byte) {
 	a.t.Helper()
+	return a.doKeyed(method, path, body, "")
+}
+
+// doKeyed is do with an Idempotency-Key header (none if key is empty).
+func (a api) doKeyed(method, path, body, key string) (int, []byte) {
+	a.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -34,6 +41,9 @@ func (a api) do(method, path, body string) (int, []byte) {
 	req, err := http.NewRequest(method, a.base+path, rd)
 	if err != nil {
 		a.t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set(gateway.IdempotencyHeader, key)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -44,7 +54,13 @@ func (a api) do(method, path, body string) (int, []byte) {
 	return resp.StatusCode, out
 }
 
+// commandRetryFor bounds how long call sends a command again after a 503.
+const commandRetryFor = 15 * time.Second
+
 // call sends v as JSON, checks the status and decodes the answer into out.
+// A command expected to succeed is sent as the contract tells clients to:
+// with an Idempotency-Key, and again with the same key after a 503 (the
+// read model behind on a loaded machine), for up to commandRetryFor.
 func (a api) call(method, path string, v any, wantStatus int, out any) {
 	a.t.Helper()
 	body := ""
@@ -55,7 +71,15 @@ func (a api) call(method, path string, v any, wantStatus int, out any) {
 		}
 		body = string(raw)
 	}
-	code, raw := a.do(method, path, body)
+	key := ""
+	if method != http.MethodGet && wantStatus < 300 {
+		key = uuid.NewString()
+	}
+	code, raw := a.doKeyed(method, path, body, key)
+	for deadline := time.Now().Add(commandRetryFor); key != "" && code == http.StatusServiceUnavailable && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		code, raw = a.doKeyed(method, path, body, key)
+	}
 	if code != wantStatus {
 		a.t.Fatalf("%s %s = %d %s, want %d", method, path, code, raw, wantStatus)
 	}

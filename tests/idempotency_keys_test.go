@@ -11,7 +11,8 @@ import (
 
 // TestIdempotentUpdateAndDelete: PUT and DELETE repeated with their key
 // answer the first answer (the DELETE's repeat too, though the order is
-// gone) and write one order.updated and one order.deleted; the POST that
+// gone) and write one order.updated and one order.deleted; a DELETE with
+// the PUT's key is 422 and deletes nothing; the POST that
 // created the order, repeated after all that, still answers its first
 // answer and creates nothing.
 func TestIdempotentUpdateAndDelete(t *testing.T) {
@@ -32,6 +33,13 @@ func TestIdempotentUpdateAndDelete(t *testing.T) {
 	sameAnswer(t, "PUT /v1/order/{id}", first, second)
 	if n := countEvents(t, rdb, model.OrderUpdated, "id", id); n != 1 {
 		t.Errorf("%d order.updated events for one PUT sent twice with its key, want 1", n)
+	}
+
+	if r := a.send(http.MethodDelete, v1+"/order/"+id, "", hdrIdempotencyKey, put); r.code != http.StatusUnprocessableEntity {
+		t.Errorf("DELETE /v1/order/{id} with the PUT's key = %s, want 422", r)
+	}
+	if s := orderStatus(a, id); s != model.StatusAccepted {
+		t.Errorf("order after the DELETE with a reused key is %q, want it still there, accepted", s)
 	}
 
 	del := newKey(t)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,25 +104,11 @@ func TestIdempotentConcurrent(t *testing.T) {
 	c, key := newCatalog(a, 1, 100, 1000), newKey(t)
 	body, _ := json.Marshal(c.order(c.products[0]))
 	const clients = 20
-	replies := make([]reply, clients)
-	errs := make([]error, clients)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			replies[i], errs[i] = a.trySend(http.MethodPost, v1+"/orders", string(body), hdrIdempotencyKey, key)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	replies := race(t, clients, func(int) (reply, error) {
+		return a.trySend(http.MethodPost, v1+"/orders", string(body), hdrIdempotencyKey, key)
+	})
 	replayed := 0
 	for i, r := range replies {
-		if errs[i] != nil {
-			t.Fatal(errs[i])
-		}
 		if r.code != http.StatusCreated || !bytes.Equal(r.body, replies[0].body) {
 			t.Errorf("request %d answered %s; request 0 answered %s: want every one 201 with the same ids", i, r, replies[0])
 		}
@@ -180,26 +165,11 @@ func TestIdempotentConcurrentOtherBodies(t *testing.T) {
 	a, rdb := sharedAPI(t), srv.Client(t)
 	c, key := newCatalog(a, 2, 100, 1000), newKey(t)
 	bodies := [2]string{mustJSON(t, c.order(c.products[0])), mustJSON(t, c.order(c.products[1]))}
-	const clients = 20
-	replies := make([]reply, clients)
-	errs := make([]error, clients)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			replies[i], errs[i] = a.trySend(http.MethodPost, v1+"/orders", bodies[i%2], hdrIdempotencyKey, key)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	replies := race(t, 20, func(i int) (reply, error) {
+		return a.trySend(http.MethodPost, v1+"/orders", bodies[i%2], hdrIdempotencyKey, key)
+	})
 	winner := -1
 	for i, r := range replies {
-		if errs[i] != nil {
-			t.Fatal(errs[i])
-		}
 		if r.code == http.StatusCreated {
 			winner = i % 2
 		}

@@ -93,6 +93,13 @@ func TestInputLimits(t *testing.T) {
 	add("price 1e308 on PUT", http.MethodPut, v1+"/product/"+p, "price", 400, `{"name":"Pen","price":1e308}`)
 	add("amount -1 on PUT", http.MethodPut, v1+"/inventory/"+inv, "amount", 400, `{"product_id":"`+p+`","amount":-1}`)
 	add("seed dialect: price 12.5", post, "/products", "price", 400, `{"name":"Pen","price":12.5}`)
+	add("email without @ on PUT", http.MethodPut, v1+"/customer/"+c.customer, "email", 400, customer("Ann", "ann.example.com"))
+	add("amount 1e308 on PUT", http.MethodPut, v1+"/inventory/"+inv, "amount", 400, `{"product_id":"`+p+`","amount":1e308}`)
+	add("customer_id of 101 characters on PUT", http.MethodPut, v1+"/order/"+a.ids("/orders", c.order(p))[0], "customer_id", 400,
+		map[string]any{"customer_id": long, "product_ids": []string{p}})
+	add("body id of 101 characters on PUT", http.MethodPut, v1+"/product/"+p, "id", 400, map[string]any{"id": long, "name": "Pen", "price": 1})
+	add("seed dialect: email of 255 bytes on PUT", http.MethodPut, "/customer/"+c.customer, "email", 400,
+		customer("Ann", strings.Repeat("e", 255-len("@example.com"))+"@example.com"))
 
 	var batch []map[string]any
 	for i := range 1001 {

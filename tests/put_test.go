@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"testing"
@@ -40,5 +42,25 @@ func TestPutCarriesReadFields(t *testing.T) {
 	a.ids("/billings", map[string]any{"order_id": id})
 	if s := orderStatus(a, id); s != model.StatusPaid {
 		t.Errorf("order paid for real is %q, want paid", s)
+	}
+}
+
+// TestPutWhatGetReturned: every entity's GET body, sent back unchanged as
+// the PUT body (as the seed's client does), on both dialects, answers 200
+// and leaves the entity as it was.
+func TestPutWhatGetReturned(t *testing.T) {
+	a := sharedAPI(t)
+	c := newCatalog(a, 1, 10, 100)
+	order := a.ids("/orders", c.order(c.products[0]))[0]
+	billing := a.ids("/billings", map[string]any{"order_id": a.ids("/orders", c.order(c.products[0]))[0]})[0]
+	for _, path := range []string{"/customer/" + c.customer, "/product/" + c.products[0], "/inventory/" + c.inventory[0], "/order/" + order, "/billing/" + billing} {
+		for _, prefix := range []string{"", v1} {
+			before := a.expect(http.MethodGet, prefix+path, nil, http.StatusOK, nil)
+			a.expect(http.MethodPut, prefix+path, json.RawMessage(before.body), http.StatusOK, nil)
+			after := a.expect(http.MethodGet, prefix+path, nil, http.StatusOK, nil)
+			if !bytes.Equal(bytes.TrimSpace(before.body), bytes.TrimSpace(after.body)) {
+				t.Errorf("PUT %s%s of its own GET body changed it:\nbefore %s\nafter  %s", prefix, path, before.body, after.body)
+			}
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
@@ -40,5 +42,48 @@ func TestReadYourWritesWaitsForVerdicts(t *testing.T) {
 	}
 	if got := inventoryAmount(a, c.inventory[0]); got != 8 {
 		t.Errorf("stock once the order is decided: %d, want 8", got)
+	}
+}
+
+// TestCommandsWhileProjectorDown: with the projector stopped, a command
+// naming an entity created after it stopped cannot be checked: the gateway
+// waits its bound and answers 503 with a JSON error, never 404 (the
+// entity exists: its create was answered 201), and writes nothing; once
+// the projector runs again, the same command succeeds.
+func TestCommandsWhileProjectorDown(t *testing.T) {
+	freshRedis(t)
+	rdb := srv.Client(t)
+	s := newShop(t)
+	a := api{t: t, base: s.startAll()}
+	c := newCatalog(a, 1, 5, 100)
+	settle(t, rdb)
+	s.stop("projector")
+	product := a.ids("/products", map[string]any{"name": "Late", "price": 1})[0]
+	customer := a.ids("/customers", map[string]any{"name": "Late", "email": "late@example.com"})[0]
+	order := a.ids("/orders", c.order(c.products[0]))[0]
+	cmds := []struct {
+		what, path string
+		body       map[string]any
+	}{
+		{"inventory of the new product", "/inventory", map[string]any{"product_id": product, "amount": 5}},
+		{"order of the new customer", "/orders", map[string]any{"customer_id": customer, "product_ids": []string{c.products[0]}}},
+		{"order of the new product", "/orders", c.order(product)},
+		{"payment of the new order", "/billings", map[string]any{"order_id": order}},
+	}
+	settle(t, rdb, "projector") // the new customer's welcome mail, the new order's verdict
+	before := streamLens(t, rdb)
+	for _, cmd := range cmds {
+		r := a.sendJSON(http.MethodPost, v1+cmd.path, cmd.body)
+		if r.code != http.StatusServiceUnavailable || r.errorMessage() == "" {
+			t.Errorf("%s with the projector stopped: POST /v1%s = %s, want 503 with a JSON error (not 404: it exists)", cmd.what, cmd.path, r)
+		}
+	}
+	if diff := cmp.Diff(before, streamLens(t, rdb)); diff != "" {
+		t.Errorf("commands answered while the projector was down wrote events (-before +after):\n%s", diff)
+	}
+	s.start("projector")
+	s.waitHealthy("projector")
+	for _, cmd := range cmds {
+		a.expect(http.MethodPost, v1+cmd.path, cmd.body, http.StatusCreated, nil)
 	}
 }

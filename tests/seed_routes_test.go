@@ -115,9 +115,9 @@ func seedRoutes(a api, k seedKind) {
 	}
 }
 
-// TestV1Locations: a create of one entity on /v1 answers 201 with a
-// Location that GET answers with the entity; for the plural paths it is
-// /v1/<plural>/<id>.
+// TestV1Locations: a create of one entity on /v1 (an object, or an array
+// of one) answers 201 with a Location that GET answers with the entity;
+// for the plural paths it is /v1/<plural>/<id>.
 func TestV1Locations(t *testing.T) {
 	a := sharedAPI(t)
 	c := newCatalog(a, 1, 10, 100)
@@ -125,9 +125,10 @@ func TestV1Locations(t *testing.T) {
 	order := a.ids("/orders", c.order(c.products[0]))[0]
 	for _, tc := range []struct {
 		path string
-		body map[string]any
+		body any
 		want []string // acceptable Location prefixes
 	}{
+		{"/customers", []map[string]any{{"name": "Loc", "email": "loc@example.com"}}, []string{"/v1/customers/"}},
 		{"/customers", map[string]any{"name": "Loc", "email": "loc@example.com"}, []string{"/v1/customers/"}},
 		{"/customer", map[string]any{"name": "Loc", "email": "loc@example.com"}, []string{"/v1/customers/"}},
 		{"/products", map[string]any{"name": "Loc", "price": 1}, []string{"/v1/products/"}},

@@ -158,7 +158,8 @@ func TestDeadLettersOverHTTP(t *testing.T) {
 		if err := json.Unmarshal(raw, &res); status != 200 || err != nil || res.Replayed != 1 {
 			t.Fatalf("replay: %d %s", status, raw)
 		}
-		ids = ids[:2]
+		// No function runs here, so the replay never settles: its dead
+		// letter stays in the stream until it does (runtime.Replay).
 	})
 	t.Run("purge by id", func(t *testing.T) {
 		status, _, raw := call(t, ts, "POST", "/admin/dlq/"+fn+"/purge", auth, `{"ids": ["`+ids[0]+`", "1-1"]}`)
@@ -169,7 +170,7 @@ func TestDeadLettersOverHTTP(t *testing.T) {
 	})
 	t.Run("purge all", func(t *testing.T) {
 		status, _, raw := call(t, ts, "POST", "/admin/dlq/"+fn+"/purge", auth, `{"all": true}`)
-		if status != 200 || !bytes.Contains(raw, []byte(`"purged":1`)) || len(opstest.DeadLetters(t, rdb, fn)) != 0 {
+		if status != 200 || !bytes.Contains(raw, []byte(`"purged":2`)) || len(opstest.DeadLetters(t, rdb, fn)) != 0 {
 			t.Fatalf("purge all: %d %s", status, raw)
 		}
 	})

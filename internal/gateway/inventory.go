@@ -28,7 +28,7 @@ func (g *Gateway) createInventory(w http.ResponseWriter, r *http.Request) error 
 			return errorf(http.StatusConflict, "product %s is listed twice: a product has one inventory entry", inv.ProductID)
 		}
 		seen[inv.ProductID] = true
-		if err := g.productExists(r, inv.ProductID); err != nil {
+		if err := g.productExists(w, r, inv.ProductID); err != nil {
 			return err
 		}
 		guards[i] = inventoryGuard(inv.ProductID, inv.ID)
@@ -53,7 +53,7 @@ func (g *Gateway) updateInventory(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := g.productExists(r, inv.ProductID); err != nil {
+	if err := g.productExists(w, r, inv.ProductID); err != nil {
 		return err
 	}
 	var cmd eventstore.Command

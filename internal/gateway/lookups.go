@@ -21,13 +21,20 @@ func must[T any](g *Gateway, w http.ResponseWriter, r *http.Request, kind, id st
 	if err != nil {
 		return zero, err
 	}
-	if !ok && w.Header().Get(staleHeader) == "true" {
-		return zero, errorf(http.StatusServiceUnavailable, "%s %s is not in the read model yet (projections are behind); try again", kind, id)
-	}
 	if !ok {
-		return zero, notFound(kind, id)
+		return zero, missing(w, kind, id)
 	}
 	return v, nil
+}
+
+// missing answers an id the read model does not have: 404, or 503 when
+// the read model is behind (the answer is stale), since the entity may be
+// in the log and not projected yet.
+func missing(w http.ResponseWriter, kind, id string) error {
+	if w.Header().Get(staleHeader) == "true" {
+		return errorf(http.StatusServiceUnavailable, "%s %s is not in the read model yet (projections are behind); try again", kind, id)
+	}
+	return notFound(kind, id)
 }
 
 func (g *Gateway) mustCustomer(w http.ResponseWriter, r *http.Request, id string) (model.Customer, error) {
@@ -60,26 +67,28 @@ func (g *Gateway) mustBilling(w http.ResponseWriter, r *http.Request, id string)
 	})
 }
 
-// productExists answers 404 for an unknown product (the caller caught up).
-func (g *Gateway) productExists(r *http.Request, id string) error {
+// productExists answers 404 for an unknown product (the caller caught up;
+// 503 if that answer is stale).
+func (g *Gateway) productExists(w http.ResponseWriter, r *http.Request, id string) error {
 	_, ok, err := g.reads.Product(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return notFound("product", id)
+		return missing(w, "product", id)
 	}
 	return nil
 }
 
-// customerExists answers 404 for an unknown customer (the caller caught up).
-func (g *Gateway) customerExists(r *http.Request, id string) error {
+// customerExists answers 404 for an unknown customer (the caller caught
+// up; 503 if that answer is stale).
+func (g *Gateway) customerExists(w http.ResponseWriter, r *http.Request, id string) error {
 	_, ok, err := g.reads.Customer(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return notFound("customer", id)
+		return missing(w, "customer", id)
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func (g *Gateway) updateOrder(w http.ResponseWriter, r *http.Request) error {
 	if old.Status == model.StatusPaid {
 		return errorf(http.StatusConflict, "order %s is paid and cannot change", id)
 	}
-	if err := g.checkOrderRefs(r, o); err != nil {
+	if err := g.checkOrderRefs(w, r, o); err != nil {
 		return err
 	}
 	var held map[string]int
@@ -87,7 +87,7 @@ func (g *Gateway) deleteOrder(w http.ResponseWriter, r *http.Request) error {
 // deletion is caught by its guard, written with the deleting command);
 // only a miss waits for the projector to catch up before it is final.
 func (g *Gateway) checkOrderRefsCaughtUp(w http.ResponseWriter, r *http.Request, o model.Order) error {
-	if err := g.checkOrderRefs(r, o); err == nil {
+	if err := g.checkOrderRefs(w, r, o); err == nil {
 		return g.notDeleted(r, o)
 	} else if !isNotFound(err) {
 		return err
@@ -95,7 +95,7 @@ func (g *Gateway) checkOrderRefsCaughtUp(w http.ResponseWriter, r *http.Request,
 	if err := g.catchUp(w, r); err != nil {
 		return err
 	}
-	return g.checkOrderRefs(r, o)
+	return g.checkOrderRefs(w, r, o)
 }
 
 // notDeleted answers 404 when a reference was deleted by a command the
@@ -116,12 +116,12 @@ func (g *Gateway) notDeleted(r *http.Request, o model.Order) error {
 }
 
 // checkOrderRefs answers 404 for an unknown customer or product.
-func (g *Gateway) checkOrderRefs(r *http.Request, o model.Order) error {
-	if err := g.customerExists(r, o.CustomerID); err != nil {
+func (g *Gateway) checkOrderRefs(w http.ResponseWriter, r *http.Request, o model.Order) error {
+	if err := g.customerExists(w, r, o.CustomerID); err != nil {
 		return err
 	}
 	for p := range o.Units() {
-		if err := g.productExists(r, p); err != nil {
+		if err := g.productExists(w, r, p); err != nil {
 			return err
 		}
 	}

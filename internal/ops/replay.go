@@ -23,8 +23,8 @@ func ReplayClaimKey(function, entryID string) string {
 // ReplayResult says what a replay did with each selected dead letter.
 type ReplayResult struct {
 	Function string `json:"function"`
-	// Replayed counts entries handed to the function and removed from its
-	// dead-letter stream.
+	// Replayed counts entries handed to the function; each leaves its
+	// dead-letter stream once its replay has settled (runtime.Replay).
 	Replayed int `json:"replayed"`
 	// Skipped are entries another replay has already scheduled.
 	Skipped []string `json:"skipped"`

@@ -3,7 +3,9 @@ package faults
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,8 +28,14 @@ type burst struct {
 	PayEvery int
 	// RetryUnavailable, if set, makes a client answered 503 wait that long
 	// and send the same order again (until the burst's time is up), as a
-	// client of a shop whose storage is down would.
+	// client of a shop whose storage is down would: with the order's
+	// Idempotency-Key, so that a 503 whose order was written anyway
+	// answers that order instead of creating a second one.
 	RetryUnavailable time.Duration
+
+	// keys prefixes the Idempotency-Key of every order: order i sends
+	// keys + i, its retries too.
+	keys string
 
 	// sent counts order requests answered, whatever the answer.
 	sent atomic.Int64
@@ -43,6 +51,7 @@ type burst struct {
 // run sends the burst and returns when it is done or its time is up.
 func (b *burst) run(a api, c catalogue) {
 	b.statuses, b.payFails = map[int]int{}, map[string]int{}
+	b.keys = fmt.Sprintf("burst-%d-", time.Now().UnixNano())
 	deadline := time.Now().Add(b.Limit)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -75,7 +84,7 @@ func (b *burst) run(a api, c catalogue) {
 
 // order sends order i and returns its id if it was created, and the answer.
 func (b *burst) order(a api, c catalogue, i int) (string, answer) {
-	ans := a.send(http.MethodPost, "/v1/orders", c.order(i))
+	ans := a.send(http.MethodPost, "/v1/orders", c.order(i), "Idempotency-Key", b.keys+strconv.Itoa(i))
 	var ids []string
 	ok := ans.err == nil && ans.status == http.StatusCreated && json.Unmarshal(ans.body, &ids) == nil && len(ids) == 1
 	b.mu.Lock()

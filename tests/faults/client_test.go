@@ -34,9 +34,10 @@ type answer struct {
 	err     error
 }
 
-// send sends v as JSON (no body if nil) and returns the answer; transport
-// errors are returned, not fatal.
-func (a api) send(method, path string, v any) answer {
+// send sends v as JSON (no body if nil), with headers given as name,
+// value pairs, and returns the answer; transport errors are returned, not
+// fatal.
+func (a api) send(method, path string, v any, header ...string) answer {
 	var body io.Reader
 	if v != nil {
 		raw, err := json.Marshal(v)
@@ -48,6 +49,9 @@ func (a api) send(method, path string, v any) answer {
 	req, err := http.NewRequest(method, a.base+path, body)
 	if err != nil {
 		return answer{err: fmt.Errorf("request: %w", err)}
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	start := time.Now()
 	resp, err := a.hc.Do(req)

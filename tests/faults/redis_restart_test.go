@@ -21,7 +21,8 @@ const (
 // The functions ride it out (same processes, none exits), every command
 // answered 2xx is in the log and fully reacted to, and every command
 // during the outage is answered 503 with a generic JSON error in under
-// 5 s, never a hang.
+// 5 s, never a hang. Clients send an order answered 503 again with its
+// Idempotency-Key: no order is in the log twice or without a 201.
 func TestRedisCrashDuringBurst(t *testing.T) {
 	start := time.Now()
 	_, procs, a, cat, smtp := faultShop(t)
@@ -63,7 +64,10 @@ func TestRedisCrashDuringBurst(t *testing.T) {
 	registered(t, rdb)
 	c.Sent = b.ok()
 	c.Fault = fmt.Sprintf("redis-server SIGKILL after %d of %d orders (AOF, appendfsync always); restarted %s later", faultAt, burstOrders, redisOutage)
-	c.Note = fmt.Sprintf("%d answers 503 during the outage (clients retry after 200 ms), slowest in %s; %d orders in the log although answered 503; same PIDs for all %d processes",
+	if extra := len(inLog) - len(b.created); extra != 0 {
+		t.Errorf("%d orders in the log without a 201: an order sent again with its Idempotency-Key must answer the first", extra)
+	}
+	c.Note = fmt.Sprintf("%d answers 503 during the outage (clients retry after 200 ms with the order's Idempotency-Key), slowest in %s; %d orders in the log although answered 503; same PIDs for all %d processes",
 		refused, slowest.Round(time.Millisecond), len(inLog)-len(b.created), len(procs))
 	if len(b.created) != b.Orders {
 		t.Errorf("%d of %d orders created once Redis was back", len(b.created), b.Orders)

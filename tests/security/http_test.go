@@ -102,9 +102,10 @@ func TestRedisDownAnswersGeneric(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ method, path, body string }{
-		{"GET", "/v1/customers", ""}, {"GET", "/v1/report", ""},
+		{"GET", "/v1/customers", ""}, {"GET", "/v1/report", ""}, {"GET", "/customers", ""},
 		{"POST", "/v1/customers", `{"name":"Ann","email":"ann@example.com"}`},
 		{"POST", "/v1/orders", `{"customer_id":"c","product_ids":["p"]}`},
+		{"POST", "/orders", `{"customer_id":"c","product_ids":["p"]}`},
 	} {
 		start := time.Now()
 		code, body := do(t, c.method, gw.URL()+c.path, c.body)

@@ -1,0 +1,202 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// outKind says what became of one run of a stream entry.
+type outKind int
+
+const (
+	outSettle    outKind = iota // item settles the entry: commit it
+	outCommitted                // settled and committed already (a recovered entry's run)
+	outWait                     // retry in place after delay (ordered functions)
+	outSkip                     // left pending for now (not ours any more, or Redis failed)
+	outStop                     // the hard stop: leave it and what follows pending
+	outGone                     // given up: the caller's work goes on elsewhere
+)
+
+// outcome is the result of pool.run.
+type outcome struct {
+	kind  outKind
+	item  *commitItem
+	delay time.Duration
+	next  *Message // the message to retry (outWait)
+}
+
+// infraDelay is how long a lane waits after Redis failed to count an
+// attempt (no attempt is used).
+const infraDelay = 500 * time.Millisecond
+
+// run runs one attempt of msg (in flight, holding a slot or parked) on
+// worker slot and says what became of it. flush hands the caller's
+// pending commits to the committer before run blocks on the gate. If the
+// handler is given up (see watchdog), run returns outGone at once when it
+// finally returns, and resume is called instead, on a new goroutine, with
+// the attempt's outcome: it carries on the caller's work and returns false
+// if it was given up in turn.
+//
+// An attempt is counted in Redis before it runs (the entry's delivery
+// count, bumped with RETRYCOUNT unless the read that delivered it counted
+// it already), so that a process that crashes in a handler uses up the
+// entry's attempts like any failure: past MaxAttempts it is dead-lettered
+// without running (see intake). Counting fails only when Redis does: then
+// no attempt is used.
+func (p *pool) run(msg *Message, flush func(), slot int, resume func(outcome) bool) outcome {
+	f := p.f
+	if p.ctx.Err() != nil {
+		return outcome{kind: outStop}
+	}
+	if !f.inflight.has(msg.Stream, msg.ID) {
+		return outcome{kind: outSkip} // taken over meanwhile (see renewer)
+	}
+	if err := msg.decode(); err != nil {
+		return outcome{kind: outSettle, item: f.malformed(msg, err)}
+	}
+	alone := msg.run.recovered
+	switch {
+	case alone:
+		flush()
+		p.gate.Lock()
+	case !p.gate.TryRLock():
+		flush()
+		p.gate.RLock()
+	}
+	select {
+	case f.tokens <- struct{}{}:
+	case <-p.ctx.Done():
+		p.unlock(alone)
+		return outcome{kind: outStop}
+	}
+	if out, ok := p.count(msg); !ok {
+		<-f.tokens
+		p.unlock(alone)
+		return out
+	}
+	msg.run.started = true
+	start := f.started(msg)
+	var w *watch
+	w = p.newWatch(func() bool {
+		err := fmt.Errorf("handler did not return within %v of its end: %w", abandonGrace, w.Err())
+		err = f.finished(msg, start, err, w, p.ctx)
+		return resume(p.after(msg, err, true, alone))
+	})
+	f.inflight.running(msg.Stream, msg.ID, w.deadline)
+	err, gone := p.invokeInline(slot, w, msg)
+	if gone {
+		return outcome{kind: outGone}
+	}
+	return p.after(msg, f.finished(msg, start, err, w, p.ctx), false, alone)
+}
+
+// unlock releases the gate as run took it.
+func (p *pool) unlock(alone bool) {
+	if alone {
+		p.gate.Unlock()
+	} else {
+		p.gate.RUnlock()
+	}
+}
+
+// after settles a finished (or given up) attempt of msg: the token and
+// the gate are released as the outcome requires, and a recovered entry's
+// outcome is committed before anything else runs.
+func (p *pool) after(msg *Message, err error, abandoned, alone bool) outcome {
+	f := p.f
+	f.inflight.running(msg.Stream, msg.ID, time.Time{})
+	<-f.tokens
+	out := f.outcome(p.ctx, msg, err, abandoned)
+	if !alone {
+		if out.kind == outWait {
+			p.gate.RUnlock()
+		} else {
+			msg.run.gated = true // released with the entry
+		}
+		return out
+	}
+	msg.run.recovered = false
+	if out.kind == outWait {
+		out.next.run.recovered = false
+	}
+	if out.kind == outSettle {
+		written := make(chan struct{})
+		out.item.release = msg
+		out.item.done = func(error) { close(written) }
+		f.com.submit([]*commitItem{out.item})
+		select {
+		case <-written:
+		case <-p.ctx.Done():
+		}
+		out = outcome{kind: outCommitted}
+	}
+	p.gate.Unlock()
+	return out
+}
+
+// count bumps msg's delivery count to its attempt when the delivery did
+// not count it; ok false with the outcome when it could not.
+func (p *pool) count(msg *Message) (outcome, bool) {
+	if msg.Attempt <= msg.run.counted {
+		return outcome{}, true
+	}
+	f := p.f
+	lost, err := f.claimOwn(p.ctx, msg.Stream, []string{msg.ID}, strconv.Itoa(msg.Attempt))
+	switch {
+	case err != nil:
+		f.logger.Warn("count attempt: Redis failed, no attempt used", zap.String("stream", msg.Stream), zap.String("entry_id", msg.ID), zap.Error(err))
+		if p.ctx.Err() != nil {
+			return outcome{kind: outStop}, false
+		}
+		if f.OrderingKey != "" {
+			return outcome{kind: outWait, delay: infraDelay, next: msg}, false
+		}
+		return outcome{kind: outSkip}, false
+	case len(lost) > 0:
+		f.inflight.remove(msg.Stream, msg.ID)
+		return outcome{kind: outSkip}, false
+	}
+	msg.run.counted = msg.Attempt
+	return outcome{}, true
+}
+
+// outcome settles one finished attempt of a stream entry: committed,
+// dead-lettered, retried in place (ordered functions) or scheduled as a
+// retry task. When ctx (the handlers' context) ended first, the entry is
+// left pending.
+func (f *function) outcome(ctx context.Context, msg *Message, err error, abandoned bool) outcome {
+	m := f.streamMetric(msg.Stream)
+	switch {
+	case err == nil:
+		m.processed.Inc()
+		return outcome{kind: outSettle, item: f.item(msg, commitItem{ack: true, record: true, emits: msg.emits})}
+	case ctx.Err() != nil:
+		return outcome{kind: outStop}
+	case IsPermanent(err) || msg.Attempt >= f.MaxAttempts:
+		return outcome{kind: outSettle, item: f.deadLetter(msg, err)}
+	}
+	if msg.FirstFailure.IsZero() {
+		msg.FirstFailure = time.Now()
+	}
+	m.retried.Inc()
+	if f.OrderingKey != "" {
+		// Retry in place: the entry stays pending, its lane waits parked.
+		next := msg
+		if abandoned {
+			next = msg.retryCopy()
+		}
+		delay := retryDelay(msg.Attempt, f.BackoffBase, f.BackoffMax)
+		next.Attempt++
+		return outcome{kind: outWait, delay: delay, next: next}
+	}
+	if serr := f.ret.schedule(ctx, f, msg); serr != nil {
+		f.logger.Warn("schedule retry failed: entry left pending for redelivery",
+			zap.String("stream", msg.Stream), zap.String("entry_id", msg.ID), zap.Error(serr))
+		return outcome{kind: outSkip}
+	}
+	return outcome{kind: outSettle, item: f.item(msg, commitItem{ack: true})}
+}
