@@ -112,6 +112,36 @@
 //     Ring client is refused (ErrClusterUnsupported from Register and
 //     Run): the commit touches several keys at once.
 //
+// # Conformance
+//
+// Every promise above is a property of the conformance suite (package
+// runtimetest, run by TestConformance against real processes on a given
+// Redis; go test -run 'TestConformance/<name>' ./runtime/runtimetest/),
+// and is also pinned by the unit tests named beside it (package runtime):
+//
+//	AtLeastOnce/KillDuringWork                  TestCrashBetweenHandlerAndCommit, TestDeadConsumersPendingEntriesAreReclaimed
+//	AtLeastOnce/RedisRestart                    TestRedisRestartMidRun
+//	AtLeastOnce/PausedPastLease                 TestTakenOverEntryIsCommittedByItsNewOwnerOnly, TestCommitOfAConsumerThatLostItsEntryWritesNothing
+//	EffectivelyOnce/PausedWithinLease           TestPausedProcessKeepsItsWork, TestLiveConsumersEntriesWaitForIdle
+//	EffectivelyOnce/NoStealingFromHealthyPeers  TestHealthyPeersDoNotStealReadAhead, TestRenewalNeverClaimsBackATakenEntry
+//	EffectivelyOnce/DuplicateEntries            TestRedeliveredCompletedEventIsNotRerun, TestCommitWritesEachEventOnce
+//	(commit retried after a lost reply)         TestRetryPathDeadLetterIsWrittenOnceAfterALostReply
+//	(clock skew between instances)              TestWindowsSurviveClockSkew, TestCommitSeesRecordsOfThePreviousWindow
+//	Order/Retry                                 TestPerKeyOrderingUnderConcurrency, TestRetryThenSuccess
+//	Order/Crash                                 TestPerKeyOrderSurvivesFailover
+//	Order/FailingKeyHoldsOnlyItself             TestFailingKeyHoldsNoSlots, TestFailingKeyDoesNotStallOtherKeys
+//	Order/ShutdownDuringRetry                   TestShutdownKeepsPerKeyOrder
+//	Shutdown/HandlerIgnoresContext              TestShutdownIsBounded, TestHungHandlerIsGivenUpAndItsKeyMovesOn
+//	Shutdown/RedisDown                          TestShutdownIsBounded
+//	Poison/Malformed                            TestMalformedEntriesAreDeadLetteredAndLaterEventsRun
+//	Poison/Huge                                 TestHugeEntryIsDeadLetteredWhole, TestHugeEntryWithoutTypeIsDeadLettered, TestOversizeWriteFailsBeforeAnyWrite
+//	Poison/CrashesTheProcess                    TestPoisonPillThatCrashesTheProcessIsDeadLettered
+//	Poison/Permanent                            TestPermanentErrorIsDeadLetteredAtOnce
+//	Redis/EvictingPolicyRefused                 TestEvictingRedisIsRefused
+//	Redis/RefusedWritesNotReady                 TestReadyzReportsARedisThatRefusesWrites, TestNoTakeoverWhileRedisRefusesWrites
+//	Replay/FailingAgain                         TestArchivedTaskDoesNotSwallowAFailure, TestReplayInterruptedByShutdownsIsNotLost
+//	Replay/AfterFix                             TestReplayOfAnOrderedFunctionNeverRunsBesideItsKey
+//
 // Main wires all of it into a process: configuration from the environment
 // (Config), zap logs, and /healthz, /readyz and /metrics on $PORT.
 package runtime
