@@ -6,16 +6,20 @@ export PATH := $(dir $(GO)):$(PATH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := bin
 FUNCTIONS := $(notdir $(wildcard functions/*))
+# COMMANDS: every cmd/<name>/main.go: the operator CLI (ordershop) and the
+# benchmarks (ordershop-bench), two binaries so that the operator's links no
+# test code.
+COMMANDS := $(patsubst cmd/%/main.go,%,$(wildcard cmd/*/main.go))
 
 .PHONY: all build test bench run deps deps-redis deps-foreman vet clean fuzz
 
 all: build
 
-## build: compile every function and the ordershop CLI into bin/
+## build: compile every function, the ordershop CLI and ordershop-bench into bin/
 build:
 	@mkdir -p $(BIN)
 	@for f in $(FUNCTIONS); do $(GO) build -o $(BIN)/$$f ./functions/$$f || exit 1; done
-	@if [ -d cmd/ordershop ] && ls cmd/ordershop/*.go >/dev/null 2>&1; then $(GO) build -o $(BIN)/ordershop ./cmd/ordershop; fi
+	@for c in $(COMMANDS); do $(GO) build -o $(BIN)/$$c ./cmd/$$c || exit 1; done
 
 ## deps: install what the tests and the shop need if missing: redis-server,
 ## foreman (Debian's ruby-foreman), curl and git (the foreman tests run
@@ -61,7 +65,7 @@ fuzz:
 ## bench: Go benchmarks of the runtime, then the comparison table on a throwaway redis-server (docs/performance.md)
 bench: deps-redis build
 	$(GO) test -run '^$$' -bench . -benchtime=$(BENCH_EVENTS)x -benchmem -count=1 ./runtime/...
-	$(BIN)/ordershop bench suite --bin $(BIN) --events $(BENCH_EVENTS)
+	$(BIN)/ordershop-bench suite --bin $(BIN) --events $(BENCH_EVENTS)
 
 ## run: set up and run the whole shop with foreman
 run: deps build

@@ -32,7 +32,6 @@ Exit codes:
 		newStatusCmd(a),
 		newDLQCmd(a),
 		newEventsCmd(a),
-		newBenchCmd(a),
 	)
 	return root
 }

@@ -29,7 +29,7 @@ import (
 )
 
 const (
-	// buildTimeout bounds the copy's `make build` (six functions and the CLI).
+	// buildTimeout bounds the copy's `make build` (six functions, the CLI and ordershop-bench).
 	buildTimeout = 5 * time.Minute
 	// lockTimeout bounds the wait for another run of this package.
 	lockTimeout = 10 * time.Minute

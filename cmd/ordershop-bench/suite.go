@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -11,7 +12,9 @@ import (
 	"github.com/ordershop/functions/internal/redistest"
 )
 
-func newBenchSuiteCmd(a *app) *cobra.Command {
+// newSuiteCmd builds `ordershop-bench suite`, the comparison table of
+// `make bench` on a throwaway redis-server.
+func newSuiteCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
 		o      bench.SuiteOptions
 		asJSON bool
@@ -26,8 +29,8 @@ paced latency at 5,000 and 20,000 events/s; Redis memory per idempotency
 record; and, with --bin, the shop end to end (orders/s, POST latency, RSS
 of every function idle and under load). Prints a table with the ratios
 runtime/raw and runtime/asynq and the targets.`,
-		Example: "  ordershop bench suite --bin bin\n  ordershop bench suite --events 20000 --json",
-		Args:    positional(cobra.NoArgs),
+		Example: "  ordershop-bench suite --bin bin\n  ordershop-bench suite --events 20000 --json",
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Events < 1000 || o.Events > maxBenchEvents {
 				return usagef("--events %d: want 1000 to %d", o.Events, maxBenchEvents)
@@ -43,14 +46,14 @@ runtime/raw and runtime/asynq and the targets.`,
 			rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), PoolSize: 64})
 			defer rdb.Close()
 			o.RedisURL = srv.URL()
-			rep, err := bench.RunSuite(cmd.Context(), rdb, o, a.stderr)
+			rep, err := bench.RunSuite(cmd.Context(), rdb, o, stderr)
 			if err != nil {
 				return fmt.Errorf("bench suite: %w", err)
 			}
 			if asJSON {
-				return writeJSON(a.stdout, rep)
+				return writeJSON(stdout, rep)
 			}
-			rep.WriteTable(a.stdout)
+			rep.WriteTable(stdout)
 			return nil
 		},
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -9,14 +10,16 @@ import (
 	"github.com/ordershop/functions/internal/bench"
 )
 
-// Bounds of the bench flags, so that no run is unbounded.
+// Bounds of the flags, so that no run is unbounded.
 const (
 	maxBenchEvents   = 10_000_000
 	maxBenchRate     = 200_000
 	maxBenchDuration = 10 * time.Minute
 )
 
-func newBenchCmd(a *app) *cobra.Command {
+// newRootCmd builds the ordershop-bench command: a drain or paced run
+// against $REDIS_URL, and the suite subcommand.
+func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
 	var (
 		o        bench.Options
 		rate     int
@@ -24,11 +27,12 @@ func newBenchCmd(a *app) *cobra.Command {
 		asJSON   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "bench",
+		Use:   "ordershop-bench",
 		Short: "Measure the runtime against REDIS_URL: drain speed or paced latency",
 		Long: `Measure the real runtime (default configuration: idempotency on, retries and
 dead letters armed) with a no-op handler, on a stream, group and queue of
-its own (bench:<random>) that it deletes afterwards.
+its own (bench:<random>) that it deletes afterwards, on the Redis of
+REDIS_URL (else the runtime's default), which it names first on stderr.
 
 Drain (default): pre-load --events events of --payload bytes, then time
 the runtime until every event is handled and acked. --emit makes the
@@ -37,9 +41,13 @@ handler emit one event per input.
 Paced (--rate and --duration): publish at --rate events/s and report
 publish→handler-start latency p50, p99 and max, and whether it kept up.
 
-"ordershop bench suite" runs the whole comparison table (make bench).`,
-		Example: "  ordershop bench --events 100000 --concurrency 8\n  ordershop bench --emit --json\n  ordershop bench --rate 5000 --duration 10s",
-		Args:    positional(cobra.NoArgs),
+"ordershop-bench suite" runs the whole comparison table (make bench).
+
+Exit codes: 0 ok, 1 error, 2 usage (bad flags, a run out of bounds).`,
+		Example:       "  ordershop-bench --events 100000 --concurrency 8\n  ordershop-bench --emit --json\n  ordershop-bench --rate 5000 --duration 10s",
+		Args:          noArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Events < 1 || o.Events > maxBenchEvents {
 				return usagef("--events %d: want 1 to %d", o.Events, maxBenchEvents)
@@ -53,37 +61,40 @@ publish→handler-start latency p50, p99 and max, and whether it kept up.
 			if rate > maxBenchRate || duration > maxBenchDuration {
 				return usagef("--rate at most %d, --duration at most %s", maxBenchRate, maxBenchDuration)
 			}
-			if _, err := a.ops(); err != nil {
+			rdb, where, err := connect(getenv, stderr)
+			if err != nil {
 				return err
 			}
+			defer rdb.Close()
 			var result any
 			if rate > 0 {
-				r, err := bench.PacedRuntime(cmd.Context(), a.client, bench.PacedOptions{Rate: rate, Duration: duration, Concurrency: o.Concurrency, Payload: o.Payload})
+				r, err := bench.PacedRuntime(cmd.Context(), rdb, bench.PacedOptions{Rate: rate, Duration: duration, Concurrency: o.Concurrency, Payload: o.Payload})
 				if err != nil {
-					return fmt.Errorf("paced bench on %s: %w", a.redisURL(), err)
+					return fmt.Errorf("paced bench on %s: %w", where, err)
 				}
 				result = r
 				if !asJSON {
-					fmt.Fprintf(a.stdout, "%d events/s for %s, concurrency %d: p50 %.2f ms, p99 %.2f ms, max %.2f ms, kept up: %v (%d published, %d handled)\n",
+					fmt.Fprintf(stdout, "%d events/s for %s, concurrency %d: p50 %.2f ms, p99 %.2f ms, max %.2f ms, kept up: %v (%d published, %d handled)\n",
 						r.Rate, duration, r.Concurrency, r.P50ms, r.P99ms, r.MaxMs, r.KeptUp, r.Published, r.Handled)
 				}
 			} else {
-				r, err := bench.DrainRuntime(cmd.Context(), a.client, o)
+				r, err := bench.DrainRuntime(cmd.Context(), rdb, o)
 				if err != nil {
-					return fmt.Errorf("drain bench on %s: %w", a.redisURL(), err)
+					return fmt.Errorf("drain bench on %s: %w", where, err)
 				}
 				result = r
 				if !asJSON {
-					fmt.Fprintf(a.stdout, "drained %d events (%d bytes, concurrency %d, emit %v) in %.2fs: %.0f events/s\n",
+					fmt.Fprintf(stdout, "drained %d events (%d bytes, concurrency %d, emit %v) in %.2fs: %.0f events/s\n",
 						r.Events, o.Payload, r.Concurrency, r.Emit, r.Seconds, r.EventsPerSec)
 				}
 			}
 			if asJSON {
-				return writeJSON(a.stdout, result)
+				return writeJSON(stdout, result)
 			}
 			return nil
 		},
 	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %w", errUsage, err) })
 	f := cmd.Flags()
 	f.IntVar(&o.Events, "events", 100_000, "events to pre-load and drain")
 	f.IntVar(&o.Concurrency, "concurrency", 8, "handler invocations at once")
@@ -92,6 +103,6 @@ publish→handler-start latency p50, p99 and max, and whether it kept up.
 	f.IntVar(&rate, "rate", 0, "paced run: events per second to publish")
 	f.DurationVar(&duration, "duration", 0, "paced run: how long to publish")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
-	cmd.AddCommand(newBenchSuiteCmd(a))
+	cmd.AddCommand(newSuiteCmd(stdout, stderr))
 	return cmd
 }
