@@ -8,13 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
 // Name is the function's name.
-const Name = "billing"
+const Name = model.FunctionBilling
 
 // Directory looks customers and products up in the read model.
 type Directory interface {
@@ -40,31 +39,6 @@ func (b *Billing) Routes() map[string]model.Reaction {
 	}
 }
 
-// ErrTotalTooLarge is returned by Total when an order's total does not fit
-// an int64.
-var ErrTotalTooLarge = errors.New("order total exceeds 9223372036854775807")
-
-// Total sums the prices of the products, a product listed twice counting
-// twice. A product not in dir is an error (retried: the read model may lag);
-// a total past int64 is ErrTotalTooLarge.
-func Total(ctx context.Context, dir Directory, productIDs []string) (int64, error) {
-	var total int64
-	for _, id := range productIDs {
-		p, ok, err := dir.Product(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return 0, fmt.Errorf("price of product %s: not found", id)
-		}
-		if p.Price > math.MaxInt64-total {
-			return 0, ErrTotalTooLarge
-		}
-		total += p.Price
-	}
-	return total, nil
-}
-
 // requestPayment asks the customer to pay an accepted order's total. A
 // customer deleted meanwhile gets no mail.
 func (b *Billing) requestPayment(ctx context.Context, e model.Event) ([]model.Event, error) {
@@ -79,8 +53,8 @@ func (b *Billing) requestPayment(ctx context.Context, e model.Event) ([]model.Ev
 	if err != nil || !ok {
 		return nil, err
 	}
-	total, err := Total(ctx, b.dir, v.ProductIDs)
-	if errors.Is(err, ErrTotalTooLarge) {
+	total, err := model.Total(ctx, b.dir, v.ProductIDs)
+	if errors.Is(err, model.ErrTotalTooLarge) {
 		return nil, fmt.Errorf("%s %s: %w: %w", e.Type, e.ID, err, model.ErrBadEvent)
 	}
 	if err != nil {

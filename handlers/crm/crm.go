@@ -13,7 +13,7 @@ import (
 )
 
 // Name is the function's name.
-const Name = "crm"
+const Name = model.FunctionCRM
 
 // Directory looks customers and products up in the read model.
 type Directory interface {

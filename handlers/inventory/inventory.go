@@ -13,14 +13,7 @@ import (
 )
 
 // Name is the function's name.
-const Name = "inventory"
-
-// Stock outcome states, as Stock.Reserve reports them.
-const (
-	Reserved = "reserved"
-	Rejected = "rejected"
-	Released = "released"
-)
+const Name = model.FunctionInventory
 
 // Stock is the available stock. entryID is the stream entry id of the event
 // being handled: an implementation ignores an event it has applied already
@@ -31,7 +24,8 @@ type Stock interface {
 	// had has no stock then).
 	SetEntry(ctx context.Context, entryID, inventoryID, productID string, amount int64) error
 	// Reserve replaces an order's reservation by units, all or nothing, and
-	// says Reserved, Rejected (with a reason) or Released (order deleted).
+	// says model.Reserved, model.Rejected (with a reason) or model.Released
+	// (order deleted).
 	Reserve(ctx context.Context, entryID, orderID string, units map[string]int) (state, reason string, err error)
 	// Release gives back an order's units, once.
 	Release(ctx context.Context, entryID, orderID string) (bool, error)
@@ -111,10 +105,10 @@ func (inv *Inventory) reserve(ctx context.Context, e model.Event) ([]model.Event
 	verdict := model.OrderVerdict{ID: o.ID, CustomerID: o.CustomerID, ProductIDs: o.ProductIDs, After: e.Type}
 	typ := model.OrderAccepted
 	switch state {
-	case Reserved:
-	case Rejected:
+	case model.Reserved:
+	case model.Rejected:
 		typ, verdict.Reason = model.OrderRejected, reason
-	case Released:
+	case model.Released:
 		return nil, nil // deleted meanwhile: nothing to decide
 	default:
 		return nil, fmt.Errorf("reserve %s: unknown state %q", o.ID, state)

@@ -49,11 +49,11 @@ func TestRoutes(t *testing.T) {
 			[]string{"entry 1-0 i1  0"}, "", "", nil},
 		{"negative amount", model.InventoryUpdated, `{"id":"i1","product_id":"p1","amount":-1}`, fakeStock{},
 			nil, "", "", model.ErrBadEvent},
-		{"order accepted", model.OrderCreated, order, fakeStock{state: inventory.Reserved},
+		{"order accepted", model.OrderCreated, order, fakeStock{state: model.Reserved},
 			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, model.OrderAccepted, "", nil},
-		{"order rejected", model.OrderUpdated, order, fakeStock{state: inventory.Rejected, reason: "out of stock: p2"},
+		{"order rejected", model.OrderUpdated, order, fakeStock{state: model.Rejected, reason: "out of stock: p2"},
 			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, model.OrderRejected, "out of stock: p2", nil},
-		{"order deleted meanwhile", model.OrderCreated, order, fakeStock{state: inventory.Released},
+		{"order deleted meanwhile", model.OrderCreated, order, fakeStock{state: model.Released},
 			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, "", "", nil},
 		{"stock fails: retried", model.OrderCreated, order, fakeStock{err: boom},
 			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, "", "", boom},
@@ -95,7 +95,7 @@ func TestRoutes(t *testing.T) {
 
 func TestVerdictIDIsStable(t *testing.T) {
 	ev := model.Event{Type: model.OrderCreated, ID: "e1", EntryID: "1-0", Data: []byte(`{"id":"o1","product_ids":["p"]}`)}
-	inv := inventory.New(&fakeStock{state: inventory.Reserved})
+	inv := inventory.New(&fakeStock{state: model.Reserved})
 	a, _ := inv.Routes()[model.OrderCreated](context.Background(), ev)
 	b, _ := inv.Routes()[model.OrderCreated](context.Background(), ev)
 	if a[0].ID != b[0].ID {

@@ -17,7 +17,7 @@ import (
 )
 
 // Name is the function's name.
-const Name = "mailer"
+const Name = model.FunctionMailer
 
 // Sender delivers one mail. key is stable across re-deliveries of the same
 // request.

@@ -12,7 +12,7 @@ import (
 
 // Name is the projector's function name and consumer group; the gateway
 // waits on it for read-your-writes.
-const Name = "projector"
+const Name = model.FunctionProjector
 
 // Model is the read model the projector writes. Implementations must be
 // idempotent and safe for concurrent use.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/ordershop/functions/handlers/billing"
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/model"
 )
@@ -40,8 +39,8 @@ func (g *Gateway) createBilling(w http.ResponseWriter, r *http.Request) error {
 
 // bill makes billing id of order o, for the order's total now.
 func (g *Gateway) bill(r *http.Request, id string, o model.Order) (model.Billing, error) {
-	total, err := billing.Total(r.Context(), g.reads, o.ProductIDs)
-	if errors.Is(err, billing.ErrTotalTooLarge) {
+	total, err := model.Total(r.Context(), g.reads, o.ProductIDs)
+	if errors.Is(err, model.ErrTotalTooLarge) {
 		return model.Billing{}, errorf(http.StatusConflict, "order %s cannot be billed: %v", o.ID, err)
 	}
 	if err != nil {

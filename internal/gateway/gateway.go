@@ -18,8 +18,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
-	"github.com/ordershop/functions/handlers/inventory"
-	"github.com/ordershop/functions/handlers/projector"
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/readmodel"
@@ -183,7 +181,7 @@ func (g *Gateway) catchUp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, projector.Name, pos, g.cfg.WaitTimeout)
+	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, model.FunctionProjector, pos, g.cfg.WaitTimeout)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		w.Header().Set(staleHeader, "true")
 		g.cfg.Logger.Warn("read model behind; answering stale", zap.String("path", r.URL.Path))
@@ -202,7 +200,7 @@ func (g *Gateway) catchUpOrders(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, inventory.Name, pos, g.cfg.WaitTimeout)
+	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, model.FunctionInventory, pos, g.cfg.WaitTimeout)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		w.Header().Set(staleHeader, "true")
 		g.cfg.Logger.Warn("inventory function behind; answering without its latest verdicts", zap.String("path", r.URL.Path))

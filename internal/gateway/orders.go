@@ -7,7 +7,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/ordershop/functions/handlers/inventory"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
 )
@@ -143,7 +142,7 @@ func (g *Gateway) checkStock(ctx context.Context, units, held map[string]int) er
 	if err != nil {
 		return err
 	}
-	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, inventory.Name, pos, g.cfg.WaitTimeout)
+	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, model.FunctionInventory, pos, g.cfg.WaitTimeout)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		g.cfg.Logger.Warn("inventory function behind; stock check skipped")
 		return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime"
 )
 
 // Rebuild deletes the read model and projects the whole event log again
@@ -42,7 +43,7 @@ func Rebuild(ctx context.Context, rdb redis.UniversalClient, apply model.Reactio
 					after[i] = evs[len(evs)-1].EntryID
 				}
 			}
-			if len(heads[i]) > 0 && (next < 0 || compareIDs(heads[i][0].EntryID, heads[next][0].EntryID) < 0) {
+			if len(heads[i]) > 0 && (next < 0 || runtime.CompareIDs(heads[i][0].EntryID, heads[next][0].EntryID) < 0) {
 				next = i
 			}
 		}
@@ -56,18 +57,4 @@ func Rebuild(ctx context.Context, rdb redis.UniversalClient, apply model.Reactio
 		}
 		n++
 	}
-}
-
-// compareIDs orders stream entry ids "ms-seq".
-func compareIDs(a, b string) int {
-	var am, as, bm, bs uint64
-	_, _ = fmt.Sscanf(a, "%d-%d", &am, &as)
-	_, _ = fmt.Sscanf(b, "%d-%d", &bm, &bs)
-	switch {
-	case am != bm && am < bm, am == bm && as < bs:
-		return -1
-	case am == bm && as == bs:
-		return 0
-	}
-	return 1
 }

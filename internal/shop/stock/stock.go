@@ -28,13 +28,6 @@ const (
 func entryKey(inventoryID string) string { return "shop:stock:entry:" + inventoryID }
 func orderKey(orderID string) string     { return "shop:stock:order:" + orderID }
 
-// Reservation outcomes.
-const (
-	Reserved = "reserved"
-	Rejected = "rejected"
-	Released = "released"
-)
-
 // Store is the Redis-backed stock.
 type Store struct {
 	rdb redis.UniversalClient
@@ -58,8 +51,8 @@ func (s *Store) SetEntry(ctx context.Context, entryID, inventoryID, productID st
 }
 
 // Reserve replaces the reservation of orderID by units (product id ->
-// units), all or nothing. It returns the state (Reserved, Rejected or
-// Released for a deleted order) and, when rejected, why. Re-running the same
+// units), all or nothing. It returns the state (model.Reserved, model.Rejected or
+// model.Released for a deleted order) and, when rejected, why. Re-running the same
 // entryID returns the same outcome without reserving again.
 func (s *Store) Reserve(ctx context.Context, entryID, orderID string, units map[string]int) (state, reason string, err error) {
 	want, err := json.Marshal(units)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/stock"
 )
 
@@ -90,27 +91,27 @@ func TestReserveLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check("reserve", st, stock.Reserved, map[string]int64{"p": 3, "q": 4})
+	check("reserve", st, model.Reserved, map[string]int64{"p": 3, "q": 4})
 	st, _, _ = s.Reserve(ctx, "2-0", "o1", map[string]int{"p": 2, "q": 1})
-	check("re-run", st, stock.Reserved, map[string]int64{"p": 3, "q": 4})
+	check("re-run", st, model.Reserved, map[string]int64{"p": 3, "q": 4})
 	st, _, _ = s.Reserve(ctx, "3-0", "o1", map[string]int{"q": 5})
-	check("update adjusts", st, stock.Reserved, map[string]int64{"p": 5, "q": 0})
+	check("update adjusts", st, model.Reserved, map[string]int64{"p": 5, "q": 0})
 	st, reason, _ := s.Reserve(ctx, "4-0", "o1", map[string]int{"q": 6})
-	check("update too big", st, stock.Rejected, map[string]int64{"p": 5, "q": 5})
+	check("update too big", st, model.Rejected, map[string]int64{"p": 5, "q": 5})
 	if reason != "out of stock: q" {
 		t.Errorf("reason = %q", reason)
 	}
 	st, _, _ = s.Reserve(ctx, "5-0", "o1", map[string]int{"p": 1})
-	check("update fits again", st, stock.Reserved, map[string]int64{"p": 4, "q": 5})
+	check("update fits again", st, model.Reserved, map[string]int64{"p": 4, "q": 5})
 	for i := range 2 {
 		ok, err := s.Release(ctx, "6-0", "o1")
 		if err != nil || ok != (i == 0) {
 			t.Fatalf("release %d = %v, %v", i, ok, err)
 		}
 	}
-	check("released once", stock.Released, stock.Released, map[string]int64{"p": 5, "q": 5})
+	check("released once", model.Released, model.Released, map[string]int64{"p": 5, "q": 5})
 	st, _, _ = s.Reserve(ctx, "7-0", "o1", map[string]int{"p": 1})
-	check("after release", st, stock.Released, map[string]int64{"p": 5, "q": 5})
+	check("after release", st, model.Released, map[string]int64{"p": 5, "q": 5})
 }
 
 func TestReserveConcurrentNeverBelowZero(t *testing.T) {
@@ -129,7 +130,7 @@ func TestReserveConcurrentNeverBelowZero(t *testing.T) {
 			if err != nil {
 				t.Error(err)
 			}
-			if st == stock.Reserved {
+			if st == model.Reserved {
 				mu.Lock()
 				reserved++
 				mu.Unlock()
