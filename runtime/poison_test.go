@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/proctest"
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/proctest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // runsOf counts the invocations recorded in a RUNS_KEY list, by event id.

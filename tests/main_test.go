@@ -9,8 +9,8 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/ordershop/functions/internal/proctest"
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/proctest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 var (

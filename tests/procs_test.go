@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/proctest"
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/proctest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // shop is the set of processes of one test.

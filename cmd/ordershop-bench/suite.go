@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordershop/functions/internal/bench"
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // newSuiteCmd builds `ordershop-bench suite`, the comparison table of

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/opstest"
+	"github.com/ordershop/functions/internal/testkit/opstest"
 )
 
 func TestHelpOnEveryCommand(t *testing.T) {

@@ -55,18 +55,18 @@ func TestBinaryLinksNoTestCode(t *testing.T) {
 
 func TestTestOnlyNamesTheTestMachinery(t *testing.T) {
 	for p, want := range map[string]bool{
-		"testing":                               true,
-		"testing/iotest":                        true,
-		"net/http/httptest":                     false, // a standard package that does not import testing
-		modulePath + "internal/redistest":       true,
-		modulePath + "internal/proctest":        true,
-		modulePath + "internal/opstest":         true,
-		modulePath + "internal/testkit/shopkit": true,
-		modulePath + "internal/bench":           true,
-		modulePath + "runtime/runtimetest":      true,
-		modulePath + "internal/ops":             false,
-		modulePath + "runtime":                  false,
-		modulePath + "cmd/ordershop":            false,
+		"testing":           true,
+		"testing/iotest":    true,
+		"net/http/httptest": false, // a standard package that does not import testing
+		modulePath + "internal/testkit/redistest": true,
+		modulePath + "internal/testkit/proctest":  true,
+		modulePath + "internal/testkit/opstest":   true,
+		modulePath + "internal/testkit/shopkit":   true,
+		modulePath + "internal/bench":             true,
+		modulePath + "runtime/runtimetest":        true,
+		modulePath + "internal/ops":               false,
+		modulePath + "runtime":                    false,
+		modulePath + "cmd/ordershop":              false,
 	} {
 		if got := testOnly(p); got != want {
 			t.Errorf("testOnly(%q) = %v, want %v", p, got, want)

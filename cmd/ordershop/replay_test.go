@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/opstest"
-	"github.com/ordershop/functions/internal/proctest"
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/opstest"
+	"github.com/ordershop/functions/internal/testkit/proctest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
 )
 

@@ -16,7 +16,7 @@ import (
 	"github.com/ordershop/functions/internal/admin"
 	"github.com/ordershop/functions/internal/gateway"
 	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/opstest"
+	"github.com/ordershop/functions/internal/testkit/opstest"
 )
 
 const token = "t0ken-for-tests"

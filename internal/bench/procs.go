@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ordershop/functions/internal/proctest"
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/proctest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // ShopFunctions are the processes of the shop, gateway first.

@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/gateway"
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 var srv *redistest.Server

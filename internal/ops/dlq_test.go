@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/opstest"
+	"github.com/ordershop/functions/internal/testkit/opstest"
 	"github.com/ordershop/functions/runtime"
 )
 

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/opstest"
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/opstest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 func TestHistoryReturnsOneEntitysEventsInOrder(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 var srv *redistest.Server

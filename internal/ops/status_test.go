@@ -10,7 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/opstest"
+	"github.com/ordershop/functions/internal/testkit/opstest"
 	"github.com/ordershop/functions/runtime"
 )
 

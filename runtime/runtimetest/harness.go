@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/internal/proctest"
+	"github.com/ordershop/functions/internal/testkit/proctest"
 )
 
 var seq atomic.Int64

@@ -14,7 +14,7 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/ordershop/functions/internal/proctest"
+	"github.com/ordershop/functions/internal/testkit/proctest"
 )
 
 var (

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // requestTimeout bounds every request of the suite: a hang is a failure.

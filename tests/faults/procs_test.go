@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/proctest"
+	"github.com/ordershop/functions/internal/testkit/proctest"
 )
 
 // baseEnv is the environment of every process of the suite: short claim,

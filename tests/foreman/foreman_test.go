@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // TestForemanStartOnFreshClone runs `foreman start` in the fresh copy: every

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/proctest"
+	"github.com/ordershop/functions/internal/testkit/proctest"
 )
 
 // unsetVars are left out of the commands' environment: the shop's

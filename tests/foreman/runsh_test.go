@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // defaultRedisPort is the committed .env's REDIS_PORT, where make run

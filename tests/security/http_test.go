@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // TestAdminAuth: through the real gateway, /admin answers 404 without

@@ -10,7 +10,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/ordershop/functions/internal/proctest"
+	"github.com/ordershop/functions/internal/testkit/proctest"
 )
 
 // binDir holds the gateway and projector binaries built for the package.

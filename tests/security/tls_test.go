@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // TestRedisTLS: REDIS_URL rediss://:<password>@host:<tls-port> works

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ordershop/functions/internal/redistest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // TB is the part of testing.TB that a Group uses.
