@@ -14,8 +14,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/gateway"
-	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
 )
 

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // TestRedisStartsLate starts every function before Redis, as foreman may:

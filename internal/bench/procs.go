@@ -9,12 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // ShopFunctions are the processes of the shop, gateway first.
-var ShopFunctions = []string{"gateway", "projector", "inventory", "billing", "crm", "mailer"}
+var ShopFunctions = append([]string{"gateway"}, model.Functions()...)
 
 // process is one running function binary.
 type process struct{ *proctest.Process }

@@ -11,9 +11,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
-	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
 )
 

@@ -15,6 +15,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 )
@@ -28,7 +29,7 @@ var (
 )
 
 // reactions are the functions that react to events (all but the gateway).
-var reactions = []string{"projector", "inventory", "billing", "crm", "mailer"}
+var reactions = model.Functions()
 
 // all is every process of the shop, the gateway first.
 var all = append([]string{"gateway"}, reactions...)

@@ -8,10 +8,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ordershop/functions/handlers/projector"
-	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/readmodel"
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 var srv *redistest.Server
