@@ -12,8 +12,9 @@ import (
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
-// ErrGuarded is returned by PublishGuarded when the guard was already set:
-// the command was done before, and nothing was written.
+// ErrGuarded is returned by Commit for a guard without an Err of its own
+// that was set already: the command was done before, and nothing was
+// written.
 var ErrGuarded = errors.New("already done")
 
 // Store publishes and reads shop events.
@@ -35,18 +36,6 @@ func (s *Store) Publish(ctx context.Context, events ...model.Event) ([]string, e
 		return nil, fmt.Errorf("publish: %w", err)
 	}
 	return res.EntryIDs, nil
-}
-
-// PublishGuarded appends e only if guardKey is not set yet, atomically
-// setting it to e's id: a command that may be done once (pay an order,
-// delete an entity) races safely. It returns ErrGuarded when the guard was
-// set.
-func (s *Store) PublishGuarded(ctx context.Context, guardKey string, e model.Event) (string, error) {
-	res, err := s.Commit(ctx, Command{Events: []model.Event{e}, Guards: []Guard{{Key: guardKey, Value: e.ID}}})
-	if err != nil {
-		return "", fmt.Errorf("publish %s: %w", e.Type, err)
-	}
-	return res.EntryIDs[0], nil
 }
 
 // Range reads up to count events of stream after the entry id after ("0"

@@ -53,16 +53,18 @@ func TestPublishAndHistory(t *testing.T) {
 	}
 }
 
-func TestPublishGuarded(t *testing.T) {
+func TestCommitGuardWithoutErr(t *testing.T) {
 	srv.FlushAll(t)
 	ctx := context.Background()
 	rdb := srv.Client(t)
 	s := eventstore.New(rdb)
-	if _, err := s.PublishGuarded(ctx, "guard:x", newEvent(t, model.BillingCreated, "b1")); err != nil {
+	guarded := func(id string) eventstore.Command {
+		return eventstore.Command{Events: []model.Event{newEvent(t, model.BillingCreated, id)}, Guards: []eventstore.Guard{{Key: "guard:x", Value: id}}}
+	}
+	if _, err := s.Commit(ctx, guarded("b1")); err != nil {
 		t.Fatalf("first: %v", err)
 	}
-	_, err := s.PublishGuarded(ctx, "guard:x", newEvent(t, model.BillingCreated, "b2"))
-	if !errors.Is(err, eventstore.ErrGuarded) {
+	if _, err := s.Commit(ctx, guarded("b2")); !errors.Is(err, eventstore.ErrGuarded) {
 		t.Fatalf("second: err = %v, want ErrGuarded", err)
 	}
 	if n := rdb.XLen(ctx, model.Stream(model.AggBilling)).Val(); n != 1 {
