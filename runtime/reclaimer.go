@@ -2,10 +2,8 @@ package runtime
 
 import (
 	"context"
-	"time"
 
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/zap"
 )
 
 // reclaimer takes over entries nobody renews: every ClaimInterval, while
@@ -21,30 +19,8 @@ type reclaimer struct {
 func newReclaimer(f *function) *reclaimer { return &reclaimer{f: f} }
 
 func (r *reclaimer) run(ctx, hard context.Context) {
-	t := time.NewTicker(r.f.rt.cfg.ClaimInterval)
-	defer t.Stop()
-	failing := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		var err error
-		for _, s := range r.f.Streams {
-			if e := r.exec(ctx, hard, s); e != nil {
-				err = e
-			}
-		}
-		switch {
-		case err != nil && ctx.Err() == nil && !failing:
-			r.f.logger.Warn("reclaim failed", zap.Error(err))
-			failing = true
-		case err == nil && failing:
-			r.f.logger.Info("reclaim recovered")
-			failing = false
-		}
-	}
+	everyStream(ctx, r.f, r.f.rt.cfg.ClaimInterval, "reclaim failed", "reclaim recovered",
+		func(stream string) error { return r.exec(ctx, hard, stream) })
 }
 
 // exec claims and dispatches idle entries of one stream.

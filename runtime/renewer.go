@@ -57,30 +57,9 @@ type renewer struct {
 func newRenewer(f *function) *renewer { return &renewer{f: f} }
 
 func (r *renewer) run(ctx context.Context) {
-	t := time.NewTicker(r.f.rt.cfg.ClaimInterval)
-	defer t.Stop()
-	failing := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		var err error
-		for _, s := range r.f.Streams {
-			if e := r.renew(ctx, s); e != nil {
-				err = e
-			}
-		}
-		switch {
-		case err != nil && ctx.Err() == nil && !failing:
-			r.f.logger.Warn("renew delivered entries failed: peers may take them over after CLAIM_MIN_IDLE", zap.Error(err))
-			failing = true
-		case err == nil && failing:
-			r.f.logger.Info("renew delivered entries recovered")
-			failing = false
-		}
-	}
+	everyStream(ctx, r.f, r.f.rt.cfg.ClaimInterval,
+		"renew delivered entries failed: peers may take them over after CLAIM_MIN_IDLE", "renew delivered entries recovered",
+		func(stream string) error { return r.renew(ctx, stream) })
 }
 
 // renew renews this instance's entries of stream.
