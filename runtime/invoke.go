@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"go.uber.org/zap"
@@ -51,13 +50,8 @@ func (f *function) invoke(ctx context.Context, msg *Message) error {
 }
 
 // call runs the chain, turning a panic into a *PanicError.
-func (f *function) call(ctx context.Context, msg *Message) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = &PanicError{Value: p, Stack: debug.Stack()}
-		}
-	}()
-	return f.chain.Handle(ctx, msg)
+func (f *function) call(ctx context.Context, msg *Message) error {
+	return invokeChain(ctx, f.chain, msg)
 }
 
 // logFailure writes the one log line of a failed invocation.
