@@ -46,3 +46,22 @@ func TestInvokeOutcomes(t *testing.T) {
 		t.Fatalf("filtered type: want skipped, got %+v", o)
 	}
 }
+
+func TestStreamID(t *testing.T) {
+	id, err := runtime.ParseStreamID("1700000000000-18446744073709551615")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := id.Next().String(); got != "1700000000001-0" {
+		t.Fatalf("next of max seq: %s", got)
+	}
+	if runtime.CompareIDs("5-10", "5-9") != 1 || runtime.CompareIDs("4-99", "5-0") != -1 || runtime.CompareIDs("7-1", "7-1") != 0 {
+		t.Fatal("CompareIDs orders by ms, then seq")
+	}
+	if _, err := runtime.ParseStreamID("x-1"); err == nil {
+		t.Fatal("want an error for a malformed id")
+	}
+	if id, _ := runtime.ParseStreamID("42"); id.String() != "42-0" {
+		t.Fatalf("bare ms: %s", id)
+	}
+}

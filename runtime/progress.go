@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -105,28 +103,4 @@ func WaitCaughtUp(ctx context.Context, rdb redis.UniversalClient, function strin
 		}
 		delay = min(delay*2, 4*time.Millisecond)
 	}
-}
-
-// CompareIDs orders two stream IDs ("ms-seq"): -1, 0 or 1.
-func CompareIDs(a, b string) int {
-	am, as := splitID(a)
-	bm, bs := splitID(b)
-	switch {
-	case am < bm:
-		return -1
-	case am > bm:
-		return 1
-	case as < bs:
-		return -1
-	case as > bs:
-		return 1
-	}
-	return 0
-}
-
-func splitID(id string) (ms, seq uint64) {
-	l, r, _ := strings.Cut(id, "-")
-	ms, _ = strconv.ParseUint(l, 10, 64)
-	seq, _ = strconv.ParseUint(r, 10, 64)
-	return ms, seq
 }
