@@ -1,10 +1,8 @@
 package runtimetest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/runtime"
 )
 
@@ -52,7 +51,7 @@ func Start(t testing.TB, rdb redis.UniversalClient, fns ...runtime.Function) *Ru
 // failed.
 func StartConfig(t testing.TB, rdb redis.UniversalClient, cfg runtime.Config, fns ...runtime.Function) *Running {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &proctest.Buffer{}
 	logger := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()), zapcore.AddSync(logs), zap.InfoLevel))
 	rt := runtime.New(cfg, rdb, logger, nil)
 	for _, fn := range fns {
@@ -63,20 +62,7 @@ func StartConfig(t testing.TB, rdb redis.UniversalClient, cfg runtime.Config, fn
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- rt.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("runtimetest: runtime: %v", err)
-			}
-		case <-time.After(cfg.ShutdownTimeout + 5*time.Second):
-			t.Errorf("runtimetest: runtime still running %s after the test", cfg.ShutdownTimeout+5*time.Second)
-		}
-		if t.Failed() {
-			t.Logf("runtimetest: runtime logs:\n%s", logs.String())
-		}
-	})
+	t.Cleanup(func() { cancel(); awaitStop(t, done, cfg.ShutdownTimeout+5*time.Second, logs) })
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		err := rt.Ready(ctx)
@@ -132,20 +118,18 @@ func DeadLetters(t testing.TB, rdb redis.UniversalClient, function string) []run
 	return out
 }
 
-// logBuffer is a runtime's log, kept for a failing test.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// awaitStop waits until the runtime's Run has returned on done, at most
+// bound, and logs the runtime's logs if t failed.
+func awaitStop(t testing.TB, done <-chan error, bound time.Duration, logs *proctest.Buffer) {
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("runtimetest: runtime: %v", err)
+		}
+	case <-time.After(bound):
+		t.Errorf("runtimetest: runtime still running %s after the test", bound)
+	}
+	if t.Failed() {
+		t.Logf("runtimetest: runtime logs:\n%s", logs.String())
+	}
 }
