@@ -14,9 +14,6 @@ import (
 	"github.com/ordershop/functions/runtime/typed"
 )
 
-// Name is the function's name.
-const Name = model.FunctionBilling
-
 // Function is the billing function, looking prices and customers up in
 // dir.
 func Function(dir model.Directory) runtime.Function {
@@ -24,7 +21,7 @@ func Function(dir model.Directory) runtime.Function {
 	mux := runtime.NewTypeMux()
 	typed.On(mux, model.OrderAccepted, b.requestPayment)
 	typed.On(mux, model.BillingCreated, b.confirmPayment)
-	return model.Function(Name, mux)
+	return model.Function(model.FunctionBilling, mux)
 }
 
 type billing struct{ dir model.Directory }

@@ -14,19 +14,15 @@ import (
 	"github.com/ordershop/functions/runtime/typed"
 )
 
-// Name is the function's name.
-const Name = model.FunctionCRM
-
 // Function is the crm function, looking people and products up in dir.
 func Function(dir model.Directory) runtime.Function {
-	c := crm{dir: dir}
 	mux := runtime.NewTypeMux()
 	typed.On(mux, model.CustomerCreated, customerMail(model.MailWelcome, "Welcome to OrderShop",
 		"Hello %s,\n\nwelcome to OrderShop! We are glad to have you.\n"))
 	typed.On(mux, model.CustomerDeleted, customerMail(model.MailGoodbye, "Good-bye from OrderShop",
 		"Hello %s,\n\nyour account is closed. Thank you for shopping with us.\n"))
-	typed.On(mux, model.OrderAccepted, c.thankYou)
-	return model.Function(Name, mux)
+	typed.On(mux, model.OrderAccepted, crm{dir: dir}.thankYou)
+	return model.Function(model.FunctionCRM, mux)
 }
 
 type crm struct{ dir model.Directory }

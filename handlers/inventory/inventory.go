@@ -15,9 +15,6 @@ import (
 	"github.com/ordershop/functions/runtime/typed"
 )
 
-// Name is the function's name.
-const Name = model.FunctionInventory
-
 // Stock is the available stock. entryID is the stream entry id of the event
 // being handled: an implementation ignores an event it has applied already
 // (or an older one) and returns the stored outcome.
@@ -46,7 +43,7 @@ func Function(stock Stock) runtime.Function {
 		typed.On(mux, t, inv.reserve)
 	}
 	typed.On(mux, model.OrderDeleted, inv.release)
-	return model.Function(Name, mux)
+	return model.Function(model.FunctionInventory, mux)
 }
 
 type inventory struct{ stock Stock }

@@ -19,9 +19,6 @@ import (
 	"github.com/ordershop/functions/runtime/typed"
 )
 
-// Name is the function's name.
-const Name = model.FunctionMailer
-
 // Function is the mailer function, sending through s; now is the clock
 // (time.Now if nil).
 func Function(s mail.Sender, now func() time.Time) runtime.Function {
@@ -31,7 +28,7 @@ func Function(s mail.Sender, now func() time.Time) runtime.Function {
 	ml := mailer{sender: s, now: now}
 	mux := runtime.NewTypeMux()
 	typed.On(mux, model.MailRequested, ml.deliver)
-	return model.Function(Name, mux)
+	return model.Function(model.FunctionMailer, mux)
 }
 
 type mailer struct {

@@ -11,10 +11,6 @@ import (
 	"github.com/ordershop/functions/runtime/typed"
 )
 
-// Name is the projector's function name and consumer group; the gateway
-// waits on it for read-your-writes.
-const Name = model.FunctionProjector
-
 // Model is the read model the projector writes. Implementations must be
 // idempotent and safe for concurrent use.
 type Model interface {
@@ -65,7 +61,7 @@ func New(m Model) *Projector {
 	typed.On(mux, model.BillingUpdated, p.billingCreated)
 	typed.On(mux, model.BillingDeleted, p.billingDeleted)
 	typed.On(mux, model.MailSent, p.mailSent)
-	p.fn = model.Function(Name, mux)
+	p.fn = model.Function(model.FunctionProjector, mux)
 	return p
 }
 

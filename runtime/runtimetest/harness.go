@@ -48,10 +48,7 @@ func newScenario(t *testing.T, tg Target, env ...string) *scenario {
 // until it is ready.
 func (s *scenario) start(env ...string) *proctest.Process {
 	s.t.Helper()
-	p, err := s.procs.StartFree(s.fn, s.tg.Worker, append(append([]string{}, s.base...), env...))
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	p := s.startNoWait(env...)
 	if err := p.WaitStatus("/readyz", 20*time.Second); err != nil {
 		s.t.Fatal(err)
 	}
