@@ -112,9 +112,14 @@ func (s *scenario) outs() []out {
 
 // outCounts counts committed effects per event id.
 func (s *scenario) outCounts() map[string]int {
+	return countBy(s.outs(), func(o out) string { return o.event })
+}
+
+// countBy counts items per key.
+func countBy[T any](items []T, key func(T) string) map[string]int {
 	c := map[string]int{}
-	for _, o := range s.outs() {
-		c[o.event]++
+	for _, it := range items {
+		c[key(it)]++
 	}
 	return c
 }
@@ -146,11 +151,7 @@ func (s *scenario) runs() []run {
 
 // runCounts counts invocations per event id.
 func (s *scenario) runCounts() map[string]int {
-	c := map[string]int{}
-	for _, r := range s.runs() {
-		c[r.event]++
-	}
-	return c
+	return countBy(s.runs(), func(r run) string { return r.event })
 }
 
 // pending is the number of entries delivered to the group and not acked.
