@@ -3,17 +3,8 @@
 package main
 
 import (
-	"github.com/ordershop/functions/handlers/billing"
 	"github.com/ordershop/functions/internal/shop/model"
-	"github.com/ordershop/functions/internal/shop/readmodel"
-	"github.com/ordershop/functions/internal/shop/wire"
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/internal/shop/shopfn"
 )
 
-func main() {
-	runtime.Main(billing.Name, func(app *runtime.App) (runtime.Setup, error) {
-		h := billing.New(readmodel.NewReader(app.Redis))
-		streams := []string{model.Stream(model.AggOrder), model.Stream(model.AggBilling)}
-		return runtime.Setup{Functions: []runtime.Function{wire.Function(billing.Name, streams, h.Routes())}}, nil
-	})
-}
+func main() { shopfn.Main(model.FunctionBilling) }

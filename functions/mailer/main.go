@@ -3,21 +3,8 @@
 package main
 
 import (
-	"github.com/ordershop/functions/handlers/mailer"
-	"github.com/ordershop/functions/internal/shop/mail"
 	"github.com/ordershop/functions/internal/shop/model"
-	"github.com/ordershop/functions/internal/shop/wire"
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/internal/shop/shopfn"
 )
 
-func main() {
-	runtime.Main(mailer.Name, func(app *runtime.App) (runtime.Setup, error) {
-		sender, err := mail.FromEnv(app.Logger)
-		if err != nil {
-			return runtime.Setup{}, err
-		}
-		h := mailer.New(sender, nil)
-		streams := []string{model.Stream(model.AggMail)}
-		return runtime.Setup{Functions: []runtime.Function{wire.Function(mailer.Name, streams, h.Routes())}}, nil
-	})
-}
+func main() { shopfn.Main(model.FunctionMailer) }

@@ -11,7 +11,7 @@ import (
 	"github.com/ordershop/functions/handlers/projector"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/readmodel"
-	"github.com/ordershop/functions/internal/shop/wire"
+	"github.com/ordershop/functions/internal/shop/shopfn"
 	"github.com/ordershop/functions/runtime"
 )
 
@@ -23,12 +23,7 @@ func main() {
 		}
 		return
 	}
-	runtime.Main(projector.Name, func(app *runtime.App) (runtime.Setup, error) {
-		p := projector.New(readmodel.NewWriter(app.Redis))
-		return runtime.Setup{Functions: []runtime.Function{
-			wire.Function(projector.Name, model.Streams(), p.Routes()),
-		}}, nil
-	})
+	shopfn.Main(model.FunctionProjector)
 }
 
 func rebuild() error {

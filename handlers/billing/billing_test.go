@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ordershop/functions/handlers/billing"
+	"github.com/ordershop/functions/handlers/handlertest"
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
@@ -33,7 +34,7 @@ func TestRoutes(t *testing.T) {
 		name, typ, data string
 		wantKind, want  string // want: the body; kind empty: no mail
 		wantErr         bool
-		wantBad         bool
+		wantPermanent   bool
 	}{
 		{"payment request with total", model.OrderAccepted, `{"id":"o1","customer_id":"c1","product_ids":["p1","p2","p1"]}`,
 			model.MailPaymentRequest, "Hello Ann,\n\nplease pay 1500 for your order o1 (3 items).\n", false, false},
@@ -46,9 +47,13 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := billing.New(dir).Routes()[tc.typ](context.Background(), model.Event{Type: tc.typ, ID: "e1", Data: []byte(tc.data)})
-			if (err != nil) != tc.wantErr || errors.Is(err, model.ErrBadEvent) != tc.wantBad {
-				t.Fatalf("err = %v, want error %v (bad event %v)", err, tc.wantErr, tc.wantBad)
+			res := handlertest.Run(t, billing.Function(dir), handlertest.Event(tc.typ, tc.data))
+			out, err := res.Events, res.Err
+			if (err != nil) != tc.wantErr || res.Permanent != tc.wantPermanent {
+				t.Fatalf("err = %v (permanent %v), want error %v (permanent %v)", err, res.Permanent, tc.wantErr, tc.wantPermanent)
+			}
+			if tc.wantPermanent && !errors.Is(err, model.ErrBadEvent) {
+				t.Errorf("err = %v, want a bad event", err)
 			}
 			if tc.wantKind == "" {
 				if len(out) != 0 {
@@ -64,5 +69,11 @@ func TestRoutes(t *testing.T) {
 				t.Errorf("mail = %+v", m)
 			}
 		})
+	}
+}
+
+func TestMalformedEventsArePermanent(t *testing.T) {
+	for _, data := range []string{`{}`, `{"id":1}`} {
+		handlertest.RequirePermanent(t, billing.Function(fakeDir{}), data)
 	}
 }

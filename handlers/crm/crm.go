@@ -10,110 +10,64 @@ import (
 	"strings"
 
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/typed"
 )
 
-// Name is the function's name.
-const Name = model.FunctionCRM
-
-// Directory looks customers and products up in the read model.
-type Directory interface {
-	// Customer returns a customer; ok is false for an unknown or deleted id.
-	Customer(ctx context.Context, id string) (c model.Customer, ok bool, err error)
-	// Product returns a product; ok is false for an unknown or deleted id.
-	Product(ctx context.Context, id string) (p model.Product, ok bool, err error)
+// Function is the crm function, looking people and products up in dir.
+func Function(dir model.Directory) runtime.Function {
+	mux := runtime.NewTypeMux()
+	typed.On(mux, model.CustomerCreated, customerMail(model.MailWelcome, "Welcome to OrderShop",
+		"Hello %s,\n\nwelcome to OrderShop! We are glad to have you.\n"))
+	typed.On(mux, model.CustomerDeleted, customerMail(model.MailGoodbye, "Good-bye from OrderShop",
+		"Hello %s,\n\nyour account is closed. Thank you for shopping with us.\n"))
+	typed.On(mux, model.OrderAccepted, crm{dir: dir}.thankYou)
+	return model.Function(model.FunctionCRM, mux)
 }
 
-// CRM is the crm function's handler.
-type CRM struct {
-	dir Directory
-}
+type crm struct{ dir model.Directory }
 
-// New returns a CRM that looks people and products up in dir.
-func New(dir Directory) *CRM { return &CRM{dir: dir} }
-
-// Routes maps the handled event types to their reactions.
-func (c *CRM) Routes() map[string]model.Reaction {
-	return map[string]model.Reaction{
-		model.CustomerCreated: c.welcome,
-		model.CustomerDeleted: c.goodbye,
-		model.OrderAccepted:   c.thankYou,
+// customerMail mails the customer an event is about: a mail of kind with
+// subject, and body with the customer's name for its %s.
+func customerMail(kind, subject, body string) typed.Func[model.Customer] {
+	return func(_ context.Context, msg *runtime.Message, cu model.Customer) error {
+		if cu.ID == "" || cu.Email == "" {
+			return model.BadEvent(msg, "want id and email")
+		}
+		return model.RequestMail(msg, model.Mail{
+			To: cu.Email, Kind: kind, CustomerID: cu.ID, Subject: subject, Body: fmt.Sprintf(body, cu.Name),
+		})
 	}
-}
-
-func decodeCustomer(e model.Event) (model.Customer, error) {
-	var cu model.Customer
-	if err := e.Decode(&cu); err != nil {
-		return cu, err
-	}
-	if cu.ID == "" || cu.Email == "" {
-		return cu, fmt.Errorf("%s %s: want id and email: %w", e.Type, e.ID, model.ErrBadEvent)
-	}
-	return cu, nil
-}
-
-func one(e model.Event, err error) ([]model.Event, error) {
-	if err != nil {
-		return nil, err
-	}
-	return []model.Event{e}, nil
-}
-
-func (c *CRM) welcome(_ context.Context, e model.Event) ([]model.Event, error) {
-	cu, err := decodeCustomer(e)
-	if err != nil {
-		return nil, err
-	}
-	return one(e.RequestMail(model.Mail{
-		To: cu.Email, Kind: model.MailWelcome, CustomerID: cu.ID,
-		Subject: "Welcome to OrderShop",
-		Body:    fmt.Sprintf("Hello %s,\n\nwelcome to OrderShop! We are glad to have you.\n", cu.Name),
-	}))
-}
-
-func (c *CRM) goodbye(_ context.Context, e model.Event) ([]model.Event, error) {
-	cu, err := decodeCustomer(e)
-	if err != nil {
-		return nil, err
-	}
-	return one(e.RequestMail(model.Mail{
-		To: cu.Email, Kind: model.MailGoodbye, CustomerID: cu.ID,
-		Subject: "Good-bye from OrderShop",
-		Body:    fmt.Sprintf("Hello %s,\n\nyour account is closed. Thank you for shopping with us.\n", cu.Name),
-	}))
 }
 
 // thankYou thanks for a newly accepted order (not for an accepted update)
 // with the list of its products. A customer deleted meanwhile gets no mail.
-func (c *CRM) thankYou(ctx context.Context, e model.Event) ([]model.Event, error) {
-	var v model.OrderVerdict
-	if err := e.Decode(&v); err != nil {
-		return nil, err
-	}
+func (c crm) thankYou(ctx context.Context, msg *runtime.Message, v model.OrderVerdict) error {
 	if v.ID == "" || v.CustomerID == "" {
-		return nil, fmt.Errorf("%s %s: want id and customer_id: %w", e.Type, e.ID, model.ErrBadEvent)
+		return model.BadEvent(msg, "want id and customer_id")
 	}
 	if v.After != model.OrderCreated {
-		return nil, nil
+		return nil
 	}
 	cu, ok, err := c.dir.Customer(ctx, v.CustomerID)
 	if err != nil || !ok {
-		return nil, err
+		return err
 	}
 	var lines strings.Builder
 	for _, id := range v.ProductIDs {
 		name := id
 		p, ok, err := c.dir.Product(ctx, id)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if ok {
 			name = p.Name
 		}
 		fmt.Fprintf(&lines, "  - %s\n", name)
 	}
-	return one(e.RequestMail(model.Mail{
+	return model.RequestMail(msg, model.Mail{
 		To: cu.Email, Kind: model.MailThankYou, CustomerID: cu.ID, OrderID: v.ID,
 		Subject: "Thank you for your order",
 		Body:    fmt.Sprintf("Hello %s,\n\nthank you for your order %s of:\n%s", cu.Name, v.ID, lines.String()),
-	}))
+	})
 }

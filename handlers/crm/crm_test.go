@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ordershop/functions/handlers/crm"
+	"github.com/ordershop/functions/handlers/handlertest"
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
@@ -36,7 +37,7 @@ func TestRoutes(t *testing.T) {
 		dir             fakeDir
 		wantKind        string // empty: no mail
 		wantBody        string
-		wantErr         error
+		wantErr         error // model.ErrBadEvent: any permanent failure
 	}{
 		{"welcome", model.CustomerCreated, `{"id":"c1","name":"Ann","email":"ann@x"}`, dir, model.MailWelcome, "Hello Ann,\n\nwelcome to OrderShop! We are glad to have you.\n", nil},
 		{"goodbye", model.CustomerDeleted, `{"id":"c1","name":"Ann","email":"ann@x"}`, dir, model.MailGoodbye, "", nil},
@@ -50,10 +51,15 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := model.Event{Type: tc.typ, ID: "e1", Data: []byte(tc.data)}
-			out, err := crm.New(tc.dir).Routes()[tc.typ](context.Background(), ev)
-			if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) {
-				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			res := handlertest.Run(t, crm.Function(tc.dir), handlertest.Event(tc.typ, tc.data))
+			out, err := res.Events, res.Err
+			switch {
+			case tc.wantErr == model.ErrBadEvent:
+				if !res.Permanent {
+					t.Fatalf("err = %v (retry %v), want a permanent failure", err, res.Retry())
+				}
+			case !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) || res.Permanent:
+				t.Fatalf("err = %v (permanent %v), want %v", err, res.Permanent, tc.wantErr)
 			}
 			if tc.wantKind == "" {
 				if len(out) != 0 {
@@ -75,5 +81,11 @@ func TestRoutes(t *testing.T) {
 				t.Errorf("body = %q, want %q", m.Body, tc.wantBody)
 			}
 		})
+	}
+}
+
+func TestMalformedEventsArePermanent(t *testing.T) {
+	for _, data := range []string{`{}`, `{"id":1}`, `[]`} {
+		handlertest.RequirePermanent(t, crm.Function(fakeDir{}), data)
 	}
 }

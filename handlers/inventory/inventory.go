@@ -1,8 +1,9 @@
 // Package inventory decides orders: it keeps the available stock from the
-// inventory events (an entry's amount sets its product's stock) and reserves an order's units when it is created or
-// updated (accepted, or rejected as out of stock) and releases them when
-// it is deleted. The stock behind the Stock interface makes each step
-// atomic and idempotent per order, so a re-run event reserves nothing twice.
+// inventory events (an entry's amount sets its product's stock) and
+// reserves an order's units when it is created or updated (accepted, or
+// rejected as out of stock) and releases them when it is deleted. The
+// stock behind the Stock interface makes each step atomic and idempotent
+// per order, so a re-run event reserves nothing twice.
 package inventory
 
 import (
@@ -10,10 +11,9 @@ import (
 	"fmt"
 
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/typed"
 )
-
-// Name is the function's name.
-const Name = model.FunctionInventory
 
 // Stock is the available stock. entryID is the stream entry id of the event
 // being handled: an implementation ignores an event it has applied already
@@ -31,106 +31,64 @@ type Stock interface {
 	Release(ctx context.Context, entryID, orderID string) (bool, error)
 }
 
-// Inventory is the inventory function's handler.
-type Inventory struct {
-	stock Stock
+// Function is the inventory function on stock.
+func Function(stock Stock) runtime.Function {
+	inv := inventory{stock: stock}
+	mux := runtime.NewTypeMux()
+	for _, t := range []string{model.InventoryCreated, model.InventoryUpdated} {
+		typed.On(mux, t, inv.entry)
+	}
+	typed.On(mux, model.InventoryDeleted, inv.entryDeleted)
+	for _, t := range []string{model.OrderCreated, model.OrderUpdated} {
+		typed.On(mux, t, inv.reserve)
+	}
+	typed.On(mux, model.OrderDeleted, inv.release)
+	return model.Function(model.FunctionInventory, mux)
 }
 
-// New returns an Inventory on stock.
-func New(stock Stock) *Inventory { return &Inventory{stock: stock} }
+type inventory struct{ stock Stock }
 
-// Routes maps the handled event types to their reactions.
-func (inv *Inventory) Routes() map[string]model.Reaction {
-	return map[string]model.Reaction{
-		model.InventoryCreated: inv.entry,
-		model.InventoryUpdated: inv.entry,
-		model.InventoryDeleted: inv.entryDeleted,
-		model.OrderCreated:     inv.reserve,
-		model.OrderUpdated:     inv.reserve,
-		model.OrderDeleted:     inv.release,
-	}
-}
-
-func needEntryID(e model.Event) error {
-	if e.EntryID == "" {
-		return fmt.Errorf("%s %s: no stream entry id: %w", e.Type, e.ID, model.ErrBadEvent)
-	}
-	return nil
-}
-
-func (inv *Inventory) entry(ctx context.Context, e model.Event) ([]model.Event, error) {
-	var v model.Inventory
-	if err := e.Decode(&v); err != nil {
-		return nil, err
-	}
+func (inv inventory) entry(ctx context.Context, msg *runtime.Message, v model.Inventory) error {
 	if v.ID == "" || v.ProductID == "" || v.Amount < 0 {
-		return nil, fmt.Errorf("%s %s: want id, product_id and amount >= 0: %w", e.Type, e.ID, model.ErrBadEvent)
+		return model.BadEvent(msg, "want id, product_id and amount >= 0")
 	}
-	if err := needEntryID(e); err != nil {
-		return nil, err
-	}
-	return nil, inv.stock.SetEntry(ctx, e.EntryID, v.ID, v.ProductID, v.Amount)
+	return inv.stock.SetEntry(ctx, msg.ID, v.ID, v.ProductID, v.Amount)
 }
 
-func (inv *Inventory) entryDeleted(ctx context.Context, e model.Event) ([]model.Event, error) {
-	var v model.Inventory
-	if err := e.Decode(&v); err != nil {
-		return nil, err
-	}
+func (inv inventory) entryDeleted(ctx context.Context, msg *runtime.Message, v model.Inventory) error {
 	if v.ID == "" {
-		return nil, fmt.Errorf("%s %s: no id: %w", e.Type, e.ID, model.ErrBadEvent)
+		return model.BadEvent(msg, "no id")
 	}
-	if err := needEntryID(e); err != nil {
-		return nil, err
-	}
-	return nil, inv.stock.SetEntry(ctx, e.EntryID, v.ID, "", 0)
+	return inv.stock.SetEntry(ctx, msg.ID, v.ID, "", 0)
 }
 
 // reserve decides a created or updated order and emits the verdict.
-func (inv *Inventory) reserve(ctx context.Context, e model.Event) ([]model.Event, error) {
-	var o model.Order
-	if err := e.Decode(&o); err != nil {
-		return nil, err
-	}
+func (inv inventory) reserve(ctx context.Context, msg *runtime.Message, o model.Order) error {
 	if o.ID == "" || len(o.ProductIDs) == 0 {
-		return nil, fmt.Errorf("%s %s: want id and product_ids: %w", e.Type, e.ID, model.ErrBadEvent)
+		return model.BadEvent(msg, "want id and product_ids")
 	}
-	if err := needEntryID(e); err != nil {
-		return nil, err
-	}
-	state, reason, err := inv.stock.Reserve(ctx, e.EntryID, o.ID, o.Units())
+	state, reason, err := inv.stock.Reserve(ctx, msg.ID, o.ID, o.Units())
 	if err != nil {
-		return nil, err
+		return err
 	}
-	verdict := model.OrderVerdict{ID: o.ID, CustomerID: o.CustomerID, ProductIDs: o.ProductIDs, After: e.Type}
+	verdict := model.OrderVerdict{ID: o.ID, CustomerID: o.CustomerID, ProductIDs: o.ProductIDs, After: msg.Type}
 	typ := model.OrderAccepted
 	switch state {
 	case model.Reserved:
 	case model.Rejected:
 		typ, verdict.Reason = model.OrderRejected, reason
 	case model.Released:
-		return nil, nil // deleted meanwhile: nothing to decide
+		return nil // deleted meanwhile: nothing to decide
 	default:
-		return nil, fmt.Errorf("reserve %s: unknown state %q", o.ID, state)
+		return fmt.Errorf("reserve %s: unknown state %q", o.ID, state)
 	}
-	out, err := e.FollowUp(typ, o.ID, "", verdict)
-	if err != nil {
-		return nil, err
-	}
-	return []model.Event{out}, nil
+	return model.FollowUp(msg, typ, o.ID, "", verdict)
 }
 
-func (inv *Inventory) release(ctx context.Context, e model.Event) ([]model.Event, error) {
-	var o model.Order
-	if err := e.Decode(&o); err != nil {
-		return nil, err
-	}
+func (inv inventory) release(ctx context.Context, msg *runtime.Message, o model.Order) error {
 	if o.ID == "" {
-		return nil, fmt.Errorf("%s %s: no id: %w", e.Type, e.ID, model.ErrBadEvent)
+		return model.BadEvent(msg, "no id")
 	}
-	if err := needEntryID(e); err != nil {
-		return nil, err
-	}
-	_, err := inv.stock.Release(ctx, e.EntryID, o.ID)
-	return nil, err
+	_, err := inv.stock.Release(ctx, msg.ID, o.ID)
+	return err
 }

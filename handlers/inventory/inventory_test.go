@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ordershop/functions/handlers/handlertest"
 	"github.com/ordershop/functions/handlers/inventory"
 	"github.com/ordershop/functions/internal/shop/model"
 )
@@ -44,30 +45,33 @@ func TestRoutes(t *testing.T) {
 		wantErr         error
 	}{
 		{"inventory created", model.InventoryCreated, `{"id":"i1","product_id":"p1","amount":100}`, fakeStock{},
-			[]string{"entry 1-0 i1 p1 100"}, "", "", nil},
+			[]string{"entry 0-1 i1 p1 100"}, "", "", nil},
 		{"inventory deleted", model.InventoryDeleted, `{"id":"i1","product_id":"p1","amount":100}`, fakeStock{},
-			[]string{"entry 1-0 i1  0"}, "", "", nil},
+			[]string{"entry 0-1 i1  0"}, "", "", nil},
 		{"negative amount", model.InventoryUpdated, `{"id":"i1","product_id":"p1","amount":-1}`, fakeStock{},
 			nil, "", "", model.ErrBadEvent},
 		{"order accepted", model.OrderCreated, order, fakeStock{state: model.Reserved},
-			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, model.OrderAccepted, "", nil},
+			[]string{"reserve 0-1 o1 map[p1:2 p2:1]"}, model.OrderAccepted, "", nil},
 		{"order rejected", model.OrderUpdated, order, fakeStock{state: model.Rejected, reason: "out of stock: p2"},
-			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, model.OrderRejected, "out of stock: p2", nil},
+			[]string{"reserve 0-1 o1 map[p1:2 p2:1]"}, model.OrderRejected, "out of stock: p2", nil},
 		{"order deleted meanwhile", model.OrderCreated, order, fakeStock{state: model.Released},
-			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, "", "", nil},
+			[]string{"reserve 0-1 o1 map[p1:2 p2:1]"}, "", "", nil},
 		{"stock fails: retried", model.OrderCreated, order, fakeStock{err: boom},
-			[]string{"reserve 1-0 o1 map[p1:2 p2:1]"}, "", "", boom},
+			[]string{"reserve 0-1 o1 map[p1:2 p2:1]"}, "", "", boom},
 		{"order without products", model.OrderCreated, `{"id":"o1","product_ids":[]}`, fakeStock{},
 			nil, "", "", model.ErrBadEvent},
-		{"order deleted", model.OrderDeleted, order, fakeStock{}, []string{"release 1-0 o1"}, "", "", nil},
+		{"order deleted", model.OrderDeleted, order, fakeStock{}, []string{"release 0-1 o1"}, "", "", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			stock := tc.stock
-			ev := model.Event{Type: tc.typ, ID: "e1", EntryID: "1-0", CorrelationID: "r1", Data: []byte(tc.data)}
-			out, err := inventory.New(&stock).Routes()[tc.typ](context.Background(), ev)
+			res := handlertest.Run(t, inventory.Function(&stock), handlertest.Event(tc.typ, tc.data))
+			out, err := res.Events, res.Err
 			if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if bad := errors.Is(err, model.ErrBadEvent); res.Permanent != bad {
+				t.Errorf("err = %v: permanent %v, want %v", err, res.Permanent, bad)
 			}
 			if diff := cmp.Diff(tc.wantCalls, stock.calls); diff != "" {
 				t.Errorf("calls (-want +got):\n%s", diff)
@@ -94,11 +98,19 @@ func TestRoutes(t *testing.T) {
 }
 
 func TestVerdictIDIsStable(t *testing.T) {
-	ev := model.Event{Type: model.OrderCreated, ID: "e1", EntryID: "1-0", Data: []byte(`{"id":"o1","product_ids":["p"]}`)}
-	inv := inventory.New(&fakeStock{state: model.Reserved})
-	a, _ := inv.Routes()[model.OrderCreated](context.Background(), ev)
-	b, _ := inv.Routes()[model.OrderCreated](context.Background(), ev)
+	ev := handlertest.Event(model.OrderCreated, `{"id":"o1","product_ids":["p"]}`)
+	fn := inventory.Function(&fakeStock{state: model.Reserved})
+	a, b := handlertest.Run(t, fn, ev).Events, handlertest.Run(t, fn, ev).Events
+	if len(a) != 1 || len(b) != 1 {
+		t.Fatalf("emitted %+v and %+v, want one verdict each", a, b)
+	}
 	if a[0].ID != b[0].ID {
 		t.Errorf("re-run emitted ids %s and %s, want the same", a[0].ID, b[0].ID)
+	}
+}
+
+func TestMalformedEventsArePermanent(t *testing.T) {
+	for _, data := range []string{`{}`, `{"id":1}`} {
+		handlertest.RequirePermanent(t, inventory.Function(&fakeStock{}), data)
 	}
 }

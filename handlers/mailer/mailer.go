@@ -13,52 +13,36 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ordershop/functions/internal/shop/mail"
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/typed"
 )
 
-// Name is the function's name.
-const Name = model.FunctionMailer
-
-// Sender delivers one mail. key is stable across re-deliveries of the same
-// request.
-type Sender interface {
-	Send(ctx context.Context, m model.Mail, key string) error
-}
-
-// Mailer is the mailer function's handler.
-type Mailer struct {
-	sender Sender
-	now    func() time.Time
-}
-
-// New returns a Mailer sending through s; now is the clock (time.Now if nil).
-func New(s Sender, now func() time.Time) *Mailer {
+// Function is the mailer function, sending through s; now is the clock
+// (time.Now if nil).
+func Function(s mail.Sender, now func() time.Time) runtime.Function {
 	if now == nil {
 		now = time.Now
 	}
-	return &Mailer{sender: s, now: now}
+	ml := mailer{sender: s, now: now}
+	mux := runtime.NewTypeMux()
+	typed.On(mux, model.MailRequested, ml.deliver)
+	return model.Function(model.FunctionMailer, mux)
 }
 
-// Routes maps the handled event types to their reactions.
-func (ml *Mailer) Routes() map[string]model.Reaction {
-	return map[string]model.Reaction{model.MailRequested: ml.deliver}
+type mailer struct {
+	sender mail.Sender
+	now    func() time.Time
 }
 
-func (ml *Mailer) deliver(ctx context.Context, e model.Event) ([]model.Event, error) {
-	var m model.Mail
-	if err := e.Decode(&m); err != nil {
-		return nil, err
-	}
+func (ml mailer) deliver(ctx context.Context, msg *runtime.Message, m model.Mail) error {
 	if m.ID == "" || m.To == "" || m.Kind == "" {
-		return nil, fmt.Errorf("%s %s: want id, to and kind: %w", e.Type, e.ID, model.ErrBadEvent)
+		return model.BadEvent(msg, "want id, to and kind")
 	}
-	if err := ml.sender.Send(ctx, m, "mailer:"+e.ID); err != nil {
-		return nil, fmt.Errorf("send mail %s to %s: %w", m.ID, m.To, err)
+	if err := ml.sender.Send(ctx, m, msg.IdempotencyKey); err != nil {
+		return fmt.Errorf("send mail %s to %s: %w", m.ID, m.To, err)
 	}
 	m.SentAt = ml.now().UTC().Format(time.RFC3339Nano)
-	sent, err := e.FollowUp(model.MailSent, m.ID, "", m)
-	if err != nil {
-		return nil, err
-	}
-	return []model.Event{sent}, nil
+	return model.FollowUp(msg, model.MailSent, m.ID, "", m)
 }

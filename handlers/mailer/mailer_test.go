@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ordershop/functions/handlers/handlertest"
 	"github.com/ordershop/functions/handlers/mailer"
 	"github.com/ordershop/functions/internal/shop/model"
 )
@@ -26,11 +27,11 @@ func TestDeliver(t *testing.T) {
 	clock := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 	boom := errors.New("smtp down")
 	tests := []struct {
-		name, data string
-		sendErr    error
-		wantSent   []string
-		wantErr    bool
-		wantBad    bool
+		name, data    string
+		sendErr       error
+		wantSent      []string
+		wantErr       bool
+		wantPermanent bool
 	}{
 		{"sent", `{"id":"m1","to":"a@x","kind":"welcome","subject":"Hi","body":"b","cause_event_id":"c1"}`, nil, []string{"m1 a@x mailer:e1"}, false, false},
 		{"send fails: retried", `{"id":"m1","to":"a@x","kind":"welcome"}`, boom, []string{"m1 a@x mailer:e1"}, true, false},
@@ -39,10 +40,10 @@ func TestDeliver(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &fakeSender{err: tc.sendErr}
-			out, err := mailer.New(s, clock).Routes()[model.MailRequested](context.Background(),
-				model.Event{Type: model.MailRequested, ID: "e1", Data: []byte(tc.data)})
-			if (err != nil) != tc.wantErr || errors.Is(err, model.ErrBadEvent) != tc.wantBad {
-				t.Fatalf("err = %v", err)
+			res := handlertest.Run(t, mailer.Function(s, clock), handlertest.Event(model.MailRequested, tc.data))
+			out, err := res.Events, res.Err
+			if (err != nil) != tc.wantErr || errors.Is(err, model.ErrBadEvent) != tc.wantPermanent || res.Permanent != tc.wantPermanent {
+				t.Fatalf("err = %v (permanent %v)", err, res.Permanent)
 			}
 			if diff := cmp.Diff(tc.wantSent, s.sent); diff != "" {
 				t.Errorf("sent (-want +got):\n%s", diff)
@@ -62,5 +63,11 @@ func TestDeliver(t *testing.T) {
 				t.Errorf("sent mail (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestMalformedEventsArePermanent(t *testing.T) {
+	for _, data := range []string{`{}`, `{"id":1}`} {
+		handlertest.RequirePermanent(t, mailer.Function(&fakeSender{}, nil), data)
 	}
 }

@@ -5,14 +5,11 @@ package projector
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/typed"
 )
-
-// Name is the projector's function name and consumer group; the gateway
-// waits on it for read-your-writes.
-const Name = model.FunctionProjector
 
 // Model is the read model the projector writes. Implementations must be
 // idempotent and safe for concurrent use.
@@ -33,45 +30,54 @@ type Model interface {
 	RecordMail(ctx context.Context, m model.Mail) error
 }
 
-// Projector projects events onto a Model.
+// Projector projects events onto a Model: live as the projector function,
+// or one by one when the read model is rebuilt.
 type Projector struct {
 	model Model
+	fn    runtime.Function
 }
 
 // New returns a Projector writing to m.
-func New(m Model) *Projector { return &Projector{model: m} }
-
-// Routes maps every projected event type to its reaction.
-func (p *Projector) Routes() map[string]model.Reaction {
-	r := map[string]model.Reaction{
-		model.CustomerCreated:  put[model.Customer](p, model.AggCustomer),
-		model.CustomerUpdated:  put[model.Customer](p, model.AggCustomer),
-		model.ProductCreated:   put[model.Product](p, model.AggProduct),
-		model.ProductUpdated:   put[model.Product](p, model.AggProduct),
-		model.InventoryCreated: put[model.Inventory](p, model.AggInventory),
-		model.InventoryUpdated: put[model.Inventory](p, model.AggInventory),
-		model.OrderCreated:     put[model.Order](p, model.AggOrder),
-		model.OrderUpdated:     p.orderUpdated,
-		model.OrderAccepted:    p.verdict(model.StatusAccepted),
-		model.OrderRejected:    p.verdict(model.StatusRejected),
-		model.BillingCreated:   p.billingCreated,
-		model.BillingUpdated:   p.billingCreated,
-		model.BillingDeleted:   p.billingDeleted,
-		model.MailSent:         p.mailSent,
-	}
+func New(m Model) *Projector {
+	p := &Projector{model: m}
+	mux := runtime.NewTypeMux()
 	for _, agg := range []string{model.AggCustomer, model.AggProduct, model.AggInventory, model.AggOrder} {
-		r[agg+".deleted"] = p.deleted(agg)
+		typed.On(mux, agg+".deleted", p.deleted(agg))
 	}
-	return r
+	for _, t := range []string{model.CustomerCreated, model.CustomerUpdated} {
+		typed.On(mux, t, put[model.Customer](p, model.AggCustomer))
+	}
+	for _, t := range []string{model.ProductCreated, model.ProductUpdated} {
+		typed.On(mux, t, put[model.Product](p, model.AggProduct))
+	}
+	for _, t := range []string{model.InventoryCreated, model.InventoryUpdated} {
+		typed.On(mux, t, put[model.Inventory](p, model.AggInventory))
+	}
+	typed.On(mux, model.OrderCreated, put[model.Order](p, model.AggOrder))
+	typed.On(mux, model.OrderUpdated, p.orderUpdated)
+	typed.On(mux, model.OrderAccepted, p.verdict(model.StatusAccepted))
+	typed.On(mux, model.OrderRejected, p.verdict(model.StatusRejected))
+	typed.On(mux, model.BillingCreated, p.billingCreated)
+	typed.On(mux, model.BillingUpdated, p.billingCreated)
+	typed.On(mux, model.BillingDeleted, p.billingDeleted)
+	typed.On(mux, model.MailSent, p.mailSent)
+	p.fn = model.Function(model.FunctionProjector, mux)
+	return p
 }
 
-// Apply projects one event of any type (used to rebuild the read model);
-// types the projector does not know are skipped.
-func (p *Projector) Apply(ctx context.Context, e model.Event) ([]model.Event, error) {
-	if r, ok := p.Routes()[e.Type]; ok {
-		return r(ctx, e)
+// Function is the projector function.
+func (p *Projector) Function() runtime.Function { return p.fn }
+
+// Apply projects one event of any type outside the runtime (the read
+// model's rebuild), through the function's wiring (runtime.Invoke): types
+// the projector does not know are skipped, and an event it can never
+// project is a permanent error (the live projector dead-letters it).
+func (p *Projector) Apply(ctx context.Context, e model.Event) error {
+	out := runtime.Invoke(ctx, p.fn, e.Stream, e.Fields())
+	if out.Permanent {
+		return runtime.Permanent(out.Err)
 	}
-	return nil, nil
+	return out.Err
 }
 
 // entity is what every projected entity has: an id.
@@ -95,104 +101,83 @@ func idOf(v any) string {
 	return ""
 }
 
-// decode decodes an entity event and checks it names its entity.
-func decode[T entity](e model.Event) (T, string, error) {
-	var v T
-	if err := e.Decode(&v); err != nil {
-		return v, "", err
-	}
-	id := idOf(v)
-	if id == "" {
-		return v, "", fmt.Errorf("%s %s: data has no id: %w", e.Type, e.ID, model.ErrBadEvent)
-	}
-	return v, id, nil
-}
+// noID is the permanent failure of an event whose data names no entity.
+func noID(msg *runtime.Message) error { return model.BadEvent(msg, "data has no id") }
 
-func put[T entity](p *Projector, aggregate string) model.Reaction {
-	return func(ctx context.Context, e model.Event) ([]model.Event, error) {
-		v, id, err := decode[T](e)
-		if err != nil {
-			return nil, err
+func put[T entity](p *Projector, aggregate string) typed.Func[T] {
+	return func(ctx context.Context, msg *runtime.Message, v T) error {
+		id := idOf(v)
+		if id == "" {
+			return noID(msg)
 		}
-		return nil, p.model.Put(ctx, aggregate, id, v)
+		return p.model.Put(ctx, aggregate, id, v)
 	}
 }
 
-func (p *Projector) deleted(aggregate string) model.Reaction {
-	return func(ctx context.Context, e model.Event) ([]model.Event, error) {
-		var v struct {
-			ID string `json:"id"`
-		}
-		if err := e.Decode(&v); err != nil {
-			return nil, err
-		}
+// ref is the part of an entity a deletion needs: its id.
+type ref struct {
+	ID string `json:"id"`
+}
+
+// deleted removes the entity an <aggregate>.deleted event names.
+func (p *Projector) deleted(aggregate string) typed.Func[ref] {
+	return func(ctx context.Context, msg *runtime.Message, v ref) error {
 		if v.ID == "" {
-			return nil, fmt.Errorf("%s %s: data has no id: %w", e.Type, e.ID, model.ErrBadEvent)
+			return noID(msg)
 		}
-		return nil, p.model.Delete(ctx, aggregate, v.ID)
+		return p.model.Delete(ctx, aggregate, v.ID)
 	}
 }
 
 // orderUpdated stores the new order and sets it pending until the
 // inventory's verdict on the update.
-func (p *Projector) orderUpdated(ctx context.Context, e model.Event) ([]model.Event, error) {
-	o, id, err := decode[model.Order](e)
-	if err != nil {
-		return nil, err
+func (p *Projector) orderUpdated(ctx context.Context, msg *runtime.Message, o model.Order) error {
+	if o.ID == "" {
+		return noID(msg)
 	}
-	if err := p.model.Put(ctx, model.AggOrder, id, o); err != nil {
-		return nil, err
+	if err := p.model.Put(ctx, model.AggOrder, o.ID, o); err != nil {
+		return err
 	}
-	return nil, p.model.SetOrderStatus(ctx, id, model.StatusPending, "")
+	return p.model.SetOrderStatus(ctx, o.ID, model.StatusPending, "")
 }
 
-func (p *Projector) verdict(status string) model.Reaction {
-	return func(ctx context.Context, e model.Event) ([]model.Event, error) {
-		var v model.OrderVerdict
-		if err := e.Decode(&v); err != nil {
-			return nil, err
-		}
+func (p *Projector) verdict(status string) typed.Func[model.OrderVerdict] {
+	return func(ctx context.Context, msg *runtime.Message, v model.OrderVerdict) error {
 		if v.ID == "" {
-			return nil, fmt.Errorf("%s %s: data has no id: %w", e.Type, e.ID, model.ErrBadEvent)
+			return noID(msg)
 		}
-		return nil, p.model.SetOrderStatus(ctx, v.ID, status, v.Reason)
+		return p.model.SetOrderStatus(ctx, v.ID, status, v.Reason)
 	}
 }
 
-func (p *Projector) billingCreated(ctx context.Context, e model.Event) ([]model.Event, error) {
-	b, id, err := decode[model.Billing](e)
-	if err != nil {
-		return nil, err
+func (p *Projector) billingCreated(ctx context.Context, msg *runtime.Message, b model.Billing) error {
+	if b.ID == "" {
+		return noID(msg)
 	}
-	if err := p.model.Put(ctx, model.AggBilling, id, b); err != nil {
-		return nil, err
+	if err := p.model.Put(ctx, model.AggBilling, b.ID, b); err != nil {
+		return err
 	}
-	return nil, p.model.MarkPaid(ctx, b.OrderID, id)
+	return p.model.MarkPaid(ctx, b.OrderID, b.ID)
 }
 
 // billingDeleted removes a cancelled payment: the order it paid is unpaid
 // again.
-func (p *Projector) billingDeleted(ctx context.Context, e model.Event) ([]model.Event, error) {
-	b, id, err := decode[model.Billing](e)
-	if err != nil {
-		return nil, err
+func (p *Projector) billingDeleted(ctx context.Context, msg *runtime.Message, b model.Billing) error {
+	if b.ID == "" {
+		return noID(msg)
 	}
-	if err := p.model.Delete(ctx, model.AggBilling, id); err != nil {
-		return nil, err
+	if err := p.model.Delete(ctx, model.AggBilling, b.ID); err != nil {
+		return err
 	}
 	if b.OrderID == "" {
-		return nil, nil
+		return nil
 	}
-	return nil, p.model.Unpay(ctx, b.OrderID, id)
+	return p.model.Unpay(ctx, b.OrderID, b.ID)
 }
 
-func (p *Projector) mailSent(ctx context.Context, e model.Event) ([]model.Event, error) {
-	var m model.Mail
-	if err := e.Decode(&m); err != nil {
-		return nil, err
-	}
+func (p *Projector) mailSent(ctx context.Context, msg *runtime.Message, m model.Mail) error {
 	if m.ID == "" {
-		return nil, fmt.Errorf("%s %s: data has no id: %w", e.Type, e.ID, model.ErrBadEvent)
+		return noID(msg)
 	}
-	return nil, p.model.RecordMail(ctx, m)
+	return p.model.RecordMail(ctx, m)
 }

@@ -2,14 +2,15 @@ package projector_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ordershop/functions/handlers/handlertest"
 	"github.com/ordershop/functions/handlers/projector"
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime"
 )
 
 // fakeModel records every call as a line.
@@ -44,7 +45,7 @@ func TestRoutes(t *testing.T) {
 	tests := []struct {
 		name, typ, data string
 		want            []string
-		wantBad         bool
+		wantPermanent   bool
 	}{
 		{"customer created", model.CustomerCreated, `{"id":"c1","name":"Ann","email":"a@x"}`,
 			[]string{"put customer c1 {ID:c1 Name:Ann Email:a@x}"}, false},
@@ -64,13 +65,13 @@ func TestRoutes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &fakeModel{}
-			r := projector.New(m).Routes()[tc.typ]
-			if r == nil {
+			res := handlertest.Run(t, projector.New(m).Function(), handlertest.Event(tc.typ, tc.data))
+			if res.Skipped {
 				t.Fatalf("no route for %s", tc.typ)
 			}
-			out, err := r(context.Background(), model.Event{Type: tc.typ, ID: "e1", Data: []byte(tc.data)})
-			if got := errors.Is(err, model.ErrBadEvent); got != tc.wantBad {
-				t.Fatalf("err = %v, want bad event %v", err, tc.wantBad)
+			out, err := res.Events, res.Err
+			if (err != nil) != tc.wantPermanent || res.Permanent != tc.wantPermanent {
+				t.Fatalf("err = %v (permanent %v), want permanent %v", err, res.Permanent, tc.wantPermanent)
 			}
 			if len(out) != 0 {
 				t.Errorf("emitted %d events, want none", len(out))
@@ -84,10 +85,34 @@ func TestRoutes(t *testing.T) {
 
 func TestApplySkipsUnknownTypes(t *testing.T) {
 	m := &fakeModel{}
-	if _, err := projector.New(m).Apply(context.Background(), model.Event{Type: model.MailRequested, Data: []byte(`{}`)}); err != nil {
+	if err := projector.New(m).Apply(context.Background(), handlertest.Event(model.MailRequested, `{}`)); err != nil {
 		t.Fatal(err)
 	}
 	if len(m.calls) != 0 {
 		t.Errorf("calls = %v, want none", m.calls)
+	}
+}
+
+// TestApply: outside the runtime an event is projected through the same
+// wiring; one the projector can never project is a permanent error.
+func TestApply(t *testing.T) {
+	m := &fakeModel{}
+	p := projector.New(m)
+	if err := p.Apply(context.Background(), handlertest.Event(model.InventoryDeleted, `{"id":"i1"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"delete inventory i1"}, m.calls); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	for _, data := range []string{`{}`, `{"id":1}`, `[]`} {
+		if err := p.Apply(context.Background(), handlertest.Event(model.CustomerCreated, data)); !runtime.IsPermanent(err) {
+			t.Errorf("Apply(%s) = %v, want a permanent error", data, err)
+		}
+	}
+}
+
+func TestMalformedEventsArePermanent(t *testing.T) {
+	for _, data := range []string{`{}`, `{"id":1}`} {
+		handlertest.RequirePermanent(t, projector.New(&fakeModel{}).Function(), data)
 	}
 }

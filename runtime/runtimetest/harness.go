@@ -48,10 +48,7 @@ func newScenario(t *testing.T, tg Target, env ...string) *scenario {
 // until it is ready.
 func (s *scenario) start(env ...string) *proctest.Process {
 	s.t.Helper()
-	p, err := s.procs.StartFree(s.fn, s.tg.Worker, append(append([]string{}, s.base...), env...))
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	p := s.startNoWait(env...)
 	if err := p.WaitStatus("/readyz", 20*time.Second); err != nil {
 		s.t.Fatal(err)
 	}
@@ -115,9 +112,14 @@ func (s *scenario) outs() []out {
 
 // outCounts counts committed effects per event id.
 func (s *scenario) outCounts() map[string]int {
+	return countBy(s.outs(), func(o out) string { return o.event })
+}
+
+// countBy counts items per key.
+func countBy[T any](items []T, key func(T) string) map[string]int {
 	c := map[string]int{}
-	for _, o := range s.outs() {
-		c[o.event]++
+	for _, it := range items {
+		c[key(it)]++
 	}
 	return c
 }
@@ -149,11 +151,7 @@ func (s *scenario) runs() []run {
 
 // runCounts counts invocations per event id.
 func (s *scenario) runCounts() map[string]int {
-	c := map[string]int{}
-	for _, r := range s.runs() {
-		c[r.event]++
-	}
-	return c
+	return countBy(s.runs(), func(r run) string { return r.event })
 }
 
 // pending is the number of entries delivered to the group and not acked.

@@ -6,17 +6,6 @@ import (
 	"time"
 )
 
-func deliveryProperties() []Property {
-	return []Property{
-		{"AtLeastOnce/KillDuringWork", "an instance killed with SIGKILL mid-batch loses nothing: a peer or its restart handles every event, and each event's effects are committed once", killDuringWork},
-		{"AtLeastOnce/RedisRestart", "Redis killed and restarted under load (AOF) loses nothing and commits nothing twice", redisRestart},
-		{"AtLeastOnce/PausedPastLease", "an instance paused (SIGSTOP) longer than CLAIM_MIN_IDLE has its entries taken over; when it resumes, its commits write nothing (fencing): each effect once", pausedPastLease},
-		{"EffectivelyOnce/PausedWithinLease", "an instance paused for less than CLAIM_MIN_IDLE (but past its liveness TTL) keeps its work: no event runs twice", pausedWithinLease},
-		{"EffectivelyOnce/NoStealingFromHealthyPeers", "two healthy instances under backlog with slow handlers never take each other's delivered work: every event runs once", noStealing},
-		{"EffectivelyOnce/DuplicateEntries", "the same event id appended several times runs and commits once", duplicateEntries},
-	}
-}
-
 func killDuringWork(t *testing.T, tg Target) {
 	s := newScenario(t, tg, "WORKER_SLEEP=20ms")
 	ids := s.publishN("e", "", 120)
@@ -62,26 +51,27 @@ func pause(t *testing.T, pid int, d time.Duration) {
 	}
 }
 
-func pausedPastLease(t *testing.T, tg Target) {
-	s := newScenario(t, tg, "WORKER_SLEEP=300ms", "CLAIM_MIN_IDLE=1s", "CLAIM_INTERVAL=100ms", "CONCURRENCY=2", "BATCH_SIZE=4")
+// pausedWithWork runs two instances of a scenario with env, pauses the
+// first with work in flight for d and waits until every event committed.
+func pausedWithWork(t *testing.T, tg Target, d time.Duration, env ...string) (*scenario, []string) {
+	s := newScenario(t, tg, append(env, "CONCURRENCY=2", "BATCH_SIZE=4")...)
 	a := s.start()
 	ids := s.publishN("e", "", 8)
 	s.eventually(10*time.Second, "the first instance has work in flight", func() bool { return len(s.runs()) > 0 })
 	s.start()
-	pause(t, a.Pid(), 3*time.Second)
+	pause(t, a.Pid(), d)
 	s.eventually(30*time.Second, "every event committed", func() bool { return s.settled(ids) })
+	return s, ids
+}
+
+func pausedPastLease(t *testing.T, tg Target) {
+	s, ids := pausedWithWork(t, tg, 3*time.Second, "WORKER_SLEEP=300ms", "CLAIM_MIN_IDLE=1s", "CLAIM_INTERVAL=100ms")
 	time.Sleep(time.Second) // let the resumed instance try its commits
 	s.exactlyOnce(ids)
 }
 
 func pausedWithinLease(t *testing.T, tg Target) {
-	s := newScenario(t, tg, "WORKER_SLEEP=200ms", "CLAIM_MIN_IDLE=20s", "CLAIM_INTERVAL=1s", "CONCURRENCY=2", "BATCH_SIZE=4")
-	a := s.start()
-	ids := s.publishN("e", "", 8)
-	s.eventually(10*time.Second, "the first instance has work in flight", func() bool { return len(s.runs()) > 0 })
-	s.start()
-	pause(t, a.Pid(), 5*time.Second)
-	s.eventually(30*time.Second, "every event committed", func() bool { return s.settled(ids) })
+	s, ids := pausedWithWork(t, tg, 5*time.Second, "WORKER_SLEEP=200ms", "CLAIM_MIN_IDLE=20s", "CLAIM_INTERVAL=1s")
 	for id, n := range s.runCounts() {
 		if n != 1 {
 			t.Errorf("event %s ran %d times; a pause shorter than CLAIM_MIN_IDLE must not hand work over", id, n)

@@ -7,15 +7,6 @@ import (
 	"time"
 )
 
-func orderProperties() []Property {
-	return []Property{
-		{"Order/Retry", "with an ordering key, a failing event is retried in place: its key's later events commit after it, other keys go on", orderRetry},
-		{"Order/Crash", "an ordered instance killed mid-key and restarted commits each key's events in stream order, once", orderCrash},
-		{"Order/FailingKeyHoldsOnlyItself", "a key whose events keep failing holds back only itself: other keys' events commit promptly, even with every worker slot taken by the failing key's backlog", failingKeyHoldsOnlyItself},
-		{"Order/ShutdownDuringRetry", "an ordered lane retrying when shutdown starts keeps its head: the key's next event never commits before it", orderShutdownDuringRetry},
-	}
-}
-
 // keyed publishes n events for each key, interleaved, and returns the ids
 // per key in publish order and all of them.
 func (s *scenario) keyed(keys []string, n int) (map[string][]string, []string) {

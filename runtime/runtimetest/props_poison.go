@@ -6,15 +6,6 @@ import (
 	"time"
 )
 
-func poisonProperties() []Property {
-	return []Property{
-		{"Poison/Malformed", "entries without type or event_id, or with data that is not a JSON object, go to dlq:<function>; the events behind them commit", poisonMalformed},
-		{"Poison/Huge", "a 5,000-field entry (over the size limit) is dead-lettered at once, never half committed; the good events of its batch commit once", poisonHuge},
-		{"Poison/CrashesTheProcess", "an event that kills the process on every delivery is dead-lettered after MAX_ATTEMPTS deliveries, counted across restarts; the rest commit", poisonCrash},
-		{"Poison/Permanent", "a permanent error dead-letters at once, with no retry", poisonPermanent},
-	}
-}
-
 func poisonMalformed(t *testing.T, tg Target) {
 	s := newScenario(t, tg)
 	s.xadd(map[string]any{"event_id": "no-type", "data": "{}"})

@@ -13,15 +13,6 @@ import (
 	"github.com/ordershop/functions/runtime"
 )
 
-func redisProperties() []Property {
-	return []Property{
-		{"Redis/EvictingPolicyRefused", "a Redis whose maxmemory-policy is not noeviction is refused at start-up, with an error that names the policy", evictingPolicyRefused},
-		{"Redis/RefusedWritesNotReady", "while Redis refuses writes (maxmemory reached under noeviction), /readyz is not ready and says why; it recovers when Redis does", refusedWritesNotReady},
-		{"Replay/FailingAgain", "a replayed event that fails again returns to dlq:<function>, however often it is replayed; no failure ends anywhere else", replayFailingAgain},
-		{"Replay/AfterFix", "a dead letter replayed after its cause is fixed commits once and leaves dlq:<function> once it has settled", replayAfterFix},
-	}
-}
-
 // configSet sets a Redis setting for the test and restores it after.
 func configSet(t *testing.T, rdb redis.UniversalClient, key, value string) {
 	t.Helper()

@@ -10,13 +10,6 @@ import (
 // plus 500 ms for a loaded test machine.
 const shutdownBound = time.Second + 2*time.Second + 500*time.Millisecond
 
-func shutdownProperties() []Property {
-	return []Property{
-		{"Shutdown/HandlerIgnoresContext", "SIGTERM with a handler that never returns and ignores its context: the process exits 0 within SHUTDOWN_TIMEOUT + 2 s, and the entry stays pending for redelivery", shutdownHungHandler},
-		{"Shutdown/RedisDown", "SIGTERM while Redis is down: the process still exits within the bound", shutdownRedisDown},
-	}
-}
-
 // stopWithin sends SIGTERM and fails the test unless the process exits 0
 // within shutdownBound.
 func stopWithin(t *testing.T, p interface {

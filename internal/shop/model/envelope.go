@@ -1,16 +1,18 @@
 package model
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/ordershop/functions/runtime"
 )
 
-// The entry fields of an event beyond the runtime's type, event_id and data.
+// The entry fields of an event beyond the runtime's type, event_id and data
+// (runtime.FieldType, FieldEventID, FieldData).
 const (
 	FieldEntityID      = "entity_id"
 	FieldTime          = "time"
@@ -19,7 +21,7 @@ const (
 )
 
 // ErrBadEvent marks an event that can never be handled (missing fields,
-// data that does not decode): the wiring turns it into a permanent failure.
+// data that does not decode); BadEvent makes it a permanent failure.
 var ErrBadEvent = errors.New("bad event")
 
 // followUpSpace namespaces the deterministic ids of follow-up events.
@@ -72,22 +74,22 @@ func (e Event) FollowUp(eventType, entityID, discriminator string, data any) (Ev
 // Fields is the stream entry of the event.
 func (e Event) Fields() map[string]string {
 	return map[string]string{
-		"type":             e.Type,
-		"event_id":         e.ID,
-		"data":             string(e.Data),
-		FieldEntityID:      e.EntityID,
-		FieldTime:          e.Time.UTC().Format(time.RFC3339Nano),
-		FieldCorrelationID: e.CorrelationID,
-		FieldCausationID:   e.CausationID,
+		runtime.FieldType:    e.Type,
+		runtime.FieldEventID: e.ID,
+		runtime.FieldData:    string(e.Data),
+		FieldEntityID:        e.EntityID,
+		FieldTime:            e.Time.UTC().Format(time.RFC3339Nano),
+		FieldCorrelationID:   e.CorrelationID,
+		FieldCausationID:     e.CausationID,
 	}
 }
 
 // EventFromFields reads an event from a stream entry.
 func EventFromFields(stream, entryID string, fields map[string]string) (Event, error) {
 	e := Event{
-		Type: fields["type"], ID: fields["event_id"], EntityID: fields[FieldEntityID],
+		Type: fields[runtime.FieldType], ID: fields[runtime.FieldEventID], EntityID: fields[FieldEntityID],
 		CorrelationID: fields[FieldCorrelationID], CausationID: fields[FieldCausationID],
-		Data: json.RawMessage(fields["data"]), Stream: stream, EntryID: entryID,
+		Data: json.RawMessage(fields[runtime.FieldData]), Stream: stream, EntryID: entryID,
 	}
 	if e.Type == "" || e.ID == "" {
 		return e, fmt.Errorf("entry %s of %s: missing type or event_id: %w", entryID, stream, ErrBadEvent)
@@ -109,7 +111,3 @@ func (e Event) Decode(v any) error {
 	}
 	return nil
 }
-
-// Reaction handles one event and returns the events it causes. An error
-// wrapping ErrBadEvent is permanent; any other error is retried.
-type Reaction func(ctx context.Context, e Event) ([]Event, error)

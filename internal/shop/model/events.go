@@ -1,6 +1,9 @@
 package model
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Aggregates: each has its own stream events:<aggregate>.
 const (
@@ -36,6 +39,26 @@ func Stream(aggregate string) string { return "events:" + aggregate }
 func StreamOf(eventType string) string {
 	agg, _, _ := strings.Cut(eventType, ".")
 	return Stream(agg)
+}
+
+// StreamsOf is the streams the events of the given types are in, each
+// once, in the order of Streams (a stream of no known aggregate last).
+func StreamsOf(eventTypes ...string) []string {
+	var out []string
+	for _, t := range eventTypes {
+		if s := StreamOf(t); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	all := Streams()
+	rank := func(s string) int {
+		if i := slices.Index(all, s); i >= 0 {
+			return i
+		}
+		return len(all)
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return rank(a) - rank(b) })
+	return out
 }
 
 // The event catalogue. Data of <agg>.created/updated is the entity; of

@@ -2,7 +2,6 @@ package readmodel
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
@@ -14,10 +13,10 @@ import (
 
 // Rebuild deletes the read model and projects the whole event log again
 // with apply (the projector's reaction), merging every events:* stream in
-// entry-id order. Run it with the projector stopped; the events apply
-// returns are ignored (the projector emits none), and so are events apply
-// calls bad (model.ErrBadEvent: the live projector dead-letters them).
-func Rebuild(ctx context.Context, rdb redis.UniversalClient, apply model.Reaction) (int, error) {
+// entry-id order. Run it with the projector stopped; events apply fails
+// permanently are skipped (runtime.IsPermanent: the live projector
+// dead-letters them).
+func Rebuild(ctx context.Context, rdb redis.UniversalClient, apply func(context.Context, model.Event) error) (int, error) {
 	if err := rdb.Del(ctx, Keys()...).Err(); err != nil {
 		return 0, fmt.Errorf("rebuild: clear read model: %w", err)
 	}
@@ -52,7 +51,7 @@ func Rebuild(ctx context.Context, rdb redis.UniversalClient, apply model.Reactio
 		}
 		e := heads[next][0]
 		heads[next] = heads[next][1:]
-		if _, err := apply(ctx, e); err != nil && !errors.Is(err, model.ErrBadEvent) {
+		if err := apply(ctx, e); err != nil && !runtime.IsPermanent(err) {
 			return n, fmt.Errorf("rebuild: apply %s %s: %w", e.Stream, e.EntryID, err)
 		}
 		n++

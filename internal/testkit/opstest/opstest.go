@@ -16,10 +16,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/zap/zaptest"
 
-	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/runtimetest"
 )
 
 // Config is a runtime Config tuned for fast tests: short blocks, backoff
@@ -42,30 +41,10 @@ func Config() runtime.Config {
 func Unique(prefix string) string { return prefix + "-" + uuid.NewString()[:8] }
 
 // Start runs a Runtime with fns until the test ends, and waits until it is
-// ready.
+// ready (runtimetest.StartConfig).
 func Start(t testing.TB, rdb redis.UniversalClient, cfg runtime.Config, fns ...runtime.Function) {
 	t.Helper()
-	rt := runtime.New(cfg, rdb, zaptest.NewLogger(t), nil)
-	for _, fn := range fns {
-		if err := rt.Register(fn); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- rt.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("runtime: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("runtime did not stop within 30s")
-		}
-	})
-	redistest.Eventually(t, 10*time.Second, func() bool { return rt.Ready(context.Background()) == nil }, "runtime ready")
+	runtimetest.StartConfig(t, rdb, cfg, fns...)
 }
 
 // Publish appends a well-formed event (type, event_id, entity_id, data)
@@ -109,22 +88,11 @@ func Seed(t testing.TB, rdb redis.UniversalClient, function string, dl DeadLette
 	return id
 }
 
-// DeadLetters returns function's dead-letter entries, parsed, oldest first.
+// DeadLetters returns function's dead-letter entries, parsed, oldest first
+// (runtimetest.DeadLetters).
 func DeadLetters(t testing.TB, rdb redis.UniversalClient, function string) []runtime.DeadLetter {
 	t.Helper()
-	xs, err := rdb.XRange(context.Background(), runtime.DeadLetterStream(function), "-", "+").Result()
-	if err != nil {
-		t.Fatalf("XRANGE dlq: %v", err)
-	}
-	out := make([]runtime.DeadLetter, 0, len(xs))
-	for _, x := range xs {
-		dl, err := runtime.ParseDeadLetter(x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, dl)
-	}
-	return out
+	return runtimetest.DeadLetters(t, rdb, function)
 }
 
 // Switch is a handler that fails every event while it is broken and
