@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/internal/bench"
+	"github.com/ordershop/functions/cmd/ordershop-bench/internal/bench"
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 )

@@ -3,5 +3,5 @@
 // port with its output collected (Start, Process, Buffer), waits until it
 // serves, stops it with SIGTERM or SIGKILL, and ties a test's processes to
 // the test's end (Group). It does not import testing, so that non-test
-// code such as internal/bench can use it.
+// code such as the benchmarks (cmd/ordershop-bench) can use it.
 package proctest
