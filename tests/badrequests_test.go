@@ -14,9 +14,7 @@ import (
 // (the paths of the table under /v1): each answers its documented status
 // with a JSON error and writes nothing to the event log.
 func TestBadRequests(t *testing.T) {
-	freshRedis(t)
-	rdb := srv.Client(t)
-	a := api{t: t, base: newShop(t).startAll()}
+	_, a, rdb := ownShop(t)
 	cid := a.create("/v1/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})[0]
 	pid := a.create("/v1/products", map[string]any{"name": "Pen", "price": 2})[0]
 	iid := a.create("/v1/inventory", map[string]any{"product_id": pid, "amount": 5})[0]

@@ -20,7 +20,7 @@ const (
 // again and may be paid again, GET of the billing is 404 on /v1 and 200
 // null on the seed paths, a second DELETE is 404.
 func TestBillingUpdateAndDelete(t *testing.T) {
-	a, rdb := sharedAPI(t), srv.Client(t)
+	a, rdb := sharedAPI(t), kit.Redis.Client(t)
 	c := newCatalog(a, 1, 10, 100)
 	p := c.products[0]
 	order, other := a.ids("/orders", c.order(p, p))[0], a.ids("/orders", c.order(p))[0]
@@ -113,23 +113,14 @@ func getBilling(a api, id string) wBilling {
 // TestPayOnceUnderRace: ten clients pay one order at once: one answers
 // 201, the others 409, and one billing.created is written.
 func TestPayOnceUnderRace(t *testing.T) {
-	a, rdb := sharedAPI(t), srv.Client(t)
+	a, rdb := sharedAPI(t), kit.Redis.Client(t)
 	c := newCatalog(a, 1, 10, 100)
 	order := a.ids("/orders", c.order(c.products[0]))[0]
 	if s := orderStatus(a, order); s != model.StatusAccepted {
 		t.Fatalf("order is %q, want accepted", s)
 	}
 	body := mustJSON(t, map[string]any{"order_id": order})
-	replies := race(t, 10, func(int) (reply, error) { return a.trySend(http.MethodPost, v1+"/billings", body) })
-	paid := 0
-	for i, r := range replies {
-		switch {
-		case r.code == http.StatusCreated:
-			paid++
-		case r.code != http.StatusConflict:
-			t.Errorf("racing payment %d = %s, want 201 or 409", i, r)
-		}
-	}
+	paid := raceCreate(t, a, 10, v1+"/billings", body)
 	if n := countEvents(t, rdb, model.BillingCreated, "order_id", order); paid != 1 || n != 1 {
 		t.Errorf("10 racing payments of one order: %d answered 201, %d billing.created; want 1 and 1", paid, n)
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +14,7 @@ import (
 	"github.com/ordershop/functions/internal/gateway"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/redistest"
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // api is an HTTP client of the gateway.
@@ -34,25 +32,16 @@ func (a api) do(method, path, body string) (int, []byte) {
 // doKeyed is do with an Idempotency-Key header (none if key is empty).
 func (a api) doKeyed(method, path, body, key string) (int, []byte) {
 	a.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, a.base+path, rd)
-	if err != nil {
-		a.t.Fatal(err)
-	}
+	var header []string
 	if key != "" {
-		req.Header.Set(gateway.IdempotencyHeader, key)
+		header = []string{gateway.IdempotencyHeader, key}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, out
+	r := a.send(method, path, body, header...)
+	return r.code, r.body
 }
+
+// client is a shopkit client of the gateway.
+func (a api) client() shopkit.Client { return shopkit.NewClient(a.base) }
 
 // commandRetryFor bounds how long call sends a command again after a 503.
 const commandRetryFor = 15 * time.Second
@@ -108,45 +97,14 @@ func (a api) get(path string, out any) {
 // report is GET /report.
 type report = gateway.Report
 
-// settle waits until every consumer group of every events:* stream (but
-// the skipped ones) has handled everything, and no function emitted
-// anything meanwhile.
+// settleTimeout bounds settle.
+const settleTimeout = 20 * time.Second
+
+// settle waits until every function but the skipped ones has handled
+// everything (shopkit.Quiet).
 func settle(t *testing.T, rdb *redis.Client, skip ...string) {
 	t.Helper()
-	redistest.Eventually(t, 20*time.Second, func() bool {
-		pos, err := runtime.Positions(ctx(), rdb, model.Streams()...)
-		if err != nil {
-			return false
-		}
-		for stream, p := range pos {
-			if p == "0-0" {
-				continue
-			}
-			groups, err := rdb.XInfoGroups(ctx(), stream).Result()
-			if err != nil {
-				return false
-			}
-			for _, g := range groups {
-				if slices.Contains(skip, g.Name) {
-					continue
-				}
-				ok, err := runtime.CaughtUp(ctx(), rdb, g.Name, map[string]string{stream: p})
-				if err != nil || !ok {
-					return false
-				}
-			}
-		}
-		again, err := runtime.Positions(ctx(), rdb, model.Streams()...)
-		if err != nil {
-			return false
-		}
-		for s, p := range pos {
-			if again[s] != p {
-				return false
-			}
-		}
-		return true
-	}, "every function caught up")
+	shopkit.Settle(t, rdb, settleTimeout, skip...)
 }
 
 // countKinds counts mails by kind.

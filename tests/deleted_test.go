@@ -11,7 +11,7 @@ import (
 // unknown id to every command on both dialects: 404 with a JSON error,
 // and nothing written.
 func TestCommandsOnDeleted(t *testing.T) {
-	a, rdb := sharedAPI(t), srv.Client(t)
+	a, rdb := sharedAPI(t), kit.Redis.Client(t)
 	c := newCatalog(a, 2, 10, 100)
 	live, gone := c.products[0], c.products[1]
 	order := a.ids("/orders", c.order(live))[0]

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // TestKeysAndCursorsAcrossGateways runs two gateway processes, as behind a
@@ -17,13 +18,9 @@ import (
 // on the other; after the first gateway stopped, the second still replays
 // the answer (keys and cursors are the shop's, not a process's).
 func TestKeysAndCursorsAcrossGateways(t *testing.T) {
-	freshRedis(t)
-	rdb := srv.Client(t)
-	s := newShop(t)
-	one := api{t: t, base: s.startAll()}
-	first := s.proc("gateway")
-	two := api{t: t, base: s.start("gateway").URL()}
-	s.waitHealthy("gateway")
+	s, one, rdb := ownShop(t)
+	first := s.Proc(shopkit.Gateway)
+	two := api{t: t, base: s.StartHealthy(shopkit.Gateway).URL()}
 	c, key := newCatalog(one, 3, 10, 100), newKey(t)
 	body := mustJSON(t, c.order(c.products[0]))
 

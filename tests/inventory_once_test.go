@@ -12,7 +12,7 @@ import (
 // nothing written), or by ten clients at once (one 201, the others 409,
 // one inventory.created).
 func TestOneInventoryEntryPerProduct(t *testing.T) {
-	a, rdb := sharedAPI(t), srv.Client(t)
+	a, rdb := sharedAPI(t), kit.Redis.Client(t)
 	twice := a.ids("/products", map[string]any{"name": "Twice", "price": 1})[0]
 	body := []map[string]any{{"product_id": twice, "amount": 1}, {"product_id": twice, "amount": 2}}
 	for _, path := range []string{"/inventory", v1 + "/inventory"} {
@@ -26,16 +26,7 @@ func TestOneInventoryEntryPerProduct(t *testing.T) {
 
 	raced := a.ids("/products", map[string]any{"name": "Raced", "price": 1})[0]
 	one := mustJSON(t, map[string]any{"product_id": raced, "amount": 3})
-	replies := race(t, 10, func(int) (reply, error) { return a.trySend(http.MethodPost, v1+"/inventory", one) })
-	created := 0
-	for i, r := range replies {
-		switch {
-		case r.code == http.StatusCreated:
-			created++
-		case r.code != http.StatusConflict:
-			t.Errorf("racing POST /v1/inventory %d = %s, want 201 or 409", i, r)
-		}
-	}
+	created := raceCreate(t, a, 10, v1+"/inventory", one)
 	if n := countEvents(t, rdb, model.InventoryCreated, "product_id", raced); created != 1 || n != 1 {
 		t.Errorf("10 racing POST /v1/inventory for one product: %d answered 201, %d inventory.created; want 1 and 1", created, n)
 	}

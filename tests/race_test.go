@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"net/http"
 	"sync"
 	"testing"
 )
@@ -29,4 +30,21 @@ func race(t *testing.T, n int, send func(i int) (reply, error)) []reply {
 		}
 	}
 	return replies
+}
+
+// raceCreate POSTs body to path from n clients at once and returns how
+// many were answered 201; every other answer must be 409.
+func raceCreate(t *testing.T, a api, n int, path, body string) int {
+	t.Helper()
+	replies := race(t, n, func(int) (reply, error) { return a.trySend(http.MethodPost, path, body) })
+	created := 0
+	for i, r := range replies {
+		switch {
+		case r.code == http.StatusCreated:
+			created++
+		case r.code != http.StatusConflict:
+			t.Errorf("racing POST %s %d = %s, want 201 or 409", path, i, r)
+		}
+	}
+	return created
 }

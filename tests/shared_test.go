@@ -6,10 +6,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ordershop/functions/internal/testkit/proctest"
-	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // The shared shop is one set of the Procfile's processes that the API
@@ -50,7 +49,7 @@ func freshSharedAPI(t *testing.T) api {
 func freshRedis(t *testing.T) {
 	t.Helper()
 	stopShared()
-	srv.FlushAll(t)
+	kit.Redis.FlushAll(t)
 }
 
 // startShared starts every Procfile function and waits for their
@@ -64,29 +63,25 @@ func startShared(t *testing.T) {
 		}
 		t.Fatal(err)
 	}
-	for _, f := range functions {
-		port, err := redistest.FreePort()
-		if err != nil {
-			fail(err)
-		}
-		p, err := proctest.Start(f, filepath.Join(binDir, f), port, testEnv())
+	for _, f := range shopkit.Processes() {
+		p, err := proctest.StartFree(f, filepath.Join(kit.Bin, f), testEnv())
 		if err != nil {
 			fail(err)
 		}
 		procs = append(procs, p)
 	}
 	for _, p := range procs {
-		if err := p.WaitStatus("/healthz", 15*time.Second); err != nil {
+		if err := p.WaitStatus("/healthz", shopkit.HealthTimeout); err != nil {
 			fail(err)
 		}
 	}
 	for _, p := range procs {
-		if p.Name == "gateway" {
+		if p.Name == shopkit.Gateway {
 			shared.base = p.URL()
 		}
 	}
 	if shared.base == "" {
-		fail(fmt.Errorf("the Procfile runs no gateway"))
+		fail(fmt.Errorf("the shop has no gateway"))
 	}
 	shared.procs = procs
 }

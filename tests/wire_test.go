@@ -3,13 +3,10 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // The contract tests speak the API as an outside client: these are the
@@ -58,9 +55,6 @@ const (
 // v1 is the prefix of the REST dialect.
 const v1 = "/v1"
 
-// contractClient bounds every request of the contract tests: a hang fails.
-var contractClient = &http.Client{Timeout: 30 * time.Second}
-
 // reply is one HTTP answer.
 type reply struct {
 	code   int
@@ -69,13 +63,7 @@ type reply struct {
 }
 
 // String shows a reply in failure messages (the body cut at 300 bytes).
-func (r reply) String() string {
-	b := string(r.body)
-	if len(b) > 300 {
-		b = b[:300] + "…"
-	}
-	return strconv.Itoa(r.code) + " " + strings.TrimSpace(b)
-}
+func (r reply) String() string { return shopkit.Reply{Status: r.code, Body: r.body}.String() }
 
 // null reports whether the body is the JSON null.
 func (r reply) null() bool { return string(bytes.TrimSpace(r.body)) == "null" }
@@ -104,32 +92,11 @@ func (a api) send(method, path, body string, header ...string) reply {
 }
 
 // trySend is send that returns a transport error instead of failing, for
-// goroutines other than the test's.
+// goroutines other than the test's. Every request is bounded
+// (shopkit.RequestTimeout): a hang fails.
 func (a api) trySend(method, path, body string, header ...string) (reply, error) {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, a.base+path, rd)
-	if err != nil {
-		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := contractClient.Do(req)
-	if err != nil {
-		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{}, fmt.Errorf("%s %s: read body: %w", method, path, err)
-	}
-	return reply{code: resp.StatusCode, header: resp.Header, body: out}, nil
+	r, err := a.client().Do(method, path, []byte(body), header...)
+	return reply{code: r.Status, header: r.Header, body: r.Body}, err
 }
 
 // sendJSON is send with v marshalled as the body.

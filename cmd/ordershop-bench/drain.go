@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/bench"
+	"github.com/ordershop/functions/cmd/ordershop-bench/internal/bench"
 )
 
 // Bounds of the flags, so that no run is unbounded.

@@ -9,16 +9,18 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/internal/bench"
+	"github.com/ordershop/functions/cmd/ordershop-bench/internal/bench"
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
-var srv *redistest.Server
+// kit holds the package's Redis.
+var kit shopkit.Env
 
 func TestMain(m *testing.M) {
 	redis.SetLogger(quietLogger{})
-	os.Exit(redistest.Run(m, &srv))
+	os.Exit(shopkit.Main(m, shopkit.Setup{Redis: &redistest.Options{}}, &kit))
 }
 
 // cli runs the ordershop-bench command line in-process with env (REDIS_URL
@@ -31,7 +33,7 @@ func cli(t *testing.T, env map[string]string, args ...string) (int, string, stri
 			return v
 		}
 		if k == redisURLVar {
-			return srv.URL()
+			return kit.Redis.URL()
 		}
 		return ""
 	}
@@ -90,7 +92,7 @@ func TestDrainNamesItsRedis(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if first, _, _ := strings.Cut(errOut, "\n"); first != "redis: "+srv.URL()+" (from REDIS_URL)" {
+	if first, _, _ := strings.Cut(errOut, "\n"); first != "redis: "+kit.Redis.URL()+" (from REDIS_URL)" {
 		t.Fatalf("first stderr line %q, want the test server from REDIS_URL", first)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/bench"
+	"github.com/ordershop/functions/cmd/ordershop-bench/internal/bench"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 

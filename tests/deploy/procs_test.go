@@ -1,91 +1,40 @@
 package deploy
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/testkit/proctest"
-	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // fnProc is one running function binary of a fleet.
-type fnProc = proctest.Process
+type fnProc = shopkit.Process
 
 // fleet is the set of function processes of one test, all against one
-// Redis. Every process is killed when the test ends; if it failed, their
-// output is logged.
+// Redis (a shopkit.Shop). Every process is killed when the test ends; if
+// it failed, their output is logged.
 type fleet struct {
-	t        *testing.T
-	redisURL string
-	env      []string
-	group    *proctest.Group
-	mu       sync.Mutex
-	procs    map[string]*fnProc
+	*shopkit.Shop
+	t *testing.T
 }
 
 // newFleet returns an empty fleet for redisURL; env is added to every
-// process's environment.
+// process's environment. Each process runs with CONSUMER_NAME
+// deploytest-<name>, so that its registry entries can be told apart.
 func newFleet(t *testing.T, redisURL string, env ...string) *fleet {
-	return &fleet{t: t, redisURL: redisURL, env: env, group: proctest.NewGroup(t), procs: map[string]*fnProc{}}
-}
-
-// start runs the binary at path as function name on a free port, with
-// CONSUMER_NAME deploytest-<name> so its registry entries can be told apart.
-func (f *fleet) start(name, path string) *fnProc {
-	f.t.Helper()
-	port, err := redistest.FreePort()
-	if err != nil {
-		f.t.Fatal(err)
+	s := shopkit.NewShop(t, kit.Bin, append([]string{"REDIS_URL=" + redisURL, "LISTEN_HOST=127.0.0.1", "LOG_FORMAT=console"}, env...)...)
+	for _, n := range shopkit.Processes() {
+		s.FnEnv[n] = []string{"CONSUMER_NAME=" + consumerName(n)}
 	}
-	env := append([]string{"REDIS_URL=" + f.redisURL,
-		"LISTEN_HOST=127.0.0.1", "LOG_FORMAT=console", "CONSUMER_NAME=" + consumerName(name)}, f.env...)
-	p, err := f.group.Start(name, path, port, env)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	f.mu.Lock()
-	f.procs[name] = p
-	f.mu.Unlock()
-	return p
-}
-
-// proc returns the current process of function name.
-func (f *fleet) proc(name string) *fnProc {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p, ok := f.procs[name]
-	if !ok {
-		f.t.Fatalf("no process %s", name)
-	}
-	return p
+	return &fleet{Shop: s, t: t}
 }
 
 // consumerName is the CONSUMER_NAME the fleet gives function name.
 func consumerName(name string) string { return "deploytest-" + name }
-
-// terminate sends SIGTERM to function name's process, waits (bounded) for
-// it to exit, checks it exited 0 and returns how long it took.
-func (f *fleet) terminate(name string, timeout time.Duration) time.Duration {
-	f.t.Helper()
-	p := f.proc(name)
-	start := time.Now()
-	code, err := p.Stop(timeout)
-	switch {
-	case errors.Is(err, proctest.ErrKilled):
-		f.t.Fatalf("%s did not exit within %s of SIGTERM", name, timeout)
-	case err != nil:
-		f.t.Fatalf("SIGTERM %s: %v", name, err)
-	case code != 0:
-		f.t.Fatalf("%s exited %d after SIGTERM, want 0", name, code)
-	}
-	return time.Since(start)
-}
 
 // probe is one GET of a process's health endpoint.
 type probe struct {

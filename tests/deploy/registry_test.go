@@ -2,11 +2,11 @@ package deploy
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 	"github.com/ordershop/functions/runtime"
 )
 
@@ -30,16 +30,12 @@ func TestDeployEntriesMatchRegistry(t *testing.T) {
 // ready (/healthz and /readyz answer 200).
 func discover(t *testing.T) []deployable {
 	t.Helper()
-	srv, err := redistest.Start(redistest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := redistest.New(t, redistest.Options{})
 	f := newFleet(t, srv.URL())
-	for _, n := range functionDirs {
-		f.start(n, filepath.Join(binDir, n))
+	for _, n := range shopkit.Processes() {
+		f.Start(n)
 	}
-	f.waitReady(functionDirs, 30*time.Second)
+	f.waitReady(shopkit.Processes(), 30*time.Second)
 
 	infos, err := runtime.ListFunctions(context.Background(), srv.Client(t))
 	if err != nil {
@@ -50,15 +46,15 @@ func discover(t *testing.T) []deployable {
 		byConsumer[fi.Consumer] = append(byConsumer[fi.Consumer], fi)
 	}
 	var out []deployable
-	for _, n := range functionDirs {
+	for _, n := range shopkit.Processes() {
 		out = append(out, deployable{name: n, infos: byConsumer[consumerName(n)]})
 		delete(byConsumer, consumerName(n))
 	}
 	for c, fis := range byConsumer {
 		t.Errorf("registry entries from unknown consumer %s: %+v", c, fis)
 	}
-	for _, n := range functionDirs {
-		f.terminate(n, 30*time.Second)
+	for _, n := range shopkit.Processes() {
+		f.Stop(n, 30*time.Second)
 	}
 	return out
 }

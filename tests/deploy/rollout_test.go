@@ -14,41 +14,35 @@ import (
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 	"github.com/ordershop/functions/runtime"
 )
 
 // redeployed is the function this test rolls.
 const redeployed = "billing"
 
-// TestRedeployOneFunctionUnderLoad runs the Procfile's functions, places
+// TestRedeployOneFunctionUnderLoad runs every process of the shop, places
 // orders through the gateway at a steady pace, and meanwhile stops billing
 // (SIGTERM), builds it again to a new path and starts the new binary.
 // Afterwards every order has exactly one payment request (in the read
 // model and in events:mail: none lost, none handled twice), crm's
 // thank-you mails are complete, and no other process was restarted.
 func TestRedeployOneFunctionUnderLoad(t *testing.T) {
-	procs, err := procfileProcesses(filepath.Join(repoRoot, "Procfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := redistest.Start(redistest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	procs := shopkit.Processes()
+	srv := redistest.New(t, redistest.Options{})
 	rdb := srv.Client(t)
 	f := newFleet(t, srv.URL(), "SHUTDOWN_TIMEOUT=5s", "READ_BLOCK=200ms",
 		"RETRY_BACKOFF_BASE=100ms", "RETRY_POLL_INTERVAL=100ms", "CLAIM_MIN_IDLE=2s", "CLAIM_INTERVAL=500ms")
 	for _, n := range procs {
-		f.start(n, filepath.Join(binDir, n))
+		f.Start(n)
 	}
 	f.waitReady(procs, 30*time.Second)
 	pids := map[string]int{}
 	for _, n := range procs {
-		pids[n] = f.proc(n).Pid()
+		pids[n] = f.Proc(n).Pid()
 	}
 
-	shop := newShopClient(f.proc("gateway").URL())
+	shop := shopkit.NewClient(f.Proc(shopkit.Gateway).URL())
 	customer := mustCreate(t, shop, "/customers", map[string]any{"name": "Ada", "email": "ada@example.com"})
 	product := mustCreate(t, shop, "/products", map[string]any{"name": "Pen", "price": 250})
 	mustCreate(t, shop, "/inventory", map[string]any{"product_id": product, "amount": 100000})
@@ -57,7 +51,7 @@ func TestRedeployOneFunctionUnderLoad(t *testing.T) {
 	waitPlaced(t, load, 50)
 
 	stopping := load.placed()
-	stopTook := f.terminate(redeployed, 30*time.Second)
+	stopTook := f.Stop(redeployed, 30*time.Second)
 	buildStart := time.Now()
 	newDir := t.TempDir()
 	if err := proctest.Build(newDir, redeployed); err != nil {
@@ -66,7 +60,7 @@ func TestRedeployOneFunctionUnderLoad(t *testing.T) {
 	buildTook := time.Since(buildStart)
 	backlog := groupLag(t, rdb, "events:order", redeployed)
 	restarted := time.Now()
-	newBilling := f.start(redeployed, filepath.Join(newDir, redeployed))
+	newBilling := f.StartBinary(redeployed, filepath.Join(newDir, redeployed))
 	f.waitReady([]string{redeployed}, 30*time.Second)
 	restarting := load.placed()
 	waitPlaced(t, load, restarting+50)
@@ -80,14 +74,14 @@ func TestRedeployOneFunctionUnderLoad(t *testing.T) {
 		t.Errorf("billing had no backlog at restart: the redeploy did not happen under load")
 	}
 
-	waitCaughtUp(t, rdb, 60*time.Second)
+	shopkit.Settle(t, rdb, 60*time.Second)
 	waitMails(t, shop, len(orders))
 	checkOrdersAccepted(t, shop, orders)
 	checkMailsOnce(t, shop, orders)
 	checkPaymentRequestsEmittedOnce(t, rdb, orders)
 
 	for _, n := range procs {
-		p := f.proc(n)
+		p := f.Proc(n)
 		switch {
 		case !p.Alive():
 			t.Errorf("%s is not running", n)
@@ -105,9 +99,9 @@ func TestRedeployOneFunctionUnderLoad(t *testing.T) {
 }
 
 // mustCreate creates one entity and returns its id.
-func mustCreate(t *testing.T, c shopClient, path string, v any) string {
+func mustCreate(t *testing.T, c shopkit.Client, path string, v any) string {
 	t.Helper()
-	ids, err := c.create(path, v)
+	ids, err := c.Create(path, v)
 	if err != nil || len(ids) != 1 {
 		t.Fatalf("create %s: ids %v, err %v", path, ids, err)
 	}
@@ -141,10 +135,10 @@ func groupLag(t *testing.T, rdb *redis.Client, stream, group string) int64 {
 }
 
 // checkOrdersAccepted checks that every placed order was accepted.
-func checkOrdersAccepted(t *testing.T, c shopClient, ids []string) {
+func checkOrdersAccepted(t *testing.T, c shopkit.Client, ids []string) {
 	t.Helper()
 	var orders []model.Order
-	if err := c.get("/orders", &orders); err != nil {
+	if err := c.Get("/orders", &orders); err != nil {
 		t.Fatal(err)
 	}
 	status := map[string]string{}
@@ -160,10 +154,10 @@ func checkOrdersAccepted(t *testing.T, c shopClient, ids []string) {
 
 // checkMailsOnce checks GET /mails: exactly one payment request (billing)
 // and one thank-you (crm) per order, and none for other orders.
-func checkMailsOnce(t *testing.T, c shopClient, ids []string) {
+func checkMailsOnce(t *testing.T, c shopkit.Client, ids []string) {
 	t.Helper()
 	var mails []model.Mail
-	if err := c.get("/mails", &mails); err != nil {
+	if err := c.Get("/mails", &mails); err != nil {
 		t.Fatal(err)
 	}
 	count := map[string]map[string]int{model.MailPaymentRequest: {}, model.MailThankYou: {}}
@@ -238,11 +232,11 @@ func checkReregistered(t *testing.T, rdb *redis.Client, after time.Time) {
 // waitMails waits until the read model holds a payment request and a
 // thank-you for n orders: an invocation waiting for a retry counts as
 // caught up, so mails may still be on their way.
-func waitMails(t *testing.T, c shopClient, n int) {
+func waitMails(t *testing.T, c shopkit.Client, n int) {
 	t.Helper()
 	pollUntil(t, 30*time.Second, func() (bool, string) {
 		var mails []model.Mail
-		if err := c.get("/mails", &mails); err != nil {
+		if err := c.Get("/mails", &mails); err != nil {
 			return false, err.Error()
 		}
 		kinds := map[string]int{}

@@ -36,7 +36,7 @@ func (f *fleet) waitReady(names []string, timeout time.Duration) {
 	pollUntil(t, timeout, func() (bool, string) {
 		var waiting []string
 		for _, n := range names {
-			p := f.proc(n)
+			p := f.Proc(n)
 			if !p.Alive() {
 				t.Fatalf("%s exited while starting: %s", n, p.Output())
 			}

@@ -1,15 +1,13 @@
 package faults
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // requestTimeout bounds every request of the suite: a hang is a failure.
@@ -17,13 +15,14 @@ const requestTimeout = 15 * time.Second
 
 // api is a bounded HTTP client of the gateway.
 type api struct {
-	t    testing.TB
-	base string
-	hc   *http.Client
+	t testing.TB
+	c shopkit.Client
 }
 
 func newAPI(t testing.TB, base string) api {
-	return api{t: t, base: base, hc: &http.Client{Timeout: requestTimeout}}
+	c := shopkit.NewClient(base)
+	c.HTTP = &http.Client{Timeout: requestTimeout}
+	return api{t: t, c: c}
 }
 
 // answer is one HTTP exchange.
@@ -38,42 +37,17 @@ type answer struct {
 // value pairs, and returns the answer; transport errors are returned, not
 // fatal.
 func (a api) send(method, path string, v any, header ...string) answer {
-	var body io.Reader
-	if v != nil {
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return answer{err: fmt.Errorf("marshal: %w", err)}
-		}
-		body = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, a.base+path, body)
-	if err != nil {
-		return answer{err: fmt.Errorf("request: %w", err)}
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	start := time.Now()
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return answer{err: fmt.Errorf("%s %s: %w", method, path, err), elapsed: time.Since(start)}
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	return answer{status: resp.StatusCode, body: raw, elapsed: time.Since(start), err: err}
+	r, err := a.c.Send(method, path, v, header...)
+	return answer{status: r.Status, body: r.Body, elapsed: r.Elapsed, err: err}
 }
 
 // create POSTs v to the REST dialect (/v1 + path), which must answer
 // 201, and returns the new ids.
 func (a api) create(path string, v any) []string {
 	a.t.Helper()
-	ans := a.send(http.MethodPost, "/v1"+path, v)
-	if ans.err != nil || ans.status != http.StatusCreated {
-		a.t.Fatalf("POST /v1%s = %d %s %v, want 201", path, ans.status, ans.body, ans.err)
-	}
-	var ids []string
-	if err := json.Unmarshal(ans.body, &ids); err != nil {
-		a.t.Fatalf("POST /v1%s: decode %s: %v", path, ans.body, err)
+	ids, err := a.c.Create(path, v)
+	if err != nil {
+		a.t.Fatal(err)
 	}
 	return ids
 }
@@ -105,7 +79,7 @@ func newCatalogue(t *testing.T, a api, customers, products int) catalogue {
 		inv = append(inv, map[string]any{"product_id": p, "amount": initialStock})
 	}
 	a.create("/inventory", inv)
-	settle(t, srv.Client(t), 30*time.Second)
+	shopkit.Settle(t, kit.Redis.Client(t), 30*time.Second)
 	return c
 }
 

@@ -11,46 +11,22 @@
 package faults
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
 	"github.com/ordershop/functions/internal/shop/model"
-	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
-var (
-	// srv is the package's Redis, with AOF so that it can be killed and
-	// restarted without losing an acknowledged write; every test flushes it.
-	srv *redistest.Server
-	// binDir holds the binaries built once for the package.
-	binDir string
-)
+// kit holds the binaries of every process, built once for the package,
+// and its Redis, with AOF so that it can be killed and restarted without
+// losing an acknowledged write; every test flushes it.
+var kit shopkit.Env
 
 // reactions are the functions that react to events (all but the gateway).
 var reactions = model.Functions()
 
-// all is every process of the shop, the gateway first.
-var all = append([]string{"gateway"}, reactions...)
-
 func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tests/faults:", err)
-		os.Exit(1)
-	}
-	os.Exit(code)
-}
-
-func run(m *testing.M) (int, error) {
-	var err error
-	if binDir, err = os.MkdirTemp("", "ordershop-faults-bin-*"); err != nil {
-		return 0, fmt.Errorf("temp dir: %w", err)
-	}
-	defer os.RemoveAll(binDir)
-	if err := proctest.Build(binDir, all...); err != nil {
-		return 0, err
-	}
-	return redistest.RunWith(m, &srv, redistest.Options{AppendOnly: true}), nil
+	os.Exit(shopkit.Main(m, shopkit.Setup{Binaries: shopkit.Processes(), Redis: &redistest.Options{AppendOnly: true}}, &kit))
 }

@@ -65,7 +65,7 @@ var knownTypes = map[string][]string{
 func TestPoisonEvents(t *testing.T) {
 	start := time.Now()
 	_, procs, a, cat, smtp := faultShop(t)
-	rdb := srv.Client(t)
+	rdb := kit.Redis.Client(t)
 	fns, err := runtime.ListFunctions(ctx(), rdb)
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,11 @@ package faults
 
 import (
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ordershop/functions/internal/testkit/proctest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // baseEnv is the environment of every process of the suite: short claim,
@@ -20,80 +20,13 @@ var baseEnv = []string{
 }
 
 // proc is one running function binary.
-type proc = proctest.Process
+type proc = shopkit.Process
 
-// shop is the set of processes of one test, all killed when it ends.
-type shop struct {
-	t *testing.T
-	// env is added to baseEnv for every process; fnEnv per function name.
-	env   []string
-	fnEnv map[string][]string
-	group *proctest.Group
-}
-
-// newShop returns an empty shop on srv whose processes are killed when the
-// test ends, their output logged if it failed.
-func newShop(t *testing.T, env ...string) *shop {
-	return &shop{t: t, env: append([]string{"REDIS_URL=" + srv.URL()}, env...), fnEnv: map[string][]string{}, group: proctest.NewGroup(t)}
-}
-
-// procEnv is the environment of function name's processes; later
-// variables win over earlier ones (os.Environ, baseEnv, the shop's env,
-// the function's env, env).
-func (s *shop) procEnv(name string, env []string) []string {
-	return append(append(append(append([]string{}, baseEnv...), s.env...), s.fnEnv[name]...), env...)
-}
-
-// start runs a function binary on a free port, on another one if its port
-// was taken meanwhile (see proctest.Group.StartFree).
-func (s *shop) start(name string, env ...string) *proc {
-	s.t.Helper()
-	p, err := s.group.StartFree(name, filepath.Join(binDir, name), s.procEnv(name, env))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return p
-}
-
-// startOn is start on a given port (to restart a process where its
-// clients expect it).
-func (s *shop) startOn(name string, port int, env ...string) *proc {
-	s.t.Helper()
-	p, err := s.group.Start(name, filepath.Join(binDir, name), port, s.procEnv(name, env))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return p
-}
-
-// startHealthy starts a function and waits until it serves /healthz.
-func (s *shop) startHealthy(name string, env ...string) *proc {
-	s.t.Helper()
-	p := s.start(name, env...)
-	waitHealthy(s.t, p)
-	return p
-}
-
-// startAll starts every process of the shop, waits until each is healthy
-// and returns them by name.
-func (s *shop) startAll() map[string]*proc {
-	s.t.Helper()
-	out := map[string]*proc{}
-	for _, name := range all {
-		out[name] = s.start(name)
-	}
-	for _, p := range out {
-		waitHealthy(s.t, p)
-	}
-	return out
-}
-
-// waitHealthy polls the process's /healthz until it answers 200.
-func waitHealthy(t testing.TB, p *proc) {
-	t.Helper()
-	if err := p.WaitStatus("/healthz", 15*time.Second); err != nil {
-		t.Fatal(err)
-	}
+// newShop returns an empty shop on the package's Redis whose processes are
+// killed when the test ends, their output logged if it failed; env is
+// added to baseEnv for every process (see shopkit.Shop.Env).
+func newShop(t *testing.T, env ...string) *shopkit.Shop {
+	return shopkit.NewShop(t, kit.Bin, append(append(append([]string{}, baseEnv...), "REDIS_URL="+kit.Redis.URL()), env...)...)
 }
 
 // kill sends SIGKILL and waits for the process to be gone.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -26,25 +27,12 @@ const (
 func TestRedisCrashDuringBurst(t *testing.T) {
 	start := time.Now()
 	_, procs, a, cat, smtp := faultShop(t)
-	b := newBurst()
-	b.RetryUnavailable = 200 * time.Millisecond
-	done := startBurst(b, a, cat)
-	waitFor(t, burstLimit, func() bool { return b.sent.Load() >= faultAt }, "%d orders sent", faultAt)
-	if err := srv.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	restarted := false
-	t.Cleanup(func() {
-		if !restarted {
-			_ = srv.Restart()
-		}
-	})
+	b := newBurst(200 * time.Millisecond)
+	done := burstToFault(t, b, a, cat)
+	restart := kit.Redis.Down(t, syscall.SIGKILL)
 	probe := a.send(http.MethodGet, "/v1/orders", nil) // a query too, while Redis is down
 	<-time.After(redisOutage)
-	if err := srv.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	restarted = true
+	restart()
 	<-done
 
 	refused, slowest := checkOutageAnswers(t, append(b.failures, probe))
@@ -53,14 +41,9 @@ func TestRedisCrashDuringBurst(t *testing.T) {
 			t.Errorf("%s (pid %d) exited while Redis was down", p.Name, p.Pid())
 		}
 	}
-	rdb := srv.Client(t)
+	rdb := kit.Redis.Client(t)
 	c := audit(t, rdb, smtp)
-	inLog := ordersInLog(t, rdb)
-	for _, id := range b.created {
-		if !inLog[id] {
-			t.Errorf("order %s was answered 201 but is not in the log", id)
-		}
-	}
+	inLog := checkCreatedInLog(t, rdb, b)
 	registered(t, rdb)
 	c.Sent = b.ok()
 	c.Fault = fmt.Sprintf("redis-server SIGKILL after %d of %d orders (AOF, appendfsync always); restarted %s later", faultAt, burstOrders, redisOutage)
@@ -104,7 +87,7 @@ func checkOutageAnswers(t *testing.T, answers []answer) (int, time.Duration) {
 // leaks reports whether an answer shows details of the storage.
 func leaks(body string) bool {
 	low := strings.ToLower(body)
-	for _, s := range []string{"redis", "dial", "tcp", "127.0.0.1", "refused", "eof", "loading", srv.Addr()} {
+	for _, s := range []string{"redis", "dial", "tcp", "127.0.0.1", "refused", "eof", "loading", kit.Redis.Addr()} {
 		if strings.Contains(low, strings.ToLower(s)) {
 			return true
 		}

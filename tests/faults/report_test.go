@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // counts are the figures one fault test measured; docs/reliability.md is
@@ -46,7 +48,7 @@ type counts struct {
 // checks exactly-once: nothing lost, nothing duplicated, nothing pending.
 func audit(t testing.TB, rdb *redis.Client, smtp *smtpServer) counts {
 	t.Helper()
-	settle(t, rdb, 60*time.Second)
+	shopkit.Settle(t, rdb, 60*time.Second)
 	l := newLedger()
 	l.readLog(t, rdb)
 	l.readModel(t, rdb)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // TestKillOneOfTwoInstances runs two instances of every reaction function
@@ -13,26 +15,25 @@ import (
 // every expected reaction happens exactly once.
 func TestKillOneOfTwoInstances(t *testing.T) {
 	start := time.Now()
-	srv.FlushAll(t)
+	kit.Redis.FlushAll(t)
 	smtp := startSMTP(t)
 	s := newShop(t)
-	s.fnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.addr()}
-	gw := s.startHealthy("gateway")
+	s.FnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.addr()}
+	gw := s.StartHealthy(shopkit.Gateway)
 	first, second := map[string]*proc{}, map[string]*proc{}
 	for _, fn := range reactions {
-		first[fn], second[fn] = s.start(fn), s.start(fn)
+		first[fn], second[fn] = s.Start(fn), s.Start(fn)
 	}
 	for _, fn := range reactions {
-		waitHealthy(t, first[fn])
-		waitHealthy(t, second[fn])
+		shopkit.WaitHealthy(t, first[fn])
+		shopkit.WaitHealthy(t, second[fn])
 	}
 	a := newAPI(t, gw.URL())
 	cat := newCatalogue(t, a, 20, 10)
 
-	b := newBurst()
-	done := startBurst(b, a, cat)
-	waitFor(t, burstLimit, func() bool { return b.sent.Load() >= faultAt }, "%d orders sent", faultAt)
-	rdb := srv.Client(t)
+	b := newBurst(0)
+	done := burstToFault(t, b, a, cat)
+	rdb := kit.Redis.Client(t)
 	pendingBefore := map[string]int64{}
 	for _, fn := range reactions {
 		kill(t, first[fn])

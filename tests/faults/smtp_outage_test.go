@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 const (
@@ -26,15 +28,15 @@ const (
 // budget, and once the server is back every mail is delivered exactly once.
 func TestMailOutage(t *testing.T) {
 	start := time.Now()
-	srv.FlushAll(t)
+	kit.Redis.FlushAll(t)
 	smtp := startSMTP(t)
 	s := newShop(t)
-	s.fnEnv["mailer"] = []string{
+	s.FnEnv["mailer"] = []string{
 		"SMTP_ADDR=" + smtp.addr(), "MAX_ATTEMPTS=" + mailerMaxAttempts,
 		"RETRY_BACKOFF_BASE=" + mailerBackoffBase, "RETRY_BACKOFF_MAX=" + mailerBackoffMax,
 	}
-	procs := s.startAll()
-	a := newAPI(t, procs["gateway"].URL())
+	procs := s.StartAll()
+	a := newAPI(t, procs[shopkit.Gateway].URL())
 	cat := newCatalogue(t, a, 20, 10)
 	before, _ := smtp.stats()
 
@@ -49,7 +51,7 @@ func TestMailOutage(t *testing.T) {
 	if first := time.Now(); first.Before(outageEnds) {
 		t.Errorf("a mail was delivered %s before the outage ended", outageEnds.Sub(first))
 	}
-	rdb := srv.Client(t)
+	rdb := kit.Redis.Client(t)
 	c := audit(t, rdb, smtp)
 	delivered, refused := smtp.stats()
 	recovered := time.Since(outageEnds)

@@ -1,7 +1,9 @@
 package foreman
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -67,4 +69,112 @@ func wantGraceful(t *testing.T, out string, names []string) {
 	if strings.Contains(out, "sending SIGKILL") {
 		t.Error("foreman had to SIGKILL processes that had not exited within its timeout")
 	}
+}
+
+// defaultRedisPort is the committed .env's REDIS_PORT, where make run
+// tries first.
+const defaultRedisPort = 6380
+
+// upLine is what scripts/run.sh prints once the gateway answers.
+var upLine = regexp.MustCompile(`OrderShop is up: gateway (http://127\.0\.0\.1:\d+) \(Redis on port (\d+),`)
+
+// TestMakeRunBesideTakenPort runs `make run` in the fresh copy while ports
+// 6379 and 6380 are taken (the test holds each that is free, so it never
+// starts a Redis on 6379): run.sh starts Redis on another free port and
+// says that the seed's client flushes 6379; the gateway answers; the CLI, run in the
+// copy without REDIS_URL, reads that Redis from .env.run and says so; and
+// Ctrl-C (SIGINT to the process group, as a terminal sends it) stops
+// everything and removes .env.run.
+func TestMakeRunBesideTakenPort(t *testing.T) {
+	requireTool(t, "foreman")
+	requireTool(t, "curl")
+	hold(t, 6379)
+	hold(t, defaultRedisPort)
+	lines := procfile(t)
+
+	run := start(t, clone, []string{goflags()}, "make", "run")
+	m := run.waitFor(upLine, 2*time.Minute)
+	gateway, port := m[1], m[2]
+	if port == strconv.Itoa(defaultRedisPort) || port == "6379" {
+		t.Fatalf("make run put Redis on port %s, want a free port other than 6379 and 6380 (taken)", port)
+	}
+	if !strings.Contains(run.out.String(), "client/client.py flushes 127.0.0.1:6379") {
+		t.Errorf("make run did not say that the seed's client flushes 6379, not the shop's Redis:\n%s", run.out.String())
+	}
+	redisURL := "redis://127.0.0.1:" + port + "/0"
+	env, err := os.ReadFile(filepath.Join(clone, ".env.run"))
+	if err != nil || !strings.Contains(string(env), "\nREDIS_URL="+redisURL+"\n") {
+		t.Fatalf(".env.run (%v):\n%s\nwant REDIS_URL=%s", err, env, redisURL)
+	}
+	pids := run.startedPids(names(lines), 10*time.Second)
+	waitOK(t, run, gateway+"/products", 10*time.Second)
+	if first := waitRegistered(t, lines); first != "redis: "+redisURL+" (from .env.run)" {
+		t.Errorf("CLI in the project folder says %q, want make run's Redis from .env.run", first)
+	}
+
+	took := run.stop(syscall.SIGINT, true, 30*time.Second)
+	waitGone(t, pids, 5*time.Second)
+	wantGraceful(t, run.out.String(), names(lines))
+	if _, err := os.Stat(filepath.Join(clone, ".env.run")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf(".env.run left behind after make run stopped: %v", err)
+	}
+	t.Logf("make run beside a taken 6380: Redis on %s; Ctrl-C stopped everything in %s", port, took.Round(time.Millisecond))
+}
+
+// hold listens on 127.0.0.1:port until the test ends, unless something
+// already does (then the port is taken all the same).
+func hold(t *testing.T, port int) {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		t.Logf("port %d is already taken (%v): make run must pass it by", port, err)
+		return
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
+}
+
+// TestMakeRunTakesSeedPortWhenFree: make run puts the shop's Redis on the
+// seed client's port (6379) when it is free, so that the seed's client,
+// which flushes 127.0.0.1:6379, flushes the shop's Redis. The test names
+// a free port as the seed's (SEED_REDIS_PORT), so it never takes 6379.
+// It also runs the shop without its CRM (WITHOUT=crm), as the seed's
+// client is run a second time: the CRM is not started, the rest is.
+func TestMakeRunTakesSeedPortWhenFree(t *testing.T) {
+	requireTool(t, "foreman")
+	requireTool(t, "curl")
+	seed, err := redistest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := procfile(t)
+	run := start(t, clone, []string{goflags(), "SEED_REDIS_PORT=" + strconv.Itoa(seed), "WITHOUT=crm"}, "make", "run")
+	m := run.waitFor(upLine, 2*time.Minute)
+	if m[2] != strconv.Itoa(seed) {
+		t.Fatalf("make run put Redis on %s, want the free seed port %d", m[2], seed)
+	}
+	if strings.Contains(run.out.String(), "flushes") {
+		t.Errorf("make run warned about the seed's client although the shop's Redis is on its port:\n%s", run.out.String())
+	}
+	var without []string
+	for _, n := range names(lines) {
+		if n != "crm" {
+			without = append(without, n)
+		}
+	}
+	pids := run.startedPids(without, 10*time.Second)
+	waitOK(t, run, m[1]+"/products", 10*time.Second)
+	if strings.Contains(run.out.String(), " crm.1 ") {
+		t.Errorf("WITHOUT=crm started the crm:\n%s", run.out.String())
+	}
+	run.stop(syscall.SIGINT, true, 30*time.Second)
+	waitGone(t, pids, 5*time.Second)
 }

@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 const (
@@ -45,38 +47,46 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code, err := setup(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tests/foreman:", err)
-		os.Exit(1)
-	}
-	os.Exit(code)
+	os.Exit(shopkit.Main(m, shopkit.Setup{Prepare: prepareClone}, nil))
 }
 
-func setup(m *testing.M) (int, error) {
+// prepareClone takes the machine-wide lock, copies the repository's
+// tracked files to clone and runs make build there; its cleanup removes
+// the copy and releases the lock.
+func prepareClone() (func(), error) {
 	unlock, err := lockMachine()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer unlock()
 	if repoRoot, err = filepath.Abs(filepath.Join("..", "..")); err != nil {
-		return 0, fmt.Errorf("repository root: %w", err)
+		unlock()
+		return nil, fmt.Errorf("repository root: %w", err)
 	}
 	if clone, err = os.MkdirTemp("", "ordershop-clone-*"); err != nil {
-		return 0, fmt.Errorf("temp dir: %w", err)
+		unlock()
+		return nil, fmt.Errorf("temp dir: %w", err)
 	}
-	defer os.RemoveAll(clone)
+	cleanup := func() { _ = os.RemoveAll(clone); unlock() }
+	if err := buildClone(); err != nil {
+		cleanup()
+		return nil, err
+	}
+	return cleanup, nil
+}
+
+// buildClone copies the tracked files to clone and runs make build there.
+func buildClone() error {
 	if err := copyTracked(repoRoot, clone); err != nil {
-		return 0, err
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	build := exec.CommandContext(ctx, "make", "build")
 	build.Dir, build.Env = clone, environ(goflags())
 	if out, err := build.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("make build in a fresh copy: %w\n%s", err, out)
+		return fmt.Errorf("make build in a fresh copy: %w\n%s", err, out)
 	}
-	return m.Run(), nil
+	return nil
 }
 
 // lockMachine takes the machine-wide lock of this package (flock on a file

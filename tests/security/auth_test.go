@@ -10,7 +10,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // Distinctive secrets, easy to find in a log.
@@ -21,23 +23,12 @@ const (
 	adminToken    = "admin-T0ken-5e8a"
 )
 
-// startRedis starts a redis-server for one test.
-func startRedis(t *testing.T, opts redistest.Options) *redistest.Server {
-	t.Helper()
-	r, err := redistest.Start(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = r.Close() })
-	return r
-}
-
 // startShop starts the gateway and the projector on redisURL with env and
 // waits until both are ready.
 func startShop(t *testing.T, redisURL string, env ...string) (gw, pj *proc) {
 	t.Helper()
 	env = append([]string{"REDIS_URL=" + redisURL}, env...)
-	gw, pj = start(t, "gateway", env...), start(t, "projector", env...)
+	gw, pj = start(t, shopkit.Gateway, env...), start(t, model.FunctionProjector, env...)
 	waitStatus(t, gw.URL()+"/readyz", http.StatusOK)
 	waitStatus(t, pj.URL()+"/readyz", http.StatusOK)
 	return gw, pj
@@ -59,7 +50,7 @@ func shopWorks(t *testing.T, gw *proc) {
 // TestRedisPassword: REDIS_URL redis://:<password>@host works for a
 // function and the gateway, and the password is in no log line.
 func TestRedisPassword(t *testing.T) {
-	r := startRedis(t, redistest.Options{Args: []string{"--requirepass", password}})
+	r := redistest.New(t, redistest.Options{Args: []string{"--requirepass", password}})
 	gw, pj := startShop(t, fmt.Sprintf("redis://:%s@%s/0", password, r.Addr()))
 	shopWorks(t, gw)
 	noSecrets(t, []*proc{gw, pj}, password)
@@ -68,7 +59,7 @@ func TestRedisPassword(t *testing.T) {
 // TestRedisACLUser: REDIS_URL redis://<user>:<password>@host logs in as
 // that ACL user (CLIENT LIST shows it), and no password is logged.
 func TestRedisACLUser(t *testing.T) {
-	r := startRedis(t, redistest.Options{Args: []string{"--requirepass", password}})
+	r := redistest.New(t, redistest.Options{Args: []string{"--requirepass", password}})
 	admin := redis.NewClient(&redis.Options{Addr: r.Addr(), Password: password})
 	t.Cleanup(func() { _ = admin.Close() })
 	ctx := context.Background()
@@ -99,7 +90,7 @@ func TestRedisACLUser(t *testing.T) {
 // (no crash loop), are not ready, answer commands with a generic error,
 // and log neither the wrong nor the right password.
 func TestWrongRedisPassword(t *testing.T) {
-	r := startRedis(t, redistest.Options{Args: []string{"--requirepass", password}})
+	r := redistest.New(t, redistest.Options{Args: []string{"--requirepass", password}})
 	url := fmt.Sprintf("redis://:%s@%s/0", wrongPassword, r.Addr())
 	gw, pj := start(t, "gateway", "REDIS_URL="+url), start(t, "projector", "REDIS_URL="+url)
 	waitStatus(t, gw.URL()+"/healthz", http.StatusOK)

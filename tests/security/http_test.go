@@ -18,7 +18,7 @@ import (
 // ADMIN_TOKEN, and with it 401 without a token, 403 with another token and
 // 200 with the right one; the token is in no log line.
 func TestAdminAuth(t *testing.T) {
-	r := startRedis(t, redistest.Options{})
+	r := redistest.New(t, redistest.Options{})
 	off, _ := startShop(t, r.URL())
 	if code, body := get(t, off.URL()+"/admin/functions", "Authorization", "Bearer "+adminToken); code != http.StatusNotFound {
 		t.Errorf("without ADMIN_TOKEN: GET /admin/functions = %d %s, want 404", code, body)
@@ -54,7 +54,7 @@ func TestAdminAuth(t *testing.T) {
 // connection whose request header does not arrive within the
 // read-header timeout (5 s).
 func TestHTTPLimits(t *testing.T) {
-	r := startRedis(t, redistest.Options{})
+	r := redistest.New(t, redistest.Options{})
 	gw, _ := startShop(t, r.URL())
 	big := `{"name":"` + strings.Repeat("x", 2<<20) + `","email":"a@b"}`
 	if code, body := do(t, http.MethodPost, gw.URL()+"/v1/customers", big); code != http.StatusRequestEntityTooLarge {
@@ -96,7 +96,7 @@ func TestHTTPLimits(t *testing.T) {
 // TestRedisDownAnswersGeneric: with Redis gone, queries and commands
 // answer 503 with a generic JSON error that shows nothing of Redis.
 func TestRedisDownAnswersGeneric(t *testing.T) {
-	r := startRedis(t, redistest.Options{Args: []string{"--requirepass", password}})
+	r := redistest.New(t, redistest.Options{Args: []string{"--requirepass", password}})
 	gw, pj := startShop(t, fmt.Sprintf("redis://:%s@%s/0", password, r.Addr()))
 	if err := r.Kill(); err != nil {
 		t.Fatal(err)

@@ -6,33 +6,16 @@
 package security
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
-	"github.com/ordershop/functions/internal/testkit/proctest"
+	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
-// binDir holds the gateway and projector binaries built for the package.
-var binDir string
+// kit holds the gateway and projector binaries built for the package.
+var kit shopkit.Env
 
 func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tests/security:", err)
-		os.Exit(1)
-	}
-	os.Exit(code)
-}
-
-func run(m *testing.M) (int, error) {
-	var err error
-	if binDir, err = os.MkdirTemp("", "ordershop-security-bin-*"); err != nil {
-		return 0, fmt.Errorf("temp dir: %w", err)
-	}
-	defer os.RemoveAll(binDir)
-	if err := proctest.Build(binDir, "gateway", "projector"); err != nil {
-		return 0, err
-	}
-	return m.Run(), nil
+	os.Exit(shopkit.Main(m, shopkit.Setup{Binaries: []string{shopkit.Gateway, model.FunctionProjector}}, &kit))
 }

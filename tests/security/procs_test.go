@@ -1,32 +1,25 @@
 package security
 
 import (
-	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // proc is one running binary.
-type proc = proctest.Process
+type proc = shopkit.Process
 
 // start runs a binary with env (JSON logs at debug level, so that every
 // line a secret could reach is written) until the test ends; its output
 // is logged if the test failed. It tries another port if the free port it
-// was given was taken meanwhile (see proctest.Group.StartFree).
+// was given was taken meanwhile (see proctest.StartFree).
 func start(t *testing.T, name string, env ...string) *proc {
 	t.Helper()
-	env = append([]string{"LOG_FORMAT=json", "LOG_LEVEL=debug", "READ_BLOCK=200ms", "SHUTDOWN_TIMEOUT=2s"}, env...)
-	p, err := proctest.NewGroup(t).StartFree(name, filepath.Join(binDir, name), env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return shopkit.NewShop(t, kit.Bin, "LOG_FORMAT=json", "LOG_LEVEL=debug", "READ_BLOCK=200ms", "SHUTDOWN_TIMEOUT=2s").Start(name, env...)
 }
 
 // get GETs url and returns status and body; transport errors fail the test.
@@ -35,23 +28,16 @@ func get(t *testing.T, url string, header ...string) (int, string) {
 	return do(t, http.MethodGet, url, "", header...)
 }
 
-// do sends a request with an optional body and header pairs.
+// do sends a request with an optional body and header pairs to url, a
+// whole URL; transport errors fail the test.
 func do(t *testing.T, method, url, body string, header ...string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	c := shopkit.Client{HTTP: &http.Client{Timeout: 15 * time.Second}}
+	r, err := c.Do(method, url, []byte(body), header...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(raw)
+	return r.Status, string(r.Body)
 }
 
 // waitStatus polls GET url until it answers want.

@@ -48,10 +48,26 @@ func (g *Group) Start(name, path string, port int, env []string) (*Process, erro
 	if err != nil {
 		return nil, err
 	}
+	g.add(p)
+	return p, nil
+}
+
+// StartFree starts a process as the package-level StartFree does and
+// adds it to the group.
+func (g *Group) StartFree(name, path string, env []string) (*Process, error) {
+	p, err := StartFree(name, path, env)
+	if err != nil {
+		return nil, err
+	}
+	g.add(p)
+	return p, nil
+}
+
+// add puts p in the group.
+func (g *Group) add(p *Process) {
 	g.mu.Lock()
 	g.procs = append(g.procs, p)
 	g.mu.Unlock()
-	return p, nil
 }
 
 // StartFree is Start on a port from redistest.FreePort.
@@ -60,13 +76,13 @@ func (g *Group) Start(name, path string, port int, env []string) (*Process, erro
 // it), so StartFree waits until the process serves /healthz (in any
 // status) or exits, and tries another port, up to three ports in all, if
 // it exited because its port was taken.
-func (g *Group) StartFree(name, path string, env []string) (*Process, error) {
+func StartFree(name, path string, env []string) (*Process, error) {
 	for attempt := 1; ; attempt++ {
 		port, err := redistest.FreePort()
 		if err != nil {
 			return nil, err
 		}
-		p, err := g.Start(name, path, port, env)
+		p, err := Start(name, path, port, env)
 		if err != nil {
 			return nil, err
 		}

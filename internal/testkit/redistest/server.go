@@ -244,3 +244,28 @@ type testingT interface {
 	Fatalf(format string, args ...any)
 	Helper()
 }
+
+// Down stops the server with sig (syscall.SIGTERM: a graceful shutdown,
+// syscall.SIGKILL: a crash) in the middle of a test, and returns the
+// function that starts it again, which fails the test if it cannot. If the
+// test ends before that, a cleanup restarts it, so that the next test of a
+// package that shares the server finds it up.
+func (s *Server) Down(t testingT, sig syscall.Signal) (restart func()) {
+	t.Helper()
+	if err := s.signal(sig); err != nil {
+		t.Fatalf("%v", err)
+	}
+	restarted := false
+	t.Cleanup(func() {
+		if !restarted {
+			_ = s.Restart()
+		}
+	})
+	return func() {
+		t.Helper()
+		if err := s.Restart(); err != nil {
+			t.Fatalf("%v", err)
+		}
+		restarted = true
+	}
+}

@@ -16,11 +16,9 @@ import (
 // after the bound with X-Read-Stale: true, and once it runs again the same
 // query answers the verdict, fresh.
 func TestReadYourWritesWaitsForVerdicts(t *testing.T) {
-	freshRedis(t)
-	s := newShop(t)
-	a := api{t: t, base: s.startAll()}
+	s, a, _ := ownShop(t)
 	c := newCatalog(a, 1, 5, 10)
-	s.stop("inventory")
+	s.Stop("inventory", stopTimeout)
 	id := a.ids("/orders", c.order(c.products[0], c.products[0]))[0]
 
 	for _, path := range []string{v1 + "/orders/" + id, "/inventory/" + c.inventory[0], v1 + "/orders?limit=10"} {
@@ -33,8 +31,7 @@ func TestReadYourWritesWaitsForVerdicts(t *testing.T) {
 		}
 	}
 
-	s.start("inventory")
-	s.waitHealthy("inventory")
+	s.StartHealthy("inventory")
 	var o wOrder
 	r := a.expect(http.MethodGet, v1+"/orders/"+id, nil, http.StatusOK, &o)
 	if o.Status != model.StatusAccepted || r.header.Get(hdrStale) != "" {
@@ -51,13 +48,10 @@ func TestReadYourWritesWaitsForVerdicts(t *testing.T) {
 // entity exists: its create was answered 201), and writes nothing; once
 // the projector runs again, the same command succeeds.
 func TestCommandsWhileProjectorDown(t *testing.T) {
-	freshRedis(t)
-	rdb := srv.Client(t)
-	s := newShop(t)
-	a := api{t: t, base: s.startAll()}
+	s, a, rdb := ownShop(t)
 	c := newCatalog(a, 1, 5, 100)
 	settle(t, rdb)
-	s.stop("projector")
+	s.Stop("projector", stopTimeout)
 	product := a.ids("/products", map[string]any{"name": "Late", "price": 1})[0]
 	customer := a.ids("/customers", map[string]any{"name": "Late", "email": "late@example.com"})[0]
 	order := a.ids("/orders", c.order(c.products[0]))[0]
@@ -81,9 +75,56 @@ func TestCommandsWhileProjectorDown(t *testing.T) {
 	if diff := cmp.Diff(before, streamLens(t, rdb)); diff != "" {
 		t.Errorf("commands answered while the projector was down wrote events (-before +after):\n%s", diff)
 	}
-	s.start("projector")
-	s.waitHealthy("projector")
+	s.StartHealthy("projector")
 	for _, cmd := range cmds {
 		a.expect(http.MethodPost, v1+cmd.path, cmd.body, http.StatusCreated, nil)
+	}
+}
+
+// TestCRMCatchesUp stops crm, creates customers and orders, starts crm
+// again and expects exactly the missed welcome and thank-you mails.
+func TestCRMCatchesUp(t *testing.T) {
+	s, a, rdb := ownShop(t)
+	pid := a.create("/v1/products", map[string]any{"name": "Pen", "price": 2})[0]
+	a.create("/v1/inventory", map[string]any{"product_id": pid, "amount": 50})
+	settle(t, rdb)
+
+	s.Stop("crm", stopTimeout)
+	var customers []map[string]any
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		customers = append(customers, map[string]any{"name": n, "email": n + "@example.com"})
+	}
+	cids := a.create("/v1/customers", customers)
+	for i := range 3 {
+		a.create("/v1/orders", map[string]any{"customer_id": cids[i], "product_ids": []string{pid, pid}})
+	}
+	waitOrders(t, a)
+	settle(t, rdb, "crm")
+	var mails []model.Mail
+	a.get("/mails", &mails)
+	if diff := cmp.Diff(map[string]int{model.MailPaymentRequest: 3}, countKinds(mails)); diff != "" {
+		t.Fatalf("mails while crm is down (-want +got):\n%s", diff)
+	}
+
+	s.StartHealthy("crm")
+	settle(t, rdb)
+	a.get("/mails", &mails)
+	want := map[string]int{model.MailPaymentRequest: 3, model.MailWelcome: 5, model.MailThankYou: 3}
+	if diff := cmp.Diff(want, countKinds(mails)); diff != "" {
+		t.Errorf("mails after crm caught up (-want +got):\n%s", diff)
+	}
+	perCustomer := map[string]int{}
+	for _, m := range mails {
+		if m.Kind == model.MailWelcome || m.Kind == model.MailThankYou {
+			perCustomer[m.Kind+" "+m.CustomerID]++
+		}
+	}
+	for i, c := range cids {
+		if perCustomer[model.MailWelcome+" "+c] != 1 {
+			t.Errorf("customer %d got %d welcome mails, want 1", i, perCustomer[model.MailWelcome+" "+c])
+		}
+		if wantThanks := map[bool]int{true: 1, false: 0}[i < 3]; perCustomer[model.MailThankYou+" "+c] != wantThanks {
+			t.Errorf("customer %d got %d thank-you mails, want %d", i, perCustomer[model.MailThankYou+" "+c], wantThanks)
+		}
 	}
 }

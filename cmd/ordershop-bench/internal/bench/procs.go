@@ -9,13 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/proctest"
-	"github.com/ordershop/functions/internal/testkit/redistest"
 )
-
-// ShopFunctions are the processes of the shop, gateway first.
-var ShopFunctions = append([]string{"gateway"}, model.Functions()...)
 
 // process is one running function binary.
 type process struct{ *proctest.Process }
@@ -23,11 +18,7 @@ type process struct{ *proctest.Process }
 // startProcess runs binDir/name against redisURL on a free loopback port
 // and waits for its /readyz.
 func startProcess(binDir, name, redisURL string) (*process, error) {
-	port, err := redistest.FreePort()
-	if err != nil {
-		return nil, err
-	}
-	p, err := proctest.Start(name, filepath.Join(binDir, name), port, []string{"REDIS_URL=" + redisURL,
+	p, err := proctest.StartFree(name, filepath.Join(binDir, name), []string{"REDIS_URL=" + redisURL,
 		"LISTEN_HOST=127.0.0.1", "LOG_LEVEL=error", "CONSUMER_NAME=bench-" + name})
 	if err != nil {
 		return nil, err
@@ -38,8 +29,6 @@ func startProcess(binDir, name, redisURL string) (*process, error) {
 	}
 	return &process{p}, nil
 }
-
-func (p *process) url() string { return p.URL() }
 
 // stop sends SIGTERM and waits (SIGKILL after 15s).
 func (p *process) stop() { _, _ = p.Stop(15 * time.Second) }

@@ -1,17 +1,15 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // ShopOptions describe an end-to-end load on the shop.
@@ -53,7 +51,7 @@ func Shop(ctx context.Context, rdb redis.UniversalClient, o ShopOptions) (ShopRe
 			p.stop()
 		}
 	}()
-	for _, name := range ShopFunctions {
+	for _, name := range shopkit.Processes() {
 		p, err := startProcess(o.BinDir, name, o.RedisURL)
 		if err != nil {
 			return ShopResult{}, err
@@ -68,7 +66,7 @@ func Shop(ctx context.Context, rdb redis.UniversalClient, o ShopOptions) (ShopRe
 		}
 		res.RSSIdleMB[name] = rss
 	}
-	gw := procs["gateway"].url()
+	gw := shopkit.NewClient(procs[shopkit.Gateway].URL())
 	customer, products, err := seedShop(gw)
 	if err != nil {
 		return res, err
@@ -97,9 +95,9 @@ func Shop(ctx context.Context, rdb redis.UniversalClient, o ShopOptions) (ShopRe
 }
 
 // seedShop creates a customer and ten products with a large inventory.
-func seedShop(gw string) (string, []string, error) {
-	var ids []string
-	if err := post(gw+v1+"/customers", map[string]any{"name": "Bench", "email": "bench@example.com"}, &ids); err != nil {
+func seedShop(gw shopkit.Client) (string, []string, error) {
+	ids, err := gw.Create("/customers", map[string]any{"name": "Bench", "email": "bench@example.com"})
+	if err != nil {
 		return "", nil, err
 	}
 	customer := ids[0]
@@ -107,15 +105,15 @@ func seedShop(gw string) (string, []string, error) {
 	for i := range products {
 		products[i] = map[string]any{"name": fmt.Sprintf("P%d", i), "price": 1 + i}
 	}
-	var pids []string
-	if err := post(gw+v1+"/products", products, &pids); err != nil {
+	pids, err := gw.Create("/products", products)
+	if err != nil {
 		return "", nil, err
 	}
 	inv := make([]map[string]any, len(pids))
 	for i, p := range pids {
 		inv[i] = map[string]any{"product_id": p, "amount": 10_000_000}
 	}
-	if err := post(gw+v1+"/inventory", inv, &ids); err != nil {
+	if _, err := gw.Create("/inventory", inv); err != nil {
 		return "", nil, err
 	}
 	return customer, pids, nil
@@ -123,7 +121,7 @@ func seedShop(gw string) (string, []string, error) {
 
 // postOrders POSTs total one-product orders at rate per second from
 // clients goroutines and returns each POST's latency.
-func postOrders(gw, customer string, products []string, rate, total, clients int) ([]time.Duration, error) {
+func postOrders(gw shopkit.Client, customer string, products []string, rate, total, clients int) ([]time.Duration, error) {
 	var mu sync.Mutex
 	lat := make([]time.Duration, 0, total)
 	jobs := make(chan int, clients)
@@ -136,7 +134,7 @@ func postOrders(gw, customer string, products []string, rate, total, clients int
 			for i := range jobs {
 				body := map[string]any{"customer_id": customer, "product_ids": []string{products[i%len(products)]}}
 				t0 := time.Now()
-				if err := post(gw+v1+"/orders", body, nil); err != nil {
+				if _, err := gw.Create("/orders", body); err != nil {
 					errc <- err
 					return
 				}
@@ -183,30 +181,4 @@ func waitMails(ctx context.Context, rdb redis.UniversalClient, n int, timeout ti
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// v1 is the prefix of the gateway's REST dialect (201 on create).
-const v1 = "/v1"
-
-var httpClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-
-// post sends v as JSON and decodes a 201 answer into out.
-func post(url string, v, out any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	resp, err := httpClient.Post(url, "application/json", bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("POST %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("POST %s: %d %s", url, resp.StatusCode, raw)
-	}
-	if out != nil {
-		return json.Unmarshal(raw, out)
-	}
-	return nil
 }

@@ -7,16 +7,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
-var srv *redistest.Server
+// kit holds the shop's binaries, for the shop load, and the package's Redis.
+var kit shopkit.Env
 
-func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
+func TestMain(m *testing.M) {
+	os.Exit(shopkit.Main(m, shopkit.Setup{Binaries: shopkit.Processes(), Redis: &redistest.Options{}}, &kit))
+}
 
 func TestDrainsReportEveryEvent(t *testing.T) {
-	rdb := srv.Client(t)
+	rdb := kit.Redis.Client(t)
 	ctx := context.Background()
 	o := Options{Events: 2000, Concurrency: 4, Payload: 64, Timeout: time.Minute}
 	cases := []struct {
@@ -48,7 +51,7 @@ func TestDrainsReportEveryEvent(t *testing.T) {
 }
 
 func TestPacedMeasuresLatency(t *testing.T) {
-	rdb := srv.Client(t)
+	rdb := kit.Redis.Client(t)
 	r, err := PacedRuntime(context.Background(), rdb, PacedOptions{Rate: 1000, Duration: time.Second, Concurrency: 4, Payload: 64})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +62,7 @@ func TestPacedMeasuresLatency(t *testing.T) {
 }
 
 func TestIdempotencyMemory(t *testing.T) {
-	rdb := srv.Client(t)
+	rdb := kit.Redis.Client(t)
 	r, err := IdempotencyMemory(context.Background(), rdb, 5000)
 	if err != nil {
 		t.Fatal(err)
@@ -71,21 +74,13 @@ func TestIdempotencyMemory(t *testing.T) {
 }
 
 func TestShopLoadAndSuiteTable(t *testing.T) {
-	bin := t.TempDir()
-	if err := proctest.Build(bin, ShopFunctions...); err != nil {
-		t.Fatal(err)
-	}
-	own, err := redistest.Start(redistest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer own.Close()
+	own := redistest.New(t, redistest.Options{})
 	rdb := own.Client(t)
-	s, err := Shop(context.Background(), rdb, ShopOptions{BinDir: bin, RedisURL: own.URL(), Rate: 100, Duration: time.Second})
+	s, err := Shop(context.Background(), rdb, ShopOptions{BinDir: kit.Bin, RedisURL: own.URL(), Rate: 100, Duration: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Orders != 100 || s.OrdersPerSec <= 0 || s.PostP99ms < s.PostP50ms || len(s.RSSIdleMB) != len(ShopFunctions) {
+	if s.Orders != 100 || s.OrdersPerSec <= 0 || s.PostP99ms < s.PostP50ms || len(s.RSSIdleMB) != len(shopkit.Processes()) {
 		t.Fatalf("shop result %+v", s)
 	}
 	var buf strings.Builder
