@@ -9,8 +9,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 // streams is the process's environment as the commands see it.
@@ -50,7 +51,12 @@ func (a *app) ops() (*ops.Ops, error) {
 		}
 		a.client, a.redis = c, src
 	}
-	return ops.New(a.client), nil
+	return ops.New(a.client, shopConventions), nil
+}
+
+// shopConventions are the names of the shop's event log, from its model.
+var shopConventions = ops.Options{
+	StreamPrefix: model.Stream(""), EntityField: model.FieldEntityID, TimeField: model.FieldTime,
 }
 
 // redisURL is the Redis the commands talk to, for messages, without its

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 func newDLQListCmd(a *app) *cobra.Command {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 func newDLQPurgeCmd(a *app) *cobra.Command {

@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/testkit/opstest"
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops"
+	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
 func TestReplayAfterTheFixSucceedsExactlyOnce(t *testing.T) {
@@ -20,8 +20,7 @@ func TestReplayAfterTheFixSucceedsExactlyOnce(t *testing.T) {
 	sw := opstest.NewSwitch()
 	opstest.Start(t, rdb, opstest.Config(), runtime.Function{Name: fn, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
 	opstest.Publish(t, rdb, stream, "order.created", "ev-fix", "o1", map[string]int{"qty": 2})
-	redistest.Eventually(t, 15*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 1 }, "dead letter")
-	id := opstest.DeadLetters(t, rdb, fn)[0].ID
+	id := opstest.WaitDead(t, rdb, fn, 1)[0]
 
 	sw.Fix()
 	out, _ := wantCode(t, exitOK, "dlq", "replay", fn, "--id", id)

@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 // selectionFlags are the --id and --all flags of replay and purge.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 // Bounds of status --interval.

@@ -1,4 +1,4 @@
-package ops_test
+package runtime_test
 
 import (
 	"context"
@@ -8,10 +8,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/testkit/opstest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
 func TestReplayAfterTheFixRunsOnceAndLeavesTheStream(t *testing.T) {
@@ -21,11 +20,11 @@ func TestReplayAfterTheFixRunsOnceAndLeavesTheStream(t *testing.T) {
 	sw := opstest.NewSwitch()
 	opstest.Start(t, rdb, opstest.Config(), runtime.Function{Name: fn, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
 	opstest.Publish(t, rdb, stream, "order.created", "o-ev-1", "o1", map[string]int{"qty": 1})
-	dlID := waitDead(t, rdb, fn, 1)[0]
+	dlID := opstest.WaitDead(t, rdb, fn, 1)[0]
 
 	sw.Fix()
 	var progress []int
-	res, err := ops.New(rdb).Replay(ctx, fn, ops.Selection{IDs: []string{dlID}}, func(done, total int) { progress = append(progress, done, total) })
+	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{dlID}}, func(done, total int) { progress = append(progress, done, total) })
 	if err != nil || res.Replayed != 1 || len(res.NotFound)+len(res.Skipped)+len(res.Failed) != 0 {
 		t.Fatalf("replay: %+v, %v", res, err)
 	}
@@ -38,7 +37,7 @@ func TestReplayAfterTheFixRunsOnceAndLeavesTheStream(t *testing.T) {
 	}
 
 	t.Run("replaying the same entry again does nothing", func(t *testing.T) {
-		res, err := ops.New(rdb).Replay(ctx, fn, ops.Selection{IDs: []string{dlID}}, nil)
+		res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{dlID}}, nil)
 		if err != nil || res.Replayed != 0 || len(res.NotFound) != 1 {
 			t.Fatalf("second replay: %+v, %v; want the id not found", res, err)
 		}
@@ -56,9 +55,9 @@ func TestReplayOfAnEventThatStillFailsReturnsWithOneMoreAttempt(t *testing.T) {
 	sw := opstest.NewSwitch()
 	opstest.Start(t, rdb, opstest.Config(), runtime.Function{Name: fn, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
 	entry := opstest.Publish(t, rdb, stream, "order.created", "o-ev-2", "o2", map[string]int{"qty": 1})
-	first := waitDead(t, rdb, fn, 1)[0]
+	first := opstest.WaitDead(t, rdb, fn, 1)[0]
 
-	res, err := ops.New(rdb).Replay(ctx, fn, ops.Selection{All: true}, nil)
+	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{All: true}, nil)
 	if err != nil || res.Replayed != 1 {
 		t.Fatalf("replay: %+v, %v", res, err)
 	}
@@ -79,10 +78,10 @@ func TestReplayClaimedByAnotherReplayIsSkipped(t *testing.T) {
 	fn := opstest.Unique("crm")
 	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: "events:customer", EntryID: "1-1", Type: "customer.created",
 		EventID: "c", Data: "{}", Error: "x", Attempts: 1, Failed: time.Now()})
-	if err := rdb.Set(ctx, ops.ReplayClaimKey(fn, id), "other operator", time.Minute).Err(); err != nil {
+	if err := rdb.Set(ctx, runtime.ReplayClaimKey(fn, id), "other operator", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
-	res, err := ops.New(rdb).Replay(ctx, fn, ops.Selection{IDs: []string{id}}, nil)
+	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
 	if err != nil || res.Replayed != 0 || len(res.Skipped) != 1 {
 		t.Fatalf("replay: %+v, %v; want skipped", res, err)
 	}
@@ -99,31 +98,20 @@ func TestReplayReportsMalformedAndUnknown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := ops.New(rdb).Replay(ctx, fn, ops.Selection{IDs: []string{bad}}, nil)
+	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{bad}}, nil)
 	if err != nil || len(res.Failed) != 1 || res.Replayed != 0 {
 		t.Fatalf("replay of a malformed entry: %+v, %v", res, err)
 	}
-	if _, err := ops.New(rdb).Replay(ctx, "nobody", ops.Selection{All: true}, nil); !errors.Is(err, ops.ErrNotFound) {
+	if _, err := runtime.NewInspector(rdb).Replay(ctx, "nobody", runtime.Selection{All: true}, nil); !errors.Is(err, runtime.ErrNotFound) {
 		t.Fatalf("replay of an unknown function: %v, want ErrNotFound", err)
 	}
-}
-
-// waitDead waits until function has n dead letters and returns their ids.
-func waitDead(t *testing.T, rdb redis.UniversalClient, function string, n int) []string {
-	t.Helper()
-	redistest.Eventually(t, 15*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, function)) == n }, "%d dead letters", n)
-	var ids []string
-	for _, dl := range opstest.DeadLetters(t, rdb, function) {
-		ids = append(ids, dl.ID)
-	}
-	return ids
 }
 
 // waitRetryQueueEmpty waits until function's retry queue holds no task.
 func waitRetryQueueEmpty(t *testing.T, rdb redis.UniversalClient, function string) {
 	t.Helper()
 	redistest.Eventually(t, 10*time.Second, func() bool {
-		st, err := ops.New(rdb).Status(context.Background())
+		st, err := runtime.NewInspector(rdb).Status(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

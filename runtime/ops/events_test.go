@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/testkit/opstest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/runtime/ops"
+	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
 func TestHistoryReturnsOneEntitysEventsInOrder(t *testing.T) {
@@ -21,17 +21,17 @@ func TestHistoryReturnsOneEntitysEventsInOrder(t *testing.T) {
 	opstest.Publish(t, rdb, stream, "order.created", "e2", "o2", map[string]int{"qty": 2})
 	opstest.Publish(t, rdb, stream, "order.updated", "e3", "o1", map[string]int{"qty": 3})
 
-	got, err := ops.New(rdb).History(ctx, agg, "o1")
+	got, err := opstest.Ops(rdb).History(ctx, agg, "o1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0].EventID != "e1" || got[1].EventID != "e3" || string(got[1].Data) != `{"qty":3}` || got[1].Stream != stream {
 		t.Fatalf("history %+v", got)
 	}
-	if _, err := ops.New(rdb).History(ctx, stream, "o9"); !errors.Is(err, ops.ErrNotFound) {
+	if _, err := opstest.Ops(rdb).History(ctx, stream, "o9"); !errors.Is(err, ops.ErrNotFound) {
 		t.Fatalf("unknown entity: %v, want ErrNotFound", err)
 	}
-	if _, err := ops.New(rdb).History(ctx, "nothing-here", "o1"); !errors.Is(err, ops.ErrNotFound) {
+	if _, err := opstest.Ops(rdb).History(ctx, "nothing-here", "o1"); !errors.Is(err, ops.ErrNotFound) {
 		t.Fatalf("unknown aggregate: %v, want ErrNotFound", err)
 	}
 }
@@ -47,7 +47,7 @@ func TestTailFollowsNewEventsOnly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- ops.New(rdb).Tail(ctx, agg, false, func(e ops.Event) error {
+		done <- opstest.Ops(rdb).Tail(ctx, agg, false, func(e ops.Event) error {
 			mu.Lock()
 			seen = append(seen, e.EventID)
 			mu.Unlock()
@@ -80,7 +80,7 @@ func TestTailFromStart(t *testing.T) {
 	}
 	var seen []string
 	stop := errors.New("enough")
-	err := ops.New(rdb).Tail(context.Background(), agg, true, func(e ops.Event) error {
+	err := opstest.Ops(rdb).Tail(context.Background(), agg, true, func(e ops.Event) error {
 		seen = append(seen, e.EventID)
 		if len(seen) == 3 {
 			return stop

@@ -1,4 +1,4 @@
-package ops_test
+package runtime_test
 
 import (
 	"context"
@@ -9,9 +9,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/testkit/opstest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
 func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
@@ -37,11 +36,11 @@ func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
 	orphan := opstest.Unique("retired")
 	opstest.Seed(t, rdb, orphan, opstest.DeadLetter{Stream: stream, EntryID: "1-1", Type: "t", EventID: "x", Data: "{}", Error: "e", Attempts: 1, Failed: time.Now()})
 
-	st, err := ops.New(rdb).Status(ctx)
+	st, err := runtime.NewInspector(rdb).Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]ops.FunctionStatus{}
+	byName := map[string]runtime.FunctionStatus{}
 	for _, f := range st {
 		byName[f.Name] = f
 	}
@@ -71,7 +70,7 @@ func TestStatusOfAStreamWithoutTheGroup(t *testing.T) {
 	fn := opstest.Unique("new")
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{opstest.Unique("events:none")}})
 	must(t, rdb.HSet(ctx, runtime.RegistryKey, fn, info).Err())
-	st, err := ops.New(rdb).Status(ctx)
+	st, err := runtime.NewInspector(rdb).Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

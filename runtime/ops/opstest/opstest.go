@@ -1,7 +1,7 @@
 // Package opstest seeds dead letters for the tests of the operator tools
-// (internal/ops, internal/admin, cmd/ordershop): by running a real
-// runtime.Runtime with a failing handler, or by writing entries in the
-// documented dlq format directly. It is for tests only.
+// (runtime.Inspector, runtime/ops, runtime/admin, cmd/ordershop): by
+// running a real runtime.Runtime with a failing handler, or by writing
+// entries in the documented dlq format directly. It is for tests only.
 package opstest
 
 import (
@@ -20,6 +20,7 @@ import (
 
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 // Config is a runtime Config tuned for fast tests: short blocks, backoff
@@ -41,8 +42,8 @@ func Config() runtime.Config {
 // Redis.
 func Unique(prefix string) string { return prefix + "-" + uuid.NewString()[:8] }
 
-// Start runs a Runtime with fns until the test ends, and waits until it is
-// ready.
+// Start runs a Runtime with fns until the test ends (t.Context is done),
+// and waits until it is ready. Run must then return nil within 30s.
 func Start(t testing.TB, rdb redis.UniversalClient, cfg runtime.Config, fns ...runtime.Function) {
 	t.Helper()
 	rt := runtime.New(cfg, rdb, zaptest.NewLogger(t), nil)
@@ -51,24 +52,41 @@ func Start(t testing.TB, rdb redis.UniversalClient, cfg runtime.Config, fns ...r
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- rt.Run(ctx) }()
+	stopped := make(chan error, 1)
+	go func() { stopped <- rt.Run(t.Context()) }()
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("runtime: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("runtime did not stop within 30s")
+		if err := waitStop(stopped, 30*time.Second); err != nil {
+			t.Errorf("runtime: %v", err)
 		}
 	})
 	redistest.Eventually(t, 10*time.Second, func() bool { return rt.Ready(context.Background()) == nil }, "runtime ready")
 }
 
-// Publish appends a well-formed event (type, event_id, entity_id, data)
+// waitStop returns what the runtime's Run returned, or an error after
+// limit.
+func waitStop(stopped <-chan error, limit time.Duration) error {
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case err := <-stopped:
+		return err
+	case <-timer.C:
+		return fmt.Errorf("did not stop within %s", limit)
+	}
+}
+
+// EntityField is the entry field Publish names the entity in.
+const EntityField = "entity_id"
+
+// Options are the event-log conventions the tests' events follow:
+// streams "events:<aggregate>", the entity in EntityField, the time in
+// "time".
+var Options = ops.Options{StreamPrefix: "events:", EntityField: EntityField, TimeField: "time"}
+
+// Ops returns an ops.Ops on rdb with Options.
+func Ops(rdb redis.UniversalClient) *ops.Ops { return ops.New(rdb, Options) }
+
+// Publish appends a well-formed event (type, event_id, EntityField, data)
 // to stream and returns its entry id.
 func Publish(t testing.TB, rdb redis.UniversalClient, stream, typ, eventID, entityID string, data any) string {
 	t.Helper()
@@ -77,7 +95,7 @@ func Publish(t testing.TB, rdb redis.UniversalClient, stream, typ, eventID, enti
 		t.Fatal(err)
 	}
 	id, err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: stream, Values: map[string]any{
-		runtime.FieldType: typ, runtime.FieldEventID: eventID, "entity_id": entityID, runtime.FieldData: string(b),
+		runtime.FieldType: typ, runtime.FieldEventID: eventID, EntityField: entityID, runtime.FieldData: string(b),
 	}}).Result()
 	if err != nil {
 		t.Fatalf("XADD %s: %v", stream, err)
@@ -125,6 +143,18 @@ func DeadLetters(t testing.TB, rdb redis.UniversalClient, function string) []run
 		out = append(out, dl)
 	}
 	return out
+}
+
+// WaitDead waits until function has n dead letters and returns their ids,
+// oldest first.
+func WaitDead(t testing.TB, rdb redis.UniversalClient, function string, n int) []string {
+	t.Helper()
+	redistest.Eventually(t, 15*time.Second, func() bool { return len(DeadLetters(t, rdb, function)) == n }, "%d dead letters", n)
+	var ids []string
+	for _, dl := range DeadLetters(t, rdb, function) {
+		ids = append(ids, dl.ID)
+	}
+	return ids
 }
 
 // Switch is a handler that fails every event while it is broken and
