@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -64,6 +65,8 @@ func TestSelectionValidate(t *testing.T) {
 		{"malformed id", runtime.Selection{IDs: []string{"1700000000000"}}, false},
 		{"range syntax", runtime.Selection{IDs: []string{"-"}}, false},
 		{"too many", runtime.Selection{IDs: many}, false},
+		{"all with a filter", runtime.Selection{All: true, Filter: runtime.DeadLetterFilter{Type: "t"}}, true},
+		{"ids with a filter", runtime.Selection{IDs: []string{"1-0"}, Filter: runtime.DeadLetterFilter{Type: "t"}}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -72,5 +75,55 @@ func TestSelectionValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want ok=%v", err, c.ok)
 			}
 		})
+	}
+}
+
+func TestReplayAllMatchingHasNoCapAndReportsProgress(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("billing")
+	n := runtime.MaxSelectedIDs + 1
+	ids := seedVaried(t, rdb, fn, n, time.Now().Add(-time.Hour))
+	insp := runtime.NewInspector(rdb)
+	var done, total []int
+	sel := runtime.Selection{All: true, Filter: runtime.DeadLetterFilter{Type: "order.created"}}
+	res, err := insp.Replay(ctx, fn, sel, func(d, tot int) { done, total = append(done, d), append(total, tot) })
+	matching := (n + 1) / 2
+	if err != nil || res.Replayed != matching || len(res.Skipped)+len(res.NotFound)+len(res.Failed) != 0 {
+		t.Fatalf("replay of every order.created: %+v, %v; want %d replayed", res, err, matching)
+	}
+	if len(done) != matching || done[len(done)-1] != matching || total[0] != n {
+		t.Errorf("progress: %d calls, last %d of %d; want %d calls up to %d of %d", len(done), done[len(done)-1], total[0], matching, matching, n)
+	}
+	st, err := insp.FunctionStatus(ctx, fn)
+	if err != nil || st.Retrying != int64(matching) {
+		t.Fatalf("retrying %d, %v; want the %d replays scheduled", st.Retrying, err, matching)
+	}
+	// The dead letters stay until their replays settle; a second replay of
+	// the same entries is skipped (claimed), even by id.
+	res, err = insp.Replay(ctx, fn, runtime.Selection{IDs: []string{ids[0], ids[1]}}, nil)
+	if err != nil || res.Replayed != 1 || !slices.Equal(res.Skipped, []string{ids[0]}) {
+		t.Fatalf("replay by id after replaying all order.created: %+v, %v; want %s skipped, %s replayed", res, err, ids[0], ids[1])
+	}
+}
+
+func TestPurgeAllMatchingKeepsTheOthers(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("mailer")
+	ids := seedVaried(t, rdb, fn, 250, time.Now().Add(-time.Hour))
+	insp := runtime.NewInspector(rdb)
+	res, err := insp.Purge(ctx, fn, runtime.Selection{All: true, Filter: runtime.DeadLetterFilter{ErrorContains: "BAD TOTAL"}})
+	if err != nil || res.Purged != 125 {
+		t.Fatalf("purge of every Bad Total: %+v, %v; want 125", res, err)
+	}
+	left := opstest.DeadLetters(t, rdb, fn)
+	if len(left) != 125 || left[0].ID != ids[0] || left[124].ID != ids[248] {
+		t.Fatalf("%d left", len(left))
+	}
+	for _, dl := range left {
+		if dl.Error != "payment API: 503" {
+			t.Fatalf("purged the wrong ones: %s %q left", dl.ID, dl.Error)
+		}
 	}
 }

@@ -1,0 +1,257 @@
+package runtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops/opstest"
+)
+
+func TestInspectorFunctionsAreTheRegistryAndTheDeadLetterStreams(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	registered, orphan := opstest.Unique("billing"), opstest.Unique("retired")
+	info, _ := json.Marshal(runtime.FunctionInfo{Name: registered, Group: registered, Streams: []string{"events:order"}})
+	must(t, rdb.HSet(ctx, runtime.RegistryKey, registered, info).Err())
+	opstest.Seed(t, rdb, orphan, opstest.DeadLetter{Stream: "events:order", EntryID: "1-1", Type: "t", EventID: "x", Data: "{}", Error: "e", Attempts: 1, Failed: time.Now()})
+	insp := runtime.NewInspector(rdb)
+
+	fns, err := insp.Functions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]runtime.KnownFunction{}
+	for i, f := range fns {
+		byName[f.Name] = f
+		if i > 0 && fns[i-1].Name >= f.Name {
+			t.Errorf("functions not sorted by name: %q before %q", fns[i-1].Name, f.Name)
+		}
+	}
+	if f := byName[registered]; !f.Registered || f.Info.Streams[0] != "events:order" {
+		t.Errorf("registered function: %+v", f)
+	}
+	if f, ok := byName[orphan]; !ok || f.Registered {
+		t.Errorf("function known by its dead letters only: %+v (listed %v)", f, ok)
+	}
+	t.Run("one function", func(t *testing.T) {
+		if f, err := insp.Function(ctx, orphan); err != nil || f.Registered || f.Name != orphan {
+			t.Fatalf("Function(%s) = %+v, %v", orphan, f, err)
+		}
+		if _, err := insp.Function(ctx, "no-such-function"); !errors.Is(err, runtime.ErrNotFound) {
+			t.Fatalf("unknown function: %v, want ErrNotFound", err)
+		}
+		if _, err := insp.Function(ctx, ""); !errors.Is(err, runtime.ErrInvalid) {
+			t.Fatalf("empty name: %v, want ErrInvalid", err)
+		}
+		if _, err := insp.FunctionStatus(ctx, "no-such-function"); !errors.Is(err, runtime.ErrNotFound) {
+			t.Fatalf("status of an unknown function: %v, want ErrNotFound", err)
+		}
+		if st, err := insp.FunctionStatus(ctx, orphan); err != nil || st.Dead != 1 || st.Registered {
+			t.Fatalf("status of %s: %+v, %v", orphan, st, err)
+		}
+	})
+	t.Run("another registry key", func(t *testing.T) {
+		key, other := opstest.Unique("registry"), opstest.Unique("elsewhere")
+		must(t, rdb.HSet(ctx, key, other, `{"name":"`+other+`"}`).Err())
+		fns, err := runtime.NewInspector(rdb, runtime.WithRegistryKey(key)).Functions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, f := range fns {
+			seen[f.Name] = f.Registered
+		}
+		if !seen[other] || seen[registered] {
+			t.Fatalf("registry %s: %+v", key, fns)
+		}
+	})
+}
+
+// seedVaried writes n dead letters of function: even ones of type
+// "order.created" failing with "payment API: 503", odd ones
+// "order.updated" with "Bad Total", the i-th failed at t0+i minutes.
+func seedVaried(t *testing.T, rdb redis.UniversalClient, function string, n int, t0 time.Time) []string {
+	t.Helper()
+	var ids []string
+	for i := range n {
+		dl := opstest.DeadLetter{Stream: "events:order", EntryID: "1-" + strconv.Itoa(i), Type: "order.created", EventID: "e" + strconv.Itoa(i),
+			Data: "{}", Error: "payment API: 503", Attempts: 1, Failed: t0.Add(time.Duration(i) * time.Minute)}
+		if i%2 == 1 {
+			dl.Type, dl.Error = "order.updated", "Bad Total"
+		}
+		ids = append(ids, opstest.Seed(t, rdb, function, dl))
+	}
+	return ids
+}
+
+func TestInspectorDeadLettersPageAndFilter(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("billing")
+	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	ids := seedVaried(t, rdb, fn, 7, t0)
+	insp := runtime.NewInspector(rdb)
+	pageIDs := func(p runtime.DeadLetterPage) []string {
+		var out []string
+		for _, dl := range p.DeadLetters {
+			out = append(out, dl.ID)
+		}
+		return out
+	}
+
+	t.Run("oldest first, page by page", func(t *testing.T) {
+		var got []string
+		q := runtime.DeadLetterQuery{Limit: 3}
+		for range 3 {
+			p, err := insp.DeadLetters(ctx, fn, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, pageIDs(p)...)
+			if q.After = p.Next; p.Next == "" {
+				break
+			}
+		}
+		if q.After != "" || !slices.Equal(got, ids) {
+			t.Fatalf("pages gave %v (last next %q), want %v", got, q.After, ids)
+		}
+	})
+	t.Run("newest first", func(t *testing.T) {
+		p, err := insp.DeadLetters(ctx, fn, runtime.DeadLetterQuery{Newest: true, Limit: 2})
+		if err != nil || !slices.Equal(pageIDs(p), []string{ids[6], ids[5]}) || p.Next != ids[5] {
+			t.Fatalf("newest page %v next %q, %v", pageIDs(p), p.Next, err)
+		}
+		p, err = insp.DeadLetters(ctx, fn, runtime.DeadLetterQuery{Newest: true, Limit: 2, After: p.Next})
+		if err != nil || !slices.Equal(pageIDs(p), []string{ids[4], ids[3]}) {
+			t.Fatalf("second newest page %v, %v", pageIDs(p), err)
+		}
+	})
+	filters := []struct {
+		name string
+		f    runtime.DeadLetterFilter
+		want []string
+	}{
+		{"by type", runtime.DeadLetterFilter{Type: "order.updated"}, []string{ids[1], ids[3], ids[5]}},
+		{"by error text, any case", runtime.DeadLetterFilter{ErrorContains: "bad total"}, []string{ids[1], ids[3], ids[5]}},
+		{"by time range", runtime.DeadLetterFilter{Since: t0.Add(2 * time.Minute), Until: t0.Add(5 * time.Minute)}, []string{ids[2], ids[3], ids[4]}},
+		{"all of them at once", runtime.DeadLetterFilter{Type: "order.created", ErrorContains: "503", Since: t0.Add(time.Minute)}, []string{ids[2], ids[4], ids[6]}},
+		{"nothing matches", runtime.DeadLetterFilter{Type: "nope"}, nil},
+	}
+	for _, c := range filters {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := insp.DeadLetters(ctx, fn, runtime.DeadLetterQuery{Filter: c.f})
+			if err != nil || !slices.Equal(pageIDs(p), c.want) || p.Scanned != 7 {
+				t.Fatalf("filtered page %v (scanned %d), %v; want %v", pageIDs(p), p.Scanned, err, c.want)
+			}
+			n, err := insp.CountDeadLetters(ctx, fn, c.f)
+			if err != nil || n != int64(len(c.want)) {
+				t.Fatalf("count %d, %v; want %d", n, err, len(c.want))
+			}
+		})
+	}
+	t.Run("by id", func(t *testing.T) {
+		found, missing, err := insp.DeadLettersByID(ctx, fn, []string{ids[3], "1-1", ids[3], ids[0]})
+		if err != nil || len(found) != 2 || found[0].ID != ids[3] || found[1].ID != ids[0] || !slices.Equal(missing, []string{"1-1"}) {
+			t.Fatalf("by id: %v missing %v, %v", found, missing, err)
+		}
+	})
+	t.Run("bad requests", func(t *testing.T) {
+		if _, err := insp.DeadLetters(ctx, fn, runtime.DeadLetterQuery{After: "1700000000000"}); !errors.Is(err, runtime.ErrInvalid) {
+			t.Errorf("malformed cursor: %v, want ErrInvalid", err)
+		}
+		if _, err := insp.DeadLetters(ctx, "no-such-function", runtime.DeadLetterQuery{}); !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("unknown function: %v, want ErrNotFound", err)
+		}
+		if _, err := insp.CountDeadLetters(ctx, "no-such-function", runtime.DeadLetterFilter{}); !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("count of an unknown function: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestDeadLetterJSONIsTheDocumentedShape(t *testing.T) {
+	rdb := srv.Client(t)
+	fn := opstest.Unique("crm")
+	at := time.Date(2026, 11, 28, 9, 23, 11, 650803219, time.UTC)
+	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: "events:order", EntryID: "1-0", Type: "order.created", EventID: "hand-written-1",
+		Data: `{"customer_id": "nobody",`, Error: "malformed event", Attempts: 1, Failed: at})
+	must(t, rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: runtime.DeadLetterStream(fn), ID: "9999999999999-0", Values: map[string]any{"type": "t"}}).Err())
+	insp := runtime.NewInspector(rdb, runtime.WithEntityField(opstest.EntityField))
+	p, err := insp.DeadLetters(context.Background(), fn, runtime.DeadLetterQuery{})
+	if err != nil || len(p.DeadLetters) != 2 {
+		t.Fatalf("dead letters %+v, %v", p, err)
+	}
+	b, _ := json.Marshal(p.DeadLetters)
+	want := `[{"id":"` + id + `","function":"` + fn + `","stream":"events:order","entry_id":"1-0","type":"order.created","event_id":"hand-written-1",` +
+		`"error":"malformed event","attempts":1,"permanent":false,"first_failure":"2026-11-28T09:23:11.650803219Z","last_failure":"2026-11-28T09:23:11.650803219Z",` +
+		`"raw_data":"{\"customer_id\": \"nobody\",","fields":{}},` +
+		`{"id":"9999999999999-0","function":"","stream":"","entry_id":"","type":"t","event_id":"","error":"","attempts":0,"permanent":false,` +
+		`"first_failure":"0001-01-01T00:00:00Z","last_failure":"0001-01-01T00:00:00Z","fields":{},` +
+		`"malformed":"dead letter 9999999999999-0: missing dlq_function, dlq_stream or dlq_entry_id"}]`
+	if string(b) != want {
+		t.Fatalf("JSON\n got %s\nwant %s", b, want)
+	}
+	if got := p.DeadLetters[1].FailedAt(); !got.Equal(time.UnixMilli(9999999999999)) {
+		t.Errorf("a malformed dead letter failed at %v, want its id's time", got)
+	}
+}
+
+func TestInspectorStreamPosition(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	stream := opstest.Unique("events:order")
+	insp := runtime.NewInspector(rdb)
+	if pos, err := insp.Stream(ctx, stream); err != nil || pos.Exists || pos.Length != 0 || pos.LastID != "" {
+		t.Fatalf("missing stream: %+v, %v", pos, err)
+	}
+	first := opstest.Publish(t, rdb, stream, "order.created", "e1", "o1", map[string]int{})
+	opstest.Publish(t, rdb, stream, "order.created", "e2", "o2", map[string]int{})
+	last := opstest.Publish(t, rdb, stream, "order.created", "e3", "o3", map[string]int{})
+	pos, err := insp.Stream(ctx, stream)
+	if err != nil || !pos.Exists || pos.Length != 3 || pos.FirstID != first || pos.LastID != last {
+		t.Fatalf("position %+v, %v; want 3 entries from %s to %s", pos, err, first, last)
+	}
+}
+
+func TestInspectorEventsAreDecodedOnce(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	stream := opstest.Unique("events:order")
+	at := "2025-03-01T10:00:00Z"
+	id := opstest.Publish(t, rdb, stream, "order.created", "e1", "o1", map[string]int{"qty": 1})
+	must(t, rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: map[string]any{"type": "order.updated", "data": "not json", "time": at, "extra": "x"}}).Err())
+	var got []runtime.Event
+	insp := runtime.NewInspector(rdb, runtime.WithEntityField(opstest.EntityField), runtime.WithTimeField("time"))
+	if err := insp.EachEvent(ctx, stream, func(e runtime.Event) error { got = append(got, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d events, want 2", len(got))
+	}
+	if e := got[0]; e.EntryID != id || e.EntityID != "o1" || string(e.Data) != `{"qty":1}` || len(e.Fields) != 0 ||
+		!e.Time.Equal(mustParse(t, id).Time()) {
+		t.Errorf("first event %+v", e)
+	}
+	if e := got[1]; e.RawData != "not json" || e.Data != nil || e.Time.Format(time.RFC3339) != at || len(e.Fields) != 1 || e.Fields["extra"] != "x" {
+		t.Errorf("second event %+v", e)
+	}
+	if err := insp.EachEvent(ctx, opstest.Unique("events:none"), func(runtime.Event) error { return nil }); !errors.Is(err, runtime.ErrNotFound) {
+		t.Errorf("missing stream: %v, want ErrNotFound", err)
+	}
+}
+
+func mustParse(t *testing.T, id string) runtime.StreamID {
+	t.Helper()
+	sid, err := runtime.ParseStreamID(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sid
+}
