@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
@@ -254,4 +257,310 @@ func mustParse(t *testing.T, id string) runtime.StreamID {
 		t.Fatal(err)
 	}
 	return sid
+}
+
+func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn, stream := opstest.Unique("projector"), opstest.Unique("events:product")
+	// A registered function whose group has read one of three entries.
+	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{stream}, MaxAttempts: 5})
+	must(t, rdb.HSet(ctx, runtime.RegistryKey, fn, info).Err())
+	for i := range 3 {
+		opstest.Publish(t, rdb, stream, "product.created", "p"+string(rune('0'+i)), "p", map[string]int{})
+	}
+	must(t, rdb.XGroupCreate(ctx, stream, fn, "0").Err())
+	must(t, rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: fn, Consumer: "host-1", Streams: []string{stream, ">"}, Count: 1}).Err())
+	// One retry waiting, two dead letters.
+	c := asynq.NewClientFromRedisClient(rdb)
+	if _, err := c.Enqueue(asynq.NewTask("retry:"+fn, []byte("{}")), asynq.Queue(runtime.RetryQueue(fn)), asynq.ProcessIn(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: stream, EntryID: "1-1", Type: "t", EventID: "x", Data: "{}", Error: "e", Attempts: 5, Failed: time.Now()})
+	}
+	orphan := opstest.Unique("retired")
+	opstest.Seed(t, rdb, orphan, opstest.DeadLetter{Stream: stream, EntryID: "1-1", Type: "t", EventID: "x", Data: "{}", Error: "e", Attempts: 1, Failed: time.Now()})
+
+	st, err := runtime.NewInspector(rdb).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]runtime.FunctionStatus{}
+	for _, f := range st {
+		byName[f.Name] = f
+	}
+	f, ok := byName[fn]
+	if !ok {
+		t.Fatalf("%s missing from status", fn)
+	}
+	if !f.Registered || f.Lag == nil || *f.Lag != 2 || f.Pending != 1 || f.Retrying != 1 || f.Dead != 2 {
+		t.Errorf("status registered=%v lag=%v pending=%d retrying=%d dead=%d; want true 2 1 1 2",
+			f.Registered, deref(f.Lag), f.Pending, f.Retrying, f.Dead)
+	}
+	if len(f.Streams) != 1 || f.Streams[0].Length != 3 || len(f.Streams[0].Consumers) != 1 ||
+		f.Streams[0].Consumers[0].Name != "host-1" || f.Streams[0].Consumers[0].Pending != 1 {
+		t.Errorf("stream status %+v", f.Streams)
+	}
+	if o, ok := byName[orphan]; !ok || o.Registered || o.Dead != 1 {
+		t.Errorf("a function known only by its dead letters: %+v (found %v)", o, ok)
+	}
+	if _, err := json.Marshal(st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStatusOfAStreamWithoutTheGroup(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("new")
+	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{opstest.Unique("events:none")}})
+	must(t, rdb.HSet(ctx, runtime.RegistryKey, fn, info).Err())
+	st, err := runtime.NewInspector(rdb).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range st {
+		if f.Name == fn && (f.Streams[0].GroupExists || f.Streams[0].Lag != nil || f.Lag != nil) {
+			t.Fatalf("status of a missing stream: %+v", f)
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func TestPurge(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("mailer")
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, opstest.Seed(t, rdb, fn, opstest.DeadLetter{
+			Stream: "events:mail", EntryID: "1-" + string(rune('0'+i)), Type: "mail.requested", EventID: "m", Data: "{}",
+			Error: "smtp: 421", Attempts: 5, Failed: time.Now(),
+		}))
+	}
+	o := runtime.NewInspector(rdb)
+
+	res, err := o.Purge(ctx, fn, runtime.Selection{IDs: []string{ids[0], ids[1], ids[1], "1-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(runtime.PurgeResult{Function: fn, Purged: 2, NotFound: []string{"1-1"}}, res); diff != "" {
+		t.Errorf("purge by id (-want +got):\n%s", diff)
+	}
+	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 3 {
+		t.Fatalf("%d left after purging 2 of 5", n)
+	}
+	res, err = o.Purge(ctx, fn, runtime.Selection{All: true})
+	if err != nil || res.Purged != 3 {
+		t.Fatalf("purge all: %+v, %v; want 3 purged", res, err)
+	}
+	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 0 {
+		t.Fatalf("%d left after purging all", n)
+	}
+	if _, err := o.Purge(ctx, fn, runtime.Selection{}); !errors.Is(err, runtime.ErrInvalid) {
+		t.Fatalf("purge without a selection: %v, want ErrInvalid", err)
+	}
+}
+
+func TestSelectionValidate(t *testing.T) {
+	many := make([]string, runtime.MaxSelectedIDs+1)
+	for i := range many {
+		many[i] = "1-1"
+	}
+	cases := []struct {
+		name string
+		sel  runtime.Selection
+		ok   bool
+	}{
+		{"ids", runtime.Selection{IDs: []string{"1700000000000-0", "1-2"}}, true},
+		{"all", runtime.Selection{All: true}, true},
+		{"nothing", runtime.Selection{}, false},
+		{"both", runtime.Selection{IDs: []string{"1-0"}, All: true}, false},
+		{"malformed id", runtime.Selection{IDs: []string{"1700000000000"}}, false},
+		{"range syntax", runtime.Selection{IDs: []string{"-"}}, false},
+		{"too many", runtime.Selection{IDs: many}, false},
+		{"all with a filter", runtime.Selection{All: true, Filter: runtime.DeadLetterFilter{Type: "t"}}, true},
+		{"ids with a filter", runtime.Selection{IDs: []string{"1-0"}, Filter: runtime.DeadLetterFilter{Type: "t"}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.sel.Validate()
+			if (err == nil) != c.ok || err != nil && !errors.Is(err, runtime.ErrInvalid) {
+				t.Fatalf("Validate() = %v, want ok=%v", err, c.ok)
+			}
+		})
+	}
+}
+
+func TestReplayAllMatchingHasNoCapAndReportsProgress(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("billing")
+	n := runtime.MaxSelectedIDs + 1
+	ids := seedVaried(t, rdb, fn, n, time.Now().Add(-time.Hour))
+	insp := runtime.NewInspector(rdb)
+	var done, total []int
+	sel := runtime.Selection{All: true, Filter: runtime.DeadLetterFilter{Type: "order.created"}}
+	res, err := insp.Replay(ctx, fn, sel, func(d, tot int) { done, total = append(done, d), append(total, tot) })
+	matching := (n + 1) / 2
+	if err != nil || res.Replayed != matching || len(res.Skipped)+len(res.NotFound)+len(res.Failed) != 0 {
+		t.Fatalf("replay of every order.created: %+v, %v; want %d replayed", res, err, matching)
+	}
+	if len(done) != matching || done[len(done)-1] != matching || total[0] != n {
+		t.Errorf("progress: %d calls, last %d of %d; want %d calls up to %d of %d", len(done), done[len(done)-1], total[0], matching, matching, n)
+	}
+	st, err := insp.FunctionStatus(ctx, fn)
+	if err != nil || st.Retrying != int64(matching) {
+		t.Fatalf("retrying %d, %v; want the %d replays scheduled", st.Retrying, err, matching)
+	}
+	// The dead letters stay until their replays settle; a second replay of
+	// the same entries is skipped (claimed), even by id.
+	res, err = insp.Replay(ctx, fn, runtime.Selection{IDs: []string{ids[0], ids[1]}}, nil)
+	if err != nil || res.Replayed != 1 || !slices.Equal(res.Skipped, []string{ids[0]}) {
+		t.Fatalf("replay by id after replaying all order.created: %+v, %v; want %s skipped, %s replayed", res, err, ids[0], ids[1])
+	}
+}
+
+func TestPurgeAllMatchingKeepsTheOthers(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("mailer")
+	ids := seedVaried(t, rdb, fn, 250, time.Now().Add(-time.Hour))
+	insp := runtime.NewInspector(rdb)
+	res, err := insp.Purge(ctx, fn, runtime.Selection{All: true, Filter: runtime.DeadLetterFilter{ErrorContains: "BAD TOTAL"}})
+	if err != nil || res.Purged != 125 {
+		t.Fatalf("purge of every Bad Total: %+v, %v; want 125", res, err)
+	}
+	left := opstest.DeadLetters(t, rdb, fn)
+	if len(left) != 125 || left[0].ID != ids[0] || left[124].ID != ids[248] {
+		t.Fatalf("%d left", len(left))
+	}
+	for _, dl := range left {
+		if dl.Error != "payment API: 503" {
+			t.Fatalf("purged the wrong ones: %s %q left", dl.ID, dl.Error)
+		}
+	}
+}
+
+func TestReplayAfterTheFixRunsOnceAndLeavesTheStream(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
+	sw := opstest.StartBroken(t, rdb, fn, stream)
+	opstest.Publish(t, rdb, stream, "order.created", "o-ev-1", "o1", map[string]int{"qty": 1})
+	dlID := opstest.WaitDead(t, rdb, fn, 1)[0]
+
+	sw.Fix()
+	var progress []int
+	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{dlID}}, func(done, total int) { progress = append(progress, done, total) })
+	if err != nil || res.Replayed != 1 || len(res.NotFound)+len(res.Skipped)+len(res.Failed) != 0 {
+		t.Fatalf("replay: %+v, %v", res, err)
+	}
+	if len(progress) != 2 || progress[0] != 1 || progress[1] != 1 {
+		t.Errorf("progress calls %v, want [1 1]", progress)
+	}
+	redistest.Eventually(t, 10*time.Second, func() bool { return sw.Succeeded("o-ev-1") == 1 }, "replayed event runs")
+	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 0 {
+		t.Fatalf("%d dead letters left after the replay", n)
+	}
+
+	t.Run("replaying the same entry again does nothing", func(t *testing.T) {
+		res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{dlID}}, nil)
+		if err != nil || res.Replayed != 0 || len(res.NotFound) != 1 {
+			t.Fatalf("second replay: %+v, %v; want the id not found", res, err)
+		}
+		waitRetryQueueEmpty(t, rdb, fn)
+		if n := sw.Succeeded("o-ev-1"); n != 1 {
+			t.Fatalf("event ran %d times, want once", n)
+		}
+	})
+}
+
+func TestReplayOfAnEventThatStillFailsReturnsWithOneMoreAttempt(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn, stream := opstest.Unique("inventory"), opstest.Unique("events:order")
+	opstest.StartBroken(t, rdb, fn, stream)
+	entry := opstest.Publish(t, rdb, stream, "order.created", "o-ev-2", "o2", map[string]int{"qty": 1})
+	first := opstest.WaitDead(t, rdb, fn, 1)[0]
+
+	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{All: true}, nil)
+	if err != nil || res.Replayed != 1 {
+		t.Fatalf("replay: %+v, %v", res, err)
+	}
+	redistest.Eventually(t, 10*time.Second, func() bool {
+		dls := opstest.DeadLetters(t, rdb, fn)
+		return len(dls) == 1 && dls[0].ID != first
+	}, "event back in the dead-letter stream")
+	dl := opstest.DeadLetters(t, rdb, fn)[0]
+	if dl.Attempts != 3 || dl.EntryID != entry || dl.Stream != stream || dl.Error != "downstream unavailable" {
+		t.Fatalf("returned dead letter attempts=%d entry=%s stream=%s error=%q; want 3 attempts, the original entry",
+			dl.Attempts, dl.EntryID, dl.Stream, dl.Error)
+	}
+}
+
+func TestReplayClaimedByAnotherReplayIsSkipped(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("crm")
+	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: "events:customer", EntryID: "1-1", Type: "customer.created",
+		EventID: "c", Data: "{}", Error: "x", Attempts: 1, Failed: time.Now()})
+	if err := rdb.Set(ctx, runtime.ReplayClaimKey(fn, id), "other operator", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+	if err != nil || res.Replayed != 0 || len(res.Skipped) != 1 {
+		t.Fatalf("replay: %+v, %v; want skipped", res, err)
+	}
+	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 1 {
+		t.Fatalf("%d dead letters; a skipped entry stays", n)
+	}
+}
+
+func TestReplayReportsMalformedAndUnknown(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn := opstest.Unique("projector")
+	bad, err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: runtime.DeadLetterStream(fn), Values: map[string]any{"type": "t"}}).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{bad}}, nil)
+	if err != nil || len(res.Failed) != 1 || res.Replayed != 0 {
+		t.Fatalf("replay of a malformed entry: %+v, %v", res, err)
+	}
+	if _, err := runtime.NewInspector(rdb).Replay(ctx, "nobody", runtime.Selection{All: true}, nil); !errors.Is(err, runtime.ErrNotFound) {
+		t.Fatalf("replay of an unknown function: %v, want ErrNotFound", err)
+	}
+}
+
+// waitRetryQueueEmpty waits until function's retry queue holds no task.
+func waitRetryQueueEmpty(t *testing.T, rdb redis.UniversalClient, function string) {
+	t.Helper()
+	redistest.Eventually(t, 10*time.Second, func() bool {
+		st, err := runtime.NewInspector(rdb).Status(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range st {
+			if f.Name == function {
+				return f.Retrying == 0
+			}
+		}
+		return false
+	}, "retry queue of %s empty", function)
 }

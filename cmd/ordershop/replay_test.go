@@ -9,7 +9,6 @@ import (
 
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
-	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/ops"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
@@ -17,8 +16,7 @@ import (
 func TestReplayAfterTheFixSucceedsExactlyOnce(t *testing.T) {
 	rdb := srv.Client(t)
 	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
-	sw := opstest.NewSwitch()
-	opstest.Start(t, rdb, opstest.Config(), runtime.Function{Name: fn, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
+	sw := opstest.StartBroken(t, rdb, fn, stream)
 	opstest.Publish(t, rdb, stream, "order.created", "ev-fix", "o1", map[string]int{"qty": 2})
 	id := opstest.WaitDead(t, rdb, fn, 1)[0]
 
@@ -55,8 +53,7 @@ func TestReplayAfterTheFixSucceedsExactlyOnce(t *testing.T) {
 func TestReplayOfAStillFailingEventReturnsWithMoreAttempts(t *testing.T) {
 	rdb := srv.Client(t)
 	fn, stream := opstest.Unique("crm"), opstest.Unique("events:customer")
-	sw := opstest.NewSwitch()
-	opstest.Start(t, rdb, opstest.Config(), runtime.Function{Name: fn, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
+	opstest.StartBroken(t, rdb, fn, stream)
 	for _, ev := range []string{"c-1", "c-2"} {
 		opstest.Publish(t, rdb, stream, "customer.created", ev, ev, map[string]string{})
 	}

@@ -23,30 +23,36 @@ import (
 	"github.com/ordershop/functions/runtime/ops"
 )
 
-// Config is a runtime Config tuned for fast tests: short blocks, backoff
-// and retry polling (50ms), a unique consumer name.
-func Config() runtime.Config {
+// config is a runtime Config tuned for fast tests: short blocks, backoff
+// and retry polling, a lease of a second, a unique consumer name.
+func config() runtime.Config {
 	cfg := runtime.DefaultConfig()
-	cfg.ReadBlock = 100 * time.Millisecond
-	cfg.BackoffBase = 50 * time.Millisecond
-	cfg.BackoffMax = 200 * time.Millisecond
-	cfg.RetryPollInterval = 50 * time.Millisecond
-	cfg.ClaimMinIdle = time.Second
-	cfg.ClaimInterval = 100 * time.Millisecond
-	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ReadBlock, cfg.ShutdownTimeout = 100*time.Millisecond, 5*time.Second
+	cfg.BackoffBase, cfg.BackoffMax, cfg.RetryPollInterval = 50*time.Millisecond, 200*time.Millisecond, 50*time.Millisecond
+	cfg.ClaimMinIdle, cfg.ClaimInterval = time.Second, 100*time.Millisecond
 	cfg.ConsumerName = Unique("consumer")
 	return cfg
+}
+
+// StartBroken runs function on stream until the test ends, with a
+// Switch as its handler and MaxAttempts 2: every event it reads is
+// dead-lettered after two failed attempts, until the Switch is fixed.
+func StartBroken(t testing.TB, rdb redis.UniversalClient, function, stream string) *Switch {
+	t.Helper()
+	sw := NewSwitch()
+	start(t, rdb, runtime.Function{Name: function, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
+	return sw
 }
 
 // Unique returns prefix with a random suffix, so that tests can share one
 // Redis.
 func Unique(prefix string) string { return prefix + "-" + uuid.NewString()[:8] }
 
-// Start runs a Runtime with fns until the test ends (t.Context is done),
+// start runs a Runtime with fns until the test ends (t.Context is done),
 // and waits until it is ready. Run must then return nil within 30s.
-func Start(t testing.TB, rdb redis.UniversalClient, cfg runtime.Config, fns ...runtime.Function) {
+func start(t testing.TB, rdb redis.UniversalClient, fns ...runtime.Function) {
 	t.Helper()
-	rt := runtime.New(cfg, rdb, zaptest.NewLogger(t), nil)
+	rt := runtime.New(config(), rdb, zaptest.NewLogger(t), nil)
 	for _, fn := range fns {
 		if err := rt.Register(fn); err != nil {
 			t.Fatal(err)
