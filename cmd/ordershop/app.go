@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
 
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
@@ -57,6 +58,20 @@ func (a *app) ops() (*ops.Ops, error) {
 // shopConventions are the names of the shop's event log, from its model.
 var shopConventions = ops.Options{
 	StreamPrefix: model.Stream(""), EntityField: model.FieldEntityID, TimeField: model.FieldTime,
+}
+
+// opsRun is the RunE of a command on the operator API: it builds the API
+// (ops) only when the command runs, after cobra checked its arguments
+// (Args) and the command its flags (PreRunE), so a mistake never needs
+// Redis.
+func (a *app) opsRun(run func(cmd *cobra.Command, o *ops.Ops, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		o, err := a.ops()
+		if err != nil {
+			return err
+		}
+		return run(cmd, o, args)
+	}
 }
 
 // redisURL is the Redis the commands talk to, for messages, without its
