@@ -47,12 +47,18 @@ type DeadLetter struct {
 	EntryID  string `json:"entry_id"`
 	// Type, EventID and EntityID are the event's own fields, if present
 	// (EntityID only from an Inspector given WithEntityField).
-	Type         string    `json:"type"`
-	EventID      string    `json:"event_id"`
-	EntityID     string    `json:"entity_id,omitempty"`
-	Error        string    `json:"error"`
-	Attempts     int       `json:"attempts"`
-	Permanent    bool      `json:"permanent"`
+	Type     string `json:"type"`
+	EventID  string `json:"event_id"`
+	EntityID string `json:"entity_id,omitempty"`
+	// Error is the last attempt's error text (cut to 4 KiB).
+	Error string `json:"error"`
+	// Attempts counts the attempts made, the last included.
+	Attempts int `json:"attempts"`
+	// Permanent: the error was permanent, or the entry not a well-formed
+	// event, so it was not retried.
+	Permanent bool `json:"permanent"`
+	// FirstFailure and LastFailure are when the first and the last
+	// attempt failed.
 	FirstFailure time.Time `json:"first_failure"`
 	LastFailure  time.Time `json:"last_failure"`
 	// Truncated: the original entry was over the size limit and Fields

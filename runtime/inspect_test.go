@@ -461,8 +461,7 @@ func TestReplayAfterTheFixRunsOnceAndLeavesTheStream(t *testing.T) {
 	ctx := context.Background()
 	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
 	sw := opstest.StartBroken(t, rdb, fn, stream)
-	opstest.Publish(t, rdb, stream, "order.created", "o-ev-1", "o1", map[string]int{"qty": 1})
-	dlID := opstest.WaitDead(t, rdb, fn, 1)[0]
+	_, dlID := opstest.FailOne(t, rdb, fn, stream, "order.created", "o-ev-1", "o1", map[string]int{"qty": 1})
 
 	sw.Fix()
 	var progress []int
@@ -495,8 +494,7 @@ func TestReplayOfAnEventThatStillFailsReturnsWithOneMoreAttempt(t *testing.T) {
 	ctx := context.Background()
 	fn, stream := opstest.Unique("inventory"), opstest.Unique("events:order")
 	opstest.StartBroken(t, rdb, fn, stream)
-	entry := opstest.Publish(t, rdb, stream, "order.created", "o-ev-2", "o2", map[string]int{"qty": 1})
-	first := opstest.WaitDead(t, rdb, fn, 1)[0]
+	entry, first := opstest.FailOne(t, rdb, fn, stream, "order.created", "o-ev-2", "o2", map[string]int{"qty": 1})
 
 	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{All: true}, nil)
 	if err != nil || res.Replayed != 1 {

@@ -17,8 +17,7 @@ func TestReplayAfterTheFixSucceedsExactlyOnce(t *testing.T) {
 	rdb := srv.Client(t)
 	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
 	sw := opstest.StartBroken(t, rdb, fn, stream)
-	opstest.Publish(t, rdb, stream, "order.created", "ev-fix", "o1", map[string]int{"qty": 2})
-	id := opstest.WaitDead(t, rdb, fn, 1)[0]
+	_, id := opstest.FailOne(t, rdb, fn, stream, "order.created", "ev-fix", "o1", map[string]int{"qty": 2})
 
 	sw.Fix()
 	out, _ := wantCode(t, exitOK, "dlq", "replay", fn, "--id", id)
@@ -57,10 +56,9 @@ func TestReplayOfAStillFailingEventReturnsWithMoreAttempts(t *testing.T) {
 	for _, ev := range []string{"c-1", "c-2"} {
 		opstest.Publish(t, rdb, stream, "customer.created", ev, ev, map[string]string{})
 	}
-	redistest.Eventually(t, 15*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 2 }, "two dead letters")
 	before := map[string]bool{}
-	for _, dl := range opstest.DeadLetters(t, rdb, fn) {
-		before[dl.ID] = true
+	for _, id := range opstest.WaitDead(t, rdb, fn, 2) {
+		before[id] = true
 	}
 
 	var res ops.ReplayResult

@@ -103,8 +103,7 @@ func TestRuntimeDeadLettersAreListedWithTheirEvent(t *testing.T) {
 	ctx := context.Background()
 	fn, stream := opstest.Unique("crm"), opstest.Unique("events:customer")
 	opstest.StartBroken(t, rdb, fn, stream)
-	entry := opstest.Publish(t, rdb, stream, "customer.created", "c-ev-1", "c1", map[string]string{"name": "Ada"})
-	opstest.WaitDead(t, rdb, fn, 1)
+	entry, _ := opstest.FailOne(t, rdb, fn, stream, "customer.created", "c-ev-1", "c1", map[string]string{"name": "Ada"})
 
 	page, err := opstest.Ops(rdb).ShowDLQ(ctx, fn, ops.ShowOptions{})
 	if err != nil {

@@ -163,6 +163,15 @@ func WaitDead(t testing.TB, rdb redis.UniversalClient, function string, n int) [
 	return ids
 }
 
+// FailOne publishes an event (as Publish does) to the stream of a function
+// started with StartBroken, waits until it is the function's only dead
+// letter, and returns its entry id and the dead letter's id.
+func FailOne(t testing.TB, rdb redis.UniversalClient, function, stream, typ, eventID, entityID string, data any) (entryID, deadLetterID string) {
+	t.Helper()
+	entryID = Publish(t, rdb, stream, typ, eventID, entityID, data)
+	return entryID, WaitDead(t, rdb, function, 1)[0]
+}
+
 // Switch is a handler that fails every event while it is broken and
 // counts successful runs per event id: the "cause" of a dead letter that
 // an operator fixes before replaying.
