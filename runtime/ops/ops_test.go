@@ -3,7 +3,6 @@ package ops_test
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -14,10 +13,6 @@ import (
 	"github.com/ordershop/functions/runtime/ops"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
-
-var srv *redistest.Server
-
-func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 
 func TestListAndShowReportWhatWasSeeded(t *testing.T) {
 	rdb := srv.Client(t)
@@ -100,12 +95,11 @@ func TestListAndShowReportWhatWasSeeded(t *testing.T) {
 
 func TestRuntimeDeadLettersAreListedWithTheirEvent(t *testing.T) {
 	rdb := srv.Client(t)
-	ctx := context.Background()
 	fn, stream := opstest.Unique("crm"), opstest.Unique("events:customer")
 	opstest.StartBroken(t, rdb, fn, stream)
 	entry, _ := opstest.FailOne(t, rdb, fn, stream, "customer.created", "c-ev-1", "c1", map[string]string{"name": "Ada"})
 
-	page, err := opstest.Ops(rdb).ShowDLQ(ctx, fn, ops.ShowOptions{})
+	page, err := opstest.Ops(rdb).ShowDLQ(t.Context(), fn, ops.ShowOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
