@@ -225,3 +225,17 @@ func (i *Inspector) Stream(ctx context.Context, stream string) (StreamPosition, 
 	}
 	return pos, nil
 }
+
+// Positions returns the id of the newest entry of each stream ("0-0" for
+// an empty or missing one): what a caller waits for with CaughtUp.
+func (i *Inspector) Positions(ctx context.Context, streams ...string) (map[string]string, error) {
+	return Positions(ctx, i.rdb, streams...)
+}
+
+// CaughtUp reports whether function's group has handled every entry of
+// each stream up to its position in positions (see the package func
+// CaughtUp): the question "has it processed what was there when I
+// looked?".
+func (i *Inspector) CaughtUp(ctx context.Context, function string, positions map[string]string) (bool, error) {
+	return CaughtUp(ctx, i.rdb, function, positions)
+}

@@ -221,6 +221,19 @@ func TestInspectorStreamPosition(t *testing.T) {
 	if err != nil || !pos.Exists || pos.Length != 3 || pos.FirstID != first || pos.LastID != last {
 		t.Fatalf("position %+v, %v; want 3 entries from %s to %s", pos, err, first, last)
 	}
+	positions, err := insp.Positions(ctx, stream)
+	if err != nil || positions[stream] != last {
+		t.Fatalf("Positions = %v, %v; want %s at %s", positions, err, stream, last)
+	}
+	fn := opstest.Unique("reader")
+	must(t, rdb.XGroupCreate(ctx, stream, fn, "0").Err())
+	if ok, err := insp.CaughtUp(ctx, fn, positions); err != nil || ok {
+		t.Fatalf("a group that read nothing: caught up %v, %v", ok, err)
+	}
+	must(t, rdb.XGroupSetID(ctx, stream, fn, last).Err())
+	if ok, err := insp.CaughtUp(ctx, fn, positions); err != nil || !ok {
+		t.Fatalf("a group delivered up to the end, nothing pending: caught up %v, %v", ok, err)
+	}
 }
 
 func TestInspectorEventsAreDecodedOnce(t *testing.T) {
