@@ -140,18 +140,57 @@ func (i *Inspector) status(ctx context.Context, kf KnownFunction, queues map[str
 	if lagKnown {
 		fs.Lag = &lag
 	}
-	if queues[RetryQueue(kf.Name)] {
-		qi, err := i.tasks.GetQueueInfo(RetryQueue(kf.Name))
-		if err != nil {
-			return fs, fmt.Errorf("retry queue %s: %w", RetryQueue(kf.Name), err)
-		}
-		fs.Retrying = int64(qi.Scheduled + qi.Retry + qi.Pending + qi.Active)
+	rc, err := i.retries(kf.Name, queues)
+	if err != nil {
+		return fs, err
 	}
-	var err error
+	fs.Retrying = rc.Total()
 	if fs.Dead, err = i.rdb.XLen(ctx, DeadLetterStream(kf.Name)).Result(); err != nil {
 		return fs, fmt.Errorf("XLEN %s: %w", DeadLetterStream(kf.Name), err)
 	}
 	return fs, nil
+}
+
+// RetryCounts are the tasks in a function's retry queue (RetryQueue) by
+// their asynq state: retries and replays of failed invocations.
+type RetryCounts struct {
+	// Scheduled tasks wait for their backoff (or a replay for its poll).
+	Scheduled int `json:"scheduled"`
+	// Retry tasks failed in asynq's own terms (an infrastructure error)
+	// and wait to run again.
+	Retry int `json:"retry"`
+	// Pending tasks are due and wait for a worker; Active ones run.
+	Pending int `json:"pending"`
+	Active  int `json:"active"`
+}
+
+// Total is every task of the queue that has not finished.
+func (c RetryCounts) Total() int64 { return int64(c.Scheduled + c.Retry + c.Pending + c.Active) }
+
+// Retries counts function's retry tasks; a function that never retried
+// (no queue) has none. An unknown function is ErrNotFound.
+func (i *Inspector) Retries(ctx context.Context, function string) (RetryCounts, error) {
+	if _, err := i.Function(ctx, function); err != nil {
+		return RetryCounts{}, err
+	}
+	queues, err := i.retryQueues()
+	if err != nil {
+		return RetryCounts{}, err
+	}
+	return i.retries(function, queues)
+}
+
+// retries reads function's queue, if it is among queues.
+func (i *Inspector) retries(function string, queues map[string]bool) (RetryCounts, error) {
+	q := RetryQueue(function)
+	if !queues[q] {
+		return RetryCounts{}, nil
+	}
+	qi, err := i.tasks.GetQueueInfo(q)
+	if err != nil {
+		return RetryCounts{}, fmt.Errorf("retry queue %s: %w", q, err)
+	}
+	return RetryCounts{Scheduled: qi.Scheduled, Retry: qi.Retry, Pending: qi.Pending, Active: qi.Active}, nil
 }
 
 // Group reads group's state on stream: the stream's length, the group's

@@ -440,6 +440,9 @@ func TestReplayAllMatchingHasNoCapAndReportsProgress(t *testing.T) {
 	if err != nil || st.Retrying != int64(matching) {
 		t.Fatalf("retrying %d, %v; want the %d replays scheduled", st.Retrying, err, matching)
 	}
+	if rc, err := insp.Retries(ctx, fn); err != nil || rc.Total() != int64(matching) || rc.Scheduled+rc.Pending != matching {
+		t.Fatalf("retries %+v, %v; want the %d replays waiting", rc, err, matching)
+	}
 	// The dead letters stay until their replays settle; a second replay of
 	// the same entries is skipped (claimed), even by id.
 	res, err = insp.Replay(ctx, fn, runtime.Selection{IDs: []string{ids[0], ids[1]}}, nil)

@@ -88,11 +88,11 @@ type Ops struct {
 
 // New returns an Ops on rdb with opts. The caller keeps ownership of rdb.
 func New(rdb redis.UniversalClient, opts Options) *Ops {
-	io := []runtime.InspectorOption{runtime.WithEntityField(opts.EntityField), runtime.WithTimeField(opts.TimeField)}
+	inspOpts := []runtime.InspectorOption{runtime.WithEntityField(opts.EntityField), runtime.WithTimeField(opts.TimeField)}
 	if opts.RegistryKey != "" {
-		io = append(io, runtime.WithRegistryKey(opts.RegistryKey))
+		inspOpts = append(inspOpts, runtime.WithRegistryKey(opts.RegistryKey))
 	}
-	return &Ops{insp: runtime.NewInspector(rdb, io...), opts: opts}
+	return &Ops{insp: runtime.NewInspector(rdb, inspOpts...), opts: opts}
 }
 
 // Inspector returns the Inspector that Ops runs on.
