@@ -88,17 +88,13 @@ var deadLetterPrefix = DeadLetterStream("")
 // Functions returns every known function, by name: those in the registry
 // and those that only have a dead-letter stream.
 func (i *Inspector) Functions(ctx context.Context) ([]KnownFunction, error) {
-	all, err := i.rdb.HGetAll(ctx, i.registryKey).Result()
+	infos, err := i.registered(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("HGETALL %s: %w", i.registryKey, err)
+		return nil, err
 	}
-	byName := make(map[string]KnownFunction, len(all))
-	for name, v := range all {
-		kf := KnownFunction{Name: name, Registered: true}
-		if err := json.Unmarshal([]byte(v), &kf.Info); err != nil {
-			return nil, fmt.Errorf("registry entry %s: %w", name, err)
-		}
-		byName[name] = kf
+	byName := make(map[string]KnownFunction, len(infos))
+	for _, fi := range infos {
+		byName[fi.Name] = KnownFunction{Name: fi.Name, Registered: true, Info: fi}
 	}
 	dlqs, err := i.scanStreams(ctx, deadLetterPrefix+"*")
 	if err != nil {
@@ -115,6 +111,24 @@ func (i *Inspector) Functions(ctx context.Context) ([]KnownFunction, error) {
 		out = append(out, kf)
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	return out, nil
+}
+
+// registered reads the registry: the functions that registered
+// themselves, with what they published.
+func (i *Inspector) registered(ctx context.Context) ([]FunctionInfo, error) {
+	all, err := i.rdb.HGetAll(ctx, i.registryKey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("HGETALL %s: %w", i.registryKey, err)
+	}
+	out := make([]FunctionInfo, 0, len(all))
+	for name, v := range all {
+		fi := FunctionInfo{Name: name}
+		if err := json.Unmarshal([]byte(v), &fi); err != nil {
+			return nil, fmt.Errorf("registry entry %s: %w", name, err)
+		}
+		out = append(out, fi)
+	}
 	return out, nil
 }
 
