@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 // streams is the process's environment as the commands see it.
@@ -50,7 +52,26 @@ func (a *app) ops() (*ops.Ops, error) {
 		}
 		a.client, a.redis = c, src
 	}
-	return ops.New(a.client), nil
+	return ops.New(a.client, shopConventions), nil
+}
+
+// shopConventions are the names of the shop's event log, from its model.
+var shopConventions = ops.Options{
+	StreamPrefix: model.Stream(""), EntityField: model.FieldEntityID, TimeField: model.FieldTime,
+}
+
+// opsRun is the RunE of a command on the operator API: it builds the API
+// (ops) only when the command runs, after cobra checked its arguments
+// (Args) and the command its flags (PreRunE), so a mistake never needs
+// Redis.
+func (a *app) opsRun(run func(cmd *cobra.Command, o *ops.Ops, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		o, err := a.ops()
+		if err != nil {
+			return err
+		}
+		return run(cmd, o, args)
+	}
 }
 
 // redisURL is the Redis the commands talk to, for messages, without its

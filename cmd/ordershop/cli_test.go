@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/testkit/opstest"
+	"github.com/ordershop/functions/runtime/ops"
+	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
 func TestHelpOnEveryCommand(t *testing.T) {

@@ -61,10 +61,13 @@ func TestTestOnlyNamesTheTestMachinery(t *testing.T) {
 		modulePath + "internal/testkit/redistest": true,
 		modulePath + "internal/testkit/proctest":  true,
 		modulePath + "internal/testkit/opstest":   true,
+		modulePath + "runtime/ops/opstest":        true,
 		modulePath + "internal/testkit/shopkit":   true,
 		modulePath + "internal/bench":             true,
 		modulePath + "runtime/runtimetest":        true,
 		modulePath + "internal/ops":               false,
+		modulePath + "runtime/ops":                false,
+		modulePath + "runtime/admin":              false,
 		modulePath + "runtime":                    false,
 		modulePath + "cmd/ordershop":              false,
 	} {

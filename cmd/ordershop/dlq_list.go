@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 func newDLQListCmd(a *app) *cobra.Command {
@@ -24,11 +24,7 @@ newest entry failed, and the most frequent errors (among the newest --sample
 entries).`,
 		Example: "  ordershop dlq list\n  ordershop dlq list --json | jq '.[] | select(.count > 0)'",
 		Args:    positional(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o, err := a.ops()
-			if err != nil {
-				return err
-			}
+		RunE: a.opsRun(func(cmd *cobra.Command, o *ops.Ops, _ []string) error {
 			list, err := o.ListDLQ(cmd.Context(), sample)
 			if err != nil {
 				return fmt.Errorf("list dead letters in %s: %w", a.redisURL(), err)
@@ -38,7 +34,7 @@ entries).`,
 			}
 			renderDLQList(a.stdout, list, a.now())
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVar(&sample, "sample", ops.DefaultErrorSample, "newest entries per function to rank errors by")
@@ -52,8 +48,7 @@ func renderDLQList(w io.Writer, list []ops.DLQSummary, now time.Time) {
 		fmt.Fprintln(w, "No functions and no dead letters.")
 		return
 	}
-	tw := newTable(w)
-	fmt.Fprintln(tw, "FUNCTION\tDEAD\tOLDEST\tNEWEST")
+	tw := newTable(w, "FUNCTION", "DEAD", "OLDEST", "NEWEST")
 	for _, s := range list {
 		oldest, newest := "-", "-"
 		if s.Oldest != nil {

@@ -5,7 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 func newDLQPurgeCmd(a *app) *cobra.Command {
@@ -23,15 +24,9 @@ delete and exits 2. With --all, entries written after the purge started
 are kept.`,
 		Example: "  ordershop dlq purge billing --id 1712345678901-0 --yes\n  ordershop dlq purge billing --all --yes",
 		Args:    positional(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			selection, err := sel.selection()
-			if err != nil {
-				return err
-			}
-			o, err := a.ops()
-			if err != nil {
-				return err
-			}
+		PreRunE: sel.check,
+		RunE: a.opsRun(func(cmd *cobra.Command, o *ops.Ops, args []string) error {
+			selection := sel.chosen
 			fn := args[0]
 			if !yes {
 				what := fmt.Sprintf("%d dead letter(s)", len(selection.IDs))
@@ -60,10 +55,10 @@ are kept.`,
 				return err
 			}
 			if len(res.NotFound) > 0 {
-				return exitCodeError{exitNotFound, fmt.Sprintf("%d id(s) not found in dlq:%s", len(res.NotFound), fn)}
+				return exitCodeError{exitNotFound, fmt.Sprintf("%d id(s) not found in %s", len(res.NotFound), runtime.DeadLetterStream(fn))}
 			}
 			return nil
-		},
+		}),
 	}
 	sel.add(cmd, "purge")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "really delete")

@@ -6,7 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 func newDLQReplayCmd(a *app) *cobra.Command {
@@ -30,17 +31,10 @@ for the next replay. At least one process of the function must be running
 for the replayed events to run.`,
 		Example: "  ordershop dlq replay billing --all\n  ordershop dlq replay billing --id 1712345678901-0 --id 1712345678950-0",
 		Args:    positional(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			selection, err := sel.selection()
-			if err != nil {
-				return err
-			}
-			o, err := a.ops()
-			if err != nil {
-				return err
-			}
+		PreRunE: sel.check,
+		RunE: a.opsRun(func(cmd *cobra.Command, o *ops.Ops, args []string) error {
 			progress, finish := progressBar(a.stderr, a.stderrTTY && !asJSON, "replaying")
-			res, err := o.Replay(cmd.Context(), args[0], selection, progress)
+			res, err := o.Replay(cmd.Context(), args[0], sel.chosen, progress)
 			finish()
 			if err != nil {
 				if res.Replayed > 0 {
@@ -57,7 +51,7 @@ for the replayed events to run.`,
 				return err
 			}
 			return replayOutcome(res)
-		},
+		}),
 	}
 	sel.add(cmd, "replay")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -85,7 +79,7 @@ func replayOutcome(r ops.ReplayResult) error {
 	case len(r.Failed) > 0:
 		return exitCodeError{exitError, fmt.Sprintf("%d dead letter(s) could not be replayed", len(r.Failed))}
 	case len(r.NotFound) > 0:
-		return exitCodeError{exitNotFound, fmt.Sprintf("%d id(s) not found in dlq:%s", len(r.NotFound), r.Function)}
+		return exitCodeError{exitNotFound, fmt.Sprintf("%d id(s) not found in %s", len(r.NotFound), runtime.DeadLetterStream(r.Function))}
 	}
 	return nil
 }

@@ -7,7 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 func newDLQShowCmd(a *app) *cobra.Command {
@@ -25,14 +26,13 @@ the error, the attempts, when it first and last failed, and the event's
 data pretty-printed.`,
 		Example: "  ordershop dlq show billing\n  ordershop dlq show billing --limit 100 --json\n  ordershop dlq show billing --id 1712345678901-0",
 		Args:    positional(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if limit < 1 {
 				return usagef("--limit %d: want at least 1", limit)
 			}
-			o, err := a.ops()
-			if err != nil {
-				return err
-			}
+			return nil
+		},
+		RunE: a.opsRun(func(cmd *cobra.Command, o *ops.Ops, args []string) error {
 			page, err := o.ShowDLQ(cmd.Context(), args[0], ops.ShowOptions{Limit: limit, IDs: ids})
 			if err != nil {
 				return fmt.Errorf("dead letters of %s: %w", args[0], err)
@@ -42,7 +42,7 @@ data pretty-printed.`,
 			}
 			renderDLQPage(a.stdout, page, len(ids) == 0, a.now())
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVarP(&limit, "limit", "n", ops.DefaultShowLimit, "show at most N dead letters")
@@ -53,7 +53,7 @@ data pretty-printed.`,
 // renderDLQPage prints each dead letter as a block; paged says the page
 // is the stream's head (not a selection by id), so more may follow.
 func renderDLQPage(w io.Writer, p ops.DLQPage, paged bool, now time.Time) {
-	fmt.Fprintf(w, "dlq:%s: %d dead letter(s), showing %d, oldest first\n", p.Function, p.Total, len(p.DeadLetters))
+	fmt.Fprintf(w, "%s: %d dead letter(s), showing %d, oldest first\n", runtime.DeadLetterStream(p.Function), p.Total, len(p.DeadLetters))
 	for _, dl := range p.DeadLetters {
 		fmt.Fprintf(w, "\n%s  %s\n", dl.ID, dl.Type)
 		if dl.Malformed != "" {

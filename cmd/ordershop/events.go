@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 // newEventsCmd groups the event-log commands.
@@ -47,12 +47,8 @@ func newEventsTailCmd(a *app) *cobra.Command {
 With --json each event is one line of JSON.`,
 		Example: "  ordershop events tail order\n  ordershop events tail events:customer --from-start --json",
 		Args:    positional(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := a.ops()
-			if err != nil {
-				return err
-			}
-			err = o.Tail(cmd.Context(), args[0], fromStart, func(e ops.Event) error {
+		RunE: a.opsRun(func(cmd *cobra.Command, o *ops.Ops, args []string) error {
+			err := o.Tail(cmd.Context(), args[0], fromStart, func(e ops.Event) error {
 				if asJSON {
 					return writeJSONLine(a.stdout, e)
 				}
@@ -63,7 +59,7 @@ With --json each event is one line of JSON.`,
 				return fmt.Errorf("tail %s: %w", args[0], err)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per line")
 	cmd.Flags().BoolVar(&fromStart, "from-start", false, "print the stream's existing events first")
@@ -80,11 +76,7 @@ entity_id equals <entity-id>), oldest first. It reads the whole stream.
 Exits 3 when the stream or the entity's events are not there.`,
 		Example: "  ordershop events show order 5f1c...\n  ordershop events show customer 42 --json",
 		Args:    positional(cobra.ExactArgs(2)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := a.ops()
-			if err != nil {
-				return err
-			}
+		RunE: a.opsRun(func(cmd *cobra.Command, o *ops.Ops, args []string) error {
 			evs, err := o.History(cmd.Context(), args[0], args[1])
 			if err != nil {
 				return fmt.Errorf("history of %s %s: %w", args[0], args[1], err)
@@ -97,7 +89,7 @@ Exits 3 when the stream or the entity's events are not there.`,
 				renderEvent(a.stdout, e)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd

@@ -29,8 +29,13 @@ func writeJSONLine(w io.Writer, v any) error {
 	return nil
 }
 
-// newTable returns a tab-separated table writer; Flush it.
-func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 8, 2, ' ', 0) }
+// newTable returns a tab-separated table writer on w with a header row
+// of columns; Flush it.
+func newTable(w io.Writer, columns ...string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(columns, "\t"))
+	return tw
+}
 
 // when formats t in UTC with how long ago it was, e.g.
 // "2025-03-01 10:00:00Z (3m ago)"; "-" for the zero time.

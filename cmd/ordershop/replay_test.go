@@ -7,21 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/testkit/opstest"
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops"
+	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
 func TestReplayAfterTheFixSucceedsExactlyOnce(t *testing.T) {
 	rdb := srv.Client(t)
 	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
-	sw := opstest.NewSwitch()
-	opstest.Start(t, rdb, opstest.Config(), runtime.Function{Name: fn, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
-	opstest.Publish(t, rdb, stream, "order.created", "ev-fix", "o1", map[string]int{"qty": 2})
-	redistest.Eventually(t, 15*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 1 }, "dead letter")
-	id := opstest.DeadLetters(t, rdb, fn)[0].ID
+	sw := opstest.StartBroken(t, rdb, fn, stream)
+	_, id := opstest.FailOne(t, rdb, fn, stream, "order.created", "ev-fix", "o1", map[string]int{"qty": 2})
 
 	sw.Fix()
 	out, _ := wantCode(t, exitOK, "dlq", "replay", fn, "--id", id)
@@ -56,15 +52,13 @@ func TestReplayAfterTheFixSucceedsExactlyOnce(t *testing.T) {
 func TestReplayOfAStillFailingEventReturnsWithMoreAttempts(t *testing.T) {
 	rdb := srv.Client(t)
 	fn, stream := opstest.Unique("crm"), opstest.Unique("events:customer")
-	sw := opstest.NewSwitch()
-	opstest.Start(t, rdb, opstest.Config(), runtime.Function{Name: fn, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
+	opstest.StartBroken(t, rdb, fn, stream)
 	for _, ev := range []string{"c-1", "c-2"} {
 		opstest.Publish(t, rdb, stream, "customer.created", ev, ev, map[string]string{})
 	}
-	redistest.Eventually(t, 15*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 2 }, "two dead letters")
 	before := map[string]bool{}
-	for _, dl := range opstest.DeadLetters(t, rdb, fn) {
-		before[dl.ID] = true
+	for _, id := range opstest.WaitDead(t, rdb, fn, 2) {
+		before[id] = true
 	}
 
 	var res ops.ReplayResult

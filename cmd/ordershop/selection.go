@@ -3,13 +3,15 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 // selectionFlags are the --id and --all flags of replay and purge.
 type selectionFlags struct {
 	ids []string
 	all bool
+	// chosen is the selection, once check has accepted it.
+	chosen ops.Selection
 }
 
 // add registers the flags on cmd; verb is what they do ("replay").
@@ -18,11 +20,12 @@ func (s *selectionFlags) add(cmd *cobra.Command, verb string) {
 	cmd.Flags().BoolVar(&s.all, "all", false, verb+" every dead letter of the function")
 }
 
-// selection returns the chosen entries, or a usage error.
-func (s *selectionFlags) selection() (ops.Selection, error) {
-	sel := ops.Selection{IDs: s.ids, All: s.all}
-	if err := sel.Validate(); err != nil {
-		return sel, usageError{err}
+// check is a PreRunE: it sets chosen from the flags, or says what is
+// wrong with them as a usage error.
+func (s *selectionFlags) check(*cobra.Command, []string) error {
+	s.chosen = ops.Selection{IDs: s.ids, All: s.all}
+	if err := s.chosen.Validate(); err != nil {
+		return usageError{err}
 	}
-	return sel, nil
+	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 // Bounds of status --interval.
@@ -42,14 +42,13 @@ With --watch the view refreshes every --interval until Ctrl-C; with --json
 it prints one JSON array per refresh.`,
 		Example: "  ordershop status\n  ordershop status --watch --interval 5s\n  ordershop status --json | jq '.[] | {name, dead}'",
 		Args:    positional(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if interval < minWatchInterval || interval > maxWatchInterval {
 				return usagef("--interval %s: want between %s and %s", interval, minWatchInterval, maxWatchInterval)
 			}
-			o, err := a.ops()
-			if err != nil {
-				return err
-			}
+			return nil
+		},
+		RunE: a.opsRun(func(cmd *cobra.Command, o *ops.Ops, _ []string) error {
 			show := func(ctx context.Context) error {
 				st, err := o.Status(ctx)
 				if err != nil {
@@ -75,7 +74,7 @@ it prints one JSON array per refresh.`,
 				return show(cmd.Context())
 			}
 			return every(cmd.Context(), interval, show)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "refresh until Ctrl-C")
@@ -108,8 +107,7 @@ func renderStatus(w io.Writer, st []ops.FunctionStatus) {
 		fmt.Fprintln(w, "No functions: none has registered in Redis and there are no dead letters.")
 		return
 	}
-	tw := newTable(w)
-	fmt.Fprintln(tw, "FUNCTION\tSTREAM\tLAG\tPENDING\tRETRYING\tDEAD\tCONSUMERS")
+	tw := newTable(w, "FUNCTION", "STREAM", "LAG", "PENDING", "RETRYING", "DEAD", "CONSUMERS")
 	for _, f := range st {
 		counts := fmt.Sprintf("%d\t%d", f.Retrying, f.Dead)
 		if !f.Registered || len(f.Streams) == 0 {
@@ -144,8 +142,7 @@ func renderStatus(w io.Writer, st []ops.FunctionStatus) {
 		return
 	}
 	fmt.Fprintln(w)
-	tw = newTable(w)
-	fmt.Fprintln(tw, "FUNCTION\tSTREAM\tCONSUMER\tPENDING\tIDLE")
+	tw = newTable(w, "FUNCTION", "STREAM", "CONSUMER", "PENDING", "IDLE")
 	fmt.Fprintln(tw, strings.Join(rows, "\n"))
 	_ = tw.Flush()
 }

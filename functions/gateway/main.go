@@ -9,10 +9,11 @@ import (
 	"github.com/caarlos0/env/v11"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/ordershop/functions/internal/admin"
 	"github.com/ordershop/functions/internal/gateway"
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/admin"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 func main() {
@@ -35,7 +36,12 @@ func main() {
 		if err := env.Parse(&adminCfg); err != nil {
 			return runtime.Setup{}, err
 		}
-		gw.Mount(admin.Prefix, admin.New(admin.Config{Ops: ops.New(app.Redis), Token: adminCfg.Token, Logger: app.Logger.Named("admin")}))
+		gw.Mount(admin.Prefix, admin.New(admin.Config{
+			Ops: ops.New(app.Redis, ops.Options{
+				StreamPrefix: model.Stream(""), EntityField: model.FieldEntityID, TimeField: model.FieldTime,
+			}),
+			Token: adminCfg.Token, Logger: app.Logger.Named("admin"), Realm: "ordershop-admin",
+		}))
 		return runtime.Setup{HTTP: gw, Ready: gw.Ready}, nil
 	})
 }

@@ -24,3 +24,14 @@ func ErrorClass(text string) string {
 	}
 	return truncate(text, maxErrorText)
 }
+
+// maxErrorText truncates error texts in summaries.
+const maxErrorText = 200
+
+// truncate shortens s to at most n bytes, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

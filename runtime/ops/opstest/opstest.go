@@ -1,7 +1,7 @@
 // Package opstest seeds dead letters for the tests of the operator tools
-// (internal/ops, internal/admin, cmd/ordershop): by running a real
-// runtime.Runtime with a failing handler, or by writing entries in the
-// documented dlq format directly. It is for tests only.
+// (runtime.Inspector, runtime/ops, runtime/admin, cmd/ordershop): by
+// running a real runtime.Runtime with a failing handler, or by writing
+// entries in the documented dlq format directly. It is for tests only.
 package opstest
 
 import (
@@ -17,37 +17,57 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops"
 	"github.com/ordershop/functions/runtime/runtimetest"
 )
 
-// Config is a runtime Config tuned for fast tests: short blocks, backoff
-// and retry polling (50ms), a unique consumer name.
-func Config() runtime.Config {
+// config is a runtime Config tuned for fast tests: short blocks, backoff
+// and retry polling, a lease of a second, a unique consumer name.
+func config() runtime.Config {
 	cfg := runtime.DefaultConfig()
-	cfg.ReadBlock = 100 * time.Millisecond
-	cfg.BackoffBase = 50 * time.Millisecond
-	cfg.BackoffMax = 200 * time.Millisecond
-	cfg.RetryPollInterval = 50 * time.Millisecond
-	cfg.ClaimMinIdle = time.Second
-	cfg.ClaimInterval = 100 * time.Millisecond
-	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ReadBlock, cfg.ShutdownTimeout = 100*time.Millisecond, 5*time.Second
+	cfg.BackoffBase, cfg.BackoffMax, cfg.RetryPollInterval = 50*time.Millisecond, 200*time.Millisecond, 50*time.Millisecond
+	cfg.ClaimMinIdle, cfg.ClaimInterval = time.Second, 100*time.Millisecond
 	cfg.ConsumerName = Unique("consumer")
 	return cfg
+}
+
+// StartBroken runs function on stream until the test ends, with a
+// Switch as its handler and MaxAttempts 2: every event it reads is
+// dead-lettered after two failed attempts, until the Switch is fixed.
+func StartBroken(t testing.TB, rdb redis.UniversalClient, function, stream string) *Switch {
+	t.Helper()
+	sw := NewSwitch()
+	start(t, rdb, runtime.Function{Name: function, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
+	return sw
 }
 
 // Unique returns prefix with a random suffix, so that tests can share one
 // Redis.
 func Unique(prefix string) string { return prefix + "-" + uuid.NewString()[:8] }
 
-// Start runs a Runtime with fns until the test ends, and waits until it is
-// ready (runtimetest.StartConfig).
-func Start(t testing.TB, rdb redis.UniversalClient, cfg runtime.Config, fns ...runtime.Function) {
+// start runs a Runtime with fns until the test ends (t.Context is done),
+// and waits until it is ready (runtimetest.StartConfig: Run must then
+// return nil within the shutdown timeout).
+func start(t testing.TB, rdb redis.UniversalClient, fns ...runtime.Function) {
 	t.Helper()
-	runtimetest.StartConfig(t, rdb, cfg, fns...)
+	runtimetest.StartConfig(t, rdb, config(), fns...)
 }
 
-// Publish appends a well-formed event (type, event_id, entity_id, data)
+// EntityField is the entry field Publish names the entity in.
+const EntityField = "entity_id"
+
+// Options are the event-log conventions the tests' events follow:
+// streams "events:<aggregate>", the entity in EntityField, the time in
+// "time".
+var Options = ops.Options{StreamPrefix: "events:", EntityField: EntityField, TimeField: "time"}
+
+// Ops returns an ops.Ops on rdb with Options.
+func Ops(rdb redis.UniversalClient) *ops.Ops { return ops.New(rdb, Options) }
+
+// Publish appends a well-formed event (type, event_id, EntityField, data)
 // to stream and returns its entry id.
 func Publish(t testing.TB, rdb redis.UniversalClient, stream, typ, eventID, entityID string, data any) string {
 	t.Helper()
@@ -56,7 +76,7 @@ func Publish(t testing.TB, rdb redis.UniversalClient, stream, typ, eventID, enti
 		t.Fatal(err)
 	}
 	id, err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: stream, Values: map[string]any{
-		runtime.FieldType: typ, runtime.FieldEventID: eventID, "entity_id": entityID, runtime.FieldData: string(b),
+		runtime.FieldType: typ, runtime.FieldEventID: eventID, EntityField: entityID, runtime.FieldData: string(b),
 	}}).Result()
 	if err != nil {
 		t.Fatalf("XADD %s: %v", stream, err)
@@ -88,11 +108,31 @@ func Seed(t testing.TB, rdb redis.UniversalClient, function string, dl DeadLette
 	return id
 }
 
-// DeadLetters returns function's dead-letter entries, parsed, oldest first
-// (runtimetest.DeadLetters).
+// DeadLetters returns function's dead-letter entries, parsed, oldest first.
 func DeadLetters(t testing.TB, rdb redis.UniversalClient, function string) []runtime.DeadLetter {
 	t.Helper()
 	return runtimetest.DeadLetters(t, rdb, function)
+}
+
+// WaitDead waits until function has n dead letters and returns their ids,
+// oldest first.
+func WaitDead(t testing.TB, rdb redis.UniversalClient, function string, n int) []string {
+	t.Helper()
+	redistest.Eventually(t, 15*time.Second, func() bool { return len(DeadLetters(t, rdb, function)) == n }, "%d dead letters", n)
+	var ids []string
+	for _, dl := range DeadLetters(t, rdb, function) {
+		ids = append(ids, dl.ID)
+	}
+	return ids
+}
+
+// FailOne publishes an event (as Publish does) to the stream of a function
+// started with StartBroken, waits until it is the function's only dead
+// letter, and returns its entry id and the dead letter's id.
+func FailOne(t testing.TB, rdb redis.UniversalClient, function, stream, typ, eventID, entityID string, data any) (entryID, deadLetterID string) {
+	t.Helper()
+	entryID = Publish(t, rdb, stream, typ, eventID, entityID, data)
+	return entryID, WaitDead(t, rdb, function, 1)[0]
 }
 
 // Switch is a handler that fails every event while it is broken and

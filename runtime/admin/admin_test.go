@@ -13,10 +13,10 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/ordershop/functions/internal/admin"
 	"github.com/ordershop/functions/internal/gateway"
-	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/testkit/opstest"
+	"github.com/ordershop/functions/runtime/admin"
+	"github.com/ordershop/functions/runtime/ops"
+	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
 const token = "t0ken-for-tests"
@@ -27,7 +27,7 @@ func serve(t *testing.T, tok string) (*httptest.Server, *observer.ObservedLogs) 
 	rdb := srv.Client(t)
 	core, logs := observer.New(zap.DebugLevel)
 	gw := gateway.New(gateway.Config{Redis: rdb, Logger: zap.New(core)})
-	gw.Mount(admin.Prefix, admin.New(admin.Config{Ops: ops.New(rdb), Token: tok, Logger: zap.New(core)}))
+	gw.Mount(admin.Prefix, admin.New(admin.Config{Ops: opstest.Ops(rdb), Token: tok, Logger: zap.New(core)}))
 	ts := httptest.NewServer(gw)
 	t.Cleanup(ts.Close)
 	return ts, logs

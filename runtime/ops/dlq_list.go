@@ -2,7 +2,6 @@ package ops
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"time"
 
@@ -15,9 +14,6 @@ const DefaultErrorSample = 10000
 
 // topErrors is how many distinct errors a DLQSummary lists.
 const topErrors = 3
-
-// maxErrorText truncates error texts in summaries.
-const maxErrorText = 200
 
 // DLQSummary is one function's dead-letter stream at a glance.
 type DLQSummary struct {
@@ -49,13 +45,13 @@ func (o *Ops) ListDLQ(ctx context.Context, sample int) ([]DLQSummary, error) {
 	if sample <= 0 {
 		sample = DefaultErrorSample
 	}
-	k, err := o.discover(ctx)
+	fns, err := o.insp.Functions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DLQSummary, 0, len(k.names))
-	for _, name := range k.names {
-		s, err := o.summarise(ctx, name, sample)
+	out := make([]DLQSummary, 0, len(fns))
+	for _, fn := range fns {
+		s, err := o.summarise(ctx, fn.Name, sample)
 		if err != nil {
 			return nil, err
 		}
@@ -66,43 +62,42 @@ func (o *Ops) ListDLQ(ctx context.Context, sample int) ([]DLQSummary, error) {
 
 // summarise reads one function's dead-letter stream, newest first.
 func (o *Ops) summarise(ctx context.Context, function string, sample int) (DLQSummary, error) {
-	key := runtime.DeadLetterStream(function)
-	s := DLQSummary{Function: function, Stream: key, TopErrors: []ErrorCount{}}
-	n, err := o.rdb.XLen(ctx, key).Result()
+	s := DLQSummary{Function: function, Stream: runtime.DeadLetterStream(function), TopErrors: []ErrorCount{}}
+	n, err := o.insp.CountDeadLetters(ctx, function, runtime.DeadLetterFilter{})
 	if err != nil {
-		return s, fmt.Errorf("XLEN %s: %w", key, err)
+		return s, err
 	}
 	if s.Count = n; n == 0 {
 		return s, nil
 	}
-	first, err := o.rdb.XRangeN(ctx, key, "-", "+", 1).Result()
+	first, err := o.insp.DeadLetters(ctx, function, runtime.DeadLetterQuery{Limit: 1})
 	if err != nil {
-		return s, fmt.Errorf("XRANGE %s: %w", key, err)
+		return s, err
 	}
-	if len(first) == 1 {
-		t := failedAt(newDeadLetter(first[0]))
+	if len(first.DeadLetters) == 1 {
+		t := first.DeadLetters[0].FailedAt()
 		s.Oldest = &t
 	}
 	counts := map[string]int{}
-	end := "+"
+	q := runtime.DeadLetterQuery{Newest: true}
 	for s.Sampled < sample {
-		page, err := o.rdb.XRevRangeN(ctx, key, end, "-", int64(min(500, sample-s.Sampled))).Result()
+		q.Limit = min(500, sample-s.Sampled)
+		page, err := o.insp.DeadLetters(ctx, function, q)
 		if err != nil {
-			return s, fmt.Errorf("XREVRANGE %s: %w", key, err)
+			return s, err
 		}
-		for _, x := range page {
-			dl := newDeadLetter(x)
+		for _, dl := range page.DeadLetters {
 			if s.Sampled == 0 {
-				t := failedAt(dl)
+				t := dl.FailedAt()
 				s.Newest = &t
 			}
 			s.Sampled++
 			counts[ErrorClass(dl.Error)]++
 		}
-		if len(page) == 0 || int64(s.Sampled) >= n {
+		if page.Next == "" || int64(s.Sampled) >= n {
 			break
 		}
-		end = "(" + page[len(page)-1].ID
+		q.After = page.Next
 	}
 	for text, c := range counts {
 		s.TopErrors = append(s.TopErrors, ErrorCount{Error: text, Count: c})
@@ -113,21 +108,4 @@ func (o *Ops) summarise(ctx context.Context, function string, sample int) (DLQSu
 	})
 	s.TopErrors = s.TopErrors[:min(topErrors, len(s.TopErrors))]
 	return s, nil
-}
-
-// failedAt is when a dead letter was written: its last failure, or the
-// time in its stream id for a malformed entry.
-func failedAt(dl DeadLetter) time.Time {
-	if !dl.LastFailure.IsZero() {
-		return dl.LastFailure
-	}
-	return idTime(dl.ID)
-}
-
-// truncate shortens s to at most n bytes, marking the cut.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -1,7 +1,8 @@
-// Package admin is the operator API mounted in the gateway under /admin:
-// the functions' status and the dead-letter queues, over HTTP and JSON.
+// Package admin is the operator API that an application mounts under
+// /admin (the shop's gateway does): the functions' status and the
+// dead-letter queues, over HTTP and JSON.
 // It answers the same as the ordershop CLI, both being thin layers over
-// internal/ops.
+// runtime/ops, which is built on runtime.Inspector alone.
 //
 //	GET  /admin/functions                 status of every function (as `ordershop status --json`)
 //	GET  /admin/dlq                       dead-letter summary per function (as `ordershop dlq list --json`)
@@ -23,11 +24,11 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime/ops"
 )
 
 // Prefix is where the API lives; Handler serves full paths under it, so it
-// can be mounted as is (gateway.Mount(admin.Prefix, h)) or served alone.
+// can be mounted as is (a chi router's Mount(admin.Prefix, h)) or served alone.
 const Prefix = "/admin"
 
 // DefaultMaxBodyBytes caps request bodies (64 KiB: room for
@@ -44,7 +45,13 @@ type Config struct {
 	Logger *zap.Logger
 	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Realm names the API in the WWW-Authenticate header of a 401;
+	// empty means DefaultRealm.
+	Realm string
 }
+
+// DefaultRealm is the realm of a Config without one.
+const DefaultRealm = "admin"
 
 // Handler is the admin API, an http.Handler serving paths under Prefix.
 type Handler struct {
@@ -61,6 +68,9 @@ func New(cfg Config) *Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.Realm == "" {
+		cfg.Realm = DefaultRealm
+	}
 	h := &Handler{cfg: cfg, tokenHash: sha256.Sum256([]byte(cfg.Token)), mux: http.NewServeMux()}
 	h.routes()
 	return h
@@ -69,19 +79,19 @@ func New(cfg Config) *Handler {
 // ServeHTTP checks the bearer token, then serves the request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Token == "" {
-		writeError(w, http.StatusNotFound, "not found")
+		writeError(w, r, http.StatusNotFound, "not found")
 		return
 	}
 	given, ok := bearer(r)
 	if !ok {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ordershop-admin"`)
-		writeError(w, http.StatusUnauthorized, "missing bearer token")
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+h.cfg.Realm+`"`)
+		writeError(w, r, http.StatusUnauthorized, "missing bearer token")
 		return
 	}
 	// Comparing fixed-size hashes keeps the token's length secret too.
 	givenHash := sha256.Sum256([]byte(given))
 	if subtle.ConstantTimeCompare(givenHash[:], h.tokenHash[:]) != 1 {
-		writeError(w, http.StatusForbidden, "wrong token")
+		writeError(w, r, http.StatusForbidden, "wrong token")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)

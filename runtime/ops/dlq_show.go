@@ -31,38 +31,30 @@ type ShowOptions struct {
 // function is ErrNotFound.
 func (o *Ops) ShowDLQ(ctx context.Context, function string, opts ShowOptions) (DLQPage, error) {
 	page := DLQPage{Function: function, DeadLetters: []DeadLetter{}}
-	if err := o.requireFunction(ctx, function); err != nil {
-		return page, err
-	}
-	key := runtime.DeadLetterStream(function)
-	total, err := o.rdb.XLen(ctx, key).Result()
+	total, err := o.insp.CountDeadLetters(ctx, function, runtime.DeadLetterFilter{})
 	if err != nil {
-		return page, fmt.Errorf("XLEN %s: %w", key, err)
+		return page, err
 	}
 	page.Total = total
 	if len(opts.IDs) > 0 {
-		xs, missing, err := o.entries(ctx, key, opts.IDs)
+		dls, missing, err := o.insp.DeadLettersByID(ctx, function, opts.IDs)
 		if err != nil {
 			return page, err
 		}
 		if len(missing) > 0 {
-			return page, fmt.Errorf("%s has no entries %v: %w", key, missing, ErrNotFound)
+			return page, fmt.Errorf("%s has no entries %v: %w", runtime.DeadLetterStream(function), missing, ErrNotFound)
 		}
-		for _, x := range xs {
-			page.DeadLetters = append(page.DeadLetters, newDeadLetter(x))
-		}
+		page.DeadLetters = dls
 		return page, nil
 	}
 	limit := opts.Limit
 	if limit <= 0 {
 		limit = DefaultShowLimit
 	}
-	xs, err := o.rdb.XRangeN(ctx, key, "-", "+", int64(limit)).Result()
+	head, err := o.insp.DeadLetters(ctx, function, runtime.DeadLetterQuery{Limit: limit})
 	if err != nil {
-		return page, fmt.Errorf("XRANGE %s: %w", key, err)
+		return page, err
 	}
-	for _, x := range xs {
-		page.DeadLetters = append(page.DeadLetters, newDeadLetter(x))
-	}
+	page.DeadLetters = head.DeadLetters
 	return page, nil
 }

@@ -5,7 +5,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/runtime/ops"
+	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
 // opsOnClosedRedis returns an Ops whose client is already closed.
@@ -13,5 +14,5 @@ func opsOnClosedRedis(t *testing.T) *ops.Ops {
 	t.Helper()
 	c := redis.NewClient(srv.Options())
 	_ = c.Close()
-	return ops.New(c)
+	return opstest.Ops(c)
 }

@@ -3,14 +3,15 @@ package ops_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ordershop/functions/internal/ops"
-	"github.com/ordershop/functions/internal/testkit/opstest"
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/runtime/ops"
+	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
 func TestListAndShowReportWhatWasSeeded(t *testing.T) {
@@ -27,7 +28,7 @@ func TestListAndShowReportWhatWasSeeded(t *testing.T) {
 	for _, dl := range seed {
 		ids = append(ids, opstest.Seed(t, rdb, fn, dl))
 	}
-	o := ops.New(rdb)
+	o := opstest.Ops(rdb)
 
 	list, err := o.ListDLQ(ctx, 0)
 	if err != nil {
@@ -62,7 +63,8 @@ func TestListAndShowReportWhatWasSeeded(t *testing.T) {
 		wantFirst := ops.DeadLetter{
 			ID: ids[0], Function: fn, Stream: "events:order", EntryID: "1-1", Type: "order.created", EventID: "e1",
 			Error: "payment API: 503", Attempts: 5, FirstFailure: t0, LastFailure: t0,
-			Data: []byte(`{"id":"o1","total":3}`), Fields: map[string]string{},
+			Data: []byte(`{"id":"o1","total":3}`), Other: map[string]string{},
+			Fields: map[string]string{"type": "order.created", "event_id": "e1", "data": `{"id":"o1","total":3}`},
 		}
 		if diff := cmp.Diff(wantFirst, first); diff != "" {
 			t.Errorf("first dead letter (-want +got):\n%s", diff)
@@ -93,14 +95,11 @@ func TestListAndShowReportWhatWasSeeded(t *testing.T) {
 
 func TestRuntimeDeadLettersAreListedWithTheirEvent(t *testing.T) {
 	rdb := srv.Client(t)
-	ctx := context.Background()
 	fn, stream := opstest.Unique("crm"), opstest.Unique("events:customer")
-	sw := opstest.NewSwitch()
-	opstest.Start(t, rdb, opstest.Config(), runtime.Function{Name: fn, Streams: []string{stream}, MaxAttempts: 2, Handler: runtime.HandlerFunc(sw.Handle)})
-	entry := opstest.Publish(t, rdb, stream, "customer.created", "c-ev-1", "c1", map[string]string{"name": "Ada"})
-	waitDead(t, rdb, fn, 1)
+	opstest.StartBroken(t, rdb, fn, stream)
+	entry, _ := opstest.FailOne(t, rdb, fn, stream, "customer.created", "c-ev-1", "c1", map[string]string{"name": "Ada"})
 
-	page, err := ops.New(rdb).ShowDLQ(ctx, fn, ops.ShowOptions{})
+	page, err := opstest.Ops(rdb).ShowDLQ(t.Context(), fn, ops.ShowOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,69 +107,6 @@ func TestRuntimeDeadLettersAreListedWithTheirEvent(t *testing.T) {
 	if dl.Stream != stream || dl.EntryID != entry || dl.Type != "customer.created" || dl.EventID != "c-ev-1" ||
 		dl.EntityID != "c1" || dl.Attempts != 2 || dl.Error != "downstream unavailable" || string(dl.Data) != `{"name":"Ada"}` {
 		t.Fatalf("dead letter %+v", dl)
-	}
-}
-
-func TestPurge(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
-	fn := opstest.Unique("mailer")
-	var ids []string
-	for i := range 5 {
-		ids = append(ids, opstest.Seed(t, rdb, fn, opstest.DeadLetter{
-			Stream: "events:mail", EntryID: "1-" + string(rune('0'+i)), Type: "mail.requested", EventID: "m", Data: "{}",
-			Error: "smtp: 421", Attempts: 5, Failed: time.Now(),
-		}))
-	}
-	o := ops.New(rdb)
-
-	res, err := o.Purge(ctx, fn, ops.Selection{IDs: []string{ids[0], ids[1], ids[1], "1-1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(ops.PurgeResult{Function: fn, Purged: 2, NotFound: []string{"1-1"}}, res); diff != "" {
-		t.Errorf("purge by id (-want +got):\n%s", diff)
-	}
-	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 3 {
-		t.Fatalf("%d left after purging 2 of 5", n)
-	}
-	res, err = o.Purge(ctx, fn, ops.Selection{All: true})
-	if err != nil || res.Purged != 3 {
-		t.Fatalf("purge all: %+v, %v; want 3 purged", res, err)
-	}
-	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 0 {
-		t.Fatalf("%d left after purging all", n)
-	}
-	if _, err := o.Purge(ctx, fn, ops.Selection{}); !errors.Is(err, ops.ErrInvalid) {
-		t.Fatalf("purge without a selection: %v, want ErrInvalid", err)
-	}
-}
-
-func TestSelectionValidate(t *testing.T) {
-	many := make([]string, ops.MaxSelectedIDs+1)
-	for i := range many {
-		many[i] = "1-1"
-	}
-	cases := []struct {
-		name string
-		sel  ops.Selection
-		ok   bool
-	}{
-		{"ids", ops.Selection{IDs: []string{"1700000000000-0", "1-2"}}, true},
-		{"all", ops.Selection{All: true}, true},
-		{"nothing", ops.Selection{}, false},
-		{"both", ops.Selection{IDs: []string{"1-0"}, All: true}, false},
-		{"malformed id", ops.Selection{IDs: []string{"1700000000000"}}, false},
-		{"range syntax", ops.Selection{IDs: []string{"-"}}, false},
-		{"too many", ops.Selection{IDs: many}, false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			err := c.sel.Validate()
-			if (err == nil) != c.ok || err != nil && !errors.Is(err, ops.ErrInvalid) {
-				t.Fatalf("Validate() = %v, want ok=%v", err, c.ok)
-			}
-		})
 	}
 }
 
@@ -189,5 +125,85 @@ func TestErrorClass(t *testing.T) {
 				t.Fatalf("ErrorClass(%q) = %q, want %q", c.in, got, c.want)
 			}
 		})
+	}
+}
+
+func TestHistoryReturnsOneEntitysEventsInOrder(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	agg := opstest.Unique("order")
+	stream := "events:" + agg
+	opstest.Publish(t, rdb, stream, "order.created", "e1", "o1", map[string]int{"qty": 1})
+	opstest.Publish(t, rdb, stream, "order.created", "e2", "o2", map[string]int{"qty": 2})
+	opstest.Publish(t, rdb, stream, "order.updated", "e3", "o1", map[string]int{"qty": 3})
+
+	got, err := opstest.Ops(rdb).History(ctx, agg, "o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].EventID != "e1" || got[1].EventID != "e3" || string(got[1].Data) != `{"qty":3}` || got[1].Stream != stream {
+		t.Fatalf("history %+v", got)
+	}
+	if _, err := opstest.Ops(rdb).History(ctx, stream, "o9"); !errors.Is(err, ops.ErrNotFound) {
+		t.Fatalf("unknown entity: %v, want ErrNotFound", err)
+	}
+	if _, err := opstest.Ops(rdb).History(ctx, "nothing-here", "o1"); !errors.Is(err, ops.ErrNotFound) {
+		t.Fatalf("unknown aggregate: %v, want ErrNotFound", err)
+	}
+}
+
+func TestTailFollowsNewEventsOnly(t *testing.T) {
+	rdb := srv.Client(t)
+	agg := opstest.Unique("customer")
+	stream := "events:" + agg
+	opstest.Publish(t, rdb, stream, "customer.created", "old", "c0", map[string]string{})
+
+	var mu sync.Mutex
+	var seen []string
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- opstest.Ops(rdb).Tail(ctx, agg, false, func(e ops.Event) error {
+			mu.Lock()
+			seen = append(seen, e.EventID)
+			mu.Unlock()
+			return nil
+		})
+	}()
+	// Tail starts at an unknown moment: publish until one arrives.
+	redistest.Eventually(t, 10*time.Second, func() bool {
+		opstest.Publish(t, rdb, stream, "customer.updated", "new", "c1", map[string]string{})
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen) > 0
+	}, "tail sees a new event")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Tail returned %v after cancel, want nil", err)
+	}
+	for _, id := range seen {
+		if id != "new" {
+			t.Fatalf("tail saw %q, which was there before it started", id)
+		}
+	}
+}
+
+func TestTailFromStart(t *testing.T) {
+	rdb := srv.Client(t)
+	agg := opstest.Unique("product")
+	for _, id := range []string{"a", "b", "c"} {
+		opstest.Publish(t, rdb, "events:"+agg, "product.created", id, id, map[string]string{})
+	}
+	var seen []string
+	stop := errors.New("enough")
+	err := opstest.Ops(rdb).Tail(context.Background(), agg, true, func(e ops.Event) error {
+		seen = append(seen, e.EventID)
+		if len(seen) == 3 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || len(seen) != 3 || seen[0] != "a" || seen[2] != "c" {
+		t.Fatalf("tail from start: %v %v", seen, err)
 	}
 }

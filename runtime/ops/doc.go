@@ -1,0 +1,99 @@
+// Package ops is the operator's view of the functions running on one
+// Redis: the status of every function (consumer groups, lag, pending,
+// retrying, dead), the dead-letter queues (list, show, replay, purge) and
+// the event log (tail, one entity's history). The ordershop CLI and the
+// /admin API (package admin) are thin layers over it, so both answer the
+// same way.
+//
+// Ops is built on runtime.Inspector alone: it reads and acts through it,
+// builds no key and never runs handlers. What it adds is the operator's
+// presentation: summaries with the most frequent error classes, pages of
+// dead letters, and event streams named by aggregate. The names of a
+// particular event log (its stream prefix, the fields that carry an
+// entity id and a time) are Options, filled by the application.
+package ops
+
+import (
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime"
+)
+
+// ErrNotFound is wrapped by errors about something that does not exist: an
+// unknown function, a dead letter or stream that is not there, an entity
+// without events. The CLI exits 3 on it, the admin API answers 404. It is
+// runtime.ErrNotFound.
+var ErrNotFound = runtime.ErrNotFound
+
+// ErrInvalid is wrapped by errors about a request that cannot be right: a
+// malformed entry id, a selection with both ids and all, or neither. The
+// CLI exits 2 on it, the admin API answers 400. It is runtime.ErrInvalid.
+var ErrInvalid = runtime.ErrInvalid
+
+// The Inspector's types, under the names the operator tools use.
+type (
+	// FunctionStatus is one function at a glance (runtime.FunctionStatus).
+	FunctionStatus = runtime.FunctionStatus
+	// StreamStatus is a function's group on one stream.
+	StreamStatus = runtime.StreamStatus
+	// ConsumerStatus is one consumer in a group.
+	ConsumerStatus = runtime.ConsumerStatus
+	// Millis is a duration that marshals to JSON as milliseconds.
+	Millis = runtime.Millis
+	// DeadLetter is one dead letter (runtime.DeadLetter, the one type).
+	DeadLetter = runtime.DeadLetter
+	// Selection says which dead letters Replay and Purge apply to.
+	Selection = runtime.Selection
+	// ReplayResult says what a replay did.
+	ReplayResult = runtime.ReplayResult
+	// PurgeResult says what a purge deleted.
+	PurgeResult = runtime.PurgeResult
+	// Failure is an entry an action could not apply to.
+	Failure = runtime.Failure
+	// Progress is told how many entries of an action are done.
+	Progress = runtime.Progress
+	// Event is one event-log entry (runtime.Event).
+	Event = runtime.Event
+)
+
+// MaxSelectedIDs bounds the ids one replay or purge may name; use All for
+// more.
+const MaxSelectedIDs = runtime.MaxSelectedIDs
+
+// Options name the conventions of the event log the tools look at. The
+// zero Options mean: streams are named as given, no entity field, times
+// from entry ids, the runtime's registry key.
+type Options struct {
+	// StreamPrefix starts every event-log stream ("events:"): an
+	// aggregate "order" means the stream StreamPrefix+"order".
+	StreamPrefix string
+	// EntityField is the entry field that names the entity an event is
+	// about ("entity_id"): History selects by it, and Event and
+	// DeadLetter show it as entity_id.
+	EntityField string
+	// TimeField is the entry field with an event's time in RFC 3339
+	// ("time"), shown as Event.Time.
+	TimeField string
+	// RegistryKey is where functions register (runtime.RegistryKey when
+	// empty).
+	RegistryKey string
+}
+
+// Ops runs operator queries and actions against one Redis.
+// It is safe for concurrent use.
+type Ops struct {
+	insp *runtime.Inspector
+	opts Options
+}
+
+// New returns an Ops on rdb with opts. The caller keeps ownership of rdb.
+func New(rdb redis.UniversalClient, opts Options) *Ops {
+	inspOpts := []runtime.InspectorOption{runtime.WithEntityField(opts.EntityField), runtime.WithTimeField(opts.TimeField)}
+	if opts.RegistryKey != "" {
+		inspOpts = append(inspOpts, runtime.WithRegistryKey(opts.RegistryKey))
+	}
+	return &Ops{insp: runtime.NewInspector(rdb, inspOpts...), opts: opts}
+}
+
+// Inspector returns the Inspector that Ops runs on.
+func (o *Ops) Inspector() *runtime.Inspector { return o.insp }
