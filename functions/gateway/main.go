@@ -10,8 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ordershop/functions/internal/admin"
-	"github.com/ordershop/functions/internal/gateway"
 	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/internal/shop/gateway"
 	"github.com/ordershop/functions/runtime"
 )
 

@@ -14,8 +14,8 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/ordershop/functions/internal/admin"
-	"github.com/ordershop/functions/internal/gateway"
 	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/internal/shop/gateway"
 	"github.com/ordershop/functions/internal/testkit/opstest"
 )
 
