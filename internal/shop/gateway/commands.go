@@ -72,11 +72,6 @@ func (g *Gateway) publishOne(w http.ResponseWriter, r *http.Request, cmd eventst
 	return g.execute(w, r, cmd, a)
 }
 
-// publishUpdated publishes <aggregate>.updated and answers the entity.
-func (g *Gateway) publishUpdated(w http.ResponseWriter, r *http.Request, eventType, id string, entity any) error {
-	return g.publishOne(w, r, eventstore.Command{}, eventType, id, entity)
-}
-
 // publishDeleted publishes <aggregate>.deleted with the entity as it was,
 // once per entity (a second delete is a 404), releasing the guard keys
 // given, and answers the entity.
@@ -85,14 +80,23 @@ func (g *Gateway) publishDeleted(w http.ResponseWriter, r *http.Request, aggrega
 	return g.publishOne(w, r, cmd, aggregate+".deleted", id, entity)
 }
 
-// decodeEntities decodes a POST body of one or many T and validates each.
-func decodeEntities[T interface{ entity(string) (E, error) }, E any](r *http.Request) ([]string, []E, error) {
-	ins, err := decodeOneOrMany[T](r)
+// requestBody is the body of a POST or PUT of one entity of type T.
+type requestBody[T any] interface {
+	// entity validates the body and makes the entity id of it.
+	entity(id string) (T, error)
+	// bodyID is the id the body carries, if any.
+	bodyID() *string
+}
+
+// decodeEntities decodes a POST body of one or many In and validates each
+// into a new entity.
+func decodeEntities[In requestBody[T], T any](r *http.Request) ([]string, []T, error) {
+	ins, err := decodeOneOrMany[In](r)
 	if err != nil {
 		return nil, nil, err
 	}
 	ids := newIDs(len(ins))
-	out := make([]E, len(ins))
+	out := make([]T, len(ins))
 	for i, in := range ins {
 		if out[i], err = in.entity(ids[i]); err != nil {
 			return nil, nil, err
@@ -101,72 +105,16 @@ func decodeEntities[T interface{ entity(string) (E, error) }, E any](r *http.Req
 	return ids, out, nil
 }
 
-func (g *Gateway) createCustomers(w http.ResponseWriter, r *http.Request) error {
-	ids, out, err := decodeEntities[customerIn](r)
+// decodeReplacement decodes a PUT body of one In, whose id if any must be
+// the path's, and validates it into the entity id.
+func decodeReplacement[In requestBody[T], T any](r *http.Request, id string) (T, error) {
+	in, err := decodeOne[In](r)
+	if err == nil {
+		err = checkPathID(in.bodyID(), id)
+	}
 	if err != nil {
-		return err
+		var zero T
+		return zero, err
 	}
-	return publishCreated(g, w, r, "customers", model.CustomerCreated, ids, out)
-}
-
-func (g *Gateway) updateCustomer(w http.ResponseWriter, r *http.Request) error {
-	id := pathID(r)
-	in, err := decodeOne[customerIn](r)
-	if err != nil {
-		return err
-	}
-	if err := checkPathID(in.ID, id); err != nil {
-		return err
-	}
-	c, err := in.entity(id)
-	if err != nil {
-		return err
-	}
-	if _, err := g.mustCustomer(w, r, id); err != nil {
-		return err
-	}
-	return g.publishUpdated(w, r, model.CustomerUpdated, id, c)
-}
-
-func (g *Gateway) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
-	c, err := g.mustCustomer(w, r, pathID(r))
-	if err != nil {
-		return err
-	}
-	return g.publishDeleted(w, r, model.AggCustomer, c.ID, c)
-}
-
-func (g *Gateway) createProducts(w http.ResponseWriter, r *http.Request) error {
-	ids, out, err := decodeEntities[productIn](r)
-	if err != nil {
-		return err
-	}
-	return publishCreated(g, w, r, "products", model.ProductCreated, ids, out)
-}
-
-func (g *Gateway) updateProduct(w http.ResponseWriter, r *http.Request) error {
-	id := pathID(r)
-	in, err := decodeOne[productIn](r)
-	if err != nil {
-		return err
-	}
-	if err := checkPathID(in.ID, id); err != nil {
-		return err
-	}
-	p, err := in.entity(id)
-	if err != nil {
-		return err
-	}
-	if _, err := g.mustProduct(w, r, id); err != nil {
-		return err
-	}
-	return g.publishUpdated(w, r, model.ProductUpdated, id, p)
-}
-
-func (g *Gateway) deleteProduct(w http.ResponseWriter, r *http.Request) error {
-	p, err := g.mustProduct(w, r, pathID(r))
-	if err != nil {
-		return err
-	}
-	return g.publishDeleted(w, r, model.AggProduct, p.ID, p)
+	return in.entity(id)
 }

@@ -18,51 +18,16 @@ type customerIn struct {
 	Email *string `json:"email"`
 }
 
-func (in customerIn) entity(id string) (model.Customer, error) {
-	if err := needText("name", in.Name, MaxNameLength); err != nil {
-		return model.Customer{}, err
-	}
-	if in.Email == nil {
-		return model.Customer{}, badRequest("missing field email")
-	}
-	if err := checkEmail(*in.Email); err != nil {
-		return model.Customer{}, err
-	}
-	return model.Customer{ID: id, Name: *in.Name, Email: *in.Email}, nil
-}
-
 type productIn struct {
 	ID    *string          `json:"id"`
 	Name  *string          `json:"name"`
 	Price *json.RawMessage `json:"price"`
 }
 
-func (in productIn) entity(id string) (model.Product, error) {
-	if err := needText("name", in.Name, MaxNameLength); err != nil {
-		return model.Product{}, err
-	}
-	price, err := wholeNumber("price", in.Price)
-	if err != nil {
-		return model.Product{}, err
-	}
-	return model.Product{ID: id, Name: *in.Name, Price: price}, nil
-}
-
 type inventoryIn struct {
 	ID        *string          `json:"id"`
 	ProductID *string          `json:"product_id"`
 	Amount    *json.RawMessage `json:"amount"`
-}
-
-func (in inventoryIn) entity(id string) (model.Inventory, error) {
-	if err := needID("product_id", in.ProductID); err != nil {
-		return model.Inventory{}, err
-	}
-	amount, err := wholeNumber("amount", in.Amount)
-	if err != nil {
-		return model.Inventory{}, err
-	}
-	return model.Inventory{ID: id, ProductID: *in.ProductID, Amount: amount}, nil
 }
 
 type orderIn struct {
@@ -76,24 +41,6 @@ type orderIn struct {
 	BillingID *string `json:"billing_id"`
 }
 
-func (in orderIn) entity(id string) (model.Order, error) {
-	if err := needID("customer_id", in.CustomerID); err != nil {
-		return model.Order{}, err
-	}
-	if len(in.ProductIDs) == 0 {
-		return model.Order{}, badRequest("field product_ids must list at least one product")
-	}
-	if len(in.ProductIDs) > MaxProductsPerOrder {
-		return model.Order{}, badRequest("field product_ids lists %d products; at most %d", len(in.ProductIDs), MaxProductsPerOrder)
-	}
-	for i := range in.ProductIDs {
-		if err := checkText("product_ids", in.ProductIDs[i], MaxIDLength); err != nil {
-			return model.Order{}, err
-		}
-	}
-	return model.Order{ID: id, CustomerID: *in.CustomerID, ProductIDs: in.ProductIDs}, nil
-}
-
 type billingIn struct {
 	ID      *string `json:"id"`
 	OrderID *string `json:"order_id"`
@@ -101,6 +48,71 @@ type billingIn struct {
 	// (the amount is the order's total).
 	CustomerID *string          `json:"customer_id"`
 	Amount     *json.RawMessage `json:"amount"`
+}
+
+func (in customerIn) bodyID() *string  { return in.ID }
+func (in productIn) bodyID() *string   { return in.ID }
+func (in inventoryIn) bodyID() *string { return in.ID }
+func (in orderIn) bodyID() *string     { return in.ID }
+
+// The checks of each body run in the order of its fields: the first that
+// fails is the answer.
+
+func (in customerIn) entity(id string) (model.Customer, error) {
+	return valid(model.Customer{ID: id, Name: text(in.Name), Email: text(in.Email)},
+		needText("name", in.Name, MaxNameLength), needEmail(in.Email))
+}
+
+func (in productIn) entity(id string) (model.Product, error) {
+	price, err := wholeNumber("price", in.Price)
+	return valid(model.Product{ID: id, Name: text(in.Name), Price: price}, needText("name", in.Name, MaxNameLength), err)
+}
+
+func (in inventoryIn) entity(id string) (model.Inventory, error) {
+	amount, err := wholeNumber("amount", in.Amount)
+	return valid(model.Inventory{ID: id, ProductID: text(in.ProductID), Amount: amount}, needID("product_id", in.ProductID), err)
+}
+
+func (in orderIn) entity(id string) (model.Order, error) {
+	return valid(model.Order{ID: id, CustomerID: text(in.CustomerID), ProductIDs: in.ProductIDs},
+		needID("customer_id", in.CustomerID), checkProductIDs(in.ProductIDs))
+}
+
+// checkProductIDs refuses an order's product list that is empty, too long
+// or holds an id that is not one.
+func checkProductIDs(ids []string) error {
+	if len(ids) == 0 {
+		return badRequest("field product_ids must list at least one product")
+	}
+	if len(ids) > MaxProductsPerOrder {
+		return badRequest("field product_ids lists %d products; at most %d", len(ids), MaxProductsPerOrder)
+	}
+	for i := range ids {
+		if err := checkText("product_ids", ids[i], MaxIDLength); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// valid returns v, or the zero T and the first error of checks that is
+// not nil.
+func valid[T any](v T, checks ...error) (T, error) {
+	for _, err := range checks {
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+	}
+	return v, nil
+}
+
+// text is the value of an optional text field, "" when it is missing.
+func text(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
 }
 
 // checkPathID refuses a body id that differs from the path's.

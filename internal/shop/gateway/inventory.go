@@ -13,63 +13,44 @@ import (
 // it, the inventory function takes accepted orders' units off it, and
 // queries answer what is left.
 
-func (g *Gateway) createInventory(w http.ResponseWriter, r *http.Request) error {
-	ids, out, err := decodeEntities[inventoryIn](r)
-	if err != nil {
-		return err
-	}
+// checkNewInventory refuses entries for unknown products, or for a product
+// listed twice, and answers the guards that give each product one entry.
+func (g *Gateway) checkNewInventory(w http.ResponseWriter, r *http.Request, invs []model.Inventory) ([]eventstore.Guard, error) {
 	if err := g.catchUp(w, r); err != nil {
-		return err
+		return nil, err
 	}
-	guards := make([]eventstore.Guard, len(out))
+	guards := make([]eventstore.Guard, len(invs))
 	seen := map[string]bool{}
-	for i, inv := range out {
+	for i, inv := range invs {
 		if seen[inv.ProductID] {
-			return errorf(http.StatusConflict, "product %s is listed twice: a product has one inventory entry", inv.ProductID)
+			return nil, errorf(http.StatusConflict, "product %s is listed twice: a product has one inventory entry", inv.ProductID)
 		}
 		seen[inv.ProductID] = true
-		if err := g.productExists(w, r, inv.ProductID); err != nil {
-			return err
+		if _, err := g.products.lookup(w, r, inv.ProductID); err != nil {
+			return nil, err
 		}
 		guards[i] = inventoryGuard(inv.ProductID, inv.ID)
 	}
-	return publishCreated(g, w, r, "inventory", model.InventoryCreated, ids, out, guards...)
+	return guards, nil
 }
 
-func (g *Gateway) updateInventory(w http.ResponseWriter, r *http.Request) error {
-	id := pathID(r)
-	in, err := decodeOne[inventoryIn](r)
-	if err != nil {
-		return err
-	}
-	if err := checkPathID(in.ID, id); err != nil {
-		return err
-	}
-	inv, err := in.entity(id)
-	if err != nil {
-		return err
-	}
-	old, err := g.mustInventory(w, r, id)
-	if err != nil {
-		return err
-	}
-	if err := g.productExists(w, r, inv.ProductID); err != nil {
-		return err
-	}
+// checkInventoryUpdate refuses an unknown product; an entry moved to
+// another product takes that product's guard and releases the old one's.
+func (g *Gateway) checkInventoryUpdate(w http.ResponseWriter, r *http.Request, old, inv model.Inventory) (eventstore.Command, error) {
 	var cmd eventstore.Command
+	if _, err := g.products.lookup(w, r, inv.ProductID); err != nil {
+		return cmd, err
+	}
 	if old.ProductID != inv.ProductID {
-		cmd.Guards = []eventstore.Guard{inventoryGuard(inv.ProductID, id)}
+		cmd.Guards = []eventstore.Guard{inventoryGuard(inv.ProductID, inv.ID)}
 		cmd.Release = []string{inventoryGuardKey(old.ProductID)}
 	}
-	return g.publishOne(w, r, cmd, model.InventoryUpdated, id, inv)
+	return cmd, nil
 }
 
-func (g *Gateway) deleteInventory(w http.ResponseWriter, r *http.Request) error {
-	inv, err := g.mustInventory(w, r, pathID(r))
-	if err != nil {
-		return err
-	}
-	return g.publishDeleted(w, r, model.AggInventory, inv.ID, inv, inventoryGuardKey(inv.ProductID))
+// deletedInventory releases the product's guard: it may have an entry again.
+func deletedInventory(inv model.Inventory) (model.Inventory, []string) {
+	return inv, []string{inventoryGuardKey(inv.ProductID)}
 }
 
 // liveStock sets each entry's Amount to its product's available stock.
