@@ -10,12 +10,20 @@ import (
 // body may carry every field a GET answered (the seed's client sends back
 // what it read): "id" must then match the path; fields the server derives
 // (an order's status, a billing's amount) are ignored. On POST "id" is
-// ignored: the gateway makes the ids.
+// ignored: the gateway makes the ids. A body's checks run in the order of
+// its fields: the first that fails is the answer.
 
 type customerIn struct {
 	ID    *string `json:"id"`
 	Name  *string `json:"name"`
 	Email *string `json:"email"`
+}
+
+func (in customerIn) bodyID() *string { return in.ID }
+
+func (in customerIn) entity(id string) (model.Customer, error) {
+	return valid(model.Customer{ID: id, Name: text(in.Name), Email: text(in.Email)},
+		needText("name", in.Name, MaxNameLength), needEmail(in.Email))
 }
 
 type productIn struct {
@@ -24,10 +32,24 @@ type productIn struct {
 	Price *json.RawMessage `json:"price"`
 }
 
+func (in productIn) bodyID() *string { return in.ID }
+
+func (in productIn) entity(id string) (model.Product, error) {
+	price, err := wholeNumber("price", in.Price)
+	return valid(model.Product{ID: id, Name: text(in.Name), Price: price}, needText("name", in.Name, MaxNameLength), err)
+}
+
 type inventoryIn struct {
 	ID        *string          `json:"id"`
 	ProductID *string          `json:"product_id"`
 	Amount    *json.RawMessage `json:"amount"`
+}
+
+func (in inventoryIn) bodyID() *string { return in.ID }
+
+func (in inventoryIn) entity(id string) (model.Inventory, error) {
+	amount, err := wholeNumber("amount", in.Amount)
+	return valid(model.Inventory{ID: id, ProductID: text(in.ProductID), Amount: amount}, needID("product_id", in.ProductID), err)
 }
 
 type orderIn struct {
@@ -41,6 +63,13 @@ type orderIn struct {
 	BillingID *string `json:"billing_id"`
 }
 
+func (in orderIn) bodyID() *string { return in.ID }
+
+func (in orderIn) entity(id string) (model.Order, error) {
+	return valid(model.Order{ID: id, CustomerID: text(in.CustomerID), ProductIDs: in.ProductIDs},
+		needID("customer_id", in.CustomerID), checkProductIDs(in.ProductIDs))
+}
+
 type billingIn struct {
 	ID      *string `json:"id"`
 	OrderID *string `json:"order_id"`
@@ -48,34 +77,6 @@ type billingIn struct {
 	// (the amount is the order's total).
 	CustomerID *string          `json:"customer_id"`
 	Amount     *json.RawMessage `json:"amount"`
-}
-
-func (in customerIn) bodyID() *string  { return in.ID }
-func (in productIn) bodyID() *string   { return in.ID }
-func (in inventoryIn) bodyID() *string { return in.ID }
-func (in orderIn) bodyID() *string     { return in.ID }
-
-// The checks of each body run in the order of its fields: the first that
-// fails is the answer.
-
-func (in customerIn) entity(id string) (model.Customer, error) {
-	return valid(model.Customer{ID: id, Name: text(in.Name), Email: text(in.Email)},
-		needText("name", in.Name, MaxNameLength), needEmail(in.Email))
-}
-
-func (in productIn) entity(id string) (model.Product, error) {
-	price, err := wholeNumber("price", in.Price)
-	return valid(model.Product{ID: id, Name: text(in.Name), Price: price}, needText("name", in.Name, MaxNameLength), err)
-}
-
-func (in inventoryIn) entity(id string) (model.Inventory, error) {
-	amount, err := wholeNumber("amount", in.Amount)
-	return valid(model.Inventory{ID: id, ProductID: text(in.ProductID), Amount: amount}, needID("product_id", in.ProductID), err)
-}
-
-func (in orderIn) entity(id string) (model.Order, error) {
-	return valid(model.Order{ID: id, CustomerID: text(in.CustomerID), ProductIDs: in.ProductIDs},
-		needID("customer_id", in.CustomerID), checkProductIDs(in.ProductIDs))
 }
 
 // checkProductIDs refuses an order's product list that is empty, too long
