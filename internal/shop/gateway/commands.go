@@ -30,46 +30,37 @@ func newIDs(n int) []string {
 
 func pathID(r *http.Request) string { return chi.URLParam(r, "id") }
 
-// events builds one event per entity.
-func events[T any](r *http.Request, eventType string, ids []string, entities []T) ([]model.Event, error) {
-	out := make([]model.Event, len(entities))
+// publish writes one eventType event per entity, all or none, with cmd's
+// guards and releases, and answers a.
+func publish[T any](g *Gateway, w http.ResponseWriter, r *http.Request, cmd eventstore.Command, eventType string, ids []string, entities []T, a answer) error {
 	for i, e := range entities {
 		ev, err := model.NewEvent(eventType, ids[i], correlation(r), e)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out[i] = ev
+		cmd.Events = append(cmd.Events, ev)
 	}
-	return out, nil
+	return g.execute(w, r, cmd, a)
 }
 
 // publishCreated publishes one <aggregate>.created per entity, all or
 // none (with the guards, if any), and answers the new ids.
 func publishCreated[T any](g *Gateway, w http.ResponseWriter, r *http.Request, plural, eventType string, ids []string, entities []T, guards ...eventstore.Guard) error {
-	evs, err := events(r, eventType, ids, entities)
-	if err != nil {
-		return err
-	}
 	a, err := createdAnswer(r, plural, ids)
 	if err != nil {
 		return err
 	}
-	return g.execute(w, r, eventstore.Command{Events: evs, Guards: guards}, a)
+	return publish(g, w, r, eventstore.Command{Guards: guards}, eventType, ids, entities, a)
 }
 
 // publishOne publishes one event with the command's guards and answers the
 // entity with 200.
 func (g *Gateway) publishOne(w http.ResponseWriter, r *http.Request, cmd eventstore.Command, eventType, id string, entity any) error {
-	ev, err := model.NewEvent(eventType, id, correlation(r), entity)
-	if err != nil {
-		return err
-	}
 	a, err := newAnswer(http.StatusOK, entity)
 	if err != nil {
 		return err
 	}
-	cmd.Events = []model.Event{ev}
-	return g.execute(w, r, cmd, a)
+	return publish(g, w, r, cmd, eventType, []string{id}, []any{entity}, a)
 }
 
 // publishDeleted publishes <aggregate>.deleted with the entity as it was,
