@@ -9,7 +9,7 @@ import (
 	"github.com/caarlos0/env/v11"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/ordershop/functions/internal/gateway"
+	"github.com/ordershop/functions/internal/shop/gateway"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/admin"

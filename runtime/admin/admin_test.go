@@ -13,7 +13,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/ordershop/functions/internal/gateway"
+	"github.com/ordershop/functions/internal/shop/gateway"
 	"github.com/ordershop/functions/runtime/admin"
 	"github.com/ordershop/functions/runtime/ops"
 	"github.com/ordershop/functions/runtime/ops/opstest"

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime"
 )
 
 func TestStreamOf(t *testing.T) {
@@ -32,7 +33,7 @@ func TestFieldsRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(e, got); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
-	if _, err := model.EventFromFields("s", "1-0", map[string]string{"type": "x"}); !errors.Is(err, model.ErrBadEvent) {
+	if _, err := model.EventFromFields("s", "1-0", map[string]string{runtime.FieldType: "x"}); !errors.Is(err, model.ErrBadEvent) {
 		t.Errorf("missing event_id: err = %v, want ErrBadEvent", err)
 	}
 }

@@ -14,11 +14,11 @@ import (
 // Order returns one order with its status: pending until the inventory's
 // verdict, then accepted or rejected, and paid once a payment is recorded.
 func (r *Reader) Order(ctx context.Context, id string) (model.Order, bool, error) {
-	o, ok, err := get[model.Order](ctx, r.rdb, EntityKey(model.AggOrder), id)
+	o, ok, err := Entities[model.Order](r, model.AggOrder).Get(ctx, id)
 	if err != nil || !ok {
 		return o, ok, err
 	}
-	st, _, err := get[orderStatus](ctx, r.rdb, OrderStatusKey, id)
+	st, _, err := Table[orderStatus]{rdb: r.rdb, key: OrderStatusKey}.Get(ctx, id)
 	if err != nil {
 		return o, false, err
 	}
@@ -31,7 +31,7 @@ func (r *Reader) Order(ctx context.Context, id string) (model.Order, bool, error
 
 // Orders returns every order with its status.
 func (r *Reader) Orders(ctx context.Context) ([]model.Order, error) {
-	orders, err := list[model.Order](ctx, r.rdb, EntityKey(model.AggOrder))
+	orders, err := Entities[model.Order](r, model.AggOrder).All(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,19 +1,14 @@
 package readmodel_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
 	"github.com/ordershop/functions/internal/shop/model"
-	"github.com/ordershop/functions/internal/shop/readmodel"
 )
 
 func TestPagesSeeEveryEntityOnce(t *testing.T) {
-	srv.FlushAll(t)
-	ctx := context.Background()
-	rdb := srv.Client(t)
-	w, r := readmodel.NewWriter(rdb), readmodel.NewReader(rdb)
+	ctx, w, r := freshReadModel(t)
 	const n = 2500
 	for i := range n {
 		id := fmt.Sprintf("o%04d", i)
@@ -94,10 +89,7 @@ func TestPagesSeeEveryEntityOnce(t *testing.T) {
 }
 
 func TestUnpay(t *testing.T) {
-	srv.FlushAll(t)
-	ctx := context.Background()
-	rdb := srv.Client(t)
-	w, r := readmodel.NewWriter(rdb), readmodel.NewReader(rdb)
+	ctx, w, r := freshReadModel(t)
 	o := model.Order{ID: "o1", CustomerID: "c1", ProductIDs: []string{"p1"}}
 	for _, err := range []error{
 		w.Put(ctx, model.AggOrder, o.ID, o), w.SetOrderStatus(ctx, o.ID, model.StatusAccepted, ""),

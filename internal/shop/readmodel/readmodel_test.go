@@ -18,11 +18,16 @@ var srv *redistest.Server
 
 func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 
-func TestOrderLifecycle(t *testing.T) {
+// freshReadModel empties srv and returns a writer and a reader of the
+// read model on it.
+func freshReadModel(t *testing.T) (context.Context, *readmodel.Writer, *readmodel.Reader) {
 	srv.FlushAll(t)
-	ctx := context.Background()
 	rdb := srv.Client(t)
-	w, r := readmodel.NewWriter(rdb), readmodel.NewReader(rdb)
+	return context.Background(), readmodel.NewWriter(rdb), readmodel.NewReader(rdb)
+}
+
+func TestOrderLifecycle(t *testing.T) {
+	ctx, w, r := freshReadModel(t)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -92,7 +97,7 @@ func TestRebuild(t *testing.T) {
 		t.Fatalf("Rebuild = %d, %v", n, err)
 	}
 	r := readmodel.NewReader(rdb)
-	customers, _ := r.Customers(ctx)
+	customers, _ := readmodel.Entities[model.Customer](r, model.AggCustomer).All(ctx)
 	if diff := cmp.Diff([]model.Customer{{ID: "c1", Name: "Ann"}}, customers); diff != "" {
 		t.Errorf("customers (-want +got):\n%s", diff)
 	}
@@ -105,10 +110,7 @@ func TestRebuild(t *testing.T) {
 // TestVerdictBeforeOrder: after a failover the runtime may run an order's
 // verdict before its order.created (reclaimed later); the verdict is kept.
 func TestVerdictBeforeOrder(t *testing.T) {
-	srv.FlushAll(t)
-	ctx := context.Background()
-	rdb := srv.Client(t)
-	w, r := readmodel.NewWriter(rdb), readmodel.NewReader(rdb)
+	ctx, w, r := freshReadModel(t)
 	o := model.Order{ID: "o1", CustomerID: "c1", ProductIDs: []string{"p1"}}
 	for _, err := range []error{
 		w.SetOrderStatus(ctx, o.ID, model.StatusAccepted, ""),

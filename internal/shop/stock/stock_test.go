@@ -29,40 +29,31 @@ func levels(t *testing.T, s *stock.Store) map[string]int64 {
 
 func TestEntries(t *testing.T) {
 	ctx := context.Background()
+	// set is one SetEntry call: entry id, inventory id, product id, amount.
+	type set struct {
+		entryID, inventoryID, productID string
+		amount                          int64
+	}
 	tests := []struct {
-		name  string
-		steps func(s *stock.Store) error
-		want  map[string]int64
+		name string
+		sets []set
+		want map[string]int64
 	}{
-		{"create", func(s *stock.Store) error { return s.SetEntry(ctx, "1-0", "i1", "p", 10) }, map[string]int64{"p": 10}},
-		{"an entry sets its product's stock", func(s *stock.Store) error {
-			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
-			return s.SetEntry(ctx, "2-0", "i2", "p", 5)
-		}, map[string]int64{"p": 5}},
-		{"int64 exact", func(s *stock.Store) error {
-			return s.SetEntry(ctx, "1-0", "i1", "p", 9223372036854775807)
-		}, map[string]int64{"p": 9223372036854775807}},
-		{"update sets, re-run ignored", func(s *stock.Store) error {
-			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
-			_ = s.SetEntry(ctx, "2-0", "i1", "p", 4)
-			return s.SetEntry(ctx, "2-0", "i1", "p", 4)
-		}, map[string]int64{"p": 4}},
-		{"update moves product", func(s *stock.Store) error {
-			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
-			return s.SetEntry(ctx, "2-0", "i1", "q", 3)
-		}, map[string]int64{"q": 3}},
-		{"delete", func(s *stock.Store) error {
-			_ = s.SetEntry(ctx, "1-0", "i1", "p", 10)
-			_ = s.SetEntry(ctx, "2-0", "i1", "", 0)
-			return s.SetEntry(ctx, "1-0", "i1", "p", 10)
-		}, map[string]int64{}},
+		{"create", []set{{"1-0", "i1", "p", 10}}, map[string]int64{"p": 10}},
+		{"an entry sets its product's stock", []set{{"1-0", "i1", "p", 10}, {"2-0", "i2", "p", 5}}, map[string]int64{"p": 5}},
+		{"int64 exact", []set{{"1-0", "i1", "p", 9223372036854775807}}, map[string]int64{"p": 9223372036854775807}},
+		{"update sets, re-run ignored", []set{{"1-0", "i1", "p", 10}, {"2-0", "i1", "p", 4}, {"2-0", "i1", "p", 4}}, map[string]int64{"p": 4}},
+		{"update moves product", []set{{"1-0", "i1", "p", 10}, {"2-0", "i1", "q", 3}}, map[string]int64{"q": 3}},
+		{"delete", []set{{"1-0", "i1", "p", 10}, {"2-0", "i1", "", 0}, {"1-0", "i1", "p", 10}}, map[string]int64{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv.FlushAll(t)
 			s := stock.New(srv.Client(t))
-			if err := tc.steps(s); err != nil {
-				t.Fatal(err)
+			for _, e := range tc.sets {
+				if err := s.SetEntry(ctx, e.entryID, e.inventoryID, e.productID, e.amount); err != nil {
+					t.Fatalf("SetEntry(%+v): %v", e, err)
+				}
 			}
 			if diff := cmp.Diff(tc.want, levels(t, s)); diff != "" {
 				t.Errorf("levels (-want +got):\n%s", diff)

@@ -84,12 +84,10 @@ func createdAnswer(r *http.Request, plural string, ids []string) (answer, error)
 // id (err a 404) null with 200 in the seed dialect and the 404 in REST.
 func writeFound[T any](w http.ResponseWriter, r *http.Request, v T, err error) error {
 	if isNotFound(err) && dialectOf(r) == seedDialect {
-		writeJSON(w, http.StatusOK, nil)
-		return nil
+		return writeJSON(w, http.StatusOK, nil)
 	}
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return writeJSON(w, http.StatusOK, v)
 }

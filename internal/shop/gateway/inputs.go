@@ -10,7 +10,8 @@ import (
 // body may carry every field a GET answered (the seed's client sends back
 // what it read): "id" must then match the path; fields the server derives
 // (an order's status, a billing's amount) are ignored. On POST "id" is
-// ignored: the gateway makes the ids.
+// ignored: the gateway makes the ids. A body's checks run in the order of
+// its fields: the first that fails is the answer.
 
 type customerIn struct {
 	ID    *string `json:"id"`
@@ -18,17 +19,11 @@ type customerIn struct {
 	Email *string `json:"email"`
 }
 
+func (in customerIn) bodyID() *string { return in.ID }
+
 func (in customerIn) entity(id string) (model.Customer, error) {
-	if err := needText("name", in.Name, MaxNameLength); err != nil {
-		return model.Customer{}, err
-	}
-	if in.Email == nil {
-		return model.Customer{}, badRequest("missing field email")
-	}
-	if err := checkEmail(*in.Email); err != nil {
-		return model.Customer{}, err
-	}
-	return model.Customer{ID: id, Name: *in.Name, Email: *in.Email}, nil
+	return valid(model.Customer{ID: id, Name: text(in.Name), Email: text(in.Email)},
+		needText("name", in.Name, MaxNameLength), needEmail(in.Email))
 }
 
 type productIn struct {
@@ -37,15 +32,11 @@ type productIn struct {
 	Price *json.RawMessage `json:"price"`
 }
 
+func (in productIn) bodyID() *string { return in.ID }
+
 func (in productIn) entity(id string) (model.Product, error) {
-	if err := needText("name", in.Name, MaxNameLength); err != nil {
-		return model.Product{}, err
-	}
 	price, err := wholeNumber("price", in.Price)
-	if err != nil {
-		return model.Product{}, err
-	}
-	return model.Product{ID: id, Name: *in.Name, Price: price}, nil
+	return valid(model.Product{ID: id, Name: text(in.Name), Price: price}, needText("name", in.Name, MaxNameLength), err)
 }
 
 type inventoryIn struct {
@@ -54,15 +45,11 @@ type inventoryIn struct {
 	Amount    *json.RawMessage `json:"amount"`
 }
 
+func (in inventoryIn) bodyID() *string { return in.ID }
+
 func (in inventoryIn) entity(id string) (model.Inventory, error) {
-	if err := needID("product_id", in.ProductID); err != nil {
-		return model.Inventory{}, err
-	}
 	amount, err := wholeNumber("amount", in.Amount)
-	if err != nil {
-		return model.Inventory{}, err
-	}
-	return model.Inventory{ID: id, ProductID: *in.ProductID, Amount: amount}, nil
+	return valid(model.Inventory{ID: id, ProductID: text(in.ProductID), Amount: amount}, needID("product_id", in.ProductID), err)
 }
 
 type orderIn struct {
@@ -76,22 +63,11 @@ type orderIn struct {
 	BillingID *string `json:"billing_id"`
 }
 
+func (in orderIn) bodyID() *string { return in.ID }
+
 func (in orderIn) entity(id string) (model.Order, error) {
-	if err := needID("customer_id", in.CustomerID); err != nil {
-		return model.Order{}, err
-	}
-	if len(in.ProductIDs) == 0 {
-		return model.Order{}, badRequest("field product_ids must list at least one product")
-	}
-	if len(in.ProductIDs) > MaxProductsPerOrder {
-		return model.Order{}, badRequest("field product_ids lists %d products; at most %d", len(in.ProductIDs), MaxProductsPerOrder)
-	}
-	for i := range in.ProductIDs {
-		if err := checkText("product_ids", in.ProductIDs[i], MaxIDLength); err != nil {
-			return model.Order{}, err
-		}
-	}
-	return model.Order{ID: id, CustomerID: *in.CustomerID, ProductIDs: in.ProductIDs}, nil
+	return valid(model.Order{ID: id, CustomerID: text(in.CustomerID), ProductIDs: in.ProductIDs},
+		needID("customer_id", in.CustomerID), checkProductIDs(in.ProductIDs))
 }
 
 type billingIn struct {
@@ -101,6 +77,43 @@ type billingIn struct {
 	// (the amount is the order's total).
 	CustomerID *string          `json:"customer_id"`
 	Amount     *json.RawMessage `json:"amount"`
+}
+
+// checkProductIDs refuses an order's product list that is empty, too long
+// or holds an id that is not one.
+func checkProductIDs(ids []string) error {
+	if len(ids) == 0 {
+		return badRequest("field product_ids must list at least one product")
+	}
+	if len(ids) > MaxProductsPerOrder {
+		return badRequest("field product_ids lists %d products; at most %d", len(ids), MaxProductsPerOrder)
+	}
+	for i := range ids {
+		if err := checkText("product_ids", ids[i], MaxIDLength); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// valid returns v, or the zero T and the first error of checks that is
+// not nil.
+func valid[T any](v T, checks ...error) (T, error) {
+	for _, err := range checks {
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+	}
+	return v, nil
+}
+
+// text is the value of an optional text field, "" when it is missing.
+func text(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
 }
 
 // checkPathID refuses a body id that differs from the path's.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/internal/gateway"
+	"github.com/ordershop/functions/internal/shop/gateway"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 

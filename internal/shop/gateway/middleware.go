@@ -66,7 +66,7 @@ func recoverPanics(logger *zap.Logger) func(http.Handler) http.Handler {
 						panic(v)
 					}
 					logger.Error("handler panic", zap.Any("panic", v), zap.String("path", r.URL.Path), zap.Stack("stack"))
-					writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+					_ = writeJSON(w, http.StatusInternalServerError, errorBody("internal error"))
 				}
 			}()
 			next.ServeHTTP(w, r)

@@ -49,17 +49,17 @@ type list[T any] struct {
 	// fill, if set, completes the items before they are answered (the
 	// inventory's live stock).
 	fill func(ctx context.Context, items []T) error
-	// cursors signs the cursors of the REST dialect.
-	cursors *cursors
 }
 
-// answer serves the list in the request's dialect, after catching up.
-func (l list[T]) answer(w http.ResponseWriter, r *http.Request, catchUp func(http.ResponseWriter, *http.Request) error) error {
+// answer serves the list in the request's dialect, after catching up; cs
+// signs the cursors of the REST dialect.
+func (l list[T]) answer(w http.ResponseWriter, r *http.Request, cs *cursors, catchUp func(http.ResponseWriter, *http.Request) error) error {
+	rest := dialectOf(r) == restDialect
 	var after string
 	var limit int
-	if dialectOf(r) == restDialect {
+	if rest {
 		var err error
-		if after, limit, err = pageParams(r, l.cursors); err != nil {
+		if after, limit, err = pageParams(r, cs); err != nil {
 			return err
 		}
 	}
@@ -67,40 +67,32 @@ func (l list[T]) answer(w http.ResponseWriter, r *http.Request, catchUp func(htt
 		return err
 	}
 	ctx := r.Context()
-	if dialectOf(r) == seedDialect {
-		items, err := l.all(ctx)
-		if err != nil {
-			return err
-		}
-		if items == nil {
-			items = []T{}
-		}
-		if l.fill != nil {
-			if err := l.fill(ctx, items); err != nil {
-				return err
-			}
-		}
-		writeJSON(w, http.StatusOK, items)
-		return nil
+	var p readmodel.Page[T]
+	var err error
+	if rest {
+		p, err = l.page(ctx, after, limit)
+	} else {
+		p.Items, err = l.all(ctx)
 	}
-	p, err := l.page(ctx, after, limit)
 	if err != nil {
 		return err
 	}
-	out := pageAnswer[T]{Items: p.Items}
-	if out.Items == nil {
-		out.Items = []T{}
+	if p.Items == nil {
+		p.Items = []T{}
 	}
 	if l.fill != nil {
-		if err := l.fill(ctx, out.Items); err != nil {
+		if err := l.fill(ctx, p.Items); err != nil {
 			return err
 		}
 	}
+	if !rest {
+		return writeJSON(w, http.StatusOK, p.Items)
+	}
+	out := pageAnswer[T]{Items: p.Items}
 	if p.Next != "" {
-		if out.NextCursor, err = l.cursors.encode(ctx, p.Next); err != nil {
+		if out.NextCursor, err = cs.encode(ctx, p.Next); err != nil {
 			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeJSON(w, http.StatusOK, out)
 }

@@ -56,6 +56,14 @@ func needText(field string, v *string, max int) error {
 // no control characters.
 func needID(field string, v *string) error { return needText(field, v, MaxIDLength) }
 
+// needEmail is checkEmail for a field that must be present.
+func needEmail(v *string) error {
+	if v == nil {
+		return badRequest("missing field email")
+	}
+	return checkEmail(*v)
+}
+
 // checkEmail refuses anything that is not local@domain, both non-empty,
 // without spaces, at most MaxEmailLength bytes.
 func checkEmail(v string) error {

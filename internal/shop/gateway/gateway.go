@@ -22,7 +22,6 @@ import (
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/readmodel"
 	"github.com/ordershop/functions/internal/shop/stock"
-	"github.com/ordershop/functions/runtime"
 )
 
 // Defaults of Config.
@@ -65,6 +64,12 @@ type Gateway struct {
 	stock  *stock.Store
 	// cursors signs the paging cursors of the REST dialect.
 	cursors *cursors
+	// The entities of the API (entities.go).
+	customers *resource[model.Customer]
+	products  *resource[model.Product]
+	inventory *resource[model.Inventory]
+	orders    *resource[model.Order]
+	billings  *resource[model.Billing]
 }
 
 // New builds the gateway and its routes.
@@ -86,6 +91,7 @@ func New(cfg Config) *Gateway {
 		events: eventstore.New(cfg.Redis), reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
 		cursors: &cursors{rdb: cfg.Redis},
 	}
+	g.entities()
 	g.router.Use(middleware.RequestID, logRequests(cfg.Logger, cfg.Observe), recoverPanics(cfg.Logger), limitBody(cfg.MaxBodyBytes))
 	g.router.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path))
@@ -123,26 +129,27 @@ func (g *Gateway) routes() {
 // shopRoutes registers every route of the shop on r. Each entity answers at
 // its singular and its plural path; commands take an Idempotency-Key.
 func (g *Gateway) shopRoutes(r chi.Router) {
-	type routes struct {
-		singular, plural                  string
-		list, create, get, update, delete apiHandler
-	}
-	for _, e := range []routes{
-		{"customer", "customers", g.listCustomers, g.createCustomers, g.getCustomer, g.updateCustomer, g.deleteCustomer},
-		{"product", "products", g.listProducts, g.createProducts, g.getProduct, g.updateProduct, g.deleteProduct},
-		{"order", "orders", g.listOrders, g.createOrders, g.getOrder, g.updateOrder, g.deleteOrder},
-		{"inventory", "inventories", g.listInventory, g.createInventory, g.getInventory, g.updateInventory, g.deleteInventory},
-		{"billing", "billings", g.listBillings, g.createBilling, g.getBilling, g.updateBilling, g.deleteBilling},
+	billings := g.billings.handlers()
+	billings.create, billings.update = g.createBilling, g.updateBilling
+	for _, e := range []struct {
+		singular, plural string
+		h                entityHandlers
+	}{
+		{"customer", "customers", g.customers.handlers()},
+		{"product", "products", g.products.handlers()},
+		{"order", "orders", g.orders.handlers()},
+		{"inventory", "inventories", g.inventory.handlers()},
+		{"billing", "billings", billings},
 	} {
 		for _, base := range []string{"/" + e.singular, "/" + e.plural} {
-			r.Post(base, g.handle(g.idempotent(e.create)))
-			r.Get(base+"/{id}", g.handle(e.get))
-			r.Put(base+"/{id}", g.handle(g.idempotent(e.update)))
-			r.Delete(base+"/{id}", g.handle(g.idempotent(e.delete)))
+			r.Post(base, g.handle(g.idempotent(e.h.create)))
+			r.Get(base+"/{id}", g.handle(e.h.get))
+			r.Put(base+"/{id}", g.handle(g.idempotent(e.h.update)))
+			r.Delete(base+"/{id}", g.handle(g.idempotent(e.h.delete)))
 		}
-		r.Get("/"+e.plural, g.handle(e.list))
+		r.Get("/"+e.plural, g.handle(e.h.list))
 	}
-	r.Get("/inventory", g.handle(g.listInventory))
+	r.Get("/inventory", g.handle(g.inventory.listAll))
 	r.Get("/orders/unbilled", g.handle(g.unbilled))
 	r.Get("/report", g.handle(g.report))
 	r.Get("/mails", g.handle(g.listMails))
@@ -166,46 +173,4 @@ func (g *Gateway) handle(h apiHandler) http.HandlerFunc {
 		}
 		writeError(w, err)
 	}
-}
-
-// staleHeader marks an answer served from a read model that did not catch
-// up in time.
-const staleHeader = "X-Read-Stale"
-
-// catchUp waits, bounded, until the projector has applied every event
-// published before now. If it does not in time, the answer is marked
-// stale rather than failed.
-func (g *Gateway) catchUp(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	pos, err := runtime.Positions(ctx, g.cfg.Redis, model.Streams()...)
-	if err != nil {
-		return err
-	}
-	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, model.FunctionProjector, pos, g.cfg.WaitTimeout)
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		w.Header().Set(staleHeader, "true")
-		g.cfg.Logger.Warn("read model behind; answering stale", zap.String("path", r.URL.Path))
-		return nil
-	}
-	return err
-}
-
-// catchUpOrders is catchUp for queries about orders and stock: it first
-// waits (bounded) until the inventory function has decided every order
-// and applied every inventory event published before the query, so that
-// the verdicts and the stock it writes are there, then for the projector.
-func (g *Gateway) catchUpOrders(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	pos, err := runtime.Positions(ctx, g.cfg.Redis, model.Stream(model.AggOrder), model.Stream(model.AggInventory))
-	if err != nil {
-		return err
-	}
-	err = runtime.WaitCaughtUp(ctx, g.cfg.Redis, model.FunctionInventory, pos, g.cfg.WaitTimeout)
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		w.Header().Set(staleHeader, "true")
-		g.cfg.Logger.Warn("inventory function behind; answering without its latest verdicts", zap.String("path", r.URL.Path))
-	} else if err != nil {
-		return err
-	}
-	return g.catchUp(w, r)
 }

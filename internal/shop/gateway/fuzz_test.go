@@ -18,7 +18,7 @@ import (
 // apiError, or returns values that are valid JSON and pass the entity's
 // validation or are refused by it with a 400. Run one with
 //
-//	go test -run '^$' -fuzz '^FuzzOrderBody$' -fuzztime=5s ./internal/gateway
+//	go test -run '^$' -fuzz '^FuzzOrderBody$' -fuzztime=5s ./internal/shop/gateway
 
 // fuzzBodyLimit is the body limit of the fuzzed requests (small, so that
 // 413 is reachable).

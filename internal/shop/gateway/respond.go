@@ -36,28 +36,35 @@ func isNotFound(err error) bool {
 	return errors.As(err, &ae) && ae.status == http.StatusNotFound
 }
 
-// writeJSON answers v as JSON with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// writeJSON answers v as JSON with status, as every answer is written
+// (see answer.write); an error means v does not encode and nothing was
+// written.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	a, err := newAnswer(status, v)
+	if err != nil {
+		return err
+	}
+	a.write(w)
+	return nil
 }
+
+// errorBody is the body of every error answer.
+func errorBody(msg string) map[string]string { return map[string]string{"error": msg} }
 
 // writeError answers err as {"error": "..."}: an apiError with its status,
 // Redis unreachable (see unavailable) as 503, anything else as 500; the
 // details of the last two are logged, not shown.
 func writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
-	if errors.As(err, &ae) {
-		writeJSON(w, ae.status, map[string]string{"error": ae.msg})
-		return
+	switch {
+	case errors.As(err, &ae):
+		_ = writeJSON(w, ae.status, errorBody(ae.msg))
+	case unavailable(err):
+		_ = writeJSON(w, http.StatusServiceUnavailable, errorBody("storage unavailable, try again"))
+	default:
+		w.Header().Set("X-Internal-Error", "1")
+		_ = writeJSON(w, http.StatusInternalServerError, errorBody("internal error"))
 	}
-	if unavailable(err) {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "storage unavailable, try again"})
-		return
-	}
-	w.Header().Set("X-Internal-Error", "1")
-	writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 }
 
 // unavailable reports whether err means Redis could not be reached or

@@ -19,7 +19,7 @@ func (g *Gateway) createBilling(w http.ResponseWriter, r *http.Request) error {
 	if err := needID("order_id", in.OrderID); err != nil {
 		return err
 	}
-	o, err := g.mustOrder(w, r, *in.OrderID)
+	o, err := g.orders.must(w, r, *in.OrderID)
 	if err != nil {
 		return err
 	}
@@ -60,14 +60,14 @@ func (g *Gateway) updateBilling(w http.ResponseWriter, r *http.Request) error {
 	if err := checkPathID(in.ID, id); err != nil {
 		return err
 	}
-	old, err := g.mustBilling(w, r, id)
+	old, err := g.billings.must(w, r, id)
 	if err != nil {
 		return err
 	}
 	if in.OrderID != nil && *in.OrderID != old.OrderID {
 		return badRequest("field order_id: billing %s pays order %s; a payment cannot move to another order", id, old.OrderID)
 	}
-	o, err := g.mustOrder(w, r, old.OrderID)
+	o, err := g.orders.must(w, r, old.OrderID)
 	if err != nil {
 		return err
 	}
@@ -76,14 +76,4 @@ func (g *Gateway) updateBilling(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return g.publishOne(w, r, eventstore.Command{}, model.BillingUpdated, id, b)
-}
-
-// deleteBilling cancels a payment: its order is unpaid again and may be
-// paid again.
-func (g *Gateway) deleteBilling(w http.ResponseWriter, r *http.Request) error {
-	b, err := g.mustBilling(w, r, pathID(r))
-	if err != nil {
-		return err
-	}
-	return g.publishDeleted(w, r, model.AggBilling, b.ID, b, paidGuardKey(b.OrderID))
 }
