@@ -3,7 +3,6 @@ package eventstore_test
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -11,12 +10,7 @@ import (
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/model"
-	"github.com/ordershop/functions/internal/testkit/redistest"
 )
-
-var srv *redistest.Server
-
-func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 
 func newEvent(t *testing.T, typ, id string) model.Event {
 	t.Helper()

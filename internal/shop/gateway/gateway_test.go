@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,12 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/shop/gateway"
-	"github.com/ordershop/functions/internal/testkit/redistest"
 )
-
-var srv *redistest.Server
-
-func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 
 func newGateway(t *testing.T) *gateway.Gateway {
 	return gateway.New(gateway.Config{Redis: srv.Client(t), WaitTimeout: 50 * time.Millisecond, MaxBodyBytes: 64})

@@ -2,7 +2,6 @@ package readmodel_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -11,12 +10,7 @@ import (
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/readmodel"
-	"github.com/ordershop/functions/internal/testkit/redistest"
 )
-
-var srv *redistest.Server
-
-func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 
 // freshReadModel empties srv and returns a writer and a reader of the
 // read model on it.

@@ -3,7 +3,6 @@ package stock_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 
@@ -11,12 +10,7 @@ import (
 
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/stock"
-	"github.com/ordershop/functions/internal/testkit/redistest"
 )
-
-var srv *redistest.Server
-
-func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 
 func levels(t *testing.T, s *stock.Store) map[string]int64 {
 	t.Helper()
