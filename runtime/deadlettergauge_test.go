@@ -38,7 +38,7 @@ func TestDeadLetterGauge(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range families {
-			if f.GetName() != "ordershop_dead_letters" {
+			if f.GetName() != "functions_dead_letters" {
 				continue
 			}
 			for _, m := range f.GetMetric() {
@@ -51,7 +51,7 @@ func TestDeadLetterGauge(t *testing.T) {
 		}
 		return -1
 	}
-	redistest.Eventually(t, 10*time.Second, func() bool { return gauge() == 3 }, "ordershop_dead_letters = 3")
+	redistest.Eventually(t, 10*time.Second, func() bool { return gauge() == 3 }, "functions_dead_letters = 3")
 	if err := rdb.XTrimMaxLen(context.Background(), runtime.DeadLetterStream(name), 1).Err(); err != nil {
 		t.Fatal(err)
 	}

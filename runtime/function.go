@@ -35,6 +35,8 @@ type Function struct {
 	// Handler runs each event.
 	Handler Handler
 	// Middleware wraps Handler, outermost first; the chain is built once.
+	// The runtime's own middleware (metrics, the invocation timeout, panic
+	// recovery) wraps it in turn (see buildChain in chain.go).
 	Middleware []Middleware
 	// OrderingKey, when set, names an entry field (such as "entity_id"):
 	// events with the same value never run concurrently and run in stream

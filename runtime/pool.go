@@ -32,7 +32,7 @@ import (
 // committed before anything else starts. A crash during its run is then
 // charged to it alone (see runner.go).
 type pool struct {
-	f     *function
+	f     *worker
 	ctx   context.Context // ends at the hard stop
 	jobs  chan *lane
 	slots *semaphore.Weighted // one unit per entry in flight, parked ones aside
@@ -67,8 +67,8 @@ const flushEvery = 2 * time.Millisecond
 // failing keys) the pool allows per slot.
 const heldPerSlot = 4
 
-func newPool(f *function, ctx context.Context) *pool {
-	inFlight := max(f.rt.cfg.BatchSize*4, f.Concurrency*2)
+func newPool(f *worker, ctx context.Context) *pool {
+	inFlight := max(f.cfg.BatchSize*4, f.Concurrency*2)
 	p := &pool{
 		f:       f,
 		ctx:     ctx,

@@ -277,7 +277,7 @@ func TestFunctionsRegisterThemselves(t *testing.T) {
 	stream, name := uniq("events:reg"), uniq("reg")
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Types: []string{"b", "a"},
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { return nil })})
-	fns, err := runtime.ListFunctions(context.Background(), rdb)
+	fns, err := runtime.ListFunctions(context.Background(), rdb, runtime.DefaultRegistryKey)
 	if err != nil {
 		t.Fatal(err)
 	}

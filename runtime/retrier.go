@@ -12,6 +12,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
 // retryPayload is the asynq task of one failed (or replayed) invocation.
@@ -62,27 +64,27 @@ type retrier struct {
 	insp   *asynq.Inspector
 	server *asynq.Server
 	mux    *asynq.ServeMux
-	fns    map[string]*function
+	fns    map[string]*worker
 	logger *zap.Logger
 }
 
-func newRetrier(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, fns []*function, handlerCtx context.Context) *retrier {
+func newRetrier(cfg Config, client redis.UniversalClient, logger *zap.Logger, fns []*worker, handlerCtx context.Context) *retrier {
 	r := &retrier{
-		client: asynq.NewClientFromRedisClient(rdb),
-		insp:   asynq.NewInspectorFromRedisClient(rdb),
+		client: asynq.NewClientFromRedisClient(client),
+		insp:   asynq.NewInspectorFromRedisClient(client),
 		mux:    asynq.NewServeMux(),
-		fns:    map[string]*function{},
+		fns:    map[string]*worker{},
 		logger: logger.Named("retrier"),
 	}
 	queues := map[string]int{}
 	concurrency := 0
 	for _, f := range fns {
-		r.fns[retryTaskType(f.Name)] = f
+		r.fns[rdb.RetryTaskType(f.Name)] = f
 		queues[RetryQueue(f.Name)] = 1
 		concurrency += f.Concurrency
-		r.mux.HandleFunc(retryTaskType(f.Name), r.handle)
+		r.mux.HandleFunc(rdb.RetryTaskType(f.Name), r.handle)
 	}
-	r.server = asynq.NewServerFromRedisClient(rdb, asynq.Config{
+	r.server = asynq.NewServerFromRedisClient(client, asynq.Config{
 		Concurrency:              concurrency,
 		BaseContext:              func() context.Context { return handlerCtx },
 		Queues:                   queues,
@@ -105,7 +107,7 @@ func (r *retrier) shutdown() {
 }
 
 // schedule turns msg's failed attempt into a delayed task.
-func (r *retrier) schedule(ctx context.Context, f *function, msg *Message) error {
+func (r *retrier) schedule(ctx context.Context, f *worker, msg *Message) error {
 	p := retryPayload{
 		Stream: msg.Stream, ID: msg.ID, Fields: msg.Fields,
 		Attempt: msg.Attempt + 1, MaxAttempts: f.MaxAttempts, FirstFailure: msg.FirstFailure,
@@ -126,7 +128,7 @@ func enqueue(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, functi
 	}
 	queue := RetryQueue(function)
 	opts = append(opts, asynq.TaskID(taskID), asynq.Queue(queue), asynq.Retention(0), asynq.MaxRetry(maxTaskRetry))
-	task := asynq.NewTask(retryTaskType(function), body)
+	task := asynq.NewTask(rdb.RetryTaskType(function), body)
 	for range 2 {
 		_, err = c.EnqueueContext(ctx, task, opts...)
 		if !errors.Is(err, asynq.ErrTaskIDConflict) {
@@ -186,102 +188,4 @@ func (r *retrier) handle(ctx context.Context, t *asynq.Task) error {
 	}
 	retried, _ := asynq.GetRetryCount(ctx)
 	return f.handleRetry(ctx, p, retried)
-}
-
-// handleRetry runs one retry (or replay) attempt and settles it. A nil
-// return completes the asynq task; an error makes asynq try again later,
-// counting an attempt unless the error is errInfra.
-func (f *function) handleRetry(ctx context.Context, p retryPayload, retried int) error {
-	msg, derr := newMessage(f.Name, p.Stream, p.ID, p.Fields)
-	msg.Attempt = p.Attempt + retried
-	msg.FirstFailure = p.FirstFailure
-	m := f.streamMetric(p.Stream)
-	if derr != nil {
-		m.deadLettered.Inc()
-		dl := newDeadLetterEntry(f.Name, msg, derr, time.Now())
-		return f.settleRetry(ctx, p, &commitItem{deadLetter: &dl})
-	}
-	done, err := f.records.done(ctx, []string{msg.EventID})
-	if err != nil {
-		return infra(err)
-	}
-	if done[0] {
-		m.skipped.Inc()
-		return f.settleRetry(ctx, p, nil)
-	}
-	if msg.Attempt > p.MaxAttempts {
-		// Its last attempt's process died (the lease expired).
-		return f.settleRetry(ctx, p, f.exhaustedRetry(msg))
-	}
-	if key := msg.Fields[f.OrderingKey]; f.OrderingKey != "" && key != "" {
-		// Never beside an entry of its key here: it waits for them.
-		l, ok := f.pool.reserve(key)
-		if !ok {
-			return infra(fmt.Errorf("key %q busy here", key))
-		}
-		defer f.pool.unreserve(l)
-	}
-	f.pool.gate.RLock()
-	defer f.pool.gate.RUnlock()
-	select {
-	case f.tokens <- struct{}{}:
-	case <-ctx.Done():
-		return infra(ctx.Err())
-	}
-	err = f.invoke(ctx, msg)
-	<-f.tokens
-	switch {
-	case err == nil:
-		m.processed.Inc()
-		return f.settleRetry(ctx, p, &commitItem{eventID: msg.EventID, record: true, emits: msg.emits})
-	case ctx.Err() != nil:
-		return infra(ctx.Err())
-	case IsPermanent(err) || msg.Attempt >= p.MaxAttempts:
-		m.deadLettered.Inc()
-		dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
-		return f.settleRetry(ctx, p, &commitItem{deadLetter: &dl})
-	}
-	m.retried.Inc()
-	return err
-}
-
-// exhaustedRetry is the dead letter of a retry task whose every attempt
-// began and none settled.
-func (f *function) exhaustedRetry(msg *Message) *commitItem {
-	msg.Attempt--
-	err := fmt.Errorf("attempt %d never settled: the process running it died or stopped", msg.Attempt)
-	f.logFailure(msg, err)
-	f.streamMetric(msg.Stream).deadLettered.Inc()
-	dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
-	return &commitItem{deadLetter: &dl}
-}
-
-// settleRetry commits item (nil: nothing to write) and, for a replay,
-// then removes the replayed dead letter: only once its outcome is written.
-func (f *function) settleRetry(ctx context.Context, p retryPayload, item *commitItem) error {
-	if item != nil {
-		if err := f.commitWait(item); err != nil {
-			return infra(err)
-		}
-	}
-	if p.DeadLetterID == "" {
-		return nil
-	}
-	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := f.rt.rdb.XDel(c, DeadLetterStream(f.Name), p.DeadLetterID).Err(); err != nil {
-		f.logger.Error("replay settled, but the replayed dead letter was not removed", zap.String("dead_letter", p.DeadLetterID), zap.Error(err))
-	}
-	return nil
-}
-
-// commitWait commits item and waits for the result.
-func (f *function) commitWait(item *commitItem) error {
-	errc := make(chan error, 1)
-	item.done = func(err error) { errc <- err }
-	f.com.submit([]*commitItem{item})
-	if err := <-errc; err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }

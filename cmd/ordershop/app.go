@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
 )
 
@@ -50,7 +51,7 @@ func (a *app) ops() (*ops.Ops, error) {
 		}
 		a.client, a.redis = c, src
 	}
-	return ops.New(a.client), nil
+	return ops.New(a.client).WithRegistryKey(model.RegistryKey), nil
 }
 
 // redisURL is the Redis the commands talk to, for messages, without its

@@ -15,5 +15,5 @@ func main() {
 		h := billing.New(readmodel.NewReader(app.Redis))
 		streams := []string{model.Stream(model.AggOrder), model.Stream(model.AggBilling)}
 		return runtime.Setup{Functions: []runtime.Function{wire.Function(billing.Name, streams, h.Routes())}}, nil
-	})
+	}, runtime.WithNames(model.RegistryKey, model.Namespace))
 }

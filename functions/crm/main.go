@@ -14,5 +14,5 @@ func main() {
 		h := crm.New(readmodel.NewReader(app.Redis))
 		streams := []string{model.Stream(model.AggCustomer), model.Stream(model.AggOrder)}
 		return runtime.Setup{Functions: []runtime.Function{wire.Function(crm.Name, streams, h.Routes())}}, nil
-	})
+	}, runtime.WithNames(model.RegistryKey, model.Namespace))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ordershop/functions/internal/admin"
 	"github.com/ordershop/functions/internal/gateway"
 	"github.com/ordershop/functions/internal/ops"
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
 )
 
@@ -35,7 +36,7 @@ func main() {
 		if err := env.Parse(&adminCfg); err != nil {
 			return runtime.Setup{}, err
 		}
-		gw.Mount(admin.Prefix, admin.New(admin.Config{Ops: ops.New(app.Redis), Token: adminCfg.Token, Logger: app.Logger.Named("admin")}))
+		gw.Mount(admin.Prefix, admin.New(admin.Config{Ops: ops.New(app.Redis).WithRegistryKey(app.Config.RegistryKey), Token: adminCfg.Token, Logger: app.Logger.Named("admin")}))
 		return runtime.Setup{HTTP: gw, Ready: gw.Ready}, nil
-	})
+	}, runtime.WithNames(model.RegistryKey, model.Namespace))
 }

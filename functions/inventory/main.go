@@ -14,5 +14,5 @@ func main() {
 		h := inventory.New(stock.New(app.Redis))
 		streams := []string{model.Stream(model.AggInventory), model.Stream(model.AggOrder)}
 		return runtime.Setup{Functions: []runtime.Function{wire.Function(inventory.Name, streams, h.Routes())}}, nil
-	})
+	}, runtime.WithNames(model.RegistryKey, model.Namespace))
 }

@@ -19,5 +19,5 @@ func main() {
 		h := mailer.New(sender, nil)
 		streams := []string{model.Stream(model.AggMail)}
 		return runtime.Setup{Functions: []runtime.Function{wire.Function(mailer.Name, streams, h.Routes())}}, nil
-	})
+	}, runtime.WithNames(model.RegistryKey, model.Namespace))
 }

@@ -28,7 +28,7 @@ func main() {
 		return runtime.Setup{Functions: []runtime.Function{
 			wire.Function(projector.Name, model.Streams(), p.Routes()),
 		}}, nil
-	})
+	}, runtime.WithNames(model.RegistryKey, model.Namespace))
 }
 
 func rebuild() error {

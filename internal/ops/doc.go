@@ -18,6 +18,8 @@ import (
 	"errors"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime"
 )
 
 // ErrNotFound is wrapped by errors about something that does not exist: an
@@ -33,8 +35,19 @@ var ErrInvalid = errors.New("invalid request")
 // Ops runs operator queries and actions against one Redis.
 // It is safe for concurrent use.
 type Ops struct {
-	rdb redis.UniversalClient
+	rdb         redis.UniversalClient
+	registryKey string
 }
 
-// New returns an Ops on rdb. The caller keeps ownership of rdb.
-func New(rdb redis.UniversalClient) *Ops { return &Ops{rdb: rdb} }
+// New returns an Ops on rdb that finds the functions in
+// runtime.DefaultRegistryKey. The caller keeps ownership of rdb.
+func New(rdb redis.UniversalClient) *Ops {
+	return &Ops{rdb: rdb, registryKey: runtime.DefaultRegistryKey}
+}
+
+// WithRegistryKey makes o find the functions in key (their processes'
+// runtime Config.RegistryKey) and returns o.
+func (o *Ops) WithRegistryKey(key string) *Ops {
+	o.registryKey = key
+	return o
+}

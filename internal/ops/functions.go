@@ -24,7 +24,7 @@ type known struct {
 
 // discover lists the functions in the registry and the dlq:* streams.
 func (o *Ops) discover(ctx context.Context) (known, error) {
-	infos, err := runtime.ListFunctions(ctx, o.rdb)
+	infos, err := runtime.ListFunctions(ctx, o.rdb, o.registryKey)
 	if err != nil {
 		return known{}, err
 	}
@@ -56,9 +56,9 @@ func (o *Ops) requireFunction(ctx context.Context, fn string) error {
 	if fn == "" {
 		return fmt.Errorf("function name is empty: %w", ErrInvalid)
 	}
-	registered, err := o.rdb.HExists(ctx, runtime.RegistryKey, fn).Result()
+	registered, err := o.rdb.HExists(ctx, o.registryKey, fn).Result()
 	if err != nil {
-		return fmt.Errorf("HEXISTS %s: %w", runtime.RegistryKey, err)
+		return fmt.Errorf("HEXISTS %s: %w", o.registryKey, err)
 	}
 	if registered {
 		return nil

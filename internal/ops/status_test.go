@@ -20,7 +20,7 @@ func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
 	fn, stream := opstest.Unique("projector"), opstest.Unique("events:product")
 	// A registered function whose group has read one of three entries.
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{stream}, MaxAttempts: 5})
-	must(t, rdb.HSet(ctx, runtime.RegistryKey, fn, info).Err())
+	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, fn, info).Err())
 	for i := range 3 {
 		opstest.Publish(t, rdb, stream, "product.created", "p"+string(rune('0'+i)), "p", map[string]int{})
 	}
@@ -70,7 +70,7 @@ func TestStatusOfAStreamWithoutTheGroup(t *testing.T) {
 	ctx := context.Background()
 	fn := opstest.Unique("new")
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{opstest.Unique("events:none")}})
-	must(t, rdb.HSet(ctx, runtime.RegistryKey, fn, info).Err())
+	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, fn, info).Err())
 	st, err := ops.New(rdb).Status(ctx)
 	if err != nil {
 		t.Fatal(err)
