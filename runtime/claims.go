@@ -33,7 +33,7 @@ func (f *worker) recoverOwn(ctx, hard context.Context, stream string) error {
 		counts := make(map[string]int, len(pend))
 		var ids []string
 		for _, p := range pend {
-			if !f.inflight.has(stream, p.ID) {
+			if !f.inflight.Has(stream, p.ID) {
 				ids = append(ids, p.ID)
 				counts[p.ID] = int(p.RetryCount)
 			}
@@ -43,7 +43,7 @@ func (f *worker) recoverOwn(ctx, hard context.Context, stream string) error {
 			if err != nil {
 				return err
 			}
-			if msgs = f.inflight.addNew(stream, msgs); len(msgs) > 0 {
+			if msgs = f.inflight.AddNew(stream, msgs); len(msgs) > 0 {
 				f.intake(hard, stream, msgs, nil, counts)
 			}
 		}
@@ -71,7 +71,7 @@ func (f *worker) claimIdle(ctx context.Context, stream string) (int, error) {
 			return n, err
 		}
 		for _, id := range ids {
-			if !f.inflight.has(stream, id) {
+			if !f.inflight.Has(stream, id) {
 				n++
 			}
 		}

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/internal/backoff"
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
@@ -88,11 +89,7 @@ func (c *committer) group() string { return c.records.Function() }
 
 func (c *committer) start(wg *sync.WaitGroup) {
 	c.wg = wg
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		c.loop()
-	}()
+	spawn(wg, c.loop)
 }
 
 // submit queues items; each one's done func is called once it is written
@@ -162,7 +159,7 @@ func (c *committer) flush() {
 // write commits one group, retrying on error until it succeeds or the
 // committer is cancelled; then it calls every item's done.
 func (c *committer) write(group []*commitItem) {
-	b := newBackoff(50*time.Millisecond, 2*time.Second)
+	b := backoff.New(50*time.Millisecond, 2*time.Second)
 	var err error
 	for {
 		err = c.exec(c.ctx, group)
@@ -180,7 +177,7 @@ func (c *committer) write(group []*commitItem) {
 			break
 		}
 		c.logger.Warn("commit failed: retrying", zap.String("function", c.group()), zap.Int("items", len(group)), zap.Error(err))
-		if !b.wait(c.ctx) {
+		if !b.Wait(c.ctx) {
 			break
 		}
 	}

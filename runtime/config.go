@@ -108,7 +108,8 @@ func DefaultConfig() Config {
 	return cfg
 }
 
-// Validate reports settings that cannot work, and fills ConsumerName.
+// Validate reports settings that cannot work, and fills ConsumerName and,
+// when empty, RegistryKey and Namespace.
 func (c *Config) Validate() error {
 	switch {
 	case c.Concurrency < 1:
@@ -133,10 +134,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("START_FROM must be %q or %q, got %q", StartBeginning, StartNew, c.StartFrom)
 	case c.LogFormat != "json" && c.LogFormat != "console":
 		return fmt.Errorf("LOG_FORMAT must be json or console, got %q", c.LogFormat)
-	case c.RegistryKey == "":
-		return fmt.Errorf("REGISTRY_KEY must not be empty")
-	case !validNamespace(c.Namespace):
+	case c.Namespace != "" && !validNamespace(c.Namespace):
 		return fmt.Errorf("RUNTIME_NAMESPACE must be letters, digits and '_', not starting with a digit, got %q", c.Namespace)
+	}
+	if c.RegistryKey == "" {
+		c.RegistryKey = DefaultRegistryKey
+	}
+	if c.Namespace == "" {
+		c.Namespace = DefaultNamespace
 	}
 	if c.ConsumerName == "" {
 		host, _ := os.Hostname()

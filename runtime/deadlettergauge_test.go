@@ -15,8 +15,7 @@ import (
 // TestDeadLetterGauge: /metrics reports how many dead letters wait, per
 // function, so that a growing dead-letter stream can be alerted on.
 func TestDeadLetterGauge(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:dlgauge"), uniq("dlgauge")
+	rdb, stream, name := fixture(t, "dlgauge")
 	metrics := runtime.NewMetrics()
 	rt := runtime.New(testConfig(), rdb, zaptest.NewLogger(t), metrics)
 	if err := rt.Register(runtime.Function{Name: name, Streams: []string{stream},

@@ -44,13 +44,7 @@ func newTicker(base context.Context, p tickerParams) *ticker {
 	return &ticker{p: p, ctx: ctx, cancel: cancel}
 }
 
-func (t *ticker) start(wg *sync.WaitGroup) {
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t.run()
-	}()
-}
+func (t *ticker) start(wg *sync.WaitGroup) { spawn(wg, t.run) }
 
 func (t *ticker) shutdown() { t.cancel() }
 
@@ -84,6 +78,16 @@ func (t *ticker) run() {
 	}
 }
 
+// spawn runs run on a goroutine of its own, counted in wg: how every
+// duty's start begins.
+func spawn(wg *sync.WaitGroup, run func()) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		run()
+	}()
+}
+
 // eachStream makes one round of exec over every stream; the round fails
 // with the last stream's error.
 func eachStream(streams []string, exec func(ctx context.Context, stream string) error) func(context.Context) error {
@@ -109,17 +113,5 @@ func waitGroup(wg *sync.WaitGroup, timeout time.Duration) bool {
 		return true
 	case <-t.C:
 		return false
-	}
-}
-
-// sleepCtx sleeps for d; false if ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

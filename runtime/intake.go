@@ -24,7 +24,7 @@ import (
 func (f *worker) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int) {
 	if !f.pool.acquire(ctx, len(entries)) {
 		for _, e := range entries {
-			f.inflight.remove(stream, e.ID)
+			f.inflight.Remove(stream, e.ID)
 			if counts == nil {
 				f.giveBack(stream, e.ID)
 			}

@@ -86,8 +86,7 @@ func httpGet(url string) (int, string) {
 }
 
 func TestSIGTERMDrainsInFlightWork(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:sigterm"), uniq("sigterm")
+	rdb, stream, name := fixture(t, "sigterm")
 	const n = 40
 	for i := range n {
 		publish(t, rdb, stream, "t", eventID(i), map[string]int{})

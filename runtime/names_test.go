@@ -16,30 +16,29 @@ func TestNamesAreNeutralByDefaultAndConfigurable(t *testing.T) {
 			t.Fatalf("defaults %q, %q; want functions:registry, functions", cfg.RegistryKey, cfg.Namespace)
 		}
 	})
-	t.Run("WithNames", func(t *testing.T) {
-		defaults := map[string]string{}
-		WithNames("shop:functions", "shop")(defaults)
-		cfg, err := loadConfig(defaults)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cfg.RegistryKey != "shop:functions" || cfg.Namespace != "shop" {
-			t.Fatalf("got %q, %q; want shop:functions, shop", cfg.RegistryKey, cfg.Namespace)
-		}
-	})
-	t.Run("environment wins", func(t *testing.T) {
-		t.Setenv("REGISTRY_KEY", "ops:fns")
-		t.Setenv("RUNTIME_NAMESPACE", "ops")
-		defaults := map[string]string{}
-		WithNames("shop:functions", "shop")(defaults)
-		cfg, err := loadConfig(defaults)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cfg.RegistryKey != "ops:fns" || cfg.Namespace != "ops" {
-			t.Fatalf("got %q, %q; want the environment's ops:fns, ops", cfg.RegistryKey, cfg.Namespace)
-		}
-	})
+	for _, c := range []struct {
+		name           string
+		env            map[string]string
+		key, namespace string
+	}{
+		{"WithNames", nil, "shop:functions", "shop"},
+		{"environment wins", map[string]string{"REGISTRY_KEY": "ops:fns", "RUNTIME_NAMESPACE": "ops"}, "ops:fns", "ops"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			defaults := map[string]string{}
+			WithNames("shop:functions", "shop")(defaults)
+			cfg, err := loadConfig(defaults)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.RegistryKey != c.key || cfg.Namespace != c.namespace {
+				t.Fatalf("got %q, %q; want %q, %q", cfg.RegistryKey, cfg.Namespace, c.key, c.namespace)
+			}
+		})
+	}
 	t.Run("invalid namespace", func(t *testing.T) {
 		t.Setenv("RUNTIME_NAMESPACE", "my-shop")
 		if _, err := LoadConfig(); err == nil {

@@ -106,7 +106,7 @@ func (p *pool) acquire(ctx context.Context, n int) bool {
 
 // release returns the slot of a settled (or abandoned) entry.
 func (p *pool) release(msg *Message) {
-	p.f.inflight.remove(msg.Stream, msg.ID)
+	p.f.inflight.Remove(msg.Stream, msg.ID)
 	if !msg.run.parked {
 		p.slots.Release(1)
 	}
@@ -224,36 +224,8 @@ func (p *pool) abandonQueued() {
 
 // wait waits for every entry in flight to settle, up to timeout; false if
 // time ran out.
-func (p *pool) wait(timeout time.Duration) bool {
-	done := make(chan struct{})
-	go func() {
-		p.settled.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(max(timeout, 0))
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
-	}
-}
+func (p *pool) wait(timeout time.Duration) bool { return waitGroup(&p.settled, timeout) }
 
 // waitWorkers waits up to timeout for the workers to return after the
 // hard stop.
-func (p *pool) waitWorkers(timeout time.Duration) bool {
-	done := make(chan struct{})
-	go func() {
-		p.workers.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
-	}
-}
+func (p *pool) waitWorkers(timeout time.Duration) bool { return waitGroup(&p.workers, timeout) }

@@ -8,6 +8,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/internal/backoff"
+	"github.com/ordershop/functions/runtime/internal/inflight"
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
@@ -37,7 +39,7 @@ type readerParams struct {
 	streams   []string
 	batchSize int
 	readBlock time.Duration
-	inflight  *inflightSet
+	inflight  *inflight.Set
 	// hard is the handlers' context: intake of what was read goes on
 	// until it ends.
 	hard context.Context
@@ -67,14 +69,12 @@ func newReader(base context.Context, p readerParams) *reader {
 }
 
 func (r *reader) start(wg *sync.WaitGroup) {
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	spawn(wg, func() {
 		if r.p.before != nil {
 			r.p.before(r.ctx)
 		}
 		r.run(r.ctx, r.p.hard)
-	}()
+	})
 }
 
 // shutdown stops reading; what was read is still handed to intake.
@@ -110,7 +110,7 @@ func (r *reader) run(ctx, hard context.Context) {
 // recover hands this consumer's own pending entries to intake, retrying
 // while Redis fails.
 func (r *reader) recover(ctx, hard context.Context) {
-	b := newBackoff(50*time.Millisecond, 5*time.Second)
+	b := backoff.New(50*time.Millisecond, 5*time.Second)
 	for _, s := range r.p.streams {
 		for {
 			err := r.p.recoverOwn(ctx, hard, s)
@@ -122,7 +122,7 @@ func (r *reader) recover(ctx, hard context.Context) {
 				continue
 			}
 			r.p.logger.Warn("recover own pending entries: retrying", zap.String("stream", s), zap.Error(err))
-			if !b.wait(ctx) {
+			if !b.Wait(ctx) {
 				return
 			}
 		}
@@ -131,7 +131,7 @@ func (r *reader) recover(ctx, hard context.Context) {
 
 func (r *reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 	p := r.p
-	b := newBackoff(50*time.Millisecond, 5*time.Second)
+	b := backoff.New(50*time.Millisecond, 5*time.Second)
 	failing := false
 	var held []redis.XStream // read, not yet looked up
 	send := func(cb checkedBatch) {
@@ -140,7 +140,7 @@ func (r *reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 		case <-hard.Done():
 			for _, xs := range cb.res {
 				for _, m := range xs.Messages {
-					p.inflight.remove(xs.Stream, m.ID)
+					p.inflight.Remove(xs.Stream, m.ID)
 					p.giveBack(xs.Stream, m.ID)
 				}
 			}
@@ -173,16 +173,16 @@ func (r *reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 				p.logger.Warn("read failed: retrying with backoff", zap.Error(err))
 				failing = true
 			}
-			b.wait(ctx)
+			b.Wait(ctx)
 			continue
 		}
 		if failing {
 			p.logger.Info("read recovered")
 			failing = false
-			b = newBackoff(50*time.Millisecond, 5*time.Second)
+			b = backoff.New(50*time.Millisecond, 5*time.Second)
 		}
 		for i := range res {
-			res[i].Messages = p.inflight.addNew(res[i].Stream, res[i].Messages)
+			res[i].Messages = p.inflight.AddNew(res[i].Stream, res[i].Messages)
 		}
 		if entries(res) > 0 {
 			held = res

@@ -6,6 +6,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/runtime/internal/backoff"
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
@@ -67,7 +68,7 @@ func WaitCaughtUp(ctx context.Context, client redis.UniversalClient, function st
 		if ok {
 			return nil
 		}
-		if !sleepCtx(ctx, delay) {
+		if !backoff.Sleep(ctx, delay) {
 			return ctx.Err()
 		}
 		delay = min(delay*2, 4*time.Millisecond)

@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/internal/backoff"
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
@@ -78,7 +79,7 @@ func isRedisReply(err error) bool { return rdb.IsReply(err) }
 // permitted, as on many managed services) is accepted with a warning. It
 // waits for an unreachable Redis like the rest of start-up.
 func (r *Runtime) checkEvictionPolicy(ctx context.Context) error {
-	b := newBackoff(100*time.Millisecond, 5*time.Second)
+	b := backoff.New(100*time.Millisecond, 5*time.Second)
 	for {
 		policy, err := r.rdb.ConfigValue(ctx, "maxmemory-policy")
 		switch {
@@ -96,7 +97,7 @@ func (r *Runtime) checkEvictionPolicy(ctx context.Context) error {
 			return ctx.Err()
 		}
 		r.logger.Warn("read maxmemory-policy: retrying", zap.Error(err))
-		if !b.wait(ctx) {
+		if !b.Wait(ctx) {
 			return ctx.Err()
 		}
 	}

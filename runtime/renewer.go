@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/internal/inflight"
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
@@ -15,7 +16,7 @@ type renewerParams struct {
 	group    *rdb.Consumer
 	interval time.Duration // ClaimInterval
 	streams  []string
-	inflight *inflightSet
+	inflight *inflight.Set
 }
 
 // newRenewer returns the duty that keeps every entry delivered to this
@@ -33,13 +34,13 @@ func newRenewer(base context.Context, p renewerParams) *ticker {
 		failed:    "renew delivered entries failed: peers may take them over after CLAIM_MIN_IDLE",
 		recovered: "renew delivered entries recovered",
 		exec: eachStream(p.streams, func(ctx context.Context, stream string) error {
-			ids := p.inflight.renewable(stream, time.Now())
+			ids := p.inflight.Renewable(stream, time.Now())
 			if len(ids) == 0 {
 				return nil
 			}
 			lost, err := p.group.Renew(ctx, stream, ids, "")
 			for _, id := range lost {
-				p.inflight.remove(stream, id)
+				p.inflight.Remove(stream, id)
 			}
 			if len(lost) > 0 {
 				p.logger.Warn("entries taken over by another consumer: not run here again", zap.String("stream", stream), zap.Int("count", len(lost)))

@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/runtime/internal/rdb"
+	"github.com/ordershop/functions/runtime/internal/retrytask"
 )
 
 // Replay runs a dead letter again through its function only: it becomes a
@@ -35,13 +36,13 @@ func Replay(ctx context.Context, client redis.UniversalClient, dl DeadLetter) er
 	defer c.Close()
 	insp := asynq.NewInspectorFromRedisClient(client)
 	attempt := dl.Attempts + 1
-	p := retryPayload{
+	p := retrytask.Payload{
 		Stream: dl.Stream, ID: dl.EntryID, Fields: dl.Fields,
 		Attempt: attempt, MaxAttempts: attempt, FirstFailure: dl.FirstFailure,
 		DeadLetterID: dl.ID,
 	}
 	taskID := rdb.ReplayTaskID(dl.Function, dl.ID)
-	if err := enqueue(ctx, c, insp, dl.Function, taskID, p); err != nil {
+	if err := retrytask.Enqueue(ctx, c, insp, dl.Function, taskID, p); err != nil {
 		return fmt.Errorf("replay %s: %w", dl.ID, err)
 	}
 	return nil

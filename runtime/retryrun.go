@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/retrytask"
 )
 
 // Retry tasks: one due retry (or replay) of an unordered function, run by
@@ -14,7 +16,7 @@ import (
 // handleRetry runs one retry (or replay) attempt and settles it. A nil
 // return completes the asynq task; an error makes asynq try again later,
 // counting an attempt unless the error is errInfra.
-func (f *worker) handleRetry(ctx context.Context, p retryPayload, retried int) error {
+func (f *worker) handleRetry(ctx context.Context, p retrytask.Payload, retried int) error {
 	msg, derr := newMessage(f.Name, p.Stream, p.ID, p.Fields)
 	msg.Attempt = p.Attempt + retried
 	msg.FirstFailure = p.FirstFailure
@@ -26,7 +28,7 @@ func (f *worker) handleRetry(ctx context.Context, p retryPayload, retried int) e
 	}
 	done, err := f.records.Done(ctx, []string{msg.EventID})
 	if err != nil {
-		return infra(err)
+		return retrytask.Infra(err)
 	}
 	if done[0] {
 		m.skipped.Inc()
@@ -40,7 +42,7 @@ func (f *worker) handleRetry(ctx context.Context, p retryPayload, retried int) e
 		// Never beside an entry of its key here: it waits for them.
 		l, ok := f.pool.reserve(key)
 		if !ok {
-			return infra(fmt.Errorf("key %q busy here", key))
+			return retrytask.Infra(fmt.Errorf("key %q busy here", key))
 		}
 		defer f.pool.unreserve(l)
 	}
@@ -49,7 +51,7 @@ func (f *worker) handleRetry(ctx context.Context, p retryPayload, retried int) e
 	select {
 	case f.tokens <- struct{}{}:
 	case <-ctx.Done():
-		return infra(ctx.Err())
+		return retrytask.Infra(ctx.Err())
 	}
 	err = f.chain.Handle(ctx, msg)
 	<-f.tokens
@@ -58,7 +60,7 @@ func (f *worker) handleRetry(ctx context.Context, p retryPayload, retried int) e
 		m.processed.Inc()
 		return f.settleRetry(ctx, p, &commitItem{eventID: msg.EventID, record: true, emits: msg.emits})
 	case ctx.Err() != nil:
-		return infra(ctx.Err())
+		return retrytask.Infra(ctx.Err())
 	case IsPermanent(err) || msg.Attempt >= p.MaxAttempts:
 		m.deadLettered.Inc()
 		dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
@@ -81,10 +83,10 @@ func (f *worker) exhaustedRetry(msg *Message) *commitItem {
 
 // settleRetry commits item (nil: nothing to write) and, for a replay,
 // then removes the replayed dead letter: only once its outcome is written.
-func (f *worker) settleRetry(ctx context.Context, p retryPayload, item *commitItem) error {
+func (f *worker) settleRetry(ctx context.Context, p retrytask.Payload, item *commitItem) error {
 	if item != nil {
 		if err := f.commitWait(item); err != nil {
-			return infra(err)
+			return retrytask.Infra(err)
 		}
 	}
 	if p.DeadLetterID == "" {

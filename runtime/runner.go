@@ -50,7 +50,7 @@ func (p *pool) run(msg *Message, flush func(), slot int, resume func(outcome) bo
 	if p.ctx.Err() != nil {
 		return outcome{kind: outStop}
 	}
-	if !f.inflight.has(msg.Stream, msg.ID) {
+	if !f.inflight.Has(msg.Stream, msg.ID) {
 		return outcome{kind: outSkip} // taken over meanwhile (see renewer)
 	}
 	if err := msg.decode(); err != nil {
@@ -83,7 +83,7 @@ func (p *pool) run(msg *Message, flush func(), slot int, resume func(outcome) bo
 		f.observeGivenUp(msg, w.started, err)
 		return resume(p.after(msg, err, true, alone))
 	})
-	f.inflight.running(msg.Stream, msg.ID, w.deadline)
+	f.inflight.Running(msg.Stream, msg.ID, w.deadline)
 	err, gone := p.invokeInline(slot, w, msg)
 	if gone {
 		return outcome{kind: outGone}
@@ -105,7 +105,7 @@ func (p *pool) unlock(alone bool) {
 // outcome is committed before anything else runs.
 func (p *pool) after(msg *Message, err error, abandoned, alone bool) outcome {
 	f := p.f
-	f.inflight.running(msg.Stream, msg.ID, time.Time{})
+	f.inflight.Running(msg.Stream, msg.ID, time.Time{})
 	<-f.tokens
 	out := f.outcome(p.ctx, msg, err, abandoned)
 	if !alone {
@@ -154,7 +154,7 @@ func (p *pool) count(msg *Message) (outcome, bool) {
 		}
 		return outcome{kind: outSkip}, false
 	case len(lost) > 0:
-		f.inflight.remove(msg.Stream, msg.ID)
+		f.inflight.Remove(msg.Stream, msg.ID)
 		return outcome{kind: outSkip}, false
 	}
 	msg.run.counted = msg.Attempt

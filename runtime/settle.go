@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/backoff"
 )
 
 // Settling: what becomes of a finished attempt of a stream entry, as a
@@ -35,7 +37,7 @@ func (f *worker) outcome(ctx context.Context, msg *Message, err error, abandoned
 		if abandoned {
 			next = msg.retryCopy()
 		}
-		delay := retryDelay(msg.Attempt, f.BackoffBase, f.BackoffMax)
+		delay := backoff.Retry(msg.Attempt, f.BackoffBase, f.BackoffMax)
 		next.Attempt++
 		return outcome{kind: outWait, delay: delay, next: next}
 	}

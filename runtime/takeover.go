@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/backoff"
 )
 
 // takeOver runs before a function with an ordering key starts reading, so
@@ -27,7 +29,7 @@ func (f *worker) takeOver(ctx context.Context) {
 				f.logger.Warn("gone consumers still hold entries: reading on", zap.String("stream", s), zap.Strings("consumers", gone))
 				break
 			}
-			if !sleepCtx(ctx, min(f.cfg.ClaimInterval, 100*time.Millisecond)) {
+			if !backoff.Sleep(ctx, min(f.cfg.ClaimInterval, 100*time.Millisecond)) {
 				return
 			}
 		}

@@ -6,6 +6,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/internal/backoff"
+	"github.com/ordershop/functions/runtime/internal/inflight"
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
@@ -35,7 +37,7 @@ type worker struct {
 	// retry tasks together, to Concurrency.
 	tokens chan struct{}
 
-	inflight inflightSet
+	inflight inflight.Set
 	unread   unread
 	duties   duties
 }
@@ -49,7 +51,7 @@ func newWorker(fn Function, cfg Config, r *rdb.RDB, logger *zap.Logger, metrics 
 		logger:   logger.With(zap.String("function", fn.Name)),
 		metrics:  metrics,
 		byStream: map[string]*streamMetrics{},
-		inflight: newInflightSet(),
+		inflight: inflight.NewSet(),
 		tokens:   make(chan struct{}, fn.Concurrency),
 	}
 	f.chain = buildChain(fn, f.streamMetric, f.logFailure)
@@ -82,7 +84,7 @@ func (f *worker) ensureGroups(ctx context.Context) error {
 		start = "$"
 	}
 	for _, s := range f.Streams {
-		b := newBackoff(100*time.Millisecond, 5*time.Second)
+		b := backoff.New(100*time.Millisecond, 5*time.Second)
 		for {
 			err := f.group.CreateGroup(ctx, s, start)
 			if err == nil {
@@ -95,7 +97,7 @@ func (f *worker) ensureGroups(ctx context.Context) error {
 				return ctx.Err()
 			}
 			f.logger.Warn("create consumer group: retrying", zap.String("stream", s), zap.Error(err))
-			if !b.wait(ctx) {
+			if !b.Wait(ctx) {
 				return ctx.Err()
 			}
 		}
