@@ -38,15 +38,36 @@ type Setup struct {
 // environment, builds the logger and Redis client, calls setup, serves
 // HTTP on $PORT, runs the functions until SIGTERM or SIGINT, drains, and
 // exits 0 (1 on a startup error, with the reason on stderr).
-func Main(name string, setup func(app *App) (Setup, error)) {
-	if err := run(name, setup); err != nil {
+//
+// Options change what Main does: WithNames gives the process a product's
+// names for the runtime's registry and metrics.
+func Main(name string, setup func(app *App) (Setup, error), opts ...MainOption) {
+	if err := run(name, setup, opts); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
 }
 
-func run(name string, setup func(app *App) (Setup, error)) error {
-	cfg, err := LoadConfig()
+// MainOption is an option of Main.
+type MainOption func(defaults map[string]string)
+
+// WithNames makes Main's process register its functions in registryKey
+// and name its metrics and probe key in namespace, unless REGISTRY_KEY or
+// RUNTIME_NAMESPACE say otherwise: a product built on the runtime keeps
+// its own names (see Config.RegistryKey and Config.Namespace) while the
+// runtime's defaults name none.
+func WithNames(registryKey, namespace string) MainOption {
+	return func(defaults map[string]string) {
+		defaults["REGISTRY_KEY"], defaults["RUNTIME_NAMESPACE"] = registryKey, namespace
+	}
+}
+
+func run(name string, setup func(app *App) (Setup, error), opts []MainOption) error {
+	defaults := map[string]string{}
+	for _, o := range opts {
+		o(defaults)
+	}
+	cfg, err := loadConfig(defaults)
 	if err != nil {
 		return err
 	}
@@ -56,7 +77,7 @@ func run(name string, setup func(app *App) (Setup, error)) error {
 	}
 	defer func() { _ = logger.Sync() }()
 	logger = logger.With(zap.String("process", name))
-	rdb, err := NewRedisClient(cfg)
+	client, err := NewRedisClient(cfg)
 	if err != nil {
 		return err
 	}
@@ -64,12 +85,12 @@ func run(name string, setup func(app *App) (Setup, error)) error {
 	// with Redis down asynq may still be stopping then (see Runtime), and
 	// it panics on a closed client.
 
-	app := &App{Config: cfg, Redis: rdb, Logger: logger, Metrics: NewMetrics()}
+	app := &App{Config: cfg, Redis: client, Logger: logger, Metrics: NewMetricsIn(cfg.Namespace)}
 	s, err := setup(app)
 	if err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
-	rt := New(cfg, rdb, logger, app.Metrics)
+	rt := New(cfg, client, logger, app.Metrics)
 	for _, fn := range s.Functions {
 		if err := rt.Register(fn); err != nil {
 			return err

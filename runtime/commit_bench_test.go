@@ -8,26 +8,17 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/zap"
-
-	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // BenchmarkCommitGroup times the commit of groups of 100 settled entries
 // (record and ack, no emits: the common case), per entry, and reports the
 // Redis time the script takes per entry.
 func BenchmarkCommitGroup(b *testing.B) {
-	s, err := redistest.Start(redistest.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	rdb := redis.NewClient(s.Options())
-	defer rdb.Close()
+	_, rdb := startRedis(b)
 	ctx := context.Background()
 	const stream, group, size = "events:b", "fn", 100
 	rdb.XGroupCreateMkStream(ctx, stream, group, "$")
-	c := newCommitter(rdb, zap.NewNop(), group, "c", newDoneRecords(rdb, group, time.Hour))
+	c := testCommitter(newDoneRecords(rdb, group, time.Hour), "c")
 	b.ResetTimer()
 	for done := 0; done < b.N; done += size {
 		b.StopTimer()

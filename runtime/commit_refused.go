@@ -4,15 +4,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
-// refused reports whether commitScript refused a group for a reason that
-// retrying the same group cannot fix (a write over the limit, an emit to a
-// key that is not a stream). The script raises those before its first
-// write, so nothing of the group was written.
-func refused(err error) bool { return redis.HasErrorPrefix(err, "commit:") }
+// refused reports whether the commit script refused a group for a reason
+// that retrying the same group cannot fix (see rdb.IsRefused).
+func refused(err error) bool { return rdb.IsRefused(err) }
 
 // writeEach writes a refused group item by item, so that one bad item
 // holds back no other.
@@ -35,7 +34,7 @@ func (c *committer) deadLetterInstead(it *commitItem, err error) bool {
 	}
 	c.logger.Error("commit refused: dead-lettering the invocation", zap.String("stream", it.stream),
 		zap.String("entry_id", it.id), zap.String("event_id", it.eventID), zap.Error(err))
-	dl := newDeadLetterEntry(c.group, it.release, Permanent(fmt.Errorf("commit refused: %w", err)), time.Now())
+	dl := newDeadLetterEntry(c.group(), it.release, Permanent(fmt.Errorf("commit refused: %w", err)), time.Now())
 	it.emits, it.record, it.deadLetter = nil, false, &dl
 	if c.onDeadLettered != nil {
 		c.onDeadLettered(it.stream)

@@ -16,8 +16,7 @@ import (
 // dead-letters the one that can never be written, instead of retrying the
 // whole group forever.
 func TestRefusedCommitDeadLettersOnlyItsInvocation(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:refused"), uniq("refused")
+	rdb, stream, name := fixture(t, "refused")
 	out, notAStream := stream+":out", stream+":hash"
 	rdb.HSet(context.Background(), notAStream, "k", "v")
 	cfg := testConfig()

@@ -10,23 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/zap"
-
-	"github.com/ordershop/functions/internal/testkit/redistest"
 )
-
-// startRedis starts a throwaway server for one internal test.
-func startRedis(t *testing.T, args ...string) (*redistest.Server, *redis.Client) {
-	t.Helper()
-	s, err := redistest.Start(redistest.Options{Args: args})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	rdb := redis.NewClient(s.Options())
-	t.Cleanup(func() { _ = rdb.Close() })
-	return s, rdb
-}
 
 // readAs creates group on stream (if needed), adds n entries and delivers
 // them to consumer; it returns their ids.
@@ -78,7 +62,7 @@ func TestRetryPathDeadLetterIsWrittenOnceAfterALostReply(t *testing.T) {
 	rdb.AddHook(hook)
 	ctx := context.Background()
 	records := newDoneRecords(rdb, "fn", time.Hour)
-	c := testCommitter(rdb, "fn", "c", records)
+	c := testCommitter(records, "c")
 	dl := newDeadLetterEntry("fn", &Message{Stream: "events:r", ID: "1-1", Attempt: 3, Fields: map[string]string{"type": "t", "event_id": "r1", "data": "{}"}}, errors.New("boom"), time.Now())
 	emitItem := &commitItem{eventID: "r2", record: true, emits: outEmit("events:out", "r2")}
 	var got error
@@ -118,7 +102,7 @@ func TestCommitOfAConsumerThatLostItsEntryWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	records := newDoneRecords(rdb, group, time.Hour)
-	a, b := testCommitter(rdb, group, "A", records), testCommitter(rdb, group, "B", records)
+	a, b := testCommitter(records, "A"), testCommitter(records, "B")
 	var fenced []string
 	a.onFenced = func(stream, id string) { fenced = append(fenced, id) }
 	item := func(id, ev string) *commitItem {
@@ -137,7 +121,7 @@ func TestCommitOfAConsumerThatLostItsEntryWritesNothing(t *testing.T) {
 	if n := rdb.XLen(ctx, DeadLetterStream(group)).Val(); n != 0 {
 		t.Fatalf("%d dead letters written by a consumer that lost its entry", n)
 	}
-	if d, _ := records.done(ctx, []string{"x0", "x1"}); d[0] || !d[1] {
+	if d, _ := records.Done(ctx, []string{"x0", "x1"}); d[0] || !d[1] {
 		t.Fatalf("records %v, want x0 not recorded, x1 recorded", d)
 	}
 	p := rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: stream, Group: group, Start: "-", End: "+", Count: 10}).Val()
@@ -164,13 +148,13 @@ func TestWindowsSurviveClockSkew(t *testing.T) {
 	ttl := time.Hour
 	boundary := time.UnixMilli((time.Now().UnixMilli()/ttl.Milliseconds() + 1) * ttl.Milliseconds())
 	ahead, behind := newDoneRecords(rdb, "fn", ttl), newDoneRecords(rdb, "fn", ttl)
-	ahead.now = func() time.Time { return boundary.Add(time.Second) }
-	behind.now = func() time.Time { return boundary.Add(-time.Second) }
-	ca, cb := testCommitter(rdb, "fn", "A", ahead), testCommitter(rdb, "fn", "B", behind)
+	ahead.Now = func() time.Time { return boundary.Add(time.Second) }
+	behind.Now = func() time.Time { return boundary.Add(-time.Second) }
+	ca, cb := testCommitter(ahead, "A"), testCommitter(behind, "B")
 	if err := ca.exec(ctx, []*commitItem{{eventID: "x", record: true, emits: outEmit("events:out", "x")}}); err != nil {
 		t.Fatal(err)
 	}
-	if d, err := behind.done(ctx, []string{"x"}); err != nil || !d[0] {
+	if d, err := behind.Done(ctx, []string{"x"}); err != nil || !d[0] {
 		t.Fatalf("the instance behind does not see the record: %v %v", d, err)
 	}
 	if err := cb.exec(ctx, []*commitItem{{eventID: "x", record: true, emits: outEmit("events:out", "x")}}); err != nil {
@@ -188,11 +172,11 @@ func TestWindowsSurviveClockSkew(t *testing.T) {
 	w := ts.UnixMilli() / ttl.Milliseconds()
 	redisClock := newDoneRecords(rdb, "fn", ttl)
 	f := recordField("y")
-	rdb.HSet(ctx, redisClock.key(w+1, f), f, "1")
-	if d, _ := redisClock.done(ctx, []string{"y"}); !d[0] {
+	rdb.HSet(ctx, redisClock.Key(w+1, f), f, "1")
+	if d, _ := redisClock.Done(ctx, []string{"y"}); !d[0] {
 		t.Fatal("a record of window w+1 not found")
 	}
-	cr := testCommitter(rdb, "fn", "C", redisClock)
+	cr := testCommitter(redisClock, "C")
 	if err := cr.exec(ctx, []*commitItem{{eventID: "y", record: true, emits: outEmit("events:out", "y")}}); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +192,7 @@ func TestRecordsAreShardedPerWindow(t *testing.T) {
 	_, rdb := startRedis(t)
 	ctx := context.Background()
 	records := newDoneRecords(rdb, "fn", time.Hour)
-	c := testCommitter(rdb, "fn", "c", records)
+	c := testCommitter(records, "c")
 	const n = 20000
 	for lo := 0; lo < n; lo += maxCommitGroup {
 		var group []*commitItem
@@ -243,7 +227,7 @@ func TestRecordsAreShardedPerWindow(t *testing.T) {
 	for i := 0; i < n; i += 37 {
 		ids = append(ids, "e"+strconv.Itoa(i))
 	}
-	d, err := records.done(ctx, append(ids, "never"))
+	d, err := records.Done(ctx, append(ids, "never"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +250,7 @@ func TestOversizeWriteFailsBeforeAnyWrite(t *testing.T) {
 	ctx := context.Background()
 	const stream, group = "events:o", "fn"
 	ids := readAs(t, rdb, stream, group, "c", 2)
-	c := testCommitter(rdb, group, "c", newDoneRecords(rdb, group, time.Hour))
+	c := testCommitter(newDoneRecords(rdb, group, time.Hour), "c")
 	huge := map[string]string{"type": "t"}
 	for i := range 5000 {
 		huge["f"+strconv.Itoa(i)] = "v"
@@ -285,8 +269,4 @@ func TestOversizeWriteFailsBeforeAnyWrite(t *testing.T) {
 	if keys := rdb.Keys(ctx, DoneKeyPrefix(group)+"*").Val(); len(keys) != 0 {
 		t.Fatalf("records written by a failed commit: %v", keys)
 	}
-}
-
-func testCommitter(rdb redis.UniversalClient, group, consumer string, records *doneRecords) *committer {
-	return newCommitter(rdb, zap.NewNop(), group, consumer, records)
 }

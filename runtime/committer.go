@@ -2,13 +2,13 @@ package runtime
 
 import (
 	"context"
-	_ "embed"
-	"fmt"
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/backoff"
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
 // maxCommitGroup is the size at which a commit group stops taking more
@@ -31,13 +31,6 @@ type commitItem struct {
 	done    func(error)
 }
 
-//go:embed commit.lua
-var commitSource string
-
-// commitScript writes a group of settled invocations atomically and
-// all-or-nothing; see commit.lua for its KEYS, ARGV and return value.
-var commitScript = redis.NewScript(commitSource)
-
 // committer writes one function's settled invocations in groups (group
 // commit): whatever has queued up while the previous group was written
 // goes into one run of the commit script, which Redis runs alone and which
@@ -51,12 +44,11 @@ var commitScript = redis.NewScript(commitSource)
 // backoff until it succeeds or the committer is shut down; its entries
 // then stay pending and are redelivered.
 type committer struct {
-	rdb      redis.UniversalClient
 	logger   *zap.Logger
-	group    string
 	consumer string
-	records  *doneRecords
-	// releaseFn gives back an entry's slot in the pool (set by start).
+	records  *rdb.Records
+	// releaseFn gives back an entry's slot in the pool (set once the pool
+	// exists).
 	releaseFn func(*Message)
 	// onFenced, when set, is told of every item skipped because its entry
 	// is now pending to another consumer.
@@ -67,33 +59,46 @@ type committer struct {
 
 	in     chan []*commitItem
 	stopCh chan struct{}
-	wg     sync.WaitGroup
+	wg     *sync.WaitGroup
 	ctx    context.Context
 	cancel context.CancelFunc
 }
 
-func newCommitter(rdb redis.UniversalClient, logger *zap.Logger, group, consumer string, records *doneRecords) *committer {
+// committerParams is what a committer needs: the function's records (its
+// group's name and idempotency store) and this instance's consumer name.
+type committerParams struct {
+	logger         *zap.Logger
+	consumer       string
+	records        *rdb.Records
+	onFenced       func(stream, id string)
+	onDeadLettered func(stream string)
+}
+
+func newCommitter(p committerParams) *committer {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &committer{
-		rdb: rdb, logger: logger.Named("committer"), group: group, consumer: consumer, records: records,
+		logger: p.logger.Named("committer"), consumer: p.consumer, records: p.records,
+		onFenced: p.onFenced, onDeadLettered: p.onDeadLettered,
 		in: make(chan []*commitItem, 256), stopCh: make(chan struct{}),
 		ctx: ctx, cancel: cancel,
 	}
 }
 
-func (c *committer) start() {
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		c.loop()
-	}()
+// group is the consumer group (function) whose outcomes c writes.
+func (c *committer) group() string { return c.records.Function() }
+
+func (c *committer) start(wg *sync.WaitGroup) {
+	c.wg = wg
+	spawn(wg, c.loop)
 }
 
 // submit queues items; each one's done func is called once it is written
 // or given up.
 func (c *committer) submit(items []*commitItem) { c.in <- items }
 
-// shutdown flushes what is queued, waiting at most timeout, then stops.
+// shutdown flushes what is queued, waiting at most timeout, then stops:
+// unlike the other duties it waits itself, since its flush is bounded by
+// the time left at step 4 (lifecycle.go).
 func (c *committer) shutdown(timeout time.Duration) {
 	close(c.stopCh)
 	done := make(chan struct{})
@@ -154,7 +159,7 @@ func (c *committer) flush() {
 // write commits one group, retrying on error until it succeeds or the
 // committer is cancelled; then it calls every item's done.
 func (c *committer) write(group []*commitItem) {
-	b := newBackoff(50*time.Millisecond, 2*time.Second)
+	b := backoff.New(50*time.Millisecond, 2*time.Second)
 	var err error
 	for {
 		err = c.exec(c.ctx, group)
@@ -171,13 +176,13 @@ func (c *committer) write(group []*commitItem) {
 			}
 			break
 		}
-		c.logger.Warn("commit failed: retrying", zap.String("function", c.group), zap.Int("items", len(group)), zap.Error(err))
-		if !b.wait(c.ctx) {
+		c.logger.Warn("commit failed: retrying", zap.String("function", c.group()), zap.Int("items", len(group)), zap.Error(err))
+		if !b.Wait(c.ctx) {
 			break
 		}
 	}
 	if err != nil {
-		c.logger.Error("commit given up: entries stay pending for redelivery", zap.String("function", c.group), zap.Int("items", len(group)), zap.Error(err))
+		c.logger.Error("commit given up: entries stay pending for redelivery", zap.String("function", c.group()), zap.Int("items", len(group)), zap.Error(err))
 	}
 	for _, it := range group {
 		if it.release != nil {
@@ -189,78 +194,27 @@ func (c *committer) write(group []*commitItem) {
 	}
 }
 
-// exec writes group with one run of commitScript, and reports the items
-// that were fenced off.
+// exec writes group with one run of the commit script, and reports the
+// items that were fenced off.
 func (c *committer) exec(ctx context.Context, group []*commitItem) error {
-	var keys []string
-	index := map[string]int{}
-	keyIndex := func(stream string) int {
-		i, ok := index[stream]
-		if !ok {
-			keys = append(keys, stream)
-			i = len(keys)
-			index[stream] = i
+	items := make([]rdb.CommitItem, len(group))
+	for i, it := range group {
+		items[i] = rdb.CommitItem{
+			Stream: it.stream, ID: it.id, Ack: it.ack, EventID: it.eventID, Record: it.record,
+			Emits: writes(it.emits),
 		}
-		return i
-	}
-	// The id range of each stream's entries, for the script's one
-	// ownership check per stream.
-	type idRange struct{ lo, hi string }
-	ranges := map[int]*idRange{}
-	for _, it := range group {
-		if !it.ack {
-			continue
-		}
-		k := keyIndex(it.stream)
-		switch r := ranges[k]; {
-		case r == nil:
-			ranges[k] = &idRange{it.id, it.id}
-		case CompareIDs(it.id, r.lo) < 0:
-			r.lo = it.id
-		case CompareIDs(it.id, r.hi) > 0:
-			r.hi = it.id
+		if dl := it.deadLetter; dl != nil {
+			w := rdb.Write(*dl)
+			items[i].DeadLetter = &w
+			items[i].DeadLetterGuard = rdb.DeadLetterGuard(dl.Fields[DLQFieldStream], dl.Fields[DLQFieldEntryID], dl.Fields[DLQFieldAttempts])
 		}
 	}
-	args := append(c.records.scriptArgs(), c.group, c.consumer, maxWriteValues, len(ranges))
-	for k, r := range ranges {
-		args = append(args, k, r.lo, r.hi)
-	}
-	for _, it := range group {
-		ack, id := 0, ""
-		if it.ack {
-			ack, id = keyIndex(it.stream), it.id
-		}
-		writes := it.emits
-		if it.deadLetter != nil {
-			writes = append(writes[:len(writes):len(writes)], *it.deadLetter)
-		}
-		rec := ""
-		switch {
-		case it.record || len(it.emits) > 0:
-			rec = recordField(it.eventID)
-		case it.deadLetter != nil:
-			rec = deadLetterGuard(*it.deadLetter)
-		}
-		args = append(args, ack, id, rec, len(writes))
-		for _, w := range writes {
-			args = append(args, keyIndex(w.Stream), len(w.Fields)*2)
-			for k, v := range w.Fields {
-				args = append(args, k, v)
-			}
-		}
-	}
-	res, err := commitScript.Run(ctx, c.rdb, keys, args...).Int64Slice()
+	fenced, err := c.records.Commit(ctx, c.consumer, maxWriteValues, items)
 	if err != nil {
-		return fmt.Errorf("commit script: %w", err)
+		return err
 	}
-	if len(res) == 0 {
-		return fmt.Errorf("commit script: empty reply")
-	}
-	for _, k := range res[1:] {
-		if k < 1 || int(k) > len(group) {
-			continue
-		}
-		it := group[k-1]
+	for _, k := range fenced {
+		it := group[k]
 		c.logger.Warn("commit fenced: the entry is now pending to another consumer; this run's outcome is not written",
 			zap.String("stream", it.stream), zap.String("entry_id", it.id), zap.String("event_id", it.eventID))
 		if c.onFenced != nil {
@@ -268,4 +222,16 @@ func (c *committer) exec(ctx context.Context, group []*commitItem) error {
 		}
 	}
 	return nil
+}
+
+// writes converts emits to the commit's writes.
+func writes(emits []Emit) []rdb.Write {
+	if len(emits) == 0 {
+		return nil
+	}
+	out := make([]rdb.Write, len(emits))
+	for i, e := range emits {
+		out[i] = rdb.Write(e)
+	}
+	return out
 }

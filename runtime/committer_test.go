@@ -6,22 +6,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/zap"
-
-	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // TestCommitWritesEachEventOnce drives the committer directly: the same
 // event twice in one group, the same group committed twice (a retry after
 // a lost reply), and a dead letter committed twice must each write once.
 func TestCommitWritesEachEventOnce(t *testing.T) {
-	s, err := redistest.Start(redistest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	rdb := redis.NewClient(s.Options())
-	defer rdb.Close()
+	_, rdb := startRedis(t)
 	ctx := context.Background()
 	const stream, group, out = "events:c", "fn", "events:out"
 	if err := rdb.XGroupCreateMkStream(ctx, stream, group, "0").Err(); err != nil {
@@ -34,7 +25,7 @@ func TestCommitWritesEachEventOnce(t *testing.T) {
 	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "c", Streams: []string{stream, ">"}}).Err(); err != nil {
 		t.Fatal(err)
 	}
-	c := newCommitter(rdb, zap.NewNop(), group, "c", newDoneRecords(rdb, group, time.Hour))
+	c := testCommitter(newDoneRecords(rdb, group, time.Hour), "c")
 	emit := []Emit{{Stream: out, Fields: map[string]string{"type": "done", "event_id": "y", "data": "{}"}}}
 	dl := Emit{Stream: DeadLetterStream(group), Fields: map[string]string{"type": "t", DLQFieldError: "boom"}}
 	batch := []*commitItem{
@@ -56,7 +47,7 @@ func TestCommitWritesEachEventOnce(t *testing.T) {
 			t.Fatalf("after commit %d: %d pending", run, p)
 		}
 	}
-	done, err := c.records.done(ctx, []string{"x", "z"})
+	done, err := c.records.Done(ctx, []string{"x", "z"})
 	if err != nil || !done[0] || done[1] {
 		t.Fatalf("records done=%v err=%v; want x recorded, z (dead-lettered) not", done, err)
 	}
@@ -71,7 +62,7 @@ func TestCommitWritesEachEventOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if done, _ := c.records.done(ctx, []string{"w"}); !done[0] {
+	if done, _ := c.records.Done(ctx, []string{"w"}); !done[0] {
 		t.Fatal("plain commit did not record")
 	}
 	if p := rdb.XPending(ctx, stream, group).Val().Count; p != 0 {
@@ -82,23 +73,17 @@ func TestCommitWritesEachEventOnce(t *testing.T) {
 // TestCommitSeesRecordsOfThePreviousWindow: an event recorded in the
 // previous idempotency window is still done: its emits are not written.
 func TestCommitSeesRecordsOfThePreviousWindow(t *testing.T) {
-	s, err := redistest.Start(redistest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	rdb := redis.NewClient(s.Options())
-	defer rdb.Close()
+	_, rdb := startRedis(t)
 	ctx := context.Background()
 	records := newDoneRecords(rdb, "fn", time.Hour)
-	c := newCommitter(rdb, zap.NewNop(), "fn", "c", records)
+	c := testCommitter(records, "c")
 	emit := []Emit{{Stream: "events:out", Fields: map[string]string{"type": "done", "event_id": "y", "data": "{}"}}}
-	records.now = func() time.Time { return time.Now().Add(-time.Hour) }
+	records.Now = func() time.Time { return time.Now().Add(-time.Hour) }
 	if err := c.exec(ctx, []*commitItem{{eventID: "x", record: true, emits: emit}}); err != nil {
 		t.Fatal(err)
 	}
-	records.now = time.Now
-	if done, _ := records.done(ctx, []string{"x"}); !done[0] {
+	records.Now = time.Now
+	if done, _ := records.Done(ctx, []string{"x"}); !done[0] {
 		t.Fatal("record of the previous window not found")
 	}
 	if err := c.exec(ctx, []*commitItem{{eventID: "x", record: true, emits: emit}}); err != nil {

@@ -3,9 +3,12 @@ package runtime
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
 // Config is the runtime's configuration, read from the environment by
@@ -65,6 +68,14 @@ type Config struct {
 	StartFrom StartFrom `env:"START_FROM" envDefault:"beginning"`
 	// ConsumerName names this instance in its groups; default host-pid.
 	ConsumerName string `env:"CONSUMER_NAME"`
+	// RegistryKey is the hash where every running function describes
+	// itself (FunctionInfo, see ListFunctions); operators' tools read it.
+	RegistryKey string `env:"REGISTRY_KEY" envDefault:"functions:registry"`
+	// Namespace prefixes the process-wide names the runtime owns beyond
+	// its functions' own keys: the metrics (<namespace>_events_processed_total,
+	// ...) and the readiness probe key <namespace>:probe:<consumer>.
+	// Letters, digits and '_'.
+	Namespace string `env:"RUNTIME_NAMESPACE" envDefault:"functions"`
 	// AllowEviction lets the runtime start on a Redis whose
 	// maxmemory-policy is not noeviction, accepting that Redis may evict
 	// events, pending entries and idempotency records.
@@ -72,9 +83,19 @@ type Config struct {
 }
 
 // LoadConfig reads Config from the environment, applying the defaults.
-func LoadConfig() (Config, error) {
+func LoadConfig() (Config, error) { return loadConfig(nil) }
+
+// loadConfig is LoadConfig with defaults (variable: value) that replace
+// the documented ones for variables the environment does not set.
+func loadConfig(defaults map[string]string) (Config, error) {
+	environ := env.ToMap(os.Environ())
+	for k, v := range defaults {
+		if _, set := environ[k]; !set {
+			environ[k] = v
+		}
+	}
 	var cfg Config
-	if err := env.Parse(&cfg); err != nil {
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
 		return cfg, fmt.Errorf("runtime config: %w", err)
 	}
 	return cfg, cfg.Validate()
@@ -87,7 +108,8 @@ func DefaultConfig() Config {
 	return cfg
 }
 
-// Validate reports settings that cannot work, and fills ConsumerName.
+// Validate reports settings that cannot work, and fills ConsumerName and,
+// when empty, RegistryKey and Namespace.
 func (c *Config) Validate() error {
 	switch {
 	case c.Concurrency < 1:
@@ -112,10 +134,34 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("START_FROM must be %q or %q, got %q", StartBeginning, StartNew, c.StartFrom)
 	case c.LogFormat != "json" && c.LogFormat != "console":
 		return fmt.Errorf("LOG_FORMAT must be json or console, got %q", c.LogFormat)
+	case c.Namespace != "" && !validNamespace(c.Namespace):
+		return fmt.Errorf("RUNTIME_NAMESPACE must be letters, digits and '_', not starting with a digit, got %q", c.Namespace)
+	}
+	if c.RegistryKey == "" {
+		c.RegistryKey = DefaultRegistryKey
+	}
+	if c.Namespace == "" {
+		c.Namespace = DefaultNamespace
 	}
 	if c.ConsumerName == "" {
 		host, _ := os.Hostname()
 		c.ConsumerName = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	return nil
+}
+
+// The names a runtime uses when Config leaves them unset: nothing in them
+// names a product. A process with names of its own sets Config.RegistryKey
+// and Config.Namespace, or passes WithNames to Main.
+const (
+	DefaultRegistryKey = rdb.DefaultRegistryKey
+	DefaultNamespace   = "functions"
+)
+
+// validNamespace reports whether ns is a valid Prometheus name prefix.
+func validNamespace(ns string) bool {
+	if ns == "" || ns[0] >= '0' && ns[0] <= '9' {
+		return false
+	}
+	return strings.Trim(ns, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == ""
 }

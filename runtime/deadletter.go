@@ -123,15 +123,6 @@ func cut(s string, n int) string {
 	return s[:n]
 }
 
-// deadLetterGuard is the record field that marks a dead letter as written:
-// one per original entry and attempt, so that a commit retried after a lost
-// reply writes it once, while the same event failing again at a later
-// attempt (a replay) is a new dead letter.
-func deadLetterGuard(dl Emit) string {
-	f := dl.Fields
-	return recordField("\x00dlq\x00" + f[DLQFieldStream] + "\x00" + f[DLQFieldEntryID] + "\x00" + f[DLQFieldAttempts])
-}
-
 func isDecodeError(err error) bool {
 	var d *DecodeError
 	return errors.As(err, &d)

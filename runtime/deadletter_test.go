@@ -13,8 +13,7 @@ import (
 )
 
 func TestExhaustedRetriesGiveOneDeadLetter(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:exhaust"), uniq("exhaust")
+	rdb, stream, name := fixture(t, "exhaust")
 	calls := newCounter()
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: 3,
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
@@ -57,8 +56,7 @@ func TestExhaustedRetriesGiveOneDeadLetter(t *testing.T) {
 }
 
 func TestPermanentErrorIsDeadLetteredAtOnce(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:perm"), uniq("perm")
+	rdb, stream, name := fixture(t, "perm")
 	calls := newCounter()
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: 5,
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
@@ -81,8 +79,7 @@ func TestPermanentErrorIsDeadLetteredAtOnce(t *testing.T) {
 }
 
 func TestPanicIsRetriedThenDeadLettered(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:panic"), uniq("panic")
+	rdb, stream, name := fixture(t, "panic")
 	calls := newCounter()
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: 2,
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
@@ -103,8 +100,7 @@ func TestPanicIsRetriedThenDeadLettered(t *testing.T) {
 }
 
 func TestMalformedEntriesAreDeadLetteredAndLaterEventsRun(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:malformed"), uniq("malformed")
+	rdb, stream, name := fixture(t, "malformed")
 	ok := newCounter()
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 1,
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { ok.inc(m.EventID); return nil })})
@@ -142,8 +138,7 @@ func TestMalformedEntriesAreDeadLetteredAndLaterEventsRun(t *testing.T) {
 }
 
 func TestTypeFilter(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:filter"), uniq("filter")
+	rdb, stream, name := fixture(t, "filter")
 	got := newCounter()
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Types: []string{"wanted"},
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { got.inc(m.Type); return nil })})

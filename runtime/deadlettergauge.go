@@ -5,16 +5,18 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
 // deadLetterGauge reports, at each scrape, how many entries wait in each
 // function's dead-letter stream (XLEN dlq:<function>), so that a growing
-// dead-letter stream can be alerted on (ordershop_dead_letters > 0).
+// dead-letter stream can be alerted on (<namespace>_dead_letters > 0).
 // Dead letters are never trimmed: they are kept until an operator replays
-// or purges them.
+// or purges them. It runs on no goroutine of its own: Prometheus calls
+// Collect at each scrape.
 type deadLetterGauge struct {
-	rdb       redis.UniversalClient
+	rdb       *rdb.RDB
 	functions []string
 	desc      *prometheus.Desc
 }
@@ -22,9 +24,10 @@ type deadLetterGauge struct {
 // deadLetterScrapeTimeout bounds the XLENs of one scrape.
 const deadLetterScrapeTimeout = time.Second
 
-func newDeadLetterGauge(rdb redis.UniversalClient, functions []string) *deadLetterGauge {
-	return &deadLetterGauge{rdb: rdb, functions: functions, desc: prometheus.NewDesc(
-		"ordershop_dead_letters", "Entries in the function's dead-letter stream dlq:<function>, waiting for replay or purge.",
+func newDeadLetterGauge(r *rdb.RDB, namespace string, functions []string) *deadLetterGauge {
+	return &deadLetterGauge{rdb: r, functions: functions, desc: prometheus.NewDesc(
+		prometheus.BuildFQName(namespace, "", "dead_letters"),
+		"Entries in the function's dead-letter stream dlq:<function>, waiting for replay or purge.",
 		[]string{"function"}, nil)}
 }
 
@@ -36,14 +39,9 @@ func (g *deadLetterGauge) Describe(ch chan<- *prometheus.Desc) { ch <- g.desc }
 func (g *deadLetterGauge) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), deadLetterScrapeTimeout)
 	defer cancel()
-	pipe := g.rdb.Pipeline()
-	cmds := make([]*redis.IntCmd, len(g.functions))
-	for i, fn := range g.functions {
-		cmds[i] = pipe.XLen(ctx, DeadLetterStream(fn))
-	}
-	_, _ = pipe.Exec(ctx)
-	for i, fn := range g.functions {
-		if n, err := cmds[i].Result(); err == nil {
+	counts := g.rdb.DeadLetterCounts(ctx, g.functions)
+	for _, fn := range g.functions {
+		if n, ok := counts[fn]; ok {
 			ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, float64(n), fn)
 		}
 	}

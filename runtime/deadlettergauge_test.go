@@ -15,8 +15,7 @@ import (
 // TestDeadLetterGauge: /metrics reports how many dead letters wait, per
 // function, so that a growing dead-letter stream can be alerted on.
 func TestDeadLetterGauge(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:dlgauge"), uniq("dlgauge")
+	rdb, stream, name := fixture(t, "dlgauge")
 	metrics := runtime.NewMetrics()
 	rt := runtime.New(testConfig(), rdb, zaptest.NewLogger(t), metrics)
 	if err := rt.Register(runtime.Function{Name: name, Streams: []string{stream},
@@ -38,7 +37,7 @@ func TestDeadLetterGauge(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range families {
-			if f.GetName() != "ordershop_dead_letters" {
+			if f.GetName() != "functions_dead_letters" {
 				continue
 			}
 			for _, m := range f.GetMetric() {
@@ -51,7 +50,7 @@ func TestDeadLetterGauge(t *testing.T) {
 		}
 		return -1
 	}
-	redistest.Eventually(t, 10*time.Second, func() bool { return gauge() == 3 }, "ordershop_dead_letters = 3")
+	redistest.Eventually(t, 10*time.Second, func() bool { return gauge() == 3 }, "functions_dead_letters = 3")
 	if err := rdb.XTrimMaxLen(context.Background(), runtime.DeadLetterStream(name), 1).Err(); err != nil {
 		t.Fatal(err)
 	}

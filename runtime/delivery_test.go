@@ -30,8 +30,7 @@ func TestFanOutToTwoFunctions(t *testing.T) {
 }
 
 func TestTwoInstancesShareTheWork(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:share"), uniq("share")
+	rdb, stream, name := fixture(t, "share")
 	seen := newCounter()
 	byInstance := [2]*counter{newCounter(), newCounter()}
 	fn := func(i int) runtime.Function {
@@ -61,8 +60,7 @@ func TestTwoInstancesShareTheWork(t *testing.T) {
 }
 
 func TestRetryThenSuccess(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:retry"), uniq("retry")
+	rdb, stream, name := fixture(t, "retry")
 	type call struct {
 		attempt int
 		at      time.Time
@@ -111,8 +109,7 @@ func TestRetryThenSuccess(t *testing.T) {
 }
 
 func TestRetriesDoNotBlockLaterEvents(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:noblock"), uniq("noblock")
+	rdb, stream, name := fixture(t, "noblock")
 	ok := newCounter()
 	cfg := testConfig()
 	cfg.BackoffBase = time.Hour // the failing event's retry is far away

@@ -48,7 +48,7 @@
 //     after a lost reply) writes nothing twice. Fencing: an outcome whose entry
 //     is no longer pending to its consumer writes nothing (no emits,
 //     record, dead letter or ack); it is logged and counted
-//     (ordershop_commits_fenced_total) and the new owner's run counts.
+//     (<namespace>_commits_fenced_total) and the new owner's run counts.
 //     Records are filed by Redis's clock (TIME), never the instance's, and
 //     found in windows w-1, w and w+1, so clock skew between instances
 //     does not repeat effects. A window's records are spread over 16

@@ -61,7 +61,7 @@ func TestTakenOverEntryIsCommittedByItsNewOwnerOnly(t *testing.T) {
 	if len(p) != 1 || p[0].Consumer != "B" {
 		t.Fatalf("pending %+v, want the entry still pending to B", p)
 	}
-	if d, _ := newDoneRecords(rdb, name, cfgA.IdempotencyTTL).done(ctx, []string{"f1"}); d[0] {
+	if d, _ := newDoneRecords(rdb, name, cfgA.IdempotencyTTL).Done(ctx, []string{"f1"}); d[0] {
 		t.Fatal("A recorded the event as done")
 	}
 	// B starts, drains its own pending entry and commits it.

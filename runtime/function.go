@@ -35,6 +35,8 @@ type Function struct {
 	// Handler runs each event.
 	Handler Handler
 	// Middleware wraps Handler, outermost first; the chain is built once.
+	// The runtime's own middleware (metrics, the invocation timeout, panic
+	// recovery) wraps it in turn (see buildChain in chain.go).
 	Middleware []Middleware
 	// OrderingKey, when set, names an entry field (such as "entity_id"):
 	// events with the same value never run concurrently and run in stream
@@ -78,30 +80,14 @@ func (f *Function) validate(cfg Config) error {
 	if f.Handler == nil {
 		return fmt.Errorf("function %s: nil handler", f.Name)
 	}
-	if f.Concurrency <= 0 {
-		f.Concurrency = cfg.Concurrency
-	}
-	if f.MaxAttempts <= 0 {
-		f.MaxAttempts = cfg.MaxAttempts
-	}
-	if f.BackoffBase <= 0 {
-		f.BackoffBase = cfg.BackoffBase
-	}
-	if f.BackoffMax <= 0 {
-		f.BackoffMax = cfg.BackoffMax
-	}
-	if f.BackoffMax < f.BackoffBase {
-		f.BackoffMax = f.BackoffBase
-	}
-	if f.Timeout <= 0 {
-		f.Timeout = cfg.InvocationTimeout
-	}
-	if f.Timeout <= 0 {
-		f.Timeout = cfg.ClaimMinIdle
-	}
-	if f.Timeout <= 0 {
-		f.Timeout = DefaultConfig().ClaimMinIdle
-	}
+	orConfig(&f.Concurrency, cfg.Concurrency)
+	orConfig(&f.MaxAttempts, cfg.MaxAttempts)
+	orConfig(&f.BackoffBase, cfg.BackoffBase)
+	orConfig(&f.BackoffMax, cfg.BackoffMax)
+	f.BackoffMax = max(f.BackoffMax, f.BackoffBase)
+	orConfig(&f.Timeout, cfg.InvocationTimeout)
+	orConfig(&f.Timeout, cfg.ClaimMinIdle)
+	orConfig(&f.Timeout, DefaultConfig().ClaimMinIdle)
 	if f.StartFrom == "" {
 		f.StartFrom = cfg.StartFrom
 	}
@@ -122,4 +108,11 @@ func (f *Function) accepts(eventType string) bool {
 		}
 	}
 	return false
+}
+
+// orConfig sets a setting left zero (or negative) to the Config's value.
+func orConfig[T int | time.Duration](setting *T, value T) {
+	if *setting <= 0 {
+		*setting = value
+	}
 }

@@ -36,6 +36,13 @@ func uniq(prefix string) string {
 	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e6, nameSeq.Add(1))
 }
 
+// fixture returns the shared server's client and a stream and function
+// name no other test uses: events:<prefix>-… and <prefix>-….
+func fixture(t *testing.T, prefix string) (*redis.Client, string, string) {
+	t.Helper()
+	return srv.Client(t), uniq("events:" + prefix), uniq(prefix)
+}
+
 // testConfig is a Config tuned for fast tests.
 func testConfig() runtime.Config {
 	cfg := runtime.DefaultConfig()

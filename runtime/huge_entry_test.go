@@ -29,8 +29,7 @@ func hugeEntry(typ, eventID string, n int) map[string]any {
 // handler fails permanently, between three good events, must not commit
 // half a group: exactly the three emits, one dead letter, all acked.
 func TestHugeEntryIsDeadLetteredWhole(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:huge"), uniq("huge")
+	rdb, stream, name := fixture(t, "huge")
 	out := stream + ":out"
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: 3,
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
@@ -72,8 +71,7 @@ func TestHugeEntryIsDeadLetteredWhole(t *testing.T) {
 // TestHugeEntryWithoutTypeIsDeadLettered (finding 1): a 5,000-field entry
 // without type was acked with no dead letter; it must be dead-lettered.
 func TestHugeEntryWithoutTypeIsDeadLettered(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:hugenotype"), uniq("hugenotype")
+	rdb, stream, name := fixture(t, "hugenotype")
 	ran := newCounter()
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream},
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { ran.inc(m.EventID); return nil })})
@@ -92,8 +90,7 @@ func TestHugeEntryWithoutTypeIsDeadLettered(t *testing.T) {
 // over the limit fails permanently (it could never be written), instead of
 // wedging the committer.
 func TestHugeEmitDeadLettersTheInvocation(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:hugeemit"), uniq("hugeemit")
+	rdb, stream, name := fixture(t, "hugeemit")
 	out := stream + ":out"
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream},
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {

@@ -28,7 +28,7 @@ var ErrInvalid = errors.New("invalid request")
 // streams (lag, pending, consumers), the retries waiting in their asynq
 // queues, their dead letters (list, filter, count, replay, purge) and the
 // positions of any stream. It reads and acts only through the runtime's
-// published data model (RegistryKey, dlq:<function>, RetryQueue, Replay);
+// published data model (the registry, dlq:<function>, RetryQueue, Replay);
 // it never runs handlers. The CLI, the /admin API and a dashboard are
 // built on it alone. It is safe for concurrent use.
 type Inspector struct {
@@ -42,7 +42,7 @@ type Inspector struct {
 // InspectorOption configures an Inspector (see NewInspector).
 type InspectorOption func(*Inspector)
 
-// WithRegistryKey reads the registry from key instead of RegistryKey.
+// WithRegistryKey reads the registry from key instead of DefaultRegistryKey.
 func WithRegistryKey(key string) InspectorOption {
 	return func(i *Inspector) { i.registryKey = key }
 }
@@ -64,7 +64,7 @@ func WithTimeField(name string) InspectorOption {
 // NewInspector returns an Inspector on rdb. The caller keeps ownership of
 // rdb (the Inspector has nothing to close).
 func NewInspector(rdb redis.UniversalClient, opts ...InspectorOption) *Inspector {
-	i := &Inspector{rdb: rdb, tasks: asynq.NewInspectorFromRedisClient(rdb), registryKey: RegistryKey}
+	i := &Inspector{rdb: rdb, tasks: asynq.NewInspectorFromRedisClient(rdb), registryKey: DefaultRegistryKey}
 	for _, o := range opts {
 		o(i)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ordershop/functions/runtime/internal/streamid"
 )
 
 // MaxSelectedIDs bounds the ids one Selection may name; use All (with a
@@ -199,7 +201,7 @@ func (i *Inspector) Purge(ctx context.Context, function string, sel Selection) (
 			return res, err
 		}
 		// Exact XTRIM MINID removes every entry below the bound, atomically.
-		n, err := i.rdb.XTrimMinID(ctx, key, mustStreamID(pos.LastID).Next().String()).Result()
+		n, err := i.rdb.XTrimMinID(ctx, key, streamid.Must(pos.LastID).Next().String()).Result()
 		if err != nil {
 			return res, fmt.Errorf("XTRIM %s: %w", key, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordershop/functions/runtime/internal/streamid"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -58,7 +59,7 @@ func (dl DeadLetter) FailedAt() time.Time {
 	if !dl.LastFailure.IsZero() {
 		return dl.LastFailure
 	}
-	return mustStreamID(dl.ID).Time()
+	return streamid.Must(dl.ID).Time()
 }
 
 // DeadLetterQuery chooses a page of one function's dead letters.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ordershop/functions/runtime/internal/streamid"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -79,7 +80,7 @@ func (i *Inspector) event(stream string, x redis.XMessage) Event {
 	v := viewEvent(fields, i.entityField)
 	e := Event{
 		Stream: stream, EntryID: x.ID, Type: v.typ, EventID: v.eventID, EntityID: v.entityID,
-		Time: mustStreamID(x.ID).Time(), Data: v.data, RawData: v.rawData, Fields: v.other,
+		Time: streamid.Must(x.ID).Time(), Data: v.data, RawData: v.rawData, Fields: v.other,
 	}
 	if i.timeField == "" {
 		return e

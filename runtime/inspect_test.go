@@ -23,7 +23,7 @@ func TestInspectorFunctionsAreTheRegistryAndTheDeadLetterStreams(t *testing.T) {
 	ctx := context.Background()
 	registered, orphan := opstest.Unique("billing"), opstest.Unique("retired")
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: registered, Group: registered, Streams: []string{"events:order"}})
-	must(t, rdb.HSet(ctx, runtime.RegistryKey, registered, info).Err())
+	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, registered, info).Err())
 	opstest.Seed(t, rdb, orphan, opstest.DeadLetter{Stream: "events:order", EntryID: "1-1", Type: "t", EventID: "x", Data: "{}", Error: "e", Attempts: 1, Failed: time.Now()})
 	insp := runtime.NewInspector(rdb)
 
@@ -278,7 +278,7 @@ func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
 	fn, stream := opstest.Unique("projector"), opstest.Unique("events:product")
 	// A registered function whose group has read one of three entries.
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{stream}, MaxAttempts: 5})
-	must(t, rdb.HSet(ctx, runtime.RegistryKey, fn, info).Err())
+	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, fn, info).Err())
 	for i := range 3 {
 		opstest.Publish(t, rdb, stream, "product.created", "p"+string(rune('0'+i)), "p", map[string]int{})
 	}
@@ -328,7 +328,7 @@ func TestStatusOfAStreamWithoutTheGroup(t *testing.T) {
 	ctx := context.Background()
 	fn := opstest.Unique("new")
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{opstest.Unique("events:none")}})
-	must(t, rdb.HSet(ctx, runtime.RegistryKey, fn, info).Err())
+	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, fn, info).Err())
 	st, err := runtime.NewInspector(rdb).Status(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -21,10 +21,10 @@ import (
 //
 // It blocks while the pool is full, until ctx (the handlers' context)
 // ends; entries it cannot take then stay pending.
-func (f *function) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int) {
+func (f *worker) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int) {
 	if !f.pool.acquire(ctx, len(entries)) {
 		for _, e := range entries {
-			f.inflight.remove(stream, e.ID)
+			f.inflight.Remove(stream, e.ID)
 			if counts == nil {
 				f.giveBack(stream, e.ID)
 			}
@@ -88,7 +88,7 @@ func (f *function) intake(ctx context.Context, stream string, entries []redis.XM
 
 // exhausted returns the commit that dead-letters a recovered entry whose
 // every attempt began and none settled.
-func (f *function) exhausted(msg *Message) *commitItem {
+func (f *worker) exhausted(msg *Message) *commitItem {
 	_ = msg.decode()
 	msg.Attempt--
 	err := fmt.Errorf("delivered %d times and never settled: the process running it crashed, stopped or hung each time", msg.Attempt)
@@ -99,7 +99,7 @@ func (f *function) exhausted(msg *Message) *commitItem {
 
 // malformed returns the commit that dead-letters an entry that is not a
 // well-formed event.
-func (f *function) malformed(msg *Message, err error) *commitItem {
+func (f *worker) malformed(msg *Message, err error) *commitItem {
 	f.logFailure(msg, err)
 	f.streamMetric(msg.Stream).failed.Inc()
 	return f.deadLetter(msg, err)
@@ -107,8 +107,8 @@ func (f *function) malformed(msg *Message, err error) *commitItem {
 
 // doneAlready reports, in one round trip, which entries' events already
 // have an idempotency record.
-func (f *function) doneAlready(ctx context.Context, entries []redis.XMessage) ([]bool, error) {
+func (f *worker) doneAlready(ctx context.Context, entries []redis.XMessage) ([]bool, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	return f.records.done(ctx, eventIDs([]redis.XStream{{Messages: entries}}))
+	return f.records.Done(ctx, eventIDs([]redis.XStream{{Messages: entries}}))
 }

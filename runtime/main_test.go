@@ -86,8 +86,7 @@ func httpGet(url string) (int, string) {
 }
 
 func TestSIGTERMDrainsInFlightWork(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:sigterm"), uniq("sigterm")
+	rdb, stream, name := fixture(t, "sigterm")
 	const n = 40
 	for i := range n {
 		publish(t, rdb, stream, "t", eventID(i), map[string]int{})
@@ -96,7 +95,7 @@ func TestSIGTERMDrainsInFlightWork(t *testing.T) {
 		"BATCH_SIZE=20", "SHUTDOWN_TIMEOUT=20s")
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	redistest.Eventually(t, 10*time.Second, func() bool { c, _ := httpGet(base + "/readyz"); return c == 200 }, "process ready")
-	if c, body := httpGet(base + "/metrics"); c != 200 || !strings.Contains(body, "ordershop_handler_in_flight") {
+	if c, body := httpGet(base + "/metrics"); c != 200 || !strings.Contains(body, "functions_handler_in_flight") {
 		t.Fatalf("/metrics: %d %q", c, body[:min(len(body), 200)])
 	}
 	// Wait until work is in flight, then SIGTERM.

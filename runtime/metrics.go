@@ -9,11 +9,18 @@ import (
 )
 
 // Metrics holds the runtime's Prometheus collectors and the registry that
-// /metrics serves. All series carry the labels function and stream.
+// /metrics serves. All series carry the labels function and stream, and
+// their names start with the namespace (Config.Namespace):
+// <namespace>_events_processed_total, _events_failed_total,
+// _events_retried_total, _events_dead_lettered_total, _events_skipped_total,
+// _commits_fenced_total, _handler_duration_seconds, _handler_in_flight and
+// _dead_letters.
 type Metrics struct {
 	// Registry is served on /metrics; processes may register their own
 	// collectors on it.
 	Registry *prometheus.Registry
+	// Namespace starts every series name.
+	Namespace string
 
 	processed    *prometheus.CounterVec
 	failed       *prometheus.CounterVec
@@ -26,37 +33,36 @@ type Metrics struct {
 }
 
 // NewMetrics registers the runtime's collectors (and the Go and process
-// collectors) on a new registry.
-func NewMetrics() *Metrics {
+// collectors) on a new registry, named in DefaultNamespace.
+func NewMetrics() *Metrics { return NewMetricsIn(DefaultNamespace) }
+
+// NewMetricsIn is NewMetrics with the series named in namespace
+// (Config.Namespace; "" means DefaultNamespace).
+func NewMetricsIn(namespace string) *Metrics {
+	if namespace == "" {
+		namespace = DefaultNamespace
+	}
 	labels := []string{"function", "stream"}
+	counter := func(name, help string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
+	}
 	m := &Metrics{
-		Registry: prometheus.NewRegistry(),
-		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ordershop_events_processed_total", Help: "Invocations that succeeded and were committed.",
-		}, labels),
-		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ordershop_events_failed_total", Help: "Invocations that returned an error or panicked.",
-		}, labels),
-		retried: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ordershop_events_retried_total", Help: "Retries scheduled after a failed invocation.",
-		}, labels),
-		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ordershop_events_dead_lettered_total", Help: "Events written to the dead-letter stream.",
-		}, labels),
-		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ordershop_events_skipped_total", Help: "Events acked without running: filtered out or already done.",
-		}, labels),
-		fenced: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ordershop_commits_fenced_total",
-			Help: "Outcomes not written because another consumer had taken the entry over meanwhile (it runs there).",
-		}, labels),
+		Registry:     prometheus.NewRegistry(),
+		Namespace:    namespace,
+		processed:    counter("events_processed_total", "Invocations that succeeded and were committed."),
+		failed:       counter("events_failed_total", "Invocations that returned an error or panicked."),
+		retried:      counter("events_retried_total", "Retries scheduled after a failed invocation."),
+		deadLettered: counter("events_dead_lettered_total", "Events written to the dead-letter stream."),
+		skipped:      counter("events_skipped_total", "Events acked without running: filtered out or already done."),
+		fenced: counter("commits_fenced_total",
+			"Outcomes not written because another consumer had taken the entry over meanwhile (it runs there)."),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "ordershop_handler_duration_seconds",
+			Namespace: namespace, Name: "handler_duration_seconds",
 			Help:    "Handler latency, successful or not.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, labels),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "ordershop_handler_in_flight", Help: "Invocations running now.",
+			Namespace: namespace, Name: "handler_in_flight", Help: "Invocations running now.",
 		}, labels),
 	}
 	m.Registry.MustRegister(m.processed, m.failed, m.retried, m.deadLettered, m.skipped, m.fenced, m.latency, m.inFlight,

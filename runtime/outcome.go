@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 )
 
 // Outcome is what one invocation of a function came to, as the runtime
@@ -29,8 +28,9 @@ func (o Outcome) Retry() bool { return o.Err != nil && !o.Permanent }
 
 // Invoke runs fn once on a stream entry (its fields as they stand in
 // stream) through the same wiring a running function uses: the entry's
-// decoding and size limits, the type filter, fn's middleware, the limit on
-// emitted events, panic recovery and the invocation timeout. It writes
+// decoding and size limits, the type filter, and the chain a running
+// function builds (buildChain: the invocation timeout, panic recovery,
+// fn's middleware, the limit on emitted events), metrics aside. It writes
 // nothing to Redis; it is how runtimetest and handler tests see what the
 // runtime would do with an event.
 func Invoke(ctx context.Context, fn Function, stream string, fields map[string]string) Outcome {
@@ -44,21 +44,9 @@ func Invoke(ctx context.Context, fn Function, stream string, fields map[string]s
 	if !fn.accepts(msg.Type) {
 		return Outcome{Skipped: true}
 	}
-	ictx, cancel := context.WithTimeout(ctx, fn.Timeout)
-	defer cancel()
-	err = invokeChain(ictx, limitEmits(Chain(fn.Handler, fn.Middleware...)), msg)
+	err = buildChain(fn, nil, nil).Handle(ctx, msg)
 	if err != nil {
 		return Outcome{Err: err, Permanent: IsPermanent(err) || isDecodeError(err)}
 	}
 	return Outcome{Emits: append([]Emit(nil), msg.emits...)}
-}
-
-// invokeChain runs chain for msg, turning a panic into a *PanicError.
-func invokeChain(ctx context.Context, chain Handler, msg *Message) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = &PanicError{Value: p, Stack: debug.Stack()}
-		}
-	}()
-	return chain.Handle(ctx, msg)
 }

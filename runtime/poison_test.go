@@ -55,6 +55,13 @@ func TestPoisonPillThatCrashesTheProcessIsDeadLettered(t *testing.T) {
 					t.Fatal(err)
 				}
 				settled := func() bool {
+					// The group exists once a process has started far
+					// enough: before, nothing is settled (and XPENDING
+					// would fail).
+					groups, _ := rdb.XInfoGroups(context.Background(), stream).Result()
+					if len(groups) == 0 {
+						return false
+					}
 					return pending(t, rdb, stream, name) == 0 && xlen(t, rdb, stream+":out") == healthy && len(deadLetters(t, rdb, name)) == 1
 				}
 				deadline := time.Now().Add(10 * time.Second)

@@ -32,7 +32,7 @@ import (
 // committed before anything else starts. A crash during its run is then
 // charged to it alone (see runner.go).
 type pool struct {
-	f     *function
+	f     *worker
 	ctx   context.Context // ends at the hard stop
 	jobs  chan *lane
 	slots *semaphore.Weighted // one unit per entry in flight, parked ones aside
@@ -67,8 +67,8 @@ const flushEvery = 2 * time.Millisecond
 // failing keys) the pool allows per slot.
 const heldPerSlot = 4
 
-func newPool(f *function, ctx context.Context) *pool {
-	inFlight := max(f.rt.cfg.BatchSize*4, f.Concurrency*2)
+func newPool(f *worker, ctx context.Context) *pool {
+	inFlight := max(f.cfg.BatchSize*4, f.Concurrency*2)
 	p := &pool{
 		f:       f,
 		ctx:     ctx,
@@ -106,7 +106,7 @@ func (p *pool) acquire(ctx context.Context, n int) bool {
 
 // release returns the slot of a settled (or abandoned) entry.
 func (p *pool) release(msg *Message) {
-	p.f.inflight.remove(msg.Stream, msg.ID)
+	p.f.inflight.Remove(msg.Stream, msg.ID)
 	if !msg.run.parked {
 		p.slots.Release(1)
 	}
@@ -224,36 +224,8 @@ func (p *pool) abandonQueued() {
 
 // wait waits for every entry in flight to settle, up to timeout; false if
 // time ran out.
-func (p *pool) wait(timeout time.Duration) bool {
-	done := make(chan struct{})
-	go func() {
-		p.settled.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(max(timeout, 0))
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
-	}
-}
+func (p *pool) wait(timeout time.Duration) bool { return waitGroup(&p.settled, timeout) }
 
 // waitWorkers waits up to timeout for the workers to return after the
 // hard stop.
-func (p *pool) waitWorkers(timeout time.Duration) bool {
-	done := make(chan struct{})
-	go func() {
-		p.workers.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
-	}
-}
+func (p *pool) waitWorkers(timeout time.Duration) bool { return waitGroup(&p.workers, timeout) }

@@ -2,11 +2,15 @@ package runtime
 
 import (
 	"context"
-	"errors"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/backoff"
+	"github.com/ordershop/functions/runtime/internal/inflight"
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
 // reader feeds a function's pool from its streams with XREADGROUP. It first
@@ -22,7 +26,33 @@ import (
 // intake, so the reader spends one round trip per batch, like a plain
 // XREADGROUP loop.
 type reader struct {
-	f *function
+	p      readerParams
+	ctx    context.Context // ends at shutdown: reading stops
+	cancel context.CancelFunc
+}
+
+// readerParams is what the reader needs.
+type readerParams struct {
+	logger    *zap.Logger
+	group     *rdb.Consumer
+	records   *rdb.Records
+	streams   []string
+	batchSize int
+	readBlock time.Duration
+	inflight  *inflight.Set
+	// hard is the handlers' context: intake of what was read goes on
+	// until it ends.
+	hard context.Context
+	// before, when set, runs before the first read (takeover).
+	before func(ctx context.Context)
+	// intake turns entries into work (see worker.intake).
+	intake func(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int)
+	// recoverOwn hands this consumer's own pending entries of a stream to
+	// intake; ensureGroups creates missing groups; giveBack notes a
+	// delivery that never ran.
+	recoverOwn   func(ctx, hard context.Context, stream string) error
+	ensureGroups func(ctx context.Context) error
+	giveBack     func(stream, id string)
 }
 
 // checkedBatch is a read batch and, per stream and entry, whether the
@@ -33,7 +63,22 @@ type checkedBatch struct {
 	done [][]bool
 }
 
-func newReader(f *function) *reader { return &reader{f: f} }
+func newReader(base context.Context, p readerParams) *reader {
+	ctx, cancel := context.WithCancel(base)
+	return &reader{p: p, ctx: ctx, cancel: cancel}
+}
+
+func (r *reader) start(wg *sync.WaitGroup) {
+	spawn(wg, func() {
+		if r.p.before != nil {
+			r.p.before(r.ctx)
+		}
+		r.run(r.ctx, r.p.hard)
+	})
+}
+
+// shutdown stops reading; what was read is still handed to intake.
+func (r *reader) shutdown() { r.cancel() }
 
 // readQueue is how many read batches may wait for intake.
 const readQueue = 2
@@ -52,7 +97,7 @@ func (r *reader) run(ctx, hard context.Context) {
 				if b.done != nil {
 					done = b.done[i]
 				}
-				r.f.intake(hard, xs.Stream, xs.Messages, done, nil)
+				r.p.intake(hard, xs.Stream, xs.Messages, done, nil)
 			}
 		}
 	}()
@@ -65,20 +110,19 @@ func (r *reader) run(ctx, hard context.Context) {
 // recover hands this consumer's own pending entries to intake, retrying
 // while Redis fails.
 func (r *reader) recover(ctx, hard context.Context) {
-	f := r.f
-	b := newBackoff(50*time.Millisecond, 5*time.Second)
-	for _, s := range f.Streams {
+	b := backoff.New(50*time.Millisecond, 5*time.Second)
+	for _, s := range r.p.streams {
 		for {
-			err := f.recoverOwn(ctx, hard, s)
+			err := r.p.recoverOwn(ctx, hard, s)
 			if err == nil || ctx.Err() != nil {
 				break
 			}
-			if redis.HasErrorPrefix(err, "NOGROUP") {
-				_ = f.ensureGroups(ctx)
+			if rdb.IsNoGroup(err) {
+				_ = r.p.ensureGroups(ctx)
 				continue
 			}
-			f.logger.Warn("recover own pending entries: retrying", zap.String("stream", s), zap.Error(err))
-			if !b.wait(ctx) {
+			r.p.logger.Warn("recover own pending entries: retrying", zap.String("stream", s), zap.Error(err))
+			if !b.Wait(ctx) {
 				return
 			}
 		}
@@ -86,8 +130,8 @@ func (r *reader) recover(ctx, hard context.Context) {
 }
 
 func (r *reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
-	f := r.f
-	b := newBackoff(50*time.Millisecond, 5*time.Second)
+	p := r.p
+	b := backoff.New(50*time.Millisecond, 5*time.Second)
 	failing := false
 	var held []redis.XStream // read, not yet looked up
 	send := func(cb checkedBatch) {
@@ -96,59 +140,49 @@ func (r *reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 		case <-hard.Done():
 			for _, xs := range cb.res {
 				for _, m := range xs.Messages {
-					f.inflight.remove(xs.Stream, m.ID)
-					f.giveBack(xs.Stream, m.ID)
+					p.inflight.Remove(xs.Stream, m.ID)
+					p.giveBack(xs.Stream, m.ID)
 				}
 			}
 		}
 	}
-	streams := r.args()
 	for ctx.Err() == nil {
-		block := f.rt.cfg.ReadBlock
+		args := rdb.ReadArgs{Streams: p.streams, Count: p.batchSize, Block: p.readBlock}
 		if held != nil {
-			block = -1 // answer at once: a batch waits
+			args.Block = -1 // answer at once: a batch waits
+			args.Lookup, args.LookupIDs = p.records, eventIDs(held)
 		}
-		pipe := f.rt.rdb.Pipeline()
-		var lookup func() ([]bool, error)
-		if held != nil {
-			lookup = f.records.queueDone(ctx, pipe, eventIDs(held))
-		}
-		read := pipe.XReadGroup(ctx, &redis.XReadGroupArgs{
-			Group: f.Name, Consumer: f.rt.cfg.ConsumerName,
-			Streams: streams, Count: int64(f.rt.cfg.BatchSize), Block: block,
-		})
-		_, _ = pipe.Exec(ctx)
+		res, lookup, err := p.group.Read(ctx, args)
 		if held != nil {
 			done, _ := lookup()
 			send(checkedBatch{res: held, done: split(held, done)})
 			held = nil
 		}
-		res, err := read.Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
+		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			if redis.HasErrorPrefix(err, "NOGROUP") {
+			if rdb.IsNoGroup(err) {
 				// The stream or group vanished (a Redis without
 				// persistence restarted): create it again.
-				f.logger.Warn("consumer group missing: recreating", zap.Error(err))
-				_ = f.ensureGroups(ctx)
+				p.logger.Warn("consumer group missing: recreating", zap.Error(err))
+				_ = p.ensureGroups(ctx)
 				continue
 			}
 			if !failing {
-				f.logger.Warn("read failed: retrying with backoff", zap.Error(err))
+				p.logger.Warn("read failed: retrying with backoff", zap.Error(err))
 				failing = true
 			}
-			b.wait(ctx)
+			b.Wait(ctx)
 			continue
 		}
 		if failing {
-			f.logger.Info("read recovered")
+			p.logger.Info("read recovered")
 			failing = false
-			b = newBackoff(50*time.Millisecond, 5*time.Second)
+			b = backoff.New(50*time.Millisecond, 5*time.Second)
 		}
 		for i := range res {
-			res[i].Messages = f.inflight.addNew(res[i].Stream, res[i].Messages)
+			res[i].Messages = p.inflight.AddNew(res[i].Stream, res[i].Messages)
 		}
 		if entries(res) > 0 {
 			held = res
@@ -188,13 +222,4 @@ func entries(res []redis.XStream) (n int) {
 		n += len(xs.Messages)
 	}
 	return n
-}
-
-// args returns the XREADGROUP STREAMS arguments: every stream, from ">".
-func (r *reader) args() []string {
-	names := append([]string(nil), r.f.Streams...)
-	for range r.f.Streams {
-		names = append(names, ">")
-	}
-	return names
 }

@@ -2,38 +2,48 @@ package runtime
 
 import (
 	"context"
+	"time"
 
-	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
-// reclaimer takes over entries nobody renews: every ClaimInterval, while
-// Redis takes writes, it claims the entries of each stream idle for at
-// least ClaimMinIdle (their holder died, is paused, or its invocation ran
-// past its time; a live holder renews its entries, see renewer) and feeds
-// them to the pool as recovered entries. It also picks up this consumer's
-// own pending entries that nothing here tracks any more.
-type reclaimer struct {
-	f *function
+// reclaimerParams is what the reclaimer needs: how often, which streams,
+// and the claims it makes (claims.go).
+type reclaimerParams struct {
+	logger   *zap.Logger
+	interval time.Duration // ClaimInterval
+	streams  []string
+	// claimIdle claims the entries of a stream idle for ClaimMinIdle and
+	// says how many; recoverOwn hands this consumer's own untracked
+	// pending entries of a stream to intake.
+	claimIdle  func(ctx context.Context, stream string) (int, error)
+	recoverOwn func(ctx context.Context, stream string) error
 }
 
-func newReclaimer(f *function) *reclaimer { return &reclaimer{f: f} }
-
-func (r *reclaimer) run(ctx, hard context.Context) {
-	everyStream(ctx, r.f, r.f.rt.cfg.ClaimInterval, "reclaim failed", "reclaim recovered",
-		func(stream string) error { return r.exec(ctx, hard, stream) })
-}
-
-// exec claims and dispatches idle entries of one stream.
-func (r *reclaimer) exec(ctx, hard context.Context, stream string) error {
-	n, err := r.f.claimIdle(ctx, stream)
-	if err != nil {
-		if redis.HasErrorPrefix(err, "NOGROUP") {
-			return nil
-		}
-		return err
-	}
-	if n == 0 {
-		return nil
-	}
-	return r.f.recoverOwn(ctx, hard, stream)
+// newReclaimer returns the duty that takes over entries nobody renews:
+// every ClaimInterval, while Redis takes writes, it claims the entries of
+// each stream idle for at least ClaimMinIdle (their holder died, is
+// paused, or its invocation ran past its time; a live holder renews its
+// entries, see renewer) and feeds them to the pool as recovered entries.
+// It also picks up this consumer's own pending entries that nothing here
+// tracks any more.
+func newReclaimer(base context.Context, p reclaimerParams) *ticker {
+	return newTicker(base, tickerParams{
+		logger: p.logger, interval: p.interval, failed: "reclaim failed", recovered: "reclaim recovered",
+		exec: eachStream(p.streams, func(ctx context.Context, stream string) error {
+			n, err := p.claimIdle(ctx, stream)
+			if err != nil {
+				if rdb.IsNoGroup(err) {
+					return nil
+				}
+				return err
+			}
+			if n == 0 {
+				return nil
+			}
+			return p.recoverOwn(ctx, stream)
+		}),
+	})
 }

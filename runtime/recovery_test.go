@@ -18,8 +18,7 @@ import (
 )
 
 func TestRedeliveredCompletedEventIsNotRerun(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:idem"), uniq("idem")
+	rdb, stream, name := fixture(t, "idem")
 	calls := newCounter()
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream},
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
@@ -46,8 +45,7 @@ func TestRedeliveredCompletedEventIsNotRerun(t *testing.T) {
 // the entry must stay pending; the instance that reclaims it emits exactly
 // once, with the ack and the idempotency record.
 func TestCrashBetweenHandlerAndCommit(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:atomic"), uniq("atomic")
+	rdb, stream, name := fixture(t, "atomic")
 	out := stream + ":out"
 	inHandler := make(chan struct{})
 	crashing := atomic.Bool{}
@@ -160,8 +158,7 @@ func TestPerKeyOrderingUnderConcurrency(t *testing.T) {
 }
 
 func TestFailingKeyDoesNotStallOtherKeys(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:stall"), uniq("stall")
+	rdb, stream, name := fixture(t, "stall")
 	ok := newCounter()
 	cfg := testConfig()
 	cfg.BackoffBase, cfg.BackoffMax = time.Hour, time.Hour
@@ -185,8 +182,7 @@ func TestFailingKeyDoesNotStallOtherKeys(t *testing.T) {
 // entries and died (it has no liveness key) has them taken over at once,
 // and is removed from the group once idle.
 func TestDeadConsumersPendingEntriesAreReclaimed(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:reclaim"), uniq("reclaim")
+	rdb, stream, name := fixture(t, "reclaim")
 	ctx := context.Background()
 	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
 		t.Fatal(err)
@@ -273,11 +269,10 @@ func TestRedisRestartMidRun(t *testing.T) {
 }
 
 func TestFunctionsRegisterThemselves(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:reg"), uniq("reg")
+	rdb, stream, name := fixture(t, "reg")
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Types: []string{"b", "a"},
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { return nil })})
-	fns, err := runtime.ListFunctions(context.Background(), rdb)
+	fns, err := runtime.ListFunctions(context.Background(), rdb, runtime.DefaultRegistryKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,8 +295,7 @@ func TestRuntimeWithoutFunctionsIsReady(t *testing.T) {
 // is alive (its liveness key exists) are left to it until they have been
 // idle for CLAIM_MIN_IDLE (it may be stuck), then reclaimed.
 func TestLiveConsumersEntriesWaitForIdle(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:live"), uniq("live")
+	rdb, stream, name := fixture(t, "live")
 	ctx := context.Background()
 	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
 		t.Fatal(err)
@@ -327,8 +321,7 @@ func TestLiveConsumersEntriesWaitForIdle(t *testing.T) {
 // that died, e2 of k arrives later; the instance that starts waits for e1
 // to be idle for CLAIM_MIN_IDLE, takes it over and runs it before e2.
 func TestPerKeyOrderSurvivesFailover(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:failover"), uniq("failover")
+	rdb, stream, name := fixture(t, "failover")
 	ctx := context.Background()
 	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
 		t.Fatal(err)

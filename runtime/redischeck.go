@@ -2,28 +2,21 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/backoff"
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
 // ErrClusterUnsupported is returned by Register and Run of a Runtime built
 // with a client that spreads keys over several nodes (*redis.ClusterClient,
 // *redis.Ring): the commit script touches several streams and hashes at
 // once, which a Cluster refuses (CROSSSLOT).
-var ErrClusterUnsupported = errors.New("redis: a Cluster (or Ring) client is not supported yet; use a single-node or Sentinel client (redis.NewClient, redis.NewFailoverClient)")
-
-// checkClient refuses the clients the runtime cannot work with.
-func checkClient(rdb redis.UniversalClient) error {
-	switch rdb.(type) {
-	case *redis.ClusterClient, *redis.Ring:
-		return ErrClusterUnsupported
-	}
-	return nil
-}
+var ErrClusterUnsupported = rdb.ErrClusterUnsupported
 
 // NotReadyError is why a Runtime is not ready. Reason is one of a fixed set
 // of phrases (never Redis's own words, which may name hosts), safe to show
@@ -54,7 +47,7 @@ const probeTTL = 10 * time.Second
 // can be committed. It costs one round trip; callers that must not take
 // over work while Redis refuses writes can call it first.
 func (r *Runtime) redisWritable(ctx context.Context) error {
-	err := r.rdb.Set(ctx, probeKey(r.cfg.ConsumerName), "1", probeTTL).Err()
+	err := r.rdb.Probe(ctx, r.cfg.Namespace, r.cfg.ConsumerName, probeTTL)
 	if err == nil {
 		return nil
 	}
@@ -76,10 +69,7 @@ func (r *Runtime) redisWritable(ctx context.Context) error {
 
 // isRedisReply reports whether err is an error reply of Redis (as opposed
 // to a network or context error).
-func isRedisReply(err error) bool {
-	var re redis.Error
-	return errors.As(err, &re) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
+func isRedisReply(err error) bool { return rdb.IsReply(err) }
 
 // checkEvictionPolicy reads maxmemory-policy at start-up and refuses any
 // policy but noeviction unless cfg.AllowEviction: under allkeys-* Redis
@@ -89,15 +79,15 @@ func isRedisReply(err error) bool {
 // permitted, as on many managed services) is accepted with a warning. It
 // waits for an unreachable Redis like the rest of start-up.
 func (r *Runtime) checkEvictionPolicy(ctx context.Context) error {
-	b := newBackoff(100*time.Millisecond, 5*time.Second)
+	b := backoff.New(100*time.Millisecond, 5*time.Second)
 	for {
-		res, err := r.rdb.ConfigGet(ctx, "maxmemory-policy").Result()
+		policy, err := r.rdb.ConfigValue(ctx, "maxmemory-policy")
 		switch {
 		case err == nil:
-			if lazy, _ := r.rdb.ConfigGet(ctx, "lazyfree-lazy-expire").Result(); lazy["lazyfree-lazy-expire"] == "no" {
+			if lazy, _ := r.rdb.ConfigValue(ctx, "lazyfree-lazy-expire"); lazy == "no" {
 				r.logger.Info("lazyfree-lazy-expire is no: Redis frees each expiring idempotency hash on its main thread (a few ms per 10,000 records); yes frees them in the background")
 			}
-			return r.judgePolicy(res["maxmemory-policy"])
+			return r.judgePolicy(policy)
 		case isRedisReply(err) && !retryable(err):
 			r.logger.Warn("cannot read maxmemory-policy (CONFIG not allowed): make sure it is noeviction, or Redis may drop events and records",
 				zap.Error(err))
@@ -107,7 +97,7 @@ func (r *Runtime) checkEvictionPolicy(ctx context.Context) error {
 			return ctx.Err()
 		}
 		r.logger.Warn("read maxmemory-policy: retrying", zap.Error(err))
-		if !b.wait(ctx) {
+		if !b.Wait(ctx) {
 			return ctx.Err()
 		}
 	}

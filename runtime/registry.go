@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
-// RegistryKey is the hash where every running function describes itself
-// (field: function name, value: FunctionInfo as JSON). Operators' tools read
-// it to find the functions, their streams and groups.
-const RegistryKey = "ordershop:functions"
-
-// FunctionInfo is what a function publishes about itself in RegistryKey.
+// FunctionInfo is what a function publishes about itself in its process's
+// registry (Config.RegistryKey, a hash: field function name, value this as
+// JSON). Operators' tools read it to find the functions, their streams and
+// groups.
 type FunctionInfo struct {
 	Name        string    `json:"name"`
 	Group       string    `json:"group"`
@@ -30,34 +30,36 @@ type FunctionInfo struct {
 	Consumer    string    `json:"consumer"`
 }
 
-func (f *function) info() FunctionInfo {
+func (f *worker) info() FunctionInfo {
 	types := append([]string(nil), f.Types...)
 	sort.Strings(types)
 	return FunctionInfo{
 		Name: f.Name, Group: f.Name, Streams: f.Streams, Types: types, OrderingKey: f.OrderingKey,
 		MaxAttempts: f.MaxAttempts, Concurrency: f.Concurrency,
 		DeadLetter: DeadLetterStream(f.Name), RetryQueue: RetryQueue(f.Name),
-		StartedAt: time.Now().UTC(), Consumer: f.rt.cfg.ConsumerName,
+		StartedAt: time.Now().UTC(), Consumer: f.cfg.ConsumerName,
 	}
 }
 
-// register writes the function's FunctionInfo to RegistryKey.
-func (f *function) register(ctx context.Context) error {
+// register writes the function's FunctionInfo to the registry.
+func (f *worker) register(ctx context.Context) error {
 	b, err := json.Marshal(f.info())
 	if err != nil {
-		return err
+		return fmt.Errorf("register %s: %w", f.Name, err)
 	}
-	if err := f.rt.rdb.HSet(ctx, RegistryKey, f.Name, b).Err(); err != nil {
-		return fmt.Errorf("register %s in %s: %w", f.Name, RegistryKey, err)
-	}
-	return nil
+	return f.rdb.Register(ctx, f.cfg.RegistryKey, f.Name, b)
 }
 
-// ListFunctions returns the functions that have registered, by name.
-func ListFunctions(ctx context.Context, rdb redis.UniversalClient) ([]FunctionInfo, error) {
-	all, err := rdb.HGetAll(ctx, RegistryKey).Result()
+// ListFunctions returns the functions that have registered in registryKey
+// (their processes' Config.RegistryKey; "" means DefaultRegistryKey), by
+// name.
+func ListFunctions(ctx context.Context, client redis.UniversalClient, registryKey string) ([]FunctionInfo, error) {
+	if registryKey == "" {
+		registryKey = DefaultRegistryKey
+	}
+	all, err := rdb.New(client).Registered(ctx, registryKey)
 	if err != nil {
-		return nil, fmt.Errorf("HGETALL %s: %w", RegistryKey, err)
+		return nil, err
 	}
 	out := make([]FunctionInfo, 0, len(all))
 	for name, v := range all {

@@ -6,6 +6,9 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime/internal/rdb"
+	"github.com/ordershop/functions/runtime/internal/retrytask"
 )
 
 // Replay runs a dead letter again through its function only: it becomes a
@@ -25,21 +28,21 @@ import (
 // function with an OrderingKey it runs after the newer events of its key
 // that were handled meanwhile, but never beside one of them on the same
 // instance.
-func Replay(ctx context.Context, rdb redis.UniversalClient, dl DeadLetter) error {
+func Replay(ctx context.Context, client redis.UniversalClient, dl DeadLetter) error {
 	if dl.Truncated {
 		return fmt.Errorf("replay %s: a truncated copy of an entry over the size limit (%s %s) cannot be replayed", dl.ID, dl.Stream, dl.EntryID)
 	}
-	c := asynq.NewClientFromRedisClient(rdb)
+	c := asynq.NewClientFromRedisClient(client)
 	defer c.Close()
-	insp := asynq.NewInspectorFromRedisClient(rdb)
+	insp := asynq.NewInspectorFromRedisClient(client)
 	attempt := dl.Attempts + 1
-	p := retryPayload{
+	p := retrytask.Payload{
 		Stream: dl.Stream, ID: dl.EntryID, Fields: dl.Fields,
 		Attempt: attempt, MaxAttempts: attempt, FirstFailure: dl.FirstFailure,
 		DeadLetterID: dl.ID,
 	}
-	taskID := "replay:" + dl.Function + ":" + dl.ID
-	if err := enqueue(ctx, c, insp, dl.Function, taskID, p); err != nil {
+	taskID := rdb.ReplayTaskID(dl.Function, dl.ID)
+	if err := retrytask.Enqueue(ctx, c, insp, dl.Function, taskID, p); err != nil {
 		return fmt.Errorf("replay %s: %w", dl.ID, err)
 	}
 	return nil

@@ -18,8 +18,7 @@ import (
 // instance), and, as documented, runs after the newer events of its key
 // handled meanwhile.
 func TestReplayOfAnOrderedFunctionNeverRunsBesideItsKey(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:replayorder"), uniq("replayorder")
+	rdb, stream, name := fixture(t, "replayorder")
 	var broken atomic.Bool
 	broken.Store(true)
 	var running, overlaps atomic.Int32

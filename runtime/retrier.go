@@ -3,51 +3,17 @@ package runtime
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/backoff"
+	"github.com/ordershop/functions/runtime/internal/rdb"
+	"github.com/ordershop/functions/runtime/internal/retrytask"
 )
-
-// retryPayload is the asynq task of one failed (or replayed) invocation.
-type retryPayload struct {
-	Stream string            `json:"stream"`
-	ID     string            `json:"id"`
-	Fields map[string]string `json:"fields"`
-	// Attempt is the attempt number of the task's first run; asynq's retry
-	// count (failed runs and lost leases, never infrastructure errors) is
-	// added to it.
-	Attempt int `json:"attempt"`
-	// MaxAttempts: a failure at this attempt dead-letters the event.
-	MaxAttempts  int       `json:"max_attempts"`
-	FirstFailure time.Time `json:"first_failure"`
-	// DeadLetterID, for a replay, is the dead letter it replays: removed
-	// from dlq:<function> once the replay has settled.
-	DeadLetterID string `json:"dead_letter_id,omitempty"`
-}
-
-// maxTaskRetry is the retry budget given to asynq, never reached: the
-// runtime counts attempts itself and dead-letters an event past its
-// MaxAttempts, so no task ever ends in asynq's archive.
-const maxTaskRetry = math.MaxInt32
-
-// errInfra marks a retry task's failure that is not the handler's (a hard
-// stop, Redis failing): asynq runs the task again without counting it, so
-// it uses no attempt.
-var errInfra = errors.New("infrastructure")
-
-func infra(err error) error { return fmt.Errorf("%w: %w", errInfra, err) }
-
-// isFailure is asynq's IsFailure: only a handler's own failure, or a
-// task whose process died (its lease expired), uses an attempt.
-func isFailure(err error) bool {
-	return !errors.Is(err, errInfra) && !errors.Is(err, context.Canceled)
-}
 
 // retrier schedules retries of unordered functions off the hot path: a
 // failed invocation becomes a delayed asynq task on the function's queue
@@ -55,39 +21,39 @@ func isFailure(err error) bool {
 // process's asynq server runs it through the same handler chain when it is
 // due, under the function's Concurrency (shared with its pool). asynq's
 // own retries carry the later attempts, with the function's backoff as
-// RetryDelayFunc; attempts are counted by the runtime (see maxTaskRetry,
-// isFailure).
+// RetryDelayFunc; attempts are counted by the runtime (see retrytask.MaxRetry,
+// retrytask.IsFailure).
 type retrier struct {
 	client *asynq.Client
 	insp   *asynq.Inspector
 	server *asynq.Server
 	mux    *asynq.ServeMux
-	fns    map[string]*function
+	fns    map[string]*worker
 	logger *zap.Logger
 }
 
-func newRetrier(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, fns []*function, handlerCtx context.Context) *retrier {
+func newRetrier(cfg Config, client redis.UniversalClient, logger *zap.Logger, fns []*worker, handlerCtx context.Context) *retrier {
 	r := &retrier{
-		client: asynq.NewClientFromRedisClient(rdb),
-		insp:   asynq.NewInspectorFromRedisClient(rdb),
+		client: asynq.NewClientFromRedisClient(client),
+		insp:   asynq.NewInspectorFromRedisClient(client),
 		mux:    asynq.NewServeMux(),
-		fns:    map[string]*function{},
+		fns:    map[string]*worker{},
 		logger: logger.Named("retrier"),
 	}
 	queues := map[string]int{}
 	concurrency := 0
 	for _, f := range fns {
-		r.fns[retryTaskType(f.Name)] = f
+		r.fns[rdb.RetryTaskType(f.Name)] = f
 		queues[RetryQueue(f.Name)] = 1
 		concurrency += f.Concurrency
-		r.mux.HandleFunc(retryTaskType(f.Name), r.handle)
+		r.mux.HandleFunc(rdb.RetryTaskType(f.Name), r.handle)
 	}
-	r.server = asynq.NewServerFromRedisClient(rdb, asynq.Config{
+	r.server = asynq.NewServerFromRedisClient(client, asynq.Config{
 		Concurrency:              concurrency,
 		BaseContext:              func() context.Context { return handlerCtx },
 		Queues:                   queues,
 		RetryDelayFunc:           r.retryDelay,
-		IsFailure:                isFailure,
+		IsFailure:                retrytask.IsFailure,
 		Logger:                   logger.Named("asynq").Sugar(),
 		LogLevel:                 asynq.WarnLevel,
 		ShutdownTimeout:          cfg.ShutdownTimeout,
@@ -105,71 +71,24 @@ func (r *retrier) shutdown() {
 }
 
 // schedule turns msg's failed attempt into a delayed task.
-func (r *retrier) schedule(ctx context.Context, f *function, msg *Message) error {
-	p := retryPayload{
+func (r *retrier) schedule(ctx context.Context, f *worker, msg *Message) error {
+	p := retrytask.Payload{
 		Stream: msg.Stream, ID: msg.ID, Fields: msg.Fields,
 		Attempt: msg.Attempt + 1, MaxAttempts: f.MaxAttempts, FirstFailure: msg.FirstFailure,
 	}
-	delay := retryDelay(msg.Attempt, f.BackoffBase, f.BackoffMax)
-	return enqueue(context.WithoutCancel(ctx), r.client, r.insp, f.Name, msg.IdempotencyKey, p,
-		asynq.ProcessIn(wholeSeconds(delay)), asynq.Timeout(f.Timeout+time.Minute))
-}
-
-// enqueue adds a task for function. A task of the same id that is still
-// to run (scheduled, pending, retrying, active) is the same retry: fine.
-// One that is archived or completed (left by an older version, or by hand)
-// would swallow this failure: it is deleted and the task enqueued again.
-func enqueue(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, function, taskID string, p retryPayload, opts ...asynq.Option) error {
-	body, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("encode retry task: %w", err)
-	}
-	queue := RetryQueue(function)
-	opts = append(opts, asynq.TaskID(taskID), asynq.Queue(queue), asynq.Retention(0), asynq.MaxRetry(maxTaskRetry))
-	task := asynq.NewTask(retryTaskType(function), body)
-	for range 2 {
-		_, err = c.EnqueueContext(ctx, task, opts...)
-		if !errors.Is(err, asynq.ErrTaskIDConflict) {
-			break
-		}
-		info, ierr := insp.GetTaskInfo(queue, taskID)
-		switch {
-		case errors.Is(ierr, asynq.ErrTaskNotFound):
-			continue // gone meanwhile
-		case ierr != nil:
-			return fmt.Errorf("enqueue retry of %s: id taken, and inspecting it failed: %w", taskID, ierr)
-		case info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted:
-			return nil
-		}
-		if derr := insp.DeleteTask(queue, taskID); derr != nil && !errors.Is(derr, asynq.ErrTaskNotFound) {
-			return fmt.Errorf("enqueue retry of %s: delete the %s task of the same id: %w", taskID, info.State, derr)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("enqueue retry of %s: %w", taskID, err)
-	}
-	return nil
+	delay := backoff.Retry(msg.Attempt, f.BackoffBase, f.BackoffMax)
+	return retrytask.Enqueue(context.WithoutCancel(ctx), r.client, r.insp, f.Name, msg.IdempotencyKey, p,
+		asynq.ProcessIn(retrytask.WholeSeconds(delay)), asynq.Timeout(f.Timeout+time.Minute))
 }
 
 // retryDelay is asynq's RetryDelayFunc: n tasks runs have failed.
 func (r *retrier) retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	f := r.fns[t.Type()]
-	var p retryPayload
-	if f == nil || json.Unmarshal(t.Payload(), &p) != nil || !isFailure(err) {
+	var p retrytask.Payload
+	if f == nil || json.Unmarshal(t.Payload(), &p) != nil || !retrytask.IsFailure(err) {
 		return time.Second
 	}
-	return wholeSeconds(retryDelay(p.Attempt+n, f.BackoffBase, f.BackoffMax))
-}
-
-// wholeSeconds stretches d so that now+d falls on the next whole second.
-// asynq files delayed tasks by Unix second and releases a task once that
-// second has begun, so an unstretched delay could fire up to a second
-// early; stretched, a retry is never earlier than its backoff (and at most
-// a second late, plus RetryPollInterval).
-func wholeSeconds(d time.Duration) time.Duration {
-	now := time.Now()
-	at := now.Add(d + 5*time.Millisecond).Truncate(time.Second).Add(time.Second)
-	return at.Sub(now)
+	return retrytask.WholeSeconds(backoff.Retry(p.Attempt+n, f.BackoffBase, f.BackoffMax))
 }
 
 // handle runs a due retry task.
@@ -179,109 +98,11 @@ func (r *retrier) handle(ctx context.Context, t *asynq.Task) error {
 		r.logger.Error("retry task of no function here: dropped", zap.String("type", t.Type()))
 		return nil
 	}
-	var p retryPayload
+	var p retrytask.Payload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		r.logger.Error("undecodable retry task: dropped", zap.String("function", strings.TrimPrefix(t.Type(), "retry:")), zap.Error(err))
+		r.logger.Error("undecodable retry task: dropped", zap.String("function", strings.TrimPrefix(t.Type(), rdb.RetryTaskType(""))), zap.Error(err))
 		return nil
 	}
 	retried, _ := asynq.GetRetryCount(ctx)
 	return f.handleRetry(ctx, p, retried)
-}
-
-// handleRetry runs one retry (or replay) attempt and settles it. A nil
-// return completes the asynq task; an error makes asynq try again later,
-// counting an attempt unless the error is errInfra.
-func (f *function) handleRetry(ctx context.Context, p retryPayload, retried int) error {
-	msg, derr := newMessage(f.Name, p.Stream, p.ID, p.Fields)
-	msg.Attempt = p.Attempt + retried
-	msg.FirstFailure = p.FirstFailure
-	m := f.streamMetric(p.Stream)
-	if derr != nil {
-		m.deadLettered.Inc()
-		dl := newDeadLetterEntry(f.Name, msg, derr, time.Now())
-		return f.settleRetry(ctx, p, &commitItem{deadLetter: &dl})
-	}
-	done, err := f.records.done(ctx, []string{msg.EventID})
-	if err != nil {
-		return infra(err)
-	}
-	if done[0] {
-		m.skipped.Inc()
-		return f.settleRetry(ctx, p, nil)
-	}
-	if msg.Attempt > p.MaxAttempts {
-		// Its last attempt's process died (the lease expired).
-		return f.settleRetry(ctx, p, f.exhaustedRetry(msg))
-	}
-	if key := msg.Fields[f.OrderingKey]; f.OrderingKey != "" && key != "" {
-		// Never beside an entry of its key here: it waits for them.
-		l, ok := f.pool.reserve(key)
-		if !ok {
-			return infra(fmt.Errorf("key %q busy here", key))
-		}
-		defer f.pool.unreserve(l)
-	}
-	f.pool.gate.RLock()
-	defer f.pool.gate.RUnlock()
-	select {
-	case f.tokens <- struct{}{}:
-	case <-ctx.Done():
-		return infra(ctx.Err())
-	}
-	err = f.invoke(ctx, msg)
-	<-f.tokens
-	switch {
-	case err == nil:
-		m.processed.Inc()
-		return f.settleRetry(ctx, p, &commitItem{eventID: msg.EventID, record: true, emits: msg.emits})
-	case ctx.Err() != nil:
-		return infra(ctx.Err())
-	case IsPermanent(err) || msg.Attempt >= p.MaxAttempts:
-		m.deadLettered.Inc()
-		dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
-		return f.settleRetry(ctx, p, &commitItem{deadLetter: &dl})
-	}
-	m.retried.Inc()
-	return err
-}
-
-// exhaustedRetry is the dead letter of a retry task whose every attempt
-// began and none settled.
-func (f *function) exhaustedRetry(msg *Message) *commitItem {
-	msg.Attempt--
-	err := fmt.Errorf("attempt %d never settled: the process running it died or stopped", msg.Attempt)
-	f.logFailure(msg, err)
-	f.streamMetric(msg.Stream).deadLettered.Inc()
-	dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
-	return &commitItem{deadLetter: &dl}
-}
-
-// settleRetry commits item (nil: nothing to write) and, for a replay,
-// then removes the replayed dead letter: only once its outcome is written.
-func (f *function) settleRetry(ctx context.Context, p retryPayload, item *commitItem) error {
-	if item != nil {
-		if err := f.commitWait(item); err != nil {
-			return infra(err)
-		}
-	}
-	if p.DeadLetterID == "" {
-		return nil
-	}
-	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := f.rt.rdb.XDel(c, DeadLetterStream(f.Name), p.DeadLetterID).Err(); err != nil {
-		f.logger.Error("replay settled, but the replayed dead letter was not removed", zap.String("dead_letter", p.DeadLetterID), zap.Error(err))
-	}
-	return nil
-}
-
-// commitWait commits item and waits for the result.
-func (f *function) commitWait(item *commitItem) error {
-	errc := make(chan error, 1)
-	item.done = func(err error) { errc <- err }
-	f.com.submit([]*commitItem{item})
-	if err := <-errc; err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }

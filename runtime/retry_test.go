@@ -20,8 +20,7 @@ import (
 // holding no worker and no slot: a healthy key's events behind them run
 // at once, not after the failing key's backoff (over 7 s).
 func TestFailingKeyHoldsNoSlots(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:slots"), uniq("slots")
+	rdb, stream, name := fixture(t, "slots")
 	ok := newCounter()
 	cfg := testConfig()
 	cfg.BatchSize = 1 // 4 slots
@@ -49,8 +48,7 @@ func TestFailingKeyHoldsNoSlots(t *testing.T) {
 // run under the function's Concurrency together with its pool, not on top
 // of it.
 func TestRetriesShareTheFunctionsConcurrency(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:share2x"), uniq("share2x")
+	rdb, stream, name := fixture(t, "share2x")
 	var now, peak atomic.Int32
 	done := newCounter()
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 2,
@@ -92,8 +90,7 @@ func archived(t *testing.T, rdb redis.UniversalClient, function string) int64 {
 // keeps its id; a later failure of the same event, whose retry task has
 // that id, is still retried and dead-lettered.
 func TestArchivedTaskDoesNotSwallowAFailure(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:archived"), uniq("archived")
+	rdb, stream, name := fixture(t, "archived")
 	c := asynq.NewClientFromRedisClient(rdb)
 	insp := asynq.NewInspectorFromRedisClient(rdb)
 	queue := runtime.RetryQueue(name)
@@ -121,8 +118,7 @@ func TestArchivedTaskDoesNotSwallowAFailure(t *testing.T) {
 // letter stays until the replay settles, and the replay succeeds once the
 // handler is fixed.
 func TestReplayInterruptedByShutdownsIsNotLost(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:replaystop"), uniq("replaystop")
+	rdb, stream, name := fixture(t, "replaystop")
 	var mode atomic.Int32 // 0 fail, 1 hang until cancelled, 2 succeed
 	entered := make(chan struct{}, 10)
 	succeeded := newCounter()
@@ -177,8 +173,7 @@ func TestReplayInterruptedByShutdownsIsNotLost(t *testing.T) {
 // retries): a retry task cut short by three shutdowns in a row is not
 // archived and uses no attempt: it then runs as attempt 2 and succeeds.
 func TestRetryInterruptedByShutdownsUsesNoAttempt(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:retrystop"), uniq("retrystop")
+	rdb, stream, name := fixture(t, "retrystop")
 	var hang atomic.Bool
 	hang.Store(true)
 	entered := make(chan int, 10)

@@ -1,8 +1,6 @@
 package runtime
 
 import (
-	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -52,7 +50,7 @@ func (p *pool) run(msg *Message, flush func(), slot int, resume func(outcome) bo
 	if p.ctx.Err() != nil {
 		return outcome{kind: outStop}
 	}
-	if !f.inflight.has(msg.Stream, msg.ID) {
+	if !f.inflight.Has(msg.Stream, msg.ID) {
 		return outcome{kind: outSkip} // taken over meanwhile (see renewer)
 	}
 	if err := msg.decode(); err != nil {
@@ -79,19 +77,18 @@ func (p *pool) run(msg *Message, flush func(), slot int, resume func(outcome) bo
 		return out
 	}
 	msg.run.started = true
-	start := f.started(msg)
 	var w *watch
 	w = p.newWatch(func() bool {
-		err := fmt.Errorf("handler did not return within %v of its end: %w", abandonGrace, w.Err())
-		err = f.finished(msg, start, err, w, p.ctx)
+		err := givenUp(w, f.Timeout)
+		f.observeGivenUp(msg, w.started, err)
 		return resume(p.after(msg, err, true, alone))
 	})
-	f.inflight.running(msg.Stream, msg.ID, w.deadline)
+	f.inflight.Running(msg.Stream, msg.ID, w.deadline)
 	err, gone := p.invokeInline(slot, w, msg)
 	if gone {
 		return outcome{kind: outGone}
 	}
-	return p.after(msg, f.finished(msg, start, err, w, p.ctx), false, alone)
+	return p.after(msg, err, false, alone)
 }
 
 // unlock releases the gate as run took it.
@@ -108,7 +105,7 @@ func (p *pool) unlock(alone bool) {
 // outcome is committed before anything else runs.
 func (p *pool) after(msg *Message, err error, abandoned, alone bool) outcome {
 	f := p.f
-	f.inflight.running(msg.Stream, msg.ID, time.Time{})
+	f.inflight.Running(msg.Stream, msg.ID, time.Time{})
 	<-f.tokens
 	out := f.outcome(p.ctx, msg, err, abandoned)
 	if !alone {
@@ -145,7 +142,7 @@ func (p *pool) count(msg *Message) (outcome, bool) {
 		return outcome{}, true
 	}
 	f := p.f
-	lost, err := f.claimOwn(p.ctx, msg.Stream, []string{msg.ID}, strconv.Itoa(msg.Attempt))
+	lost, err := f.group.Renew(p.ctx, msg.Stream, []string{msg.ID}, strconv.Itoa(msg.Attempt))
 	switch {
 	case err != nil:
 		f.logger.Warn("count attempt: Redis failed, no attempt used", zap.String("stream", msg.Stream), zap.String("entry_id", msg.ID), zap.Error(err))
@@ -157,46 +154,9 @@ func (p *pool) count(msg *Message) (outcome, bool) {
 		}
 		return outcome{kind: outSkip}, false
 	case len(lost) > 0:
-		f.inflight.remove(msg.Stream, msg.ID)
+		f.inflight.Remove(msg.Stream, msg.ID)
 		return outcome{kind: outSkip}, false
 	}
 	msg.run.counted = msg.Attempt
 	return outcome{}, true
-}
-
-// outcome settles one finished attempt of a stream entry: committed,
-// dead-lettered, retried in place (ordered functions) or scheduled as a
-// retry task. When ctx (the handlers' context) ended first, the entry is
-// left pending.
-func (f *function) outcome(ctx context.Context, msg *Message, err error, abandoned bool) outcome {
-	m := f.streamMetric(msg.Stream)
-	switch {
-	case err == nil:
-		m.processed.Inc()
-		return outcome{kind: outSettle, item: f.item(msg, commitItem{ack: true, record: true, emits: msg.emits})}
-	case ctx.Err() != nil:
-		return outcome{kind: outStop}
-	case IsPermanent(err) || msg.Attempt >= f.MaxAttempts:
-		return outcome{kind: outSettle, item: f.deadLetter(msg, err)}
-	}
-	if msg.FirstFailure.IsZero() {
-		msg.FirstFailure = time.Now()
-	}
-	m.retried.Inc()
-	if f.OrderingKey != "" {
-		// Retry in place: the entry stays pending, its lane waits parked.
-		next := msg
-		if abandoned {
-			next = msg.retryCopy()
-		}
-		delay := retryDelay(msg.Attempt, f.BackoffBase, f.BackoffMax)
-		next.Attempt++
-		return outcome{kind: outWait, delay: delay, next: next}
-	}
-	if serr := f.ret.schedule(ctx, f, msg); serr != nil {
-		f.logger.Warn("schedule retry failed: entry left pending for redelivery",
-			zap.String("stream", msg.Stream), zap.String("entry_id", msg.ID), zap.Error(serr))
-		return outcome{kind: outSkip}
-	}
-	return outcome{kind: outSettle, item: f.item(msg, commitItem{ack: true})}
 }

@@ -8,33 +8,28 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
 // Runtime runs registered Functions against Redis Streams: it owns the
-// consumer groups, the worker pools, the committer, the retrier and the
-// background duties (reclaimer, janitor).
-//
-// Stop order (Run, after ctx ends): readers and reclaimers stop reading,
-// and keys waiting for a retry in place are left pending at once; worker
-// pools and the retrier (asynq) finish the work already delivered side by
-// side within ShutdownTimeout; then the hard stop cancels what is still
-// running (a handler that ignores its context is given up) and leaves
-// everything not done pending for redelivery, in order; within one more
-// second the committers flush, the deliveries that never ran are given
-// back and the liveness keys deleted, even with Redis down; Run returns
-// once the retrier has stopped, or 2 s after the hard stop (with Redis
-// down asynq may take that long). So Run returns within ShutdownTimeout +
-// 2s of ctx ending, Redis up or down, whatever the handlers do.
+// consumer groups, the worker pools, the committers, the retrier and the
+// background duties. lifecycle.go lists the duties and the order in which
+// Run stops them after ctx ends: reading stops at once, delivered work
+// drains within ShutdownTimeout, then the hard stop; Run returns within
+// ShutdownTimeout + 2s of ctx ending, Redis up or down, whatever the
+// handlers do.
 type Runtime struct {
 	cfg     Config
-	rdb     redis.UniversalClient
+	client  redis.UniversalClient
+	rdb     *rdb.RDB
 	logger  *zap.Logger
 	metrics *Metrics
 
 	mu        sync.Mutex
-	functions []*function
+	functions []*worker
 	ready     atomic.Bool
-	// err is why the client cannot be used (checkClient); Register and
+	// err is why the client cannot be used (rdb.CheckClient); Register and
 	// Run return it.
 	err error
 }
@@ -42,17 +37,23 @@ type Runtime struct {
 // New returns a Runtime. metrics may be nil (a private registry is used).
 // A Cluster or Ring client is refused: Register and Run then return
 // ErrClusterUnsupported.
-func New(cfg Config, rdb redis.UniversalClient, logger *zap.Logger, metrics *Metrics) *Runtime {
+func New(cfg Config, client redis.UniversalClient, logger *zap.Logger, metrics *Metrics) *Runtime {
+	if cfg.ConsumerName == "" {
+		_ = cfg.Validate()
+	}
+	if cfg.RegistryKey == "" {
+		cfg.RegistryKey = DefaultRegistryKey
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = DefaultNamespace
+	}
 	if metrics == nil {
-		metrics = NewMetrics()
+		metrics = NewMetricsIn(cfg.Namespace)
 	}
 	if logger == nil {
 		logger = zap.NewNop()
 	}
-	if cfg.ConsumerName == "" {
-		_ = cfg.Validate()
-	}
-	return &Runtime{cfg: cfg, rdb: rdb, logger: logger, metrics: metrics, err: checkClient(rdb)}
+	return &Runtime{cfg: cfg, client: client, rdb: rdb.New(client), logger: logger, metrics: metrics, err: rdb.CheckClient(client)}
 }
 
 // Register adds a function; call it before Run. The function's settings
@@ -72,7 +73,7 @@ func (r *Runtime) Register(fn Function) error {
 			return fmt.Errorf("register: function %s registered twice", fn.Name)
 		}
 	}
-	r.functions = append(r.functions, newFunction(fn, r))
+	r.functions = append(r.functions, newWorker(fn, r.cfg, r.rdb, r.logger, r.metrics))
 	return nil
 }
 
@@ -101,7 +102,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		return err
 	}
 	r.mu.Lock()
-	fns := append([]*function(nil), r.functions...)
+	fns := append([]*worker(nil), r.functions...)
 	r.mu.Unlock()
 	if len(fns) == 0 {
 		// Nothing to consume (the gateway): ready at once.
@@ -114,7 +115,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	for i, f := range fns {
 		names[i] = f.Name
 	}
-	if err := r.metrics.Registry.Register(newDeadLetterGauge(r.rdb, names)); err != nil {
+	if err := r.metrics.Registry.Register(newDeadLetterGauge(r.rdb, r.metrics.Namespace, names)); err != nil {
 		r.logger.Warn("dead-letter gauge not registered", zap.Error(err))
 	}
 	for _, f := range fns {
@@ -131,7 +132,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	handlerCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 
-	ret := newRetrier(r.cfg, r.rdb, r.logger, fns, handlerCtx)
+	ret := newRetrier(r.cfg, r.client, r.logger, fns, handlerCtx)
 	for _, f := range fns {
 		f.start(ctx, handlerCtx, ret)
 	}

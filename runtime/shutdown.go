@@ -18,8 +18,9 @@ const finalGrace = time.Second
 // uses no attempt.
 const retrierGrace = 2 * time.Second
 
-// shutdown stops fns and the retrier after ctx ended; see Runtime.
-func (r *Runtime) shutdown(fns []*function, ret *retrier, hardStop context.CancelFunc) {
+// shutdown stops fns and the retrier after ctx ended, in the order
+// lifecycle.go gives and explains.
+func (r *Runtime) shutdown(fns []*worker, ret *retrier, hardStop context.CancelFunc) {
 	began := time.Now()
 	deadline := began.Add(r.cfg.ShutdownTimeout)
 	for _, f := range fns {
@@ -51,8 +52,7 @@ func (r *Runtime) shutdown(fns []*function, ret *retrier, hardStop context.Cance
 		f.com.shutdown(max(time.Until(final), 50*time.Millisecond))
 	}
 	for _, f := range fns {
-		f.stopRenew()
-		waitGroup(&f.renewWG, time.Until(final))
+		f.stopClaiming(time.Until(final))
 	}
 	select {
 	case <-retrierDone:

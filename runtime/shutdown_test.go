@@ -20,8 +20,7 @@ import (
 // it. Shutdown leaves both pending and runs neither; after a restart e1
 // runs before e2.
 func TestShutdownKeepsPerKeyOrder(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:stoporder"), uniq("stoporder")
+	rdb, stream, name := fixture(t, "stoporder")
 	var mu sync.Mutex
 	var ran []string
 	failing := true

@@ -22,8 +22,7 @@ import (
 // longer than CLAIM_MIN_IDLE. Every delivered entry is renewed, not only
 // the running ones: each event runs exactly once.
 func TestHealthyPeersDoNotStealReadAhead(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:readahead"), uniq("readahead")
+	rdb, stream, name := fixture(t, "readahead")
 	const n = 40
 	for i := range n {
 		publish(t, rdb, stream, "t", eventID(i), map[string]int{})
@@ -53,8 +52,7 @@ func TestHealthyPeersDoNotStealReadAhead(t *testing.T) {
 func TestHungHandlerIsGivenUpAndItsKeyMovesOn(t *testing.T) {
 	for _, own := range []bool{true, false} {
 		t.Run("function timeout "+strconv.FormatBool(own), func(t *testing.T) {
-			rdb := srv.Client(t)
-			stream, name := uniq("events:hung"), uniq("hung")
+			rdb, stream, name := fixture(t, "hung")
 			release := make(chan struct{})
 			t.Cleanup(func() { close(release) })
 			var mu sync.Mutex
@@ -193,8 +191,7 @@ func TestNoTakeoverWhileRedisRefusesWrites(t *testing.T) {
 // one worker: the hung attempt is given up, the entries behind it in its
 // chunk run, and the hung event is retried.
 func TestHungHandlerIsGivenUpUnordered(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:hungchunk"), uniq("hungchunk")
+	rdb, stream, name := fixture(t, "hungchunk")
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
 	done := newCounter()
@@ -220,8 +217,7 @@ func TestHungHandlerIsGivenUpUnordered(t *testing.T) {
 // (a retry in place) is taken over by another, live consumer. Renewal
 // leaves it to that consumer, and this instance does not run it again.
 func TestRenewalNeverClaimsBackATakenEntry(t *testing.T) {
-	rdb := srv.Client(t)
-	stream, name := uniq("events:fenced"), uniq("fenced")
+	rdb, stream, name := fixture(t, "fenced")
 	runs := newCounter()
 	cfg := testConfig()
 	cfg.BackoffBase, cfg.BackoffMax = time.Second, time.Second

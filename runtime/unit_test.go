@@ -5,43 +5,6 @@ import (
 	"time"
 )
 
-func TestRetryDelay(t *testing.T) {
-	base, maxDelay := 100*time.Millisecond, time.Second
-	cases := []struct {
-		attempt  int
-		min, max time.Duration
-	}{
-		{1, 100 * time.Millisecond, 125 * time.Millisecond},
-		{2, 200 * time.Millisecond, 250 * time.Millisecond},
-		{3, 400 * time.Millisecond, 500 * time.Millisecond},
-		{4, 800 * time.Millisecond, time.Second},
-		{5, time.Second, time.Second},
-		{50, time.Second, time.Second},
-	}
-	for _, c := range cases {
-		t.Run(time.Duration(c.attempt).String(), func(t *testing.T) {
-			for range 200 {
-				d := retryDelay(c.attempt, base, maxDelay)
-				if d < c.min || d > c.max {
-					t.Fatalf("retryDelay(%d) = %v, want within [%v, %v]", c.attempt, d, c.min, c.max)
-				}
-			}
-		})
-	}
-}
-
-func TestWholeSecondsNeverShortens(t *testing.T) {
-	for _, d := range []time.Duration{0, time.Millisecond, 300 * time.Millisecond, 999 * time.Millisecond, 2500 * time.Millisecond} {
-		got := wholeSeconds(d)
-		if got < d || got > d+time.Second+10*time.Millisecond {
-			t.Errorf("wholeSeconds(%v) = %v", d, got)
-		}
-		if at := time.Now().Add(got); at.Nanosecond() > int(20*time.Millisecond) {
-			t.Errorf("wholeSeconds(%v) lands at %v, not on a second", d, at)
-		}
-	}
-}
-
 func TestConfigDefaultsAndValidation(t *testing.T) {
 	cfg := DefaultConfig()
 	if err := cfg.Validate(); err != nil {

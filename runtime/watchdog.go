@@ -24,6 +24,7 @@ const (
 // handler's context.
 type watch struct {
 	invCtx
+	started  time.Time
 	giveUpAt atomic.Int64 // Unix ns
 	state    atomic.Int32
 	// giveUp carries on after the invocation was given up, on a new
@@ -129,9 +130,9 @@ func (p *pool) invokeInline(slot int, w *watch, msg *Message) (err error, gone b
 	if p.ctx.Err() != nil {
 		w.cancel(context.Canceled)
 	}
-	err = p.f.call(w, msg)
-	if !w.state.CompareAndSwap(watchRunning, watchReturned) {
-		return nil, true
+	err = p.f.chain.Handle(w, msg)
+	if w.state.Load() != watchReturned {
+		return nil, true // the chain's timeout found it given up
 	}
 	p.watches[slot].CompareAndSwap(w, nil)
 	return err, false
@@ -141,8 +142,9 @@ func (p *pool) invokeInline(slot int, w *watch, msg *Message) (err error, gone b
 func (p *pool) newWatch(giveUp func() bool) *watch {
 	now := time.Now()
 	w := &watch{
-		invCtx: invCtx{parent: p.ctx, deadline: now.Add(p.f.Timeout), done: make(chan struct{})},
-		giveUp: giveUp,
+		invCtx:  invCtx{parent: p.ctx, deadline: now.Add(p.f.Timeout), done: make(chan struct{})},
+		started: now,
+		giveUp:  giveUp,
 	}
 	w.giveUpAt.Store(w.deadline.Add(abandonGrace).UnixNano())
 	return w

@@ -10,7 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
-	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/internal/shop/shopfn"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -52,12 +52,7 @@ func (a *app) ops() (*ops.Ops, error) {
 		}
 		a.client, a.redis = c, src
 	}
-	return ops.New(a.client, shopConventions), nil
-}
-
-// shopConventions are the names of the shop's event log, from its model.
-var shopConventions = ops.Options{
-	StreamPrefix: model.Stream(""), EntityField: model.FieldEntityID, TimeField: model.FieldTime,
+	return ops.New(a.client, shopfn.Conventions), nil
 }
 
 // opsRun is the RunE of a command on the operator API: it builds the API

@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ordershop/functions/internal/shop/gateway"
-	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/internal/shop/shopfn"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/admin"
 	"github.com/ordershop/functions/runtime/ops"
@@ -36,12 +36,12 @@ func main() {
 		if err := env.Parse(&adminCfg); err != nil {
 			return runtime.Setup{}, err
 		}
+		conventions := shopfn.Conventions
+		conventions.RegistryKey = app.Config.RegistryKey // REGISTRY_KEY, if set, wins over the shop's
 		gw.Mount(admin.Prefix, admin.New(admin.Config{
-			Ops: ops.New(app.Redis, ops.Options{
-				StreamPrefix: model.Stream(""), EntityField: model.FieldEntityID, TimeField: model.FieldTime,
-			}),
+			Ops:   ops.New(app.Redis, conventions),
 			Token: adminCfg.Token, Logger: app.Logger.Named("admin"), Realm: "ordershop-admin",
 		}))
 		return runtime.Setup{HTTP: gw, Ready: gw.Ready}, nil
-	})
+	}, shopfn.Names)
 }

@@ -74,7 +74,7 @@ type Options struct {
 	// TimeField is the entry field with an event's time in RFC 3339
 	// ("time"), shown as Event.Time.
 	TimeField string
-	// RegistryKey is where functions register (runtime.RegistryKey when
+	// RegistryKey is where functions register (runtime.DefaultRegistryKey when
 	// empty).
 	RegistryKey string
 }

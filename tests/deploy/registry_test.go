@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/internal/testkit/shopkit"
 	"github.com/ordershop/functions/runtime"
@@ -26,7 +27,7 @@ func TestDeployEntriesMatchRegistry(t *testing.T) {
 }
 
 // discover runs every function binary once and returns, per function,
-// what it registered in runtime.RegistryKey. Every process must become
+// what it registered in model.RegistryKey. Every process must become
 // ready (/healthz and /readyz answer 200).
 func discover(t *testing.T) []deployable {
 	t.Helper()
@@ -37,7 +38,7 @@ func discover(t *testing.T) []deployable {
 	}
 	f.waitReady(shopkit.Processes(), 30*time.Second)
 
-	infos, err := runtime.ListFunctions(context.Background(), srv.Client(t))
+	infos, err := runtime.ListFunctions(context.Background(), srv.Client(t), model.RegistryKey)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -214,7 +214,7 @@ func checkPaymentRequestsEmittedOnce(t *testing.T, rdb *redis.Client, ids []stri
 // checkReregistered checks that the new billing process registered itself.
 func checkReregistered(t *testing.T, rdb *redis.Client, after time.Time) {
 	t.Helper()
-	infos, err := runtime.ListFunctions(t.Context(), rdb)
+	infos, err := runtime.ListFunctions(t.Context(), rdb, model.RegistryKey)
 	if err != nil {
 		t.Fatal(err)
 	}

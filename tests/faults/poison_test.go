@@ -66,7 +66,7 @@ func TestPoisonEvents(t *testing.T) {
 	start := time.Now()
 	_, procs, a, cat, smtp := faultShop(t)
 	rdb := kit.Redis.Client(t)
-	fns, err := runtime.ListFunctions(ctx(), rdb)
+	fns, err := runtime.ListFunctions(ctx(), rdb, model.RegistryKey)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func deadLetters(t testing.TB, rdb *redis.Client) map[string]int64 {
 // registered checks that runtime.ListFunctions lists every reaction.
 func registered(t testing.TB, rdb *redis.Client) {
 	t.Helper()
-	fns, err := runtime.ListFunctions(ctx(), rdb)
+	fns, err := runtime.ListFunctions(ctx(), rdb, model.RegistryKey)
 	if err != nil {
 		t.Fatal(err)
 	}

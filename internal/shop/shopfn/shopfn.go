@@ -25,7 +25,7 @@ func Main(name string) {
 	runtime.Main(name, func(app *runtime.App) (runtime.Setup, error) {
 		fn, err := Build(name, app)
 		return runtime.Setup{Functions: []runtime.Function{fn}}, err
-	})
+	}, Names)
 }
 
 // Build builds the shop function name on app's Redis and environment.

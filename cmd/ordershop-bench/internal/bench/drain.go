@@ -21,7 +21,7 @@ func DrainRuntime(ctx context.Context, rdb redis.UniversalClient, o Options) (Dr
 	stream, fn := name(), "bench-"+name()[6:]
 	out := stream + ":out"
 	defer cleanup(rdb, []string{stream, out, runtime.DeadLetterStream(fn)}, runtime.DoneKeyPrefix(fn)+"*", "asynq:{"+runtime.RetryQueue(fn)+"}*")
-	defer rdb.HDel(context.Background(), runtime.RegistryKey, fn)
+	defer rdb.HDel(context.Background(), runtime.DefaultRegistryKey, fn)
 	if err := preload(ctx, rdb, stream, o.Events, o.Payload); err != nil {
 		return DrainResult{}, err
 	}

@@ -28,7 +28,7 @@ type MemoryResult struct {
 func IdempotencyMemory(ctx context.Context, rdb redis.UniversalClient, n int) (MemoryResult, error) {
 	stream, fn := name(), "bench-"+name()[6:]
 	defer cleanup(rdb, []string{stream}, runtime.DoneKeyPrefix(fn)+"*", "asynq:{"+runtime.RetryQueue(fn)+"}*")
-	defer rdb.HDel(context.Background(), runtime.RegistryKey, fn)
+	defer rdb.HDel(context.Background(), runtime.DefaultRegistryKey, fn)
 	before, err := usedMemory(ctx, rdb)
 	if err != nil {
 		return MemoryResult{}, err

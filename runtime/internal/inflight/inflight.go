@@ -1,4 +1,6 @@
-package runtime
+// Package inflight tracks the stream entries delivered to one instance and
+// not yet settled, for the renewer and the claims of package runtime.
+package inflight
 
 import (
 	"sync"
@@ -7,12 +9,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// inflightSet tracks every stream entry delivered to this instance and not
+// Set tracks every stream entry delivered to this instance and not
 // yet settled: read ahead, queued, running, waiting for a retry in place.
 // The renewer keeps all of them claimed (so no peer takes them over while
 // they are merely waiting), except an invocation that has run past its
 // timeout: that one is left to go idle, so that it can be reclaimed.
-type inflightSet struct {
+type Set struct {
 	mu sync.Mutex
 	m  map[entryKey]*entryState
 }
@@ -27,10 +29,11 @@ type entryState struct {
 	until time.Time
 }
 
-func newInflightSet() inflightSet { return inflightSet{m: map[entryKey]*entryState{}} }
+// NewSet returns an empty Set.
+func NewSet() Set { return Set{m: map[entryKey]*entryState{}} }
 
-// add tracks stream/id; false if it already was.
-func (s *inflightSet) add(stream, id string) bool {
+// Add tracks stream/id; false if it already was.
+func (s *Set) Add(stream, id string) bool {
 	k := entryKey{stream, id}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -41,26 +44,27 @@ func (s *inflightSet) add(stream, id string) bool {
 	return true
 }
 
-// addNew tracks the entries of msgs not tracked yet and returns them.
-func (s *inflightSet) addNew(stream string, msgs []redis.XMessage) []redis.XMessage {
+// AddNew tracks the entries of msgs not tracked yet and returns them.
+func (s *Set) AddNew(stream string, msgs []redis.XMessage) []redis.XMessage {
 	out := msgs[:0:0]
 	for _, m := range msgs {
-		if s.add(stream, m.ID) {
+		if s.Add(stream, m.ID) {
 			out = append(out, m)
 		}
 	}
 	return out
 }
 
-func (s *inflightSet) remove(stream, id string) {
+// Remove stops tracking stream/id.
+func (s *Set) Remove(stream, id string) {
 	s.mu.Lock()
 	delete(s.m, entryKey{stream, id})
 	s.mu.Unlock()
 }
 
-// running marks an invocation of stream/id as running until until (zero:
+// Running marks an invocation of stream/id as running until until (zero:
 // not running).
-func (s *inflightSet) running(stream, id string, until time.Time) {
+func (s *Set) Running(stream, id string, until time.Time) {
 	s.mu.Lock()
 	if st, ok := s.m[entryKey{stream, id}]; ok {
 		st.until = until
@@ -68,17 +72,17 @@ func (s *inflightSet) running(stream, id string, until time.Time) {
 	s.mu.Unlock()
 }
 
-// has reports whether stream/id is tracked.
-func (s *inflightSet) has(stream, id string) bool {
+// Has reports whether stream/id is tracked.
+func (s *Set) Has(stream, id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.m[entryKey{stream, id}]
 	return ok
 }
 
-// renewable lists the tracked entries of stream that are to be renewed
+// Renewable lists the tracked entries of stream that are to be renewed
 // at now: all but invocations past their time.
-func (s *inflightSet) renewable(stream string, now time.Time) []string {
+func (s *Set) Renewable(stream string, now time.Time) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var ids []string
@@ -90,8 +94,8 @@ func (s *inflightSet) renewable(stream string, now time.Time) []string {
 	return ids
 }
 
-// count is the number of tracked entries.
-func (s *inflightSet) count() int {
+// Count is the number of tracked entries.
+func (s *Set) Count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.m)

@@ -7,11 +7,8 @@
 --
 -- KEYS[1…] every stream the group acks, emits to or dead-letters to
 --
--- ARGV[1]  the prefix of the idempotency hashes, fn:{<function>}:done:
--- ARGV[2]  the window length (IDEMPOTENCY_TTL), ms
--- ARGV[3]  the number of hashes per window (shards)
--- ARGV[4]  now, Unix ms; "" takes Redis's clock (TIME), so every instance
---          files records by the same clock whatever its own says
+-- ARGV[1…4] the records' prefix, window, shards and clock (see records.lua,
+--          the prelude this script runs after)
 -- ARGV[5]  the consumer group (the function's name)
 -- ARGV[6]  the consumer committing (this instance)
 -- ARGV[7]  the most field names and values one write may carry
@@ -37,12 +34,7 @@
 --
 -- Returns {skipped, fenced…}: the number of items whose writes were
 -- skipped, then the (1-based) positions of the fenced items.
-if redis.replicate_commands then
-  redis.replicate_commands() -- TIME before writes (no-op on Redis 7)
-end
-local prefix, ttl, shards = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local group, consumer, maxValues = ARGV[5], ARGV[6], tonumber(ARGV[7])
-local CHUNK = 500 -- values per unpack, well under Lua's stack limit
 
 -- Phase 1: parse and validate; no Redis call.
 local ranges = {}
@@ -84,18 +76,7 @@ while i <= #ARGV do
   items[#items + 1] = it
 end
 
-local now = tonumber(ARGV[4])
-if now == nil then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local w = math.floor(now / ttl)
-local function shardOf(field)
-  return string.byte(field, 1) % shards
-end
-local function hashKey(window, field)
-  return prefix .. string.format('%.0f', window) .. ':' .. shardOf(field)
-end
+local w = currentWindow()
 
 -- Phase 2: read. Key types, entry ownership, guards.
 for k = 1, #KEYS do
@@ -107,7 +88,7 @@ end
 local exists = {}
 local function recorded(field)
   for window = w - 1, w + 1 do
-    local key = hashKey(window, field)
+    local key = hashKey(window, shardOf(field))
     if exists[key] == nil then
       exists[key] = redis.call('EXISTS', key) == 1
     end
@@ -167,7 +148,7 @@ for _, it in ipairs(items) do
     end
   end
   if it.go and it.rec ~= '' then
-    local key = hashKey(w, it.rec)
+    local key = hashKey(w, shardOf(it.rec))
     local r = records[key]
     if r == nil then
       r = { shard = shardOf(it.rec) }

@@ -1,0 +1,14 @@
+package model
+
+// The shop's names for what the generic runtime names after its process:
+// every shop process passes them to runtime.Main (runtime.WithNames), and
+// the shop's tools read the registry under RegistryKey. Deploy manifests,
+// KEDA triggers and dashboards rely on them.
+const (
+	// RegistryKey is the hash where the shop's functions describe
+	// themselves (runtime Config.RegistryKey).
+	RegistryKey = "ordershop:functions"
+	// Namespace starts the shop's metric names (ordershop_events_*) and
+	// its readiness probe keys (runtime Config.Namespace).
+	Namespace = "ordershop"
+)

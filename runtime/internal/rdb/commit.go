@@ -1,0 +1,120 @@
+package rdb
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ordershop/functions/runtime/internal/streamid"
+)
+
+// Write is one XADD of a commit: an emitted event or a dead letter.
+type Write struct {
+	Stream string
+	Fields map[string]string
+}
+
+// CommitItem is the settled fate of one invocation as the commit script
+// writes it: the events it emitted, its idempotency record, a dead letter,
+// and the ack of its stream entry, any of which may be absent.
+type CommitItem struct {
+	Stream, ID string // the entry
+	Ack        bool   // XACK the entry
+	EventID    string // the invocation's event id
+	Record     bool   // record EventID as done
+	Emits      []Write
+	DeadLetter *Write
+	// DeadLetterGuard is the record that guards DeadLetter when the item
+	// records nothing else (see DeadLetterGuard).
+	DeadLetterGuard string
+}
+
+// guard is the record field the item sets, which also guards its writes.
+func (it *CommitItem) guard() string {
+	switch {
+	case it.Record || len(it.Emits) > 0:
+		return RecordField(it.EventID)
+	case it.DeadLetter != nil:
+		return it.DeadLetterGuard
+	}
+	return ""
+}
+
+// Commit writes items, settled by consumer of the records' function, with
+// one run of commit.lua: atomically, all-or-nothing, each write guarded by
+// a record, and fenced (an item whose entry is now pending to another
+// consumer writes nothing). maxValues bounds the field names and values of
+// one write. It returns the indexes of the fenced items. An error the
+// script raised before writing (IsRefused) will not pass on a retry.
+func (d *Records) Commit(ctx context.Context, consumer string, maxValues int, items []CommitItem) (fenced []int, err error) {
+	var keys []string
+	index := map[string]int{}
+	keyIndex := func(stream string) int {
+		i, ok := index[stream]
+		if !ok {
+			keys = append(keys, stream)
+			i = len(keys)
+			index[stream] = i
+		}
+		return i
+	}
+	// The id range of each stream's entries, for the script's one
+	// ownership check per stream.
+	type idRange struct{ lo, hi string }
+	ranges := map[int]*idRange{}
+	for i := range items {
+		it := &items[i]
+		if !it.Ack {
+			continue
+		}
+		k := keyIndex(it.Stream)
+		switch r := ranges[k]; {
+		case r == nil:
+			ranges[k] = &idRange{it.ID, it.ID}
+		case streamid.CompareStrings(it.ID, r.lo) < 0:
+			r.lo = it.ID
+		case streamid.CompareStrings(it.ID, r.hi) > 0:
+			r.hi = it.ID
+		}
+	}
+	args := append(d.scriptArgs(), d.function, consumer, maxValues, len(ranges))
+	for k, r := range ranges {
+		args = append(args, k, r.lo, r.hi)
+	}
+	for i := range items {
+		it := &items[i]
+		ack, id := 0, ""
+		if it.Ack {
+			ack, id = keyIndex(it.Stream), it.ID
+		}
+		writes := it.Emits
+		if it.DeadLetter != nil {
+			writes = append(writes[:len(writes):len(writes)], *it.DeadLetter)
+		}
+		args = append(args, ack, id, it.guard(), len(writes))
+		for _, w := range writes {
+			args = append(args, keyIndex(w.Stream), len(w.Fields)*2)
+			for k, v := range w.Fields {
+				args = append(args, k, v)
+			}
+		}
+	}
+	res, err := commitScript.Run(ctx, d.client, keys, args...).Int64Slice()
+	if err != nil {
+		return nil, fmt.Errorf("commit script: %w", err)
+	}
+	if len(res) == 0 {
+		return nil, fmt.Errorf("commit script: empty reply")
+	}
+	for _, k := range res[1:] {
+		if k >= 1 && int(k) <= len(items) {
+			fenced = append(fenced, int(k)-1)
+		}
+	}
+	return fenced, nil
+}
+
+// IsRefused reports whether the commit script refused a group for a
+// reason that retrying the same group cannot fix (a write over the limit,
+// an emit to a key that is not a stream). The script raises those before
+// its first write, so nothing of the group was written.
+func IsRefused(err error) bool { return hasPrefix(err, "commit:") }

@@ -1,0 +1,112 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/retrytask"
+)
+
+// Retry tasks: one due retry (or replay) of an unordered function, run by
+// the retrier's asynq server through the function's chain.
+
+// handleRetry runs one retry (or replay) attempt and settles it. A nil
+// return completes the asynq task; an error makes asynq try again later,
+// counting an attempt unless the error is errInfra.
+func (f *worker) handleRetry(ctx context.Context, p retrytask.Payload, retried int) error {
+	msg, derr := newMessage(f.Name, p.Stream, p.ID, p.Fields)
+	msg.Attempt = p.Attempt + retried
+	msg.FirstFailure = p.FirstFailure
+	m := f.streamMetric(p.Stream)
+	if derr != nil {
+		m.deadLettered.Inc()
+		dl := newDeadLetterEntry(f.Name, msg, derr, time.Now())
+		return f.settleRetry(ctx, p, &commitItem{deadLetter: &dl})
+	}
+	done, err := f.records.Done(ctx, []string{msg.EventID})
+	if err != nil {
+		return retrytask.Infra(err)
+	}
+	if done[0] {
+		m.skipped.Inc()
+		return f.settleRetry(ctx, p, nil)
+	}
+	if msg.Attempt > p.MaxAttempts {
+		// Its last attempt's process died (the lease expired).
+		return f.settleRetry(ctx, p, f.exhaustedRetry(msg))
+	}
+	if key := msg.Fields[f.OrderingKey]; f.OrderingKey != "" && key != "" {
+		// Never beside an entry of its key here: it waits for them.
+		l, ok := f.pool.reserve(key)
+		if !ok {
+			return retrytask.Infra(fmt.Errorf("key %q busy here", key))
+		}
+		defer f.pool.unreserve(l)
+	}
+	f.pool.gate.RLock()
+	defer f.pool.gate.RUnlock()
+	select {
+	case f.tokens <- struct{}{}:
+	case <-ctx.Done():
+		return retrytask.Infra(ctx.Err())
+	}
+	err = f.chain.Handle(ctx, msg)
+	<-f.tokens
+	switch {
+	case err == nil:
+		m.processed.Inc()
+		return f.settleRetry(ctx, p, &commitItem{eventID: msg.EventID, record: true, emits: msg.emits})
+	case ctx.Err() != nil:
+		return retrytask.Infra(ctx.Err())
+	case IsPermanent(err) || msg.Attempt >= p.MaxAttempts:
+		m.deadLettered.Inc()
+		dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
+		return f.settleRetry(ctx, p, &commitItem{deadLetter: &dl})
+	}
+	m.retried.Inc()
+	return err
+}
+
+// exhaustedRetry is the dead letter of a retry task whose every attempt
+// began and none settled.
+func (f *worker) exhaustedRetry(msg *Message) *commitItem {
+	msg.Attempt--
+	err := fmt.Errorf("attempt %d never settled: the process running it died or stopped", msg.Attempt)
+	f.logFailure(msg, err)
+	f.streamMetric(msg.Stream).deadLettered.Inc()
+	dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
+	return &commitItem{deadLetter: &dl}
+}
+
+// settleRetry commits item (nil: nothing to write) and, for a replay,
+// then removes the replayed dead letter: only once its outcome is written.
+func (f *worker) settleRetry(ctx context.Context, p retrytask.Payload, item *commitItem) error {
+	if item != nil {
+		if err := f.commitWait(item); err != nil {
+			return retrytask.Infra(err)
+		}
+	}
+	if p.DeadLetterID == "" {
+		return nil
+	}
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := f.rdb.DeleteDeadLetter(c, f.Name, p.DeadLetterID); err != nil {
+		f.logger.Error("replay settled, but the replayed dead letter was not removed", zap.String("dead_letter", p.DeadLetterID), zap.Error(err))
+	}
+	return nil
+}
+
+// commitWait commits item and waits for the result.
+func (f *worker) commitWait(item *commitItem) error {
+	errc := make(chan error, 1)
+	item.done = func(err error) { errc <- err }
+	f.com.submit([]*commitItem{item})
+	if err := <-errc; err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
