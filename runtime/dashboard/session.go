@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -27,9 +28,10 @@ type session struct {
 	value string
 }
 
-// sessions makes and checks session values: "<role>.<expiry unix>.<mac>",
-// where mac is an HMAC-SHA256 of the role and expiry keyed by the role's
-// token. A value shows nothing of the token; changing the token ends
+// sessions makes and checks session values:
+// "<role>.<expiry unix>.<nonce>.<mac>", where nonce is random (so no two
+// sessions share a value, nor a CSRF token) and mac is an HMAC-SHA256 of
+// the rest keyed by the role's token. A value shows nothing of the token; changing the token ends
 // every session made with it.
 type sessions struct {
 	keys     map[role][]byte
@@ -78,7 +80,7 @@ func (s sessions) login(given, token, readOnly string) (role, bool) {
 
 // issue returns a new session value for r.
 func (s sessions) issue(r role) string {
-	body := string(r) + "." + strconv.FormatInt(s.now().Add(s.lifetime).Unix(), 10)
+	body := string(r) + "." + strconv.FormatInt(s.now().Add(s.lifetime).Unix(), 10) + "." + rand.Text()
 	return body + "." + s.mac(r, body)
 }
 
@@ -97,7 +99,8 @@ func (s sessions) check(value string) (session, bool) {
 		return session{}, false
 	}
 	body, mac := value[:i], value[i+1:]
-	name, exp, ok := strings.Cut(body, ".")
+	name, rest, ok := strings.Cut(body, ".")
+	exp, _, _ := strings.Cut(rest, ".")
 	r := role(name)
 	if _, known := s.keys[r]; !ok || !known {
 		return session{}, false
