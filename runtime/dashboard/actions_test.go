@@ -17,27 +17,37 @@ func deadCount(t *testing.T, s *site, function string) int {
 	return len(opstest.DeadLetters(t, s.rdb, function))
 }
 
+// confirmThenAct posts action on function's selection form as a browser
+// does: first without confirm, which must show each of wantConfirm and
+// a confirmation form and leave function's deadBefore dead letters alone,
+// then with confirm=yes. It returns the result page.
+func confirmThenAct(t *testing.T, s *site, c *client, action, function string, form url.Values, deadBefore int, wantConfirm ...string) string {
+	t.Helper()
+	path := "/functions/" + function + "/" + action
+	form.Set("csrf", c.csrf())
+	res, body := c.post(path, form)
+	wantStatus(t, action+", first step", res, body, http.StatusOK)
+	for _, want := range append(wantConfirm, `name="confirm" value="yes"`) {
+		if !strings.Contains(body, want) {
+			t.Fatalf("the first step of %s does not show %q:\n%s", action, want, body)
+		}
+	}
+	if n := deadCount(t, s, function); n != deadBefore {
+		t.Fatalf("%d dead letters before the confirmation of %s, want %d", n, action, deadBefore)
+	}
+	form.Set("confirm", "yes")
+	res, body = c.post(path, form)
+	wantStatus(t, action+", confirmed", res, body, http.StatusOK)
+	return body
+}
+
 func TestReplayOfOneWithCSRFMakesTheDeadLetterCountFall(t *testing.T) {
 	s := newSite(t, srv.Client(t))
 	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
 	sw := opstest.StartBroken(t, s.rdb, fn, stream)
 	_, id := opstest.FailOne(t, s.rdb, fn, stream, "order.created", "ev-1", "o1", map[string]int{"total": 3})
 	sw.Fix()
-	c := s.loggedIn(s.admin)
-	csrf := c.csrf()
-	path := "/functions/" + fn + "/replay"
-
-	res, body := c.post(path, url.Values{"csrf": {csrf}, "id": {id}})
-	wantStatus(t, "replay, first step", res, body, http.StatusOK)
-	if !strings.Contains(body, "Confirm: replay 1 dead letter of "+fn) || !strings.Contains(body, `name="confirm" value="yes"`) {
-		t.Fatalf("the first step does not ask to confirm the replay of 1:\n%s", body)
-	}
-	if n := deadCount(t, s, fn); n != 1 {
-		t.Fatalf("%d dead letters before the confirmation, want 1", n)
-	}
-
-	res, body = c.post(path, url.Values{"csrf": {csrf}, "id": {id}, "confirm": {"yes"}})
-	wantStatus(t, "replay, confirmed", res, body, http.StatusOK)
+	body := confirmThenAct(t, s, s.loggedIn(s.admin), "replay", fn, url.Values{"id": {id}}, 1, "Confirm: replay 1 dead letter of "+fn)
 	if !strings.Contains(body, "Replayed 1") {
 		t.Errorf("the result does not say 1 was replayed:\n%s", body)
 	}
@@ -63,9 +73,7 @@ func TestReplayAllThatMatchAFilterShowsTheCountFirst(t *testing.T) {
 }
 
 func TestPostWithoutOrWithAWrongCSRFTokenIsForbidden(t *testing.T) {
-	s := newSite(t, srv.Client(t))
-	fn := opstest.Unique("billing")
-	payment, _ := seedTwo(t, s, fn)
+	s, fn, payment, _ := seededSite(t)
 	c := s.loggedIn(s.admin)
 	other := s.loggedIn(s.admin).csrf() // a valid token of another session
 	for name, csrf := range map[string][]string{"missing": nil, "empty": {""}, "wrong": {"00ff"}, "another session's": {other}} {
@@ -104,9 +112,7 @@ func TestPostWithoutOrWithAWrongCSRFTokenIsForbidden(t *testing.T) {
 }
 
 func TestReadOnlySessionSeesPagesButGetsForbiddenOnReplayAndPurge(t *testing.T) {
-	s := newSite(t, srv.Client(t))
-	fn := opstest.Unique("billing")
-	payment, _ := seedTwo(t, s, fn)
+	s, fn, payment, _ := seededSite(t)
 	c := s.loggedIn(s.readOnly)
 	csrf := c.csrf()
 	res, body := c.get(deadLettersPath(fn))
@@ -132,31 +138,17 @@ func TestReadOnlySessionSeesPagesButGetsForbiddenOnReplayAndPurge(t *testing.T) 
 }
 
 func TestPurgeWithConfirmationRemovesIt(t *testing.T) {
-	s := newSite(t, srv.Client(t))
-	fn := opstest.Unique("billing")
-	payment, stock := seedTwo(t, s, fn)
+	s, fn, payment, stock := seededSite(t)
 	c := s.loggedIn(s.admin)
-	csrf := c.csrf()
-	path := "/functions/" + fn + "/purge"
-
-	res, body := c.post(path, url.Values{"csrf": {csrf}, "id": {payment}})
-	wantStatus(t, "purge, first step", res, body, http.StatusOK)
-	if !strings.Contains(body, "Confirm: purge 1 dead letter of "+fn) || !strings.Contains(body, "deleted for good") {
-		t.Fatalf("the first step does not ask to confirm the purge of 1:\n%s", body)
-	}
-	if n := deadCount(t, s, fn); n != 2 {
-		t.Fatalf("%d dead letters before the confirmation, want 2", n)
-	}
-	res, body = c.post(path, url.Values{"csrf": {csrf}, "id": {payment}, "confirm": {"yes"}})
-	wantStatus(t, "purge, confirmed", res, body, http.StatusOK)
-	if !strings.Contains(body, "Purged 1.") {
+	body := confirmThenAct(t, s, c, "purge", fn, url.Values{"id": {payment}}, 2, "Confirm: purge 1 dead letter of "+fn, "deleted for good")
+	if !strings.Contains(body, "Purged 1.") || !strings.Contains(body, "purge of "+fn+": done") {
 		t.Errorf("the result does not say 1 was purged:\n%s", body)
 	}
 	left := opstest.DeadLetters(t, s.rdb, fn)
 	if len(left) != 1 || left[0].ID != stock {
 		t.Errorf("after the purge: %+v, want only %s", left, stock)
 	}
-	res, body = c.post(path, url.Values{"csrf": {csrf}, "all": {"1"}, "type": {"order.cancelled"}, "confirm": {"yes"}})
+	res, body := c.post("/functions/"+fn+"/purge", url.Values{"csrf": {c.csrf()}, "all": {"1"}, "type": {"order.cancelled"}, "confirm": {"yes"}})
 	wantStatus(t, "purge all of a type, confirmed", res, body, http.StatusOK)
 	if n := deadCount(t, s, fn); n != 0 {
 		t.Errorf("%d dead letters after purging all that match, want 0", n)
@@ -164,9 +156,7 @@ func TestPurgeWithConfirmationRemovesIt(t *testing.T) {
 }
 
 func TestTokenNeverAppearsInAResponse(t *testing.T) {
-	s := newSite(t, srv.Client(t))
-	fn := opstest.Unique("billing")
-	payment, _ := seedTwo(t, s, fn)
+	s, fn, payment, _ := seededSite(t)
 	for _, token := range []string{s.admin, s.readOnly, "wrong"} {
 		c := s.anonymous()
 		c.get("/login")

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -75,18 +76,10 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("dashboard: the read-only token must differ from the admin token")
 	}
 	cfg.Prefix = strings.TrimRight(cfg.Prefix, "/")
-	if cfg.Title == "" {
-		cfg.Title = DefaultTitle
-	}
-	if cfg.SessionLifetime <= 0 {
-		cfg.SessionLifetime = DefaultSessionLifetime
-	}
-	if cfg.PageSize <= 0 {
-		cfg.PageSize = DefaultPageSize
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
+	cfg.Title = cmp.Or(cfg.Title, DefaultTitle)
+	cfg.SessionLifetime = cmp.Or(max(cfg.SessionLifetime, 0), DefaultSessionLifetime)
+	cfg.PageSize = cmp.Or(max(cfg.PageSize, 0), DefaultPageSize)
+	cfg.Logger = cmp.Or(cfg.Logger, zap.NewNop())
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

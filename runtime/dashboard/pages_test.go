@@ -27,6 +27,15 @@ func seedTwo(t *testing.T, s *site, function string) (payment, stock string) {
 	return payment, stock
 }
 
+// seededSite serves a dashboard with a function that has the two dead
+// letters of seedTwo.
+func seededSite(t *testing.T) (s *site, function, payment, stock string) {
+	t.Helper()
+	s, function = newSite(t, srv.Client(t)), opstest.Unique("billing")
+	payment, stock = seedTwo(t, s, function)
+	return s, function, payment, stock
+}
+
 func TestOverviewListsTheFunctions(t *testing.T) {
 	s := newSite(t, srv.Client(t))
 	running, deadOnly := opstest.Unique("billing"), opstest.Unique("mailer")
@@ -50,9 +59,7 @@ func TestOverviewListsTheFunctions(t *testing.T) {
 }
 
 func TestDeadLettersListAndSearchFilterThem(t *testing.T) {
-	s := newSite(t, srv.Client(t))
-	fn := opstest.Unique("billing")
-	payment, stock := seedTwo(t, s, fn)
+	s, fn, payment, stock := seededSite(t)
 	c := s.loggedIn(s.admin)
 	for name, tc := range map[string]struct {
 		query      url.Values
@@ -121,9 +128,7 @@ func TestDeadLettersArePaged(t *testing.T) {
 }
 
 func TestDetailPageShowsTheFields(t *testing.T) {
-	s := newSite(t, srv.Client(t))
-	fn := opstest.Unique("billing")
-	payment, _ := seedTwo(t, s, fn)
+	s, fn, payment, _ := seededSite(t)
 	res, body := s.loggedIn(s.admin).get(deadLettersPath(fn) + "/" + payment)
 	wantStatus(t, "detail", res, body, http.StatusOK)
 	for _, want := range []string{
