@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
@@ -141,4 +144,43 @@ func TestDetailPageShowsTheFields(t *testing.T) {
 	}
 	res, body = s.loggedIn(s.admin).get(deadLettersPath(fn) + "/9-9")
 	wantStatus(t, "a dead letter that is not there", res, body, http.StatusNotFound)
+}
+
+func TestPagesEscapeWhatADeadLetterSays(t *testing.T) {
+	s := newSite(t, srv.Client(t))
+	fn := opstest.Unique("billing")
+	const attack = `<script>alert(1)</script>`
+	id := opstest.Seed(t, s.rdb, fn, opstest.DeadLetter{
+		Stream: "events:order", EntryID: "1-1", Type: attack, EventID: "ev-x", Data: `{"html":"` + attack + `"}`,
+		Error: attack, Attempts: 1, Failed: time.Now(),
+	})
+	c := s.loggedIn(s.admin)
+	for _, path := range []string{deadLettersPath(fn), deadLettersPath(fn) + "/" + id} {
+		res, body := c.get(path)
+		wantStatus(t, "GET "+path, res, body, http.StatusOK)
+		if strings.Contains(body, attack) || !strings.Contains(body, "&lt;script&gt;") {
+			t.Errorf("GET %s does not escape the dead letter's text:\n%s", path, body)
+		}
+	}
+}
+
+func TestMalformedDeadLetterIsShownNotFailed(t *testing.T) {
+	s := newSite(t, srv.Client(t))
+	fn := opstest.Unique("billing")
+	opstest.Seed(t, s.rdb, fn, opstest.DeadLetter{Stream: "events:order", EntryID: "1-1", Type: "t", EventID: "e", Error: "x", Attempts: 1, Failed: time.Now()})
+	id, err := s.rdb.XAdd(t.Context(), &redis.XAddArgs{Stream: runtime.DeadLetterStream(fn), Values: map[string]any{"junk": "1"}}).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.loggedIn(s.admin)
+	res, body := c.get(deadLettersPath(fn))
+	wantStatus(t, "list with a malformed entry", res, body, http.StatusOK)
+	if !strings.Contains(body, "malformed: ") || !strings.Contains(body, id) {
+		t.Errorf("the list does not show the malformed entry %s as such:\n%s", id, body)
+	}
+	res, body = c.get(deadLettersPath(fn) + "/" + id)
+	wantStatus(t, "detail of a malformed entry", res, body, http.StatusOK)
+	if !strings.Contains(body, "it can be purged, not replayed") || !strings.Contains(body, "<dt>junk</dt><dd>1</dd>") {
+		t.Errorf("the detail page does not show the malformed entry's fields:\n%s", body)
+	}
 }
