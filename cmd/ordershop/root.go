@@ -32,6 +32,7 @@ Exit codes:
 		newStatusCmd(a),
 		newDLQCmd(a),
 		newEventsCmd(a),
+		newDashboardCmd(a),
 	)
 	return root
 }

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ordershop/functions/internal/testkit/proctest"
+	"github.com/ordershop/functions/internal/testkit/redistest"
+)
+
+func TestDashboardRefusesToStartWithoutAToken(t *testing.T) {
+	code, out, errOut := cli(t, nil, "dashboard", "--addr", "127.0.0.1:0")
+	if code != exitUsage || !strings.Contains(errOut, "the dashboard needs an admin token: set ADMIN_TOKEN") {
+		t.Fatalf("exit %d, stderr %q; want %d and a message naming ADMIN_TOKEN\nstdout: %s", code, errOut, exitUsage, out)
+	}
+	if strings.Contains(errOut, "redis:") {
+		t.Errorf("a dashboard without a token reached for Redis first: %s", errOut)
+	}
+}
+
+func TestDashboardAddrDefaultsToLoopback(t *testing.T) {
+	for port, want := range map[string]string{"": "127.0.0.1:8090", "9123": "127.0.0.1:9123"} {
+		if got := dashboardAddr(port); got != want {
+			t.Errorf("dashboardAddr(%q) = %q, want %q", port, got, want)
+		}
+	}
+}
+
+// listening finds the dashboard's URL on stderr.
+var listening = regexp.MustCompile(`dashboard: (http://127\.0\.0\.1:\d+/)`)
+
+func TestDashboardServesTheLoginAndStopsOnCancel(t *testing.T) {
+	const token = "cli-test-admin-token"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut proctest.Buffer
+	done := make(chan int, 1)
+	env := getenv(map[string]string{envAdminToken: token})
+	go func() {
+		done <- run(ctx, []string{"dashboard", "--addr", "127.0.0.1:0"}, streams{stdout: &out, stderr: &errOut, getenv: env})
+	}()
+	var base string
+	redistest.Eventually(t, 10*time.Second, func() bool {
+		m := listening.FindStringSubmatch(errOut.String())
+		if m != nil {
+			base = m[1]
+		}
+		return m != nil
+	}, "the dashboard says where it listens")
+
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Errorf("GET / without a session: %s to %q, want 303 to /login", res.Status, res.Header.Get("Location"))
+	}
+	res, err = c.PostForm(base+"login", url.Values{"token": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || len(res.Cookies()) != 1 {
+		t.Errorf("login with ADMIN_TOKEN: %s with %d cookies, want 303 and a session", res.Status, len(res.Cookies()))
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("dashboard exit %d after cancel, want 0\nstderr: %s", code, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dashboard did not stop within 10s of its context ending")
+	}
+	if strings.Contains(errOut.String(), token) {
+		t.Errorf("the dashboard logged its token:\n%s", errOut.String())
+	}
+}

@@ -1,0 +1,132 @@
+package dashboard
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/ops"
+)
+
+// DefaultSessionLifetime is how long a session lasts when Config sets no
+// SessionLifetime.
+const DefaultSessionLifetime = 12 * time.Hour
+
+// DefaultPageSize is how many dead letters one page lists when Config
+// sets no PageSize.
+const DefaultPageSize = 50
+
+// DefaultTitle names the dashboard in its pages when Config sets no Title.
+const DefaultTitle = "Functions"
+
+// Config wires a Handler.
+type Config struct {
+	// Ops runs the queries and actions; required.
+	Ops *ops.Ops
+	// Token is the admin token: its sessions see every page and may
+	// replay and purge. Required.
+	Token string
+	// ReadOnlyToken, when set, starts sessions that see every page but
+	// get 403 on replay and purge. It must differ from Token.
+	ReadOnlyToken string
+	// Prefix is the path the dashboard is served under ("/admin/ui"); ""
+	// means the root. The handler expects full paths (it strips Prefix
+	// itself) and scopes its cookie to it.
+	Prefix string
+	// Title names the dashboard in its pages; "" means DefaultTitle.
+	Title string
+	// SecureCookie marks the session cookie Secure: set it when the
+	// dashboard is served over HTTPS.
+	SecureCookie bool
+	// SessionLifetime bounds a session; 0 means DefaultSessionLifetime.
+	SessionLifetime time.Duration
+	// PageSize is how many dead letters a page lists; 0 means
+	// DefaultPageSize.
+	PageSize int
+	// Logger gets one line per login, replay and purge, and internal
+	// errors; nil means none. Tokens are never logged.
+	Logger *zap.Logger
+	// Now is the clock for sessions; nil means time.Now.
+	Now func() time.Time
+}
+
+// Handler is the dashboard, an http.Handler serving paths under
+// Config.Prefix. It is safe for concurrent use.
+type Handler struct {
+	cfg      Config
+	sessions sessions
+	pages    pages
+	mux      *http.ServeMux
+}
+
+// New builds the dashboard. It refuses a Config without Ops or Token, or
+// with a ReadOnlyToken equal to Token.
+func New(cfg Config) (*Handler, error) {
+	switch {
+	case cfg.Ops == nil:
+		return nil, errors.New("dashboard: Config.Ops is required")
+	case cfg.Token == "":
+		return nil, errors.New("dashboard: an admin token is required (Config.Token)")
+	case cfg.ReadOnlyToken == cfg.Token:
+		return nil, errors.New("dashboard: the read-only token must differ from the admin token")
+	}
+	cfg.Prefix = strings.TrimRight(cfg.Prefix, "/")
+	cfg.Title = cmp.Or(cfg.Title, DefaultTitle)
+	cfg.SessionLifetime = cmp.Or(max(cfg.SessionLifetime, 0), DefaultSessionLifetime)
+	cfg.PageSize = cmp.Or(max(cfg.PageSize, 0), DefaultPageSize)
+	cfg.Logger = cmp.Or(cfg.Logger, zap.NewNop())
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p, err := parsePages()
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
+	h := &Handler{cfg: cfg, sessions: newSessions(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux()}
+	h.routes()
+	return h, nil
+}
+
+// routes registers every page and action.
+func (h *Handler) routes() {
+	h.mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
+	h.mux.HandleFunc("GET /login", h.loginForm)
+	h.mux.HandleFunc("POST /login", h.login)
+	h.mux.HandleFunc("POST /logout", h.authed(h.withCSRF(h.logout)))
+	h.mux.HandleFunc("GET /{$}", h.authed(h.overview))
+	h.mux.HandleFunc("GET /functions/{function}/dead-letters", h.authed(h.deadLetters))
+	h.mux.HandleFunc("GET /functions/{function}/dead-letters/{id}", h.authed(h.deadLetter))
+	h.mux.HandleFunc("POST /functions/{function}/replay", h.authed(h.writer(h.replay)))
+	h.mux.HandleFunc("POST /functions/{function}/purge", h.authed(h.writer(h.purge)))
+}
+
+// ServeHTTP strips Prefix, sets the security headers and serves the
+// request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, h.cfg.Prefix)
+	if !ok || (rest != "" && !strings.HasPrefix(rest, "/")) {
+		http.NotFound(w, r)
+		return
+	}
+	if rest == "" {
+		http.Redirect(w, r, h.cfg.Prefix+"/", http.StatusSeeOther)
+		return
+	}
+	secureHeaders(w.Header())
+	r2 := r.Clone(r.Context())
+	r2.URL.Path, r2.URL.RawPath = rest, ""
+	h.mux.ServeHTTP(w, r2)
+}
+
+// secureHeaders are sent with every answer.
+func secureHeaders(hd http.Header) {
+	hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+}

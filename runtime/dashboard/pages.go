@@ -1,0 +1,120 @@
+package dashboard
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops"
+)
+
+// overview lists every function with its counts.
+func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s session) {
+	st, err := h.cfg.Ops.Status(r.Context())
+	if err != nil {
+		h.failOps(w, r, fmt.Errorf("status: %w", err))
+		return
+	}
+	h.page(w, r, s, "overview", st)
+}
+
+// deadLettersPage is the content of the dead-letter list.
+type deadLettersPage struct {
+	Function string
+	Search   search
+	// Oldest lists oldest first; else newest first.
+	Oldest      bool
+	Total       int64
+	DeadLetters []ops.DeadLetter
+	// ListURL is this list without paging; NextURL the following page
+	// ("" at the end); Base the function's dead-letter path.
+	ListURL, NextURL, Base string
+}
+
+// deadLetters lists one function's dead letters that match the search,
+// a page at a time.
+func (h *Handler) deadLetters(w http.ResponseWriter, r *http.Request, s session) {
+	fn, q := r.PathValue("function"), r.URL.Query()
+	srch := searchFrom(q)
+	f, err := srch.filter()
+	if err != nil {
+		h.failOps(w, r, err)
+		return
+	}
+	p := deadLettersPage{Function: fn, Search: srch, Oldest: q.Get("order") == "oldest", Base: h.deadLettersPath(fn)}
+	in := h.cfg.Ops.Inspector()
+	if p.Total, err = in.CountDeadLetters(r.Context(), fn, runtime.DeadLetterFilter{}); err != nil {
+		h.failOps(w, r, fmt.Errorf("dead letters of %s: %w", fn, err))
+		return
+	}
+	page, err := in.DeadLetters(r.Context(), fn, runtime.DeadLetterQuery{Filter: f, After: q.Get("after"), Newest: !p.Oldest, Limit: h.cfg.PageSize})
+	if err != nil {
+		h.failOps(w, r, fmt.Errorf("dead letters of %s: %w", fn, err))
+		return
+	}
+	p.DeadLetters = page.DeadLetters
+	v := srch.values()
+	if p.Oldest {
+		v.Set("order", "oldest")
+	}
+	p.ListURL = withQuery(p.Base, v)
+	if page.Next != "" {
+		v.Set("after", page.Next)
+		p.NextURL = withQuery(p.Base, v)
+	}
+	h.page(w, r, s, "deadletters", p)
+}
+
+// deadLetterPage is the content of one dead letter's page.
+type deadLetterPage struct {
+	Function   string
+	DeadLetter ops.DeadLetter
+	// Data is the event's data, indented when it is JSON.
+	Data    string
+	ListURL string
+}
+
+// deadLetter shows one dead letter: its fields, error, attempts and
+// times.
+func (h *Handler) deadLetter(w http.ResponseWriter, r *http.Request, s session) {
+	fn, id := r.PathValue("function"), r.PathValue("id")
+	found, _, err := h.cfg.Ops.Inspector().DeadLettersByID(r.Context(), fn, []string{id})
+	if err != nil {
+		h.failOps(w, r, fmt.Errorf("dead letter %s of %s: %w", id, fn, err))
+		return
+	}
+	if len(found) == 0 {
+		h.fail(w, r, http.StatusNotFound, fmt.Sprintf("%s has no dead letter %s", fn, id))
+		return
+	}
+	dl := found[0]
+	p := deadLetterPage{Function: fn, DeadLetter: dl, Data: dl.RawData, ListURL: h.deadLettersPath(fn)}
+	if len(dl.Data) > 0 {
+		var buf bytes.Buffer
+		if json.Indent(&buf, dl.Data, "", "  ") == nil {
+			p.Data = buf.String()
+		}
+	}
+	h.page(w, r, s, "deadletter", p)
+}
+
+// deadLettersPath is the path of function's dead-letter list.
+func (h *Handler) deadLettersPath(function string) string {
+	return h.cfg.Prefix + "/functions/" + url.PathEscape(function) + "/dead-letters"
+}
+
+// actionPath is the path of function's replay or purge action.
+func (h *Handler) actionPath(function, action string) string {
+	return h.cfg.Prefix + "/functions/" + url.PathEscape(function) + "/" + action
+}
+
+// withQuery is path with v as its query, if any.
+func withQuery(path string, v url.Values) string {
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
