@@ -1,8 +1,10 @@
 // Command gateway serves the shop API on $PORT, beside /healthz, /readyz
-// and /metrics, and the operator API under /admin when ADMIN_TOKEN is set.
+// and /metrics, and, when ADMIN_TOKEN is set, the operator API under
+// /admin and the dashboard under /admin/ui.
 package main
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -13,8 +15,13 @@ import (
 	"github.com/ordershop/functions/internal/shop/shopfn"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/admin"
+	"github.com/ordershop/functions/runtime/dashboard"
 	"github.com/ordershop/functions/runtime/ops"
 )
+
+// DashboardPrefix is where the gateway serves the operators' dashboard
+// when ADMIN_TOKEN is set.
+const DashboardPrefix = "/admin/ui"
 
 func main() {
 	runtime.Main("gateway", func(app *runtime.App) (runtime.Setup, error) {
@@ -31,17 +38,29 @@ func main() {
 			},
 		})
 		var adminCfg struct {
-			Token string `env:"ADMIN_TOKEN"` // unset: no /admin API
+			Token         string `env:"ADMIN_TOKEN"`          // unset: no /admin API and no dashboard
+			ReadOnlyToken string `env:"ADMIN_READONLY_TOKEN"` // optional: dashboard sessions without replay and purge
 		}
 		if err := env.Parse(&adminCfg); err != nil {
 			return runtime.Setup{}, err
 		}
 		conventions := shopfn.Conventions
 		conventions.RegistryKey = app.Config.RegistryKey // REGISTRY_KEY, if set, wins over the shop's
+		operator := ops.New(app.Redis, conventions)
 		gw.Mount(admin.Prefix, admin.New(admin.Config{
-			Ops:   ops.New(app.Redis, conventions),
+			Ops:   operator,
 			Token: adminCfg.Token, Logger: app.Logger.Named("admin"), Realm: "ordershop-admin",
 		}))
+		if adminCfg.Token != "" {
+			ui, err := dashboard.New(dashboard.Config{
+				Ops: operator, Token: adminCfg.Token, ReadOnlyToken: adminCfg.ReadOnlyToken,
+				Prefix: DashboardPrefix, Title: "OrderShop", Logger: app.Logger.Named("dashboard"),
+			})
+			if err != nil {
+				return runtime.Setup{}, fmt.Errorf("dashboard: %w", err)
+			}
+			gw.Mount(DashboardPrefix, ui)
+		}
 		return runtime.Setup{HTTP: gw, Ready: gw.Ready}, nil
 	}, shopfn.Names)
 }

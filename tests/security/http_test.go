@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -118,4 +119,68 @@ func TestRedisDownAnswersGeneric(t *testing.T) {
 		}
 	}
 	noSecrets(t, []*proc{gw, pj}, password)
+}
+
+// TestDashboardInTheGateway: the gateway serves the dashboard under
+// /admin/ui only when ADMIN_TOKEN is set; a page without a session
+// redirects to the login form, a wrong token is refused, the right one
+// gives a session cookie scoped to /admin/ui (HttpOnly, SameSite=Strict)
+// that opens the overview with the shop's functions; /admin stays the
+// JSON API beside it, and the token is in no answer and no log line.
+func TestDashboardInTheGateway(t *testing.T) {
+	r := redistest.New(t, redistest.Options{})
+	off, _ := startShop(t, r.URL())
+	if code, _ := get(t, off.URL()+"/admin/ui/login"); code != http.StatusNotFound {
+		t.Errorf("without ADMIN_TOKEN: GET /admin/ui/login = %d, want 404", code)
+	}
+	gw, pj := startShop(t, r.URL(), "ADMIN_TOKEN="+adminToken)
+	noRedirect := &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(gw.URL() + "/admin/ui/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 3 || !strings.HasSuffix(resp.Header.Get("Location"), "/admin/ui/login") {
+		t.Fatalf("GET /admin/ui/ without a session = %d Location %q, want a redirect to /admin/ui/login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	login := func(token string) *http.Response {
+		t.Helper()
+		resp, err := noRedirect.PostForm(gw.URL()+"/admin/ui/login", url.Values{"token": {token}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), adminToken) {
+			t.Errorf("login answer shows the token")
+		}
+		return resp
+	}
+	if resp := login("x" + adminToken); resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
+		t.Errorf("login with a wrong token = %d with %d cookies, want 401 and none", resp.StatusCode, len(resp.Cookies()))
+	}
+	resp = login(adminToken)
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		session = c
+	}
+	if resp.StatusCode/100 != 3 || session == nil || session.Path != "/admin/ui" || !session.HttpOnly ||
+		session.SameSite != http.SameSiteStrictMode || strings.Contains(session.Value, adminToken) {
+		t.Fatalf("login = %d, cookie %+v; want a redirect and an HttpOnly, SameSite=Strict cookie on /admin/ui without the token", resp.StatusCode, session)
+	}
+	redistest.Eventually(t, 15*time.Second, func() bool {
+		req, _ := http.NewRequest(http.MethodGet, gw.URL()+"/admin/ui/", nil)
+		req.AddCookie(session)
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			return false
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK && strings.Contains(string(body), "projector") && strings.Contains(string(body), "inventory")
+	}, "the overview lists the shop's functions")
+	if code, body := get(t, gw.URL()+"/admin/functions", "Authorization", "Bearer "+adminToken); code != http.StatusOK || !strings.HasPrefix(strings.TrimSpace(body), "[") {
+		t.Errorf("GET /admin/functions beside the dashboard = %d %.200s, want 200 with JSON", code, body)
+	}
+	noSecrets(t, []*proc{off, gw, pj}, adminToken)
 }
