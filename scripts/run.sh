@@ -79,6 +79,11 @@ gateway="http://127.0.0.1:$base"
 for _ in $(seq 1 300); do
 	if curl -fsS "$gateway/healthz" >/dev/null 2>&1; then
 		echo "OrderShop is up: gateway $gateway (Redis on port $redis_port, data in data/redis; bin/ordershop reads it from $run_env)"
+		if [ -n "${ADMIN_TOKEN:-}" ]; then
+			echo "Dashboard: $gateway/admin/ui/ (log in with ADMIN_TOKEN)"
+		else
+			echo "Dashboard: set ADMIN_TOKEN (ADMIN_TOKEN=... make run) to serve it at $gateway/admin/ui/"
+		fi
 		break
 	fi
 	kill -0 "$foreman_pid" 2>/dev/null || break

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -78,6 +79,14 @@ const defaultRedisPort = 6380
 // upLine is what scripts/run.sh prints once the gateway answers.
 var upLine = regexp.MustCompile(`OrderShop is up: gateway (http://127\.0\.0\.1:\d+) \(Redis on port (\d+),`)
 
+// dashboardLine and dashboardHint are what it prints next: the
+// dashboard's URL under the gateway when ADMIN_TOKEN is set, else how to
+// get it.
+var (
+	dashboardLine = regexp.MustCompile(`Dashboard: (http://127\.0\.0\.1:\d+)/admin/ui/ \(log in with ADMIN_TOKEN\)`)
+	dashboardHint = regexp.MustCompile(`Dashboard: set ADMIN_TOKEN \(ADMIN_TOKEN=\.\.\. make run\) to serve it at (http://127\.0\.0\.1:\d+)/admin/ui/`)
+)
+
 // TestMakeRunBesideTakenPort runs `make run` in the fresh copy while ports
 // 6379 and 6380 are taken (the test holds each that is free, so it never
 // starts a Redis on 6379): run.sh starts Redis on another free port and
@@ -97,6 +106,12 @@ func TestMakeRunBesideTakenPort(t *testing.T) {
 	gateway, port := m[1], m[2]
 	if port == strconv.Itoa(defaultRedisPort) || port == "6379" {
 		t.Fatalf("make run put Redis on port %s, want a free port other than 6379 and 6380 (taken)", port)
+	}
+	if hint := run.waitFor(dashboardHint, 5*time.Second); hint[1] != gateway {
+		t.Errorf("make run without ADMIN_TOKEN points at the dashboard of %s, want the gateway %s", hint[1], gateway)
+	}
+	if code, _ := get(gateway + "/admin/ui/login"); code != http.StatusNotFound {
+		t.Errorf("without ADMIN_TOKEN GET /admin/ui/login = %d, want 404", code)
 	}
 	if !strings.Contains(run.out.String(), "client/client.py flushes 127.0.0.1:6379") {
 		t.Errorf("make run did not say that the seed's client flushes 6379, not the shop's Redis:\n%s", run.out.String())
@@ -156,8 +171,14 @@ func TestMakeRunTakesSeedPortWhenFree(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := procfile(t)
-	run := start(t, clone, []string{goflags(), "SEED_REDIS_PORT=" + strconv.Itoa(seed), "WITHOUT=crm"}, "make", "run")
+	run := start(t, clone, []string{goflags(), "SEED_REDIS_PORT=" + strconv.Itoa(seed), "WITHOUT=crm", "ADMIN_TOKEN=make-run-token"}, "make", "run")
 	m := run.waitFor(upLine, 2*time.Minute)
+	if d := run.waitFor(dashboardLine, 5*time.Second); d[1] != m[1] {
+		t.Errorf("make run with ADMIN_TOKEN prints the dashboard at %s, want under the gateway %s", d[1], m[1])
+	}
+	if code, body := get(m[1] + "/admin/ui/login"); code != http.StatusOK || !strings.Contains(body, `name="token"`) {
+		t.Errorf("with ADMIN_TOKEN GET /admin/ui/login = %d %.200s, want the login form", code, body)
+	}
 	if m[2] != strconv.Itoa(seed) {
 		t.Fatalf("make run put Redis on %s, want the free seed port %d", m[2], seed)
 	}
