@@ -1,10 +1,10 @@
 package runtime_test
 
 import (
-	"errors"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/ordershop/functions/internal/testkit/proctest"
 )
 
 // TestRuntimeImportsNoShop lists what the runtime and its packages link
@@ -12,18 +12,8 @@ import (
 // any package of the shop: the engine must build without the reactions,
 // their processes, the CLI or the shop's insides.
 func TestRuntimeImportsNoShop(t *testing.T) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to list the runtime's packages: %v", err)
-	}
-	out, err := exec.Command(goBin, "list", "-deps", "./...").Output()
-	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
-		t.Fatalf("go list -deps ./...: %v\n%s", err, ee.Stderr)
-	} else if err != nil {
-		t.Fatalf("go list -deps ./...: %v", err)
-	}
 	const module = "github.com/ordershop/functions/"
-	deps := strings.Fields(string(out))
+	deps := proctest.Deps(t, "./...")
 	own := 0
 	for _, p := range deps {
 		rel, ok := strings.CutPrefix(p, module)

@@ -117,19 +117,7 @@ func (i *Inspector) Functions(ctx context.Context) ([]KnownFunction, error) {
 // registered reads the registry: the functions that registered
 // themselves, with what they published.
 func (i *Inspector) registered(ctx context.Context) ([]FunctionInfo, error) {
-	all, err := i.rdb.HGetAll(ctx, i.registryKey).Result()
-	if err != nil {
-		return nil, fmt.Errorf("HGETALL %s: %w", i.registryKey, err)
-	}
-	out := make([]FunctionInfo, 0, len(all))
-	for name, v := range all {
-		fi := FunctionInfo{Name: name}
-		if err := json.Unmarshal([]byte(v), &fi); err != nil {
-			return nil, fmt.Errorf("registry entry %s: %w", name, err)
-		}
-		out = append(out, fi)
-	}
-	return out, nil
+	return ListFunctions(ctx, i.rdb, i.registryKey)
 }
 
 // Function returns one known function; one neither registered nor with a

@@ -63,7 +63,7 @@ func ListFunctions(ctx context.Context, client redis.UniversalClient, registryKe
 	}
 	out := make([]FunctionInfo, 0, len(all))
 	for name, v := range all {
-		var fi FunctionInfo
+		fi := FunctionInfo{Name: name} // the field's name unless the entry says otherwise
 		if err := json.Unmarshal([]byte(v), &fi); err != nil {
 			return nil, fmt.Errorf("registry entry %s: %w", name, err)
 		}

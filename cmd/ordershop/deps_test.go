@@ -1,10 +1,10 @@
 package main
 
 import (
-	"errors"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/ordershop/functions/internal/testkit/proctest"
 )
 
 // modulePath is this module's import path, the prefix of its own packages.
@@ -32,17 +32,7 @@ func testOnly(p string) bool {
 // -deps`, which leaves test files out) and fails on any test machinery:
 // the benchmarks once pulled testing, redistest and proctest in.
 func TestBinaryLinksNoTestCode(t *testing.T) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to list the binary's packages: %v", err)
-	}
-	out, err := exec.Command(goBin, "list", "-deps", ".").Output()
-	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
-		t.Fatalf("go list -deps .: %v\n%s", err, ee.Stderr)
-	} else if err != nil {
-		t.Fatalf("go list -deps .: %v", err)
-	}
-	deps := strings.Fields(string(out))
+	deps := proctest.Deps(t, ".")
 	if len(deps) < 50 || deps[len(deps)-1] != modulePath+"cmd/ordershop" {
 		t.Fatalf("go list -deps . listed %d packages ending in %q, want the ordershop command's", len(deps), deps[len(deps)-1])
 	}
