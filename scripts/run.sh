@@ -7,12 +7,14 @@
 # flushes 127.0.0.1:6379 before it runs, so it finds the shop's Redis
 # there), else the first free port from 6380 up; REDIS_PORT in the
 # environment picks the port instead; WITHOUT=<names> leaves processes
-# out. It writes the port to .env.run (REDIS_PORT,
-# REDIS_URL; ignored by git) and runs `foreman start -e .env,.env.run`, so
-# .env.run's values win. bin/ordershop reads .env.run too, so while this
-# runs the CLI finds this Redis. It prints the gateway's URL once it
-# answers /healthz, stops everything on Ctrl-C or SIGTERM, and removes
-# .env.run when foreman has exited.
+# out. It writes the port to .env.run (REDIS_PORT, REDIS_URL; ignored by
+# git, readable by its owner only), with ADMIN_TOKEN (yours, or a random
+# one it makes) for the dashboard and the /admin API, and runs
+# `foreman start -e .env,.env.run`, so .env.run's values win.
+# bin/ordershop reads .env.run too, so while this runs the CLI finds this
+# Redis. It prints the gateway's and the dashboard's URLs once they
+# answer, stops everything on Ctrl-C or SIGTERM, and removes .env.run
+# when foreman has exited.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,13 +54,25 @@ for b in 5000 15000 25000 35000 45000; do
 done
 [[ -n "$base" ]] || { echo "run.sh: no free port range for foreman" >&2; exit 1; }
 
+# The dashboard's token: the caller's ADMIN_TOKEN, else a random one (it
+# is written to .env.run, never printed).
+admin_token_from="your ADMIN_TOKEN"
+if [[ -z "${ADMIN_TOKEN:-}" ]]; then
+	ADMIN_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+	admin_token_from="the ADMIN_TOKEN in $run_env"
+fi
+
+umask 077
 {
 	echo "# Written by scripts/run.sh (make run) for the Redis it started; removed when it stops."
 	echo "REDIS_PORT=$redis_port"
 	echo "REDIS_URL=redis://127.0.0.1:$redis_port/0"
 	# foreman's env files win over the environment: carry LOG_FORMAT over.
 	if [[ -n "${LOG_FORMAT:-}" ]]; then echo "LOG_FORMAT=$LOG_FORMAT"; fi
+	echo "ADMIN_TOKEN=$ADMIN_TOKEN"
+	if [[ -n "${ADMIN_READONLY_TOKEN:-}" ]]; then echo "ADMIN_READONLY_TOKEN=$ADMIN_READONLY_TOKEN"; fi
 } > "$run_env"
+umask 022
 trap 'rm -f "$run_env"' EXIT
 mkdir -p data/redis
 
@@ -76,13 +90,20 @@ foreman_pid=$!
 trap 'kill -TERM "$foreman_pid" 2>/dev/null || true' INT TERM
 
 gateway="http://127.0.0.1:$base"
+# The dashboard's port: foreman gives line i of the Procfile base+100*i.
+dashboard_line=$(grep '^[a-z]' Procfile | grep -n '^dashboard:' | cut -d: -f1 || true)
+dashboard=""
+if [[ -n "$dashboard_line" && ! " ${WITHOUT:-} " =~ " dashboard " ]]; then
+	dashboard="http://127.0.0.1:$((base + 100 * (dashboard_line - 1)))"
+fi
+answers() { curl -fsS -o /dev/null "$1" 2>/dev/null; }
 for _ in $(seq 1 300); do
-	if curl -fsS "$gateway/healthz" >/dev/null 2>&1; then
+	if answers "$gateway/healthz" && { [[ -z "$dashboard" ]] || answers "$dashboard/login"; }; then
 		echo "OrderShop is up: gateway $gateway (Redis on port $redis_port, data in data/redis; bin/ordershop reads it from $run_env)"
-		if [ -n "${ADMIN_TOKEN:-}" ]; then
-			echo "Dashboard: $gateway/admin/ui/ (log in with ADMIN_TOKEN)"
+		if [[ -n "$dashboard" ]]; then
+			echo "Dashboard: $dashboard/ (log in with $admin_token_from; also at $gateway/admin/ui/)"
 		else
-			echo "Dashboard: set ADMIN_TOKEN (ADMIN_TOKEN=... make run) to serve it at $gateway/admin/ui/"
+			echo "Dashboard: $gateway/admin/ui/ (log in with $admin_token_from)"
 		fi
 		break
 	fi

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -82,5 +83,47 @@ func TestDashboardServesTheLoginAndStopsOnCancel(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), token) {
 		t.Errorf("the dashboard logged its token:\n%s", errOut.String())
+	}
+}
+
+// TestDashboardOffWithoutTokenStaysUp: the Procfile's dashboard line
+// (--off-without-token) without ADMIN_TOKEN keeps running, so that foreman
+// keeps the shop up, and every path answers 503 with how to turn it on,
+// showing no data; it still stops on cancel.
+func TestDashboardOffWithoutTokenStaysUp(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut proctest.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"dashboard", "--off-without-token", "--addr", "127.0.0.1:0"}, streams{stdout: &out, stderr: &errOut, getenv: getenv(nil)})
+	}()
+	var base string
+	redistest.Eventually(t, 10*time.Second, func() bool {
+		m := listening.FindStringSubmatch(errOut.String())
+		if m != nil {
+			base = m[1]
+		}
+		return m != nil
+	}, "the dashboard says where it listens")
+	for _, path := range []string{"", "login", "functions/crm/dead-letters"} {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "set ADMIN_TOKEN") {
+			t.Errorf("GET /%s without a token: %s %q, want 503 saying to set ADMIN_TOKEN", path, res.Status, body)
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit %d after cancel, want 0\nstderr: %s", code, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dashboard did not stop within 10s of its context ending")
 	}
 }

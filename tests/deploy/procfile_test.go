@@ -15,7 +15,7 @@ import (
 // TestProcessesAreProcfileAndFunctions checks that the one list of the
 // shop's processes the tests and benchmarks run (shopkit.Processes) is
 // what the Procfile runs, in its order, each line "name: bin/name", and
-// what functions/ holds.
+// what functions/ holds; and that the Procfile serves the dashboard.
 func TestProcessesAreProcfileAndFunctions(t *testing.T) {
 	want := shopkit.Processes()
 	raw, err := os.ReadFile(filepath.Join(repoRoot, "Procfile"))
@@ -35,6 +35,9 @@ func TestProcessesAreProcfileAndFunctions(t *testing.T) {
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte("\ndashboard: bin/ordershop dashboard --off-without-token\n")) {
+		t.Error("Procfile: no line `dashboard: bin/ordershop dashboard --off-without-token` (make run's dashboard)")
 	}
 	if !slices.Equal(procfile, want) {
 		t.Errorf("Procfile runs %v, want shopkit.Processes() %v", procfile, want)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -79,13 +80,50 @@ const defaultRedisPort = 6380
 // upLine is what scripts/run.sh prints once the gateway answers.
 var upLine = regexp.MustCompile(`OrderShop is up: gateway (http://127\.0\.0\.1:\d+) \(Redis on port (\d+),`)
 
-// dashboardLine and dashboardHint are what it prints next: the
-// dashboard's URL under the gateway when ADMIN_TOKEN is set, else how to
-// get it.
-var (
-	dashboardLine = regexp.MustCompile(`Dashboard: (http://127\.0\.0\.1:\d+)/admin/ui/ \(log in with ADMIN_TOKEN\)`)
-	dashboardHint = regexp.MustCompile(`Dashboard: set ADMIN_TOKEN \(ADMIN_TOKEN=\.\.\. make run\) to serve it at (http://127\.0\.0\.1:\d+)/admin/ui/`)
-)
+// dashboardLine is what it prints next: the dashboard process's URL (the
+// Procfile's dashboard line), whose token to log in with, and the
+// dashboard under the gateway.
+var dashboardLine = regexp.MustCompile(`Dashboard: (http://127\.0\.0\.1:\d+)/ \(log in with (.+); also at (http://127\.0\.0\.1:\d+)/admin/ui/\)`)
+
+// wantDashboard fails unless the dashboard line names the gateway and
+// the dashboard process logs in with token (and only with token) at its
+// own URL and under the gateway.
+func wantDashboard(t *testing.T, line []string, gateway, tokenFrom, token string) {
+	t.Helper()
+	if line[2] != tokenFrom || line[3] != gateway {
+		t.Errorf("make run says the dashboard logs in with %q and is also at %s; want %q and the gateway %s", line[2], line[3], tokenFrom, gateway)
+	}
+	for _, base := range []string{line[1], gateway + "/admin/ui"} {
+		if code := login(base, "not-"+token); code != http.StatusUnauthorized {
+			t.Errorf("%s/login with a wrong token = %d, want 401", base, code)
+		}
+		if code := login(base, token); code != http.StatusSeeOther {
+			t.Errorf("%s/login with the token = %d, want 303 (a session)", base, code)
+		}
+	}
+}
+
+// login POSTs token to base/login and returns the status, redirects not
+// followed.
+func login(base, token string) int {
+	c := http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(base+"/login", url.Values{"token": {token}})
+	if err != nil {
+		return 0
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// envValue is the value of name in an env file's text, "" if absent.
+func envValue(text, name string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(l, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
 
 // TestMakeRunBesideTakenPort runs `make run` in the fresh copy while ports
 // 6379 and 6380 are taken (the test holds each that is free, so it never
@@ -107,12 +145,7 @@ func TestMakeRunBesideTakenPort(t *testing.T) {
 	if port == strconv.Itoa(defaultRedisPort) || port == "6379" {
 		t.Fatalf("make run put Redis on port %s, want a free port other than 6379 and 6380 (taken)", port)
 	}
-	if hint := run.waitFor(dashboardHint, 5*time.Second); hint[1] != gateway {
-		t.Errorf("make run without ADMIN_TOKEN points at the dashboard of %s, want the gateway %s", hint[1], gateway)
-	}
-	if code, _ := get(gateway + "/admin/ui/login"); code != http.StatusNotFound {
-		t.Errorf("without ADMIN_TOKEN GET /admin/ui/login = %d, want 404", code)
-	}
+	dash := run.waitFor(dashboardLine, 5*time.Second)
 	if !strings.Contains(run.out.String(), "client/client.py flushes 127.0.0.1:6379") {
 		t.Errorf("make run did not say that the seed's client flushes 6379, not the shop's Redis:\n%s", run.out.String())
 	}
@@ -121,6 +154,17 @@ func TestMakeRunBesideTakenPort(t *testing.T) {
 	if err != nil || !strings.Contains(string(env), "\nREDIS_URL="+redisURL+"\n") {
 		t.Fatalf(".env.run (%v):\n%s\nwant REDIS_URL=%s", err, env, redisURL)
 	}
+	// Without ADMIN_TOKEN make run makes one, in .env.run only (owner-only).
+	token := envValue(string(env), "ADMIN_TOKEN")
+	if len(token) < 32 || strings.Contains(run.out.String(), token) {
+		t.Errorf("make run without ADMIN_TOKEN: .env.run's ADMIN_TOKEN %d characters, printed: %v; want a random one, never printed", len(token), strings.Contains(run.out.String(), token))
+	}
+	if st, err := os.Stat(filepath.Join(clone, ".env.run")); err != nil {
+		t.Error(err)
+	} else if st.Mode().Perm() != 0o600 {
+		t.Errorf(".env.run mode %v, want 0600: it holds the token", st.Mode().Perm())
+	}
+	wantDashboard(t, dash, gateway, "the ADMIN_TOKEN in .env.run", token)
 	pids := run.startedPids(names(lines), 10*time.Second)
 	waitOK(t, run, gateway+"/products", 10*time.Second)
 	if first := waitRegistered(t, lines); first != "redis: "+redisURL+" (from .env.run)" {
@@ -173,12 +217,7 @@ func TestMakeRunTakesSeedPortWhenFree(t *testing.T) {
 	lines := procfile(t)
 	run := start(t, clone, []string{goflags(), "SEED_REDIS_PORT=" + strconv.Itoa(seed), "WITHOUT=crm", "ADMIN_TOKEN=make-run-token"}, "make", "run")
 	m := run.waitFor(upLine, 2*time.Minute)
-	if d := run.waitFor(dashboardLine, 5*time.Second); d[1] != m[1] {
-		t.Errorf("make run with ADMIN_TOKEN prints the dashboard at %s, want under the gateway %s", d[1], m[1])
-	}
-	if code, body := get(m[1] + "/admin/ui/login"); code != http.StatusOK || !strings.Contains(body, `name="token"`) {
-		t.Errorf("with ADMIN_TOKEN GET /admin/ui/login = %d %.200s, want the login form", code, body)
-	}
+	wantDashboard(t, run.waitFor(dashboardLine, 5*time.Second), m[1], "your ADMIN_TOKEN", "make-run-token")
 	if m[2] != strconv.Itoa(seed) {
 		t.Fatalf("make run put Redis on %s, want the free seed port %d", m[2], seed)
 	}
