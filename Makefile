@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # test code.
 COMMANDS := $(patsubst cmd/%/main.go,%,$(wildcard cmd/*/main.go))
 
-.PHONY: all build test bench run deps deps-redis deps-foreman vet clean fuzz
+.PHONY: all build test bench run deps deps-redis deps-foreman vet clean fuzz screenshots
 
 all: build
 
@@ -23,9 +23,10 @@ build:
 
 ## deps: install what the tests and the shop need if missing: redis-server,
 ## foreman (Debian's ruby-foreman), curl and git (the foreman tests run
-## scripts/run.sh and copy the repository's tracked files)
+## scripts/run.sh and copy the repository's tracked files), and chromium
+## (the dashboard's browser tests drive it headless)
 deps:
-	@$(call apt_install,redis-server:redis-server foreman:ruby-foreman curl:curl git:git)
+	@$(call apt_install,redis-server:redis-server foreman:ruby-foreman curl:curl git:git chromium:chromium)
 
 deps-redis:
 	@$(call apt_install,redis-server:redis-server)
@@ -73,6 +74,10 @@ fuzz:
 bench: deps-redis build
 	$(GO) test -run '^$$' -bench '$(BENCH_GO)' -benchtime=$(BENCH_EVENTS)x -benchmem -count=1 ./runtime/...
 	$(BIN)/ordershop-bench suite --bin $(BIN) --events $(BENCH_EVENTS)
+
+## screenshots: refresh docs/images/dashboard-*.png: the browser test's walk, saving what it sees
+screenshots: deps
+	DASHBOARD_SCREENSHOTS=$(CURDIR)/docs/images $(GO) test -count=1 -run '^TestDashboardInABrowser$$' ./tests/browser/
 
 ## run: set up and run the whole shop with foreman
 run: deps build

@@ -95,20 +95,29 @@ func TestPostWithoutOrWithAWrongCSRFTokenIsForbidden(t *testing.T) {
 		res, body := c.post("/logout", url.Values{"csrf": {"00ff"}})
 		wantStatus(t, "logout", res, body, http.StatusForbidden)
 	})
-	t.Run("another origin", func(t *testing.T) {
-		req, err := http.NewRequest(http.MethodPost, s.url+"/functions/"+fn+"/purge",
-			strings.NewReader(url.Values{"csrf": {c.csrf()}, "id": {payment}, "confirm": {"yes"}}.Encode()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", "http://evil.example")
-		res, body := c.read(c.c.Do(req))
-		wantStatus(t, "purge from another origin", res, body, http.StatusForbidden)
-		if n := deadCount(t, s, fn); n != 2 {
-			t.Errorf("%d dead letters after a cross-origin purge, want 2", n)
-		}
-	})
+	// A browser says where a request comes from in Sec-Fetch-Site (it
+	// wins) or Origin ("null" under some referrer policies).
+	for name, header := range map[string][2]string{
+		"another origin":        {"Origin", "http://evil.example"},
+		"an opaque origin":      {"Origin", "null"},
+		"a cross-site fetch":    {"Sec-Fetch-Site", "cross-site"},
+		"a same-site subdomain": {"Sec-Fetch-Site", "same-site"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, s.url+"/functions/"+fn+"/purge",
+				strings.NewReader(url.Values{"csrf": {c.csrf()}, "id": {payment}, "confirm": {"yes"}}.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(header[0], header[1])
+			res, body := c.read(c.c.Do(req))
+			wantStatus(t, "purge from "+name, res, body, http.StatusForbidden)
+			if n := deadCount(t, s, fn); n != 2 {
+				t.Errorf("%d dead letters after a purge from %s, want 2", n, name)
+			}
+		})
+	}
 }
 
 func TestReadOnlySessionSeesPagesButGetsForbiddenOnReplayAndPurge(t *testing.T) {

@@ -64,9 +64,13 @@ func (h *Handler) writer(next sessionHandler) sessionHandler {
 	return h.withCSRF(h.adminOnly(next))
 }
 
-// sameOrigin reports whether a request's Origin header, when it has
-// one, names the host it was sent to.
+// sameOrigin reports whether a request comes from the dashboard's own
+// pages: by the browser's Sec-Fetch-Site when it sends one, else by the
+// Origin header, when it has one, naming the host it was sent to.
 func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
+	}
 	o := r.Header.Get("Origin")
 	if o == "" {
 		return true

@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/testkit/shopkit"
+	"github.com/ordershop/functions/internal/testkit/smtptest"
 )
 
 // The burst every process-fault test sends: 500 orders from 8 clients,
@@ -26,12 +27,12 @@ const (
 
 // faultShop starts the whole shop on a flushed Redis with the mailer
 // sending to a fresh SMTP server, and creates a catalogue.
-func faultShop(t *testing.T, env ...string) (*shopkit.Shop, map[string]*proc, api, catalogue, *smtpServer) {
+func faultShop(t *testing.T, env ...string) (*shopkit.Shop, map[string]*proc, api, catalogue, *smtptest.Server) {
 	t.Helper()
 	kit.Redis.FlushAll(t)
-	smtp := startSMTP(t)
+	smtp := smtptest.Start(t)
 	s := newShop(t, env...)
-	s.FnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.addr()}
+	s.FnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.Addr()}
 	procs := s.StartAll()
 	a := newAPI(t, procs[shopkit.Gateway].URL())
 	return s, procs, a, newCatalogue(t, a, 20, 10), smtp

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/testkit/shopkit"
+	"github.com/ordershop/functions/internal/testkit/smtptest"
 )
 
 // counts are the figures one fault test measured; docs/reliability.md is
@@ -46,7 +47,7 @@ type counts struct {
 // audit settles the shop, then reads the log, the read model, the stock,
 // the dead letters and, if smtp is set, the deliveries into counts. It
 // checks exactly-once: nothing lost, nothing duplicated, nothing pending.
-func audit(t testing.TB, rdb *redis.Client, smtp *smtpServer) counts {
+func audit(t testing.TB, rdb *redis.Client, smtp *smtptest.Server) counts {
 	t.Helper()
 	shopkit.Settle(t, rdb, 60*time.Second)
 	l := newLedger()
@@ -55,7 +56,7 @@ func audit(t testing.TB, rdb *redis.Client, smtp *smtpServer) counts {
 	var c counts
 	if smtp != nil {
 		for id := range l.external {
-			l.external[id] = smtp.deliveries("<mailer." + id + "@ordershop>")
+			l.external[id] = smtp.Deliveries("<mailer." + id + "@ordershop>")
 			if l.external[id] == 0 {
 				t.Errorf("mail %s never delivered over SMTP", id)
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/internal/testkit/shopkit"
+	"github.com/ordershop/functions/internal/testkit/smtptest"
 )
 
 // TestKillOneOfTwoInstances runs two instances of every reaction function
@@ -16,9 +17,9 @@ import (
 func TestKillOneOfTwoInstances(t *testing.T) {
 	start := time.Now()
 	kit.Redis.FlushAll(t)
-	smtp := startSMTP(t)
+	smtp := smtptest.Start(t)
 	s := newShop(t)
-	s.FnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.addr()}
+	s.FnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.Addr()}
 	gw := s.StartHealthy(shopkit.Gateway)
 	first, second := map[string]*proc{}, map[string]*proc{}
 	for _, fn := range reactions {

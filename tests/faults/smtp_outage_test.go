@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/internal/testkit/shopkit"
+	"github.com/ordershop/functions/internal/testkit/smtptest"
 )
 
 const (
@@ -29,31 +30,31 @@ const (
 func TestMailOutage(t *testing.T) {
 	start := time.Now()
 	kit.Redis.FlushAll(t)
-	smtp := startSMTP(t)
+	smtp := smtptest.Start(t)
 	s := newShop(t)
 	s.FnEnv["mailer"] = []string{
-		"SMTP_ADDR=" + smtp.addr(), "MAX_ATTEMPTS=" + mailerMaxAttempts,
+		"SMTP_ADDR=" + smtp.Addr(), "MAX_ATTEMPTS=" + mailerMaxAttempts,
 		"RETRY_BACKOFF_BASE=" + mailerBackoffBase, "RETRY_BACKOFF_MAX=" + mailerBackoffMax,
 	}
 	procs := s.StartAll()
 	a := newAPI(t, procs[shopkit.Gateway].URL())
 	cat := newCatalogue(t, a, 20, 10)
-	before, _ := smtp.stats()
+	before, _ := smtp.Stats()
 
-	smtp.fail(mailOutage)
+	smtp.Fail(mailOutage)
 	outageEnds := time.Now().Add(mailOutage)
 	b := &burst{Orders: 100, Workers: 4, Limit: 60 * time.Second, PayEvery: 5}
 	b.run(a, cat)
 	if len(b.failures) > 0 {
 		t.Errorf("%d commands failed, e.g. %d %s", len(b.failures), b.failures[0].status, b.failures[0].body)
 	}
-	waitFor(t, 2*mailOutage, func() bool { n, _ := smtp.stats(); return n > before }, "a delivery after the outage")
+	waitFor(t, 2*mailOutage, func() bool { n, _ := smtp.Stats(); return n > before }, "a delivery after the outage")
 	if first := time.Now(); first.Before(outageEnds) {
 		t.Errorf("a mail was delivered %s before the outage ended", outageEnds.Sub(first))
 	}
 	rdb := kit.Redis.Client(t)
 	c := audit(t, rdb, smtp)
-	delivered, refused := smtp.stats()
+	delivered, refused := smtp.Stats()
 	recovered := time.Since(outageEnds)
 	if c.DeadLettered > 0 {
 		t.Errorf("%d dead letters, want none within the retry budget", c.DeadLettered)

@@ -1,4 +1,7 @@
-package faults
+// Package smtptest is a minimal SMTP server on a loopback port for tests:
+// it counts the mails it accepts by Message-ID and, during an outage
+// (Server.Fail), refuses every mail with a transient error.
+package smtptest
 
 import (
 	"bufio"
@@ -12,11 +15,11 @@ import (
 	"time"
 )
 
-// smtpServer is a minimal SMTP server on a loopback port that counts the
+// Server is a minimal SMTP server on a loopback port that counts the
 // mails it accepts by Message-ID. During an outage (see fail) it refuses
 // every mail with a transient error, in turn: 421 on connect, 451 to MAIL
 // FROM, and 451 after the whole message was sent.
-type smtpServer struct {
+type Server struct {
 	ln net.Listener
 
 	mu        sync.Mutex
@@ -27,46 +30,46 @@ type smtpServer struct {
 	wg        sync.WaitGroup
 }
 
-// startSMTP listens on a free loopback port until the test ends.
-func startSMTP(t testing.TB) *smtpServer {
+// Start listens on a free loopback port until the test ends.
+func Start(t testing.TB) *Server {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &smtpServer{ln: ln, delivered: map[string]int{}}
+	s := &Server{ln: ln, delivered: map[string]int{}}
 	s.wg.Add(1)
 	go s.accept()
 	t.Cleanup(func() { _ = ln.Close(); s.wg.Wait() })
 	return s
 }
 
-// addr is host:port for SMTP_ADDR.
-func (s *smtpServer) addr() string { return s.ln.Addr().String() }
+// Addr is host:port for SMTP_ADDR.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// fail refuses every mail for d from now: the outage is driven by this
-// timer, not by the test.
-func (s *smtpServer) fail(d time.Duration) {
+// Fail refuses every mail for d from now (the outage is driven by this
+// timer, not by the test); Fail(0) ends an outage.
+func (s *Server) Fail(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.until = time.Now().Add(d)
 }
 
 // down reports whether the outage is on.
-func (s *smtpServer) down() bool {
+func (s *Server) down() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return time.Now().Before(s.until)
 }
 
-// deliveries is how often a mail with this Message-ID was accepted.
-func (s *smtpServer) deliveries(messageID string) int {
+// Deliveries is how often a mail with this Message-ID was accepted.
+func (s *Server) Deliveries(messageID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.delivered[messageID]
 }
 
-// stats returns the mails accepted and refused so far.
-func (s *smtpServer) stats() (accepted, refused int) {
+// Stats returns the mails accepted and refused so far.
+func (s *Server) Stats() (accepted, refused int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, n := range s.delivered {
@@ -75,7 +78,7 @@ func (s *smtpServer) stats() (accepted, refused int) {
 	return accepted, s.refused
 }
 
-func (s *smtpServer) accept() {
+func (s *Server) accept() {
 	defer s.wg.Done()
 	for {
 		c, err := s.ln.Accept()
@@ -97,7 +100,7 @@ func (s *smtpServer) accept() {
 }
 
 // serve speaks SMTP on one connection; mode picks how an outage refuses.
-func (s *smtpServer) serve(tc *textproto.Conn, mode int) {
+func (s *Server) serve(tc *textproto.Conn, mode int) {
 	if s.down() && mode == 0 {
 		s.refuse(tc, "421 4.3.2 service not available")
 		return
@@ -141,7 +144,7 @@ func (s *smtpServer) serve(tc *textproto.Conn, mode int) {
 	}
 }
 
-func (s *smtpServer) refuse(tc *textproto.Conn, reply string) {
+func (s *Server) refuse(tc *textproto.Conn, reply string) {
 	s.mu.Lock()
 	s.refused++
 	s.mu.Unlock()
