@@ -49,12 +49,16 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05.000 UTC")
 	},
+	// consumers counts the function's consumers: each instance is one
+	// consumer in the group of every stream of the function, counted once.
 	"consumers": func(fs ops.FunctionStatus) int {
-		n := 0
+		names := map[string]bool{}
 		for _, s := range fs.Streams {
-			n += len(s.Consumers)
+			for _, c := range s.Consumers {
+				names[c.Name] = true
+			}
 		}
-		return n
+		return len(names)
 	},
 }
 
