@@ -23,7 +23,8 @@ var errDied = errors.New("fault: the process died")
 // function: it counts the successful ones per dead letter, can hold the
 // claim after holdAfter of them until release, and can make the client
 // fail every command from the claim after dieAfter on, as the client of
-// a process that died would. kill does that at once.
+// a process that died would. kill does that at once; failSets fails the
+// SETs only.
 type fault struct {
 	claimPrefix string
 	holdAfter   int // 0: never hold
@@ -31,6 +32,8 @@ type fault struct {
 	hold, held  chan struct{}
 	heldOnce    sync.Once
 	dead        atomic.Bool
+	// failSets fails every SET (a Redis that refuses writes, say OOM).
+	failSets atomic.Bool
 
 	mu       sync.Mutex
 	attempts int
@@ -84,7 +87,7 @@ func (f *fault) DialHook(next redis.DialHook) redis.DialHook {
 
 func (f *fault) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if f.dead.Load() {
+		if f.dead.Load() || f.failSets.Load() && strings.EqualFold(cmd.Name(), "set") {
 			cmd.SetErr(errDied)
 			return errDied
 		}
