@@ -302,3 +302,32 @@ func TestJobsNeedAnAdminSessionAndACSRFToken(t *testing.T) {
 	res, _ = s.anonymous().get(path)
 	wantStatus(t, "a job page without a session", res, "", http.StatusSeeOther)
 }
+
+func TestAResumedJobIsNotOverwrittenByTheRunItTookOver(t *testing.T) {
+	const n = 30
+	plain := srv.Client(t)
+	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
+	sw := opstest.StartBroken(t, plain, fn, stream)
+	sw.Fix()
+	seedMany(t, plain, fn, stream, n, time.Now().Add(-time.Hour))
+	clk := &clock{now: time.Now()}
+	cfg := dashboard.Config{Token: opstest.Unique("admin"), Now: clk.Now}
+	stuck, watching := newFault(fn), newFault(fn)
+	stuck.holdAfter = 10
+	a, b := serve(t, stuck.client(t), cfg), serve(t, watching.client(t), cfg)
+	a.rdb, b.rdb = plain, plain
+	path := a.loggedIn(a.admin).startAll("replay", fn)
+	stuck.waitHeld(t) // a's run hangs, alive, with its heartbeat frozen by the clock
+	clk.Add(time.Minute)
+	c := b.loggedIn(b.admin)
+	res, body := c.post(path+"/resume", url.Values{"csrf": {c.csrf()}})
+	wantStatus(t, "resume of a job whose heartbeat is a minute old", res, body, http.StatusSeeOther)
+	end, _ := c.waitJob(path, "done")
+	if err := a.h.Close(); err != nil { // a's run ends now and tries to record that it was interrupted
+		t.Fatal(err)
+	}
+	if after := c.job(path); after.State != "done" || after.Done != end.Done {
+		t.Errorf("after the old run ended the job is %s with %d done, want done with %d: the old run wrote over the new one", after.State, after.Done, end.Done)
+	}
+	waitReplayed(t, b, sw, fn, n, stuck, watching)
+}
