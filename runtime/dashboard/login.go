@@ -125,7 +125,7 @@ func (h *Handler) tooManyLogins(w http.ResponseWriter, r *http.Request, wait tim
 	h.cfg.Logger.Info("dashboard login rate-limited", zap.String("remote", r.RemoteAddr), zap.Int("retry_after_s", secs))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	h.render(w, r, http.StatusTooManyRequests, "login", view{Message: fmt.Sprintf(
-		"Too many wrong tokens from your address (%d within %s): try again in %d s.", LoginFailures, LoginWindow, secs)})
+		"Too many wrong tokens from your address (%d in %d s): try again in %d s.", LoginFailures, int(LoginWindow.Seconds()), secs)})
 }
 
 // logout revokes the session in Redis (so that a copy of the cookie
