@@ -183,7 +183,7 @@ func TestJobWhoseProcessDiedShowsInterruptedAndResumeFinishesIt(t *testing.T) {
 	sw.Fix()
 	seedMany(t, plain, fn, stream, n, time.Now().Add(-time.Hour))
 	clk := &clock{now: time.Now()}
-	cfg := dashboard.Config{Token: opstest.Unique("admin"), Now: clk.Now}
+	cfg := dashboard.Config{Token: opstest.Unique("admin"), ReadOnlyToken: opstest.Unique("read"), Now: clk.Now}
 	dying, watching := newFault(fn), newFault(fn)
 	dying.dieAfter = diesAfter
 	a := serve(t, dying.client(t), cfg) // the process that dies mid-job
@@ -204,6 +204,12 @@ func TestJobWhoseProcessDiedShowsInterruptedAndResumeFinishesIt(t *testing.T) {
 		t.Fatalf("after a minute without a heartbeat: %s, %d done, refreshing %v; want interrupted with Resume, at most %d done:\n%s",
 			st.State, st.Done, st.Refreshes, diesAfter, st.Body)
 	}
+	ro := b.loggedIn(b.readOnly)
+	if st := ro.job(path); st.State != "interrupted" || strings.Contains(st.Body, `id="job-resume"`) {
+		t.Errorf("a read-only session sees the job %s, or a Resume button", st.State)
+	}
+	res, body = ro.post(path+"/resume", url.Values{"csrf": {ro.csrf()}})
+	wantStatus(t, "a read-only resume", res, body, http.StatusForbidden)
 	res, body = c.post(path+"/resume", url.Values{"csrf": {c.csrf()}})
 	if wantStatus(t, "resume", res, body, http.StatusSeeOther); res.Header.Get("Location") != path {
 		t.Errorf("resume redirects to %q, want %s", res.Header.Get("Location"), path)
