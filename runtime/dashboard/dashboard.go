@@ -68,13 +68,13 @@ type Config struct {
 // Handler is the dashboard, an http.Handler serving paths under
 // Config.Prefix. It is safe for concurrent use.
 type Handler struct {
-	cfg         Config
-	sessions    sessions
-	pages       pages
-	mux         *http.ServeMux
-	jobs        *jobRunner
-	logins      *loginLimiter
-	revocations revocations
+	cfg      Config
+	sessions sessions
+	pages    pages
+	mux      *http.ServeMux
+	jobs     *jobRunner
+	logins   *loginLimiter
+	logouts  revocations
 }
 
 // New builds the dashboard. It refuses a Config without Ops or Token, or
@@ -105,7 +105,7 @@ func New(cfg Config) (*Handler, error) {
 	rdb := cfg.Ops.Redis()
 	h.jobs = newJobRunner(jobStore{rdb: rdb, prefix: cfg.KeyPrefix}, cfg.Ops, cfg.Logger, cfg.Now)
 	h.logins = newLoginLimiter(cfg.Now)
-	h.revocations = revocations{rdb: rdb, prefix: cfg.KeyPrefix, now: cfg.Now}
+	h.logouts = revocations{rdb: rdb, prefix: cfg.KeyPrefix, now: cfg.Now}
 	h.routes()
 	return h, nil
 }

@@ -27,7 +27,7 @@ func (h *Handler) authed(next sessionHandler) http.HandlerFunc {
 		c, err := r.Cookie(cookieName)
 		if err == nil {
 			if s, ok := h.sessions.check(c.Value); ok {
-				revoked, err := h.revocations.revoked(r.Context(), s)
+				revoked, err := h.logouts.revoked(r.Context(), s)
 				switch {
 				case err != nil:
 					h.cfg.Logger.Error("dashboard session check", zap.Error(err))
@@ -134,7 +134,7 @@ func (h *Handler) tooManyLogins(w http.ResponseWriter, r *http.Request, wait tim
 // is still cleared, and the page says that copies stay valid.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s session) {
 	h.setCookie(w, "", -1)
-	if err := h.revocations.revoke(context.WithoutCancel(r.Context()), s); err != nil {
+	if err := h.logouts.revoke(context.WithoutCancel(r.Context()), s); err != nil {
 		h.cfg.Logger.Error("dashboard logout", zap.Error(err))
 		h.fail(w, r, http.StatusServiceUnavailable, fmt.Sprintf(
 			"Logged out in this browser, but Redis is unreachable so the session could not be revoked: a copy of its cookie stays valid until %s.",
