@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime/dashboard"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -89,10 +90,12 @@ func (a *app) serveDashboard(ctx context.Context, o *ops.Ops, addr string) error
 	log := a.dashboardLogger()
 	h, err := dashboard.New(dashboard.Config{
 		Ops: o, Token: a.getenv(envAdminToken), ReadOnlyToken: a.getenv(envReadOnlyToken), Title: "OrderShop Functions", Logger: log,
+		KeyPrefix: model.DashboardKeyPrefix,
 	})
 	if err != nil {
 		return usageError{err}
 	}
+	defer h.Close() // after the server's shutdown: running jobs are recorded as interrupted
 	return a.serve(ctx, addr, h)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ordershop/functions/internal/shop/gateway"
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/shopfn"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/admin"
@@ -55,6 +56,7 @@ func main() {
 			ui, err := dashboard.New(dashboard.Config{
 				Ops: operator, Token: adminCfg.Token, ReadOnlyToken: adminCfg.ReadOnlyToken,
 				Prefix: DashboardPrefix, Title: "OrderShop", Logger: app.Logger.Named("dashboard"),
+				KeyPrefix: model.DashboardKeyPrefix, // jobs and logouts shared with `ordershop dashboard`
 			})
 			if err != nil {
 				return runtime.Setup{}, fmt.Errorf("dashboard: %w", err)

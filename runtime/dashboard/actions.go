@@ -53,8 +53,9 @@ func (h *Handler) purge(w http.ResponseWriter, r *http.Request, s session) {
 
 // act is one action on the form's selection: without confirm=yes it
 // shows how many dead letters it selects and asks to confirm; with it,
-// it runs do to the end (a client that goes away does not stop it) and
-// shows the result.
+// all that match a search run as a background job (startJob), and the
+// selected ids run do to the end (a client that goes away does not stop
+// it) and show the result.
 func (h *Handler) act(w http.ResponseWriter, r *http.Request, s session, action string,
 	do func(ctx context.Context, fn string, sel ops.Selection, p *resultPage) error) {
 	fn := r.PathValue("function")
@@ -65,6 +66,10 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, s session, action 
 	}
 	if r.PostForm.Get("confirm") != "yes" {
 		h.confirm(w, r, s, action, fn, form, sel)
+		return
+	}
+	if sel.All {
+		h.startJob(w, r, action, fn, form)
 		return
 	}
 	p := resultPage{Action: action, Function: fn, ListURL: h.deadLettersPath(fn)}

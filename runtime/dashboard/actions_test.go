@@ -158,7 +158,8 @@ func TestPurgeWithConfirmationRemovesIt(t *testing.T) {
 		t.Errorf("after the purge: %+v, want only %s", left, stock)
 	}
 	res, body := c.post("/functions/"+fn+"/purge", url.Values{"csrf": {c.csrf()}, "all": {"1"}, "type": {"order.cancelled"}, "confirm": {"yes"}})
-	wantStatus(t, "purge all of a type, confirmed", res, body, http.StatusOK)
+	wantStatus(t, "purge all of a type, confirmed", res, body, http.StatusSeeOther) // a job: see jobs_test.go
+	c.waitJob(res.Header.Get("Location"), "done")
 	if n := deadCount(t, s, fn); n != 0 {
 		t.Errorf("%d dead letters after purging all that match, want 0", n)
 	}

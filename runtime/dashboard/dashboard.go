@@ -24,6 +24,10 @@ const DefaultPageSize = 50
 // DefaultTitle names the dashboard in its pages when Config sets no Title.
 const DefaultTitle = "Functions"
 
+// DefaultKeyPrefix starts the dashboard's own Redis keys when Config sets
+// no KeyPrefix.
+const DefaultKeyPrefix = "functions:dashboard"
+
 // Config wires a Handler.
 type Config struct {
 	// Ops runs the queries and actions; required.
@@ -51,8 +55,14 @@ type Config struct {
 	// Logger gets one line per login, replay and purge, and internal
 	// errors; nil means none. Tokens are never logged.
 	Logger *zap.Logger
-	// Now is the clock for sessions; nil means time.Now.
+	// Now is the clock for sessions, login limits and jobs; nil means
+	// time.Now.
 	Now func() time.Time
+	// KeyPrefix starts the dashboard's own keys in the Ops's Redis: jobs
+	// (<KeyPrefix>:jobs, <KeyPrefix>:jobs:<id>) and logged-out sessions
+	// (<KeyPrefix>:revoked:<nonce>). Dashboards that share it (and the
+	// tokens) share jobs and logouts. "" means DefaultKeyPrefix.
+	KeyPrefix string
 }
 
 // Handler is the dashboard, an http.Handler serving paths under
@@ -62,6 +72,9 @@ type Handler struct {
 	sessions sessions
 	pages    pages
 	mux      *http.ServeMux
+	jobs     *jobRunner
+	logins   *loginLimiter
+	logouts  revocations
 }
 
 // New builds the dashboard. It refuses a Config without Ops or Token, or
@@ -80,6 +93,7 @@ func New(cfg Config) (*Handler, error) {
 	cfg.SessionLifetime = cmp.Or(max(cfg.SessionLifetime, 0), DefaultSessionLifetime)
 	cfg.PageSize = cmp.Or(max(cfg.PageSize, 0), DefaultPageSize)
 	cfg.Logger = cmp.Or(cfg.Logger, zap.NewNop())
+	cfg.KeyPrefix = cmp.Or(cfg.KeyPrefix, DefaultKeyPrefix)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -88,8 +102,21 @@ func New(cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	h := &Handler{cfg: cfg, sessions: newSessions(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux()}
+	rdb := cfg.Ops.Redis()
+	h.jobs = newJobRunner(jobStore{rdb: rdb, prefix: cfg.KeyPrefix}, cfg.Ops, cfg.Logger, cfg.Now)
+	h.logins = newLoginLimiter(cfg.Now)
+	h.logouts = revocations{rdb: rdb, prefix: cfg.KeyPrefix, now: cfg.Now}
 	h.routes()
 	return h, nil
+}
+
+// Close stops the jobs this Handler runs and waits until each has
+// recorded that it was interrupted (a few seconds at most); a job
+// started afterwards is refused with 503. Call it once the HTTP server
+// has shut down. It is safe to call more than once.
+func (h *Handler) Close() error {
+	h.jobs.close()
+	return nil
 }
 
 // routes registers every page and action.
@@ -103,6 +130,9 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /functions/{function}/dead-letters/{id}", h.authed(h.deadLetter))
 	h.mux.HandleFunc("POST /functions/{function}/replay", h.authed(h.writer(h.replay)))
 	h.mux.HandleFunc("POST /functions/{function}/purge", h.authed(h.writer(h.purge)))
+	h.mux.HandleFunc("GET /jobs", h.authed(h.jobsList))
+	h.mux.HandleFunc("GET /jobs/{id}", h.authed(h.jobShow))
+	h.mux.HandleFunc("POST /jobs/{id}/resume", h.authed(h.writer(h.jobResume)))
 }
 
 // ServeHTTP strips Prefix, sets the security headers and serves the

@@ -2,7 +2,9 @@
 // shows every function's status and its dead letters, and replays or
 // purges them. It is built on runtime/ops (and through it on
 // runtime.Inspector) alone, knows nothing about a particular application
-// (the event log's names come in through ops.Options), and serves
+// (the event log's names come in through ops.Options), keeps its own
+// state (jobs, logged-out sessions) in the Ops's Redis under
+// Config.KeyPrefix, and serves
 // server-rendered html/template pages that work without JavaScript, with
 // its templates and stylesheet embedded: nothing is fetched at run time.
 //
@@ -14,7 +16,24 @@
 //	GET  /functions/{function}/dead-letters/{id}  one dead letter
 //	POST /functions/{function}/replay             ids=… or all=1 with a filter: confirm, then replay
 //	POST /functions/{function}/purge              the same, then purge
+//	GET  /jobs                                    the replays and purges of all that match, of the last 24 h
+//	GET  /jobs/{id}                               one of them: state, progress (reloads itself while running)
+//	POST /jobs/{id}/resume                        run an interrupted or failed one again
 //	GET  /static/dashboard.css                    the stylesheet
+//
+// A replay or purge of the selected ids runs inside its POST. One of all
+// that match a search runs as a job: the POST records it in Redis (a hash
+// under Config.KeyPrefix, kept JobTTL after its last write), runs it in a
+// goroutine of the Handler and redirects to its page, which shows the
+// progress the Inspector reports (written every 100 entries or 500 ms)
+// and refreshes itself with <meta http-equiv="refresh"> while it runs.
+// A run writes a heartbeat every 2 s; a running job whose heartbeat is
+// over 10 s old (its process died) is shown as interrupted, as is one
+// whose Handler was closed (Handler.Close), and either can be resumed:
+// the new run replays what is left, and never a dead letter twice, since
+// each replayed dead letter is claimed (runtime.ReplayClaimKey) and the
+// new run is bounded to dead letters written before the job started. A
+// run that finds its job resumed elsewhere stops.
 //
 // Paths are under Config.Prefix. Security: every page needs a session,
 // started by POSTing the admin token (or the read-only token) to /login.
@@ -23,7 +42,17 @@
 // MACs are compared in constant time. Every mutating request is a POST
 // carrying a CSRF token (an HMAC of the session) in a hidden field, and
 // is refused with 403 without it; read-only sessions get 403 on replay
-// and purge. No token appears in a URL, a page or a log line. Pages are
+// and purge (and on starting or resuming jobs; they may view them). A
+// logout records the session as revoked in Redis
+// (<KeyPrefix>:revoked:<nonce>, until the session would have expired),
+// and every authenticated request checks that with one EXISTS, so a
+// copied cookie stops working on every dashboard sharing the Redis and
+// KeyPrefix; while Redis cannot answer, authenticated requests are
+// refused with 503 (every page needs Redis anyway). A client (the host of
+// RemoteAddr) that sent LoginFailures wrong tokens within LoginWindow
+// gets 429 with Retry-After, whatever token it sends, until the window
+// moves on; the limit is in memory, per Handler, for at most LoginClients
+// clients. No token appears in a URL, a page or a log line. Pages are
 // sent with Content-Security-Policy default-src 'self', X-Frame-Options
 // DENY and Cache-Control no-store.
 package dashboard

@@ -26,6 +26,7 @@ type site struct {
 	admin, readOnly string
 	rec             *recorder
 	rdb             redis.UniversalClient
+	h               *dashboard.Handler
 }
 
 // newSite serves a dashboard on rdb with fresh tokens and pages of 10.
@@ -44,8 +45,9 @@ func serve(t *testing.T, rdb redis.UniversalClient, cfg dashboard.Config) *site 
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(h)
+	t.Cleanup(func() { _ = h.Close() }) // after the server's Close (cleanups run last first)
 	t.Cleanup(ts.Close)
-	s := &site{t: t, url: ts.URL, admin: cfg.Token, readOnly: cfg.ReadOnlyToken, rdb: rdb, rec: &recorder{next: http.DefaultTransport}}
+	s := &site{t: t, url: ts.URL, admin: cfg.Token, readOnly: cfg.ReadOnlyToken, rdb: rdb, h: h, rec: &recorder{next: http.DefaultTransport}}
 	t.Cleanup(func() { s.rec.mustNotContain(t, s.admin, s.readOnly) })
 	return s
 }

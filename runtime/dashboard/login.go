@@ -1,8 +1,12 @@
 package dashboard
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -23,8 +27,16 @@ func (h *Handler) authed(next sessionHandler) http.HandlerFunc {
 		c, err := r.Cookie(cookieName)
 		if err == nil {
 			if s, ok := h.sessions.check(c.Value); ok {
-				next(w, r, s)
-				return
+				revoked, err := h.logouts.revoked(r.Context(), s)
+				switch {
+				case err != nil:
+					h.cfg.Logger.Error("dashboard session check", zap.Error(err))
+					h.fail(w, r, http.StatusServiceUnavailable, "Redis is unreachable, so the session cannot be checked: try again shortly")
+					return
+				case !revoked:
+					next(w, r, s)
+					return
+				}
 			}
 		}
 		if r.Method == http.MethodGet {
@@ -92,8 +104,14 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusForbidden, "login refused")
 		return
 	}
+	client := clientOf(r.RemoteAddr)
+	if wait, blocked := h.logins.blocked(client); blocked {
+		h.tooManyLogins(w, r, wait)
+		return
+	}
 	ro, ok := h.sessions.login(r.PostForm.Get("token"), h.cfg.Token, h.cfg.ReadOnlyToken)
 	if !ok {
+		h.logins.failed(client)
 		h.cfg.Logger.Info("dashboard login refused", zap.String("remote", r.RemoteAddr))
 		h.render(w, r, http.StatusUnauthorized, "login", view{Message: "Wrong token."})
 		return
@@ -103,9 +121,30 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, h.cfg.Prefix+"/", http.StatusSeeOther)
 }
 
-// logout clears the session cookie and shows the login form.
-func (h *Handler) logout(w http.ResponseWriter, r *http.Request, _ session) {
+// tooManyLogins refuses a login from a client over the failure limit
+// with 429, Retry-After and the login form saying how long to wait; the
+// token is not checked.
+func (h *Handler) tooManyLogins(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	secs := max(1, int((wait+time.Second-1)/time.Second))
+	h.cfg.Logger.Info("dashboard login rate-limited", zap.String("remote", r.RemoteAddr), zap.Int("retry_after_s", secs))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	h.render(w, r, http.StatusTooManyRequests, "login", view{Message: fmt.Sprintf(
+		"Too many wrong tokens from your address (%d in %d s): try again in %d s.", LoginFailures, int(LoginWindow.Seconds()), secs)})
+}
+
+// logout revokes the session in Redis (so that a copy of the cookie
+// stops working on every dashboard on that Redis), clears the cookie and
+// shows the login form. If Redis cannot record the revocation the cookie
+// is still cleared, and the page says that copies stay valid.
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s session) {
 	h.setCookie(w, "", -1)
+	if err := h.logouts.revoke(context.WithoutCancel(r.Context()), s); err != nil {
+		h.cfg.Logger.Error("dashboard logout", zap.Error(err))
+		h.fail(w, r, http.StatusServiceUnavailable, fmt.Sprintf(
+			"Logged out in this browser, but Redis is unreachable so the session could not be revoked: a copy of its cookie stays valid until %s.",
+			s.expires.UTC().Format(time.RFC3339)))
+		return
+	}
 	http.Redirect(w, r, h.cfg.Prefix+"/login", http.StatusSeeOther)
 }
 

@@ -28,7 +28,7 @@ var templateFiles embed.FS
 var staticAssets embed.FS
 
 // pageNames are the templates besides the layout.
-var pageNames = []string{"login", "overview", "deadletters", "deadletter", "confirm", "result", "error"}
+var pageNames = []string{"login", "overview", "deadletters", "deadletter", "confirm", "result", "error", "job", "jobs"}
 
 // pages are the parsed templates by name.
 type pages map[string]*template.Template

@@ -26,6 +26,10 @@ type session struct {
 	role role
 	// value is the cookie's value, which the CSRF token is derived from.
 	value string
+	// nonce is the value's random part: what a logout revokes.
+	nonce string
+	// expires is when the session ends by itself.
+	expires time.Time
 }
 
 // sessions makes and checks session values:
@@ -100,7 +104,7 @@ func (s sessions) check(value string) (session, bool) {
 	}
 	body, mac := value[:i], value[i+1:]
 	name, rest, ok := strings.Cut(body, ".")
-	exp, _, _ := strings.Cut(rest, ".")
+	exp, nonce, _ := strings.Cut(rest, ".")
 	r := role(name)
 	if _, known := s.keys[r]; !ok || !known {
 		return session{}, false
@@ -112,7 +116,7 @@ func (s sessions) check(value string) (session, bool) {
 	if !hmac.Equal([]byte(mac), []byte(s.mac(r, body))) {
 		return session{}, false
 	}
-	return session{role: r, value: value}, true
+	return session{role: r, value: value, nonce: nonce, expires: time.Unix(until, 0)}, true
 }
 
 // csrf is the CSRF token of a session: an HMAC of its value under the

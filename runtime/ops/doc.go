@@ -82,6 +82,7 @@ type Options struct {
 // Ops runs operator queries and actions against one Redis.
 // It is safe for concurrent use.
 type Ops struct {
+	rdb  redis.UniversalClient
 	insp *runtime.Inspector
 	opts Options
 }
@@ -92,8 +93,13 @@ func New(rdb redis.UniversalClient, opts Options) *Ops {
 	if opts.RegistryKey != "" {
 		inspOpts = append(inspOpts, runtime.WithRegistryKey(opts.RegistryKey))
 	}
-	return &Ops{insp: runtime.NewInspector(rdb, inspOpts...), opts: opts}
+	return &Ops{rdb: rdb, insp: runtime.NewInspector(rdb, inspOpts...), opts: opts}
 }
+
+// Redis returns the client Ops runs on, for a tool built on Ops that
+// keeps state of its own beside it (the dashboard's jobs and revoked
+// sessions).
+func (o *Ops) Redis() redis.UniversalClient { return o.rdb }
 
 // Inspector returns the Inspector that Ops runs on.
 func (o *Ops) Inspector() *runtime.Inspector { return o.insp }

@@ -11,4 +11,8 @@ const (
 	// Namespace starts the shop's metric names (ordershop_events_*) and
 	// its readiness probe keys (runtime Config.Namespace).
 	Namespace = "ordershop"
+	// DashboardKeyPrefix starts the keys of the shop's web dashboard (its
+	// jobs and logged-out sessions; dashboard Config.KeyPrefix), shared by
+	// the gateway's and the CLI's dashboards.
+	DashboardKeyPrefix = "ordershop:dashboard"
 )

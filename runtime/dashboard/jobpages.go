@@ -1,0 +1,132 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// jobView is a job as its page shows it.
+type jobView struct {
+	Job job
+	// State is the stored state, or interrupted for a running job whose
+	// heartbeat is older than jobStaleAfter.
+	State string
+	// Running pages refresh themselves; Resumable ones offer Resume.
+	Running, Resumable bool
+	// Value and Max are the progress bar's (Max > 0 always).
+	Value, Max int64
+	// Percent is Value of Max, rounded down.
+	Percent int64
+	// HeartbeatAge is how long ago the run last wrote, for a running job.
+	HeartbeatAge            string
+	URL, ResumeURL, ListURL string
+}
+
+// jobsPage is the list of recent jobs.
+type jobsPage struct {
+	Jobs []jobView
+}
+
+// viewOf is j as shown now.
+func (h *Handler) viewOf(j job) jobView {
+	v := jobView{Job: j, State: j.State, URL: h.jobPath(j.ID), ResumeURL: h.jobPath(j.ID) + "/resume", ListURL: h.deadLettersPath(j.Function)}
+	age := h.cfg.Now().Sub(j.Heartbeat)
+	if j.State == jobRunning && age > jobStaleAfter {
+		v.State = jobInterrupted
+	}
+	v.Running = v.State == jobRunning
+	v.Resumable = v.State == jobInterrupted || v.State == jobFailed
+	if v.Running {
+		v.HeartbeatAge = age.Round(100 * time.Millisecond).String()
+	}
+	v.Max, v.Value = max(j.Total, j.Done, 1), j.Done
+	if v.State == jobDone {
+		v.Value = v.Max
+	}
+	v.Percent = v.Value * 100 / v.Max
+	return v
+}
+
+// jobPath is the path of job id's page.
+func (h *Handler) jobPath(id string) string { return h.cfg.Prefix + "/jobs/" + id }
+
+// startJob runs a confirmed action on all that match the form's search
+// as a background job and redirects to the job's page.
+func (h *Handler) startJob(w http.ResponseWriter, r *http.Request, action, fn string, form selection) {
+	if _, err := h.cfg.Ops.Inspector().Function(r.Context(), fn); err != nil {
+		h.failOps(w, r, fmt.Errorf("%s %s: %w", action, fn, err))
+		return
+	}
+	j, err := h.jobs.start(context.WithoutCancel(r.Context()), action, fn, form.Search)
+	if err != nil {
+		h.failJob(w, r, fmt.Errorf("start %s of %s: %w", action, fn, err))
+		return
+	}
+	h.cfg.Logger.Info("dashboard job started", zap.String("job", j.ID), zap.String("action", action), zap.String("function", fn))
+	http.Redirect(w, r, h.jobPath(j.ID), http.StatusSeeOther)
+}
+
+// jobShow shows one job; a running one refreshes itself.
+func (h *Handler) jobShow(w http.ResponseWriter, r *http.Request, s session) {
+	id := r.PathValue("id")
+	if !validJobID(id) {
+		h.fail(w, r, http.StatusNotFound, "no such job")
+		return
+	}
+	j, err := h.jobs.store.get(r.Context(), id)
+	if err != nil {
+		h.failJob(w, r, err)
+		return
+	}
+	h.page(w, r, s, "job", h.viewOf(j))
+}
+
+// jobsList lists the recent jobs, newest first.
+func (h *Handler) jobsList(w http.ResponseWriter, r *http.Request, s session) {
+	jobs, err := h.jobs.store.list(r.Context())
+	if err != nil {
+		h.failJob(w, r, err)
+		return
+	}
+	p := jobsPage{}
+	for _, j := range jobs {
+		p.Jobs = append(p.Jobs, h.viewOf(j))
+	}
+	h.page(w, r, s, "jobs", p)
+}
+
+// jobResume starts a new run of an interrupted or failed job and
+// redirects to its page. Replaying again is safe: a dead letter that was
+// replayed is claimed (runtime.ReplayClaimKey), so the new run skips it.
+func (h *Handler) jobResume(w http.ResponseWriter, r *http.Request, _ session) {
+	id := r.PathValue("id")
+	if !validJobID(id) {
+		h.fail(w, r, http.StatusNotFound, "no such job")
+		return
+	}
+	j, err := h.jobs.resume(context.WithoutCancel(r.Context()), id)
+	if err != nil {
+		h.failJob(w, r, fmt.Errorf("resume job %s: %w", id, err))
+		return
+	}
+	h.cfg.Logger.Info("dashboard job resumed", zap.String("job", j.ID), zap.String("action", j.Action), zap.String("function", j.Function), zap.Int64("resumes", j.Resumes))
+	http.Redirect(w, r, h.jobPath(j.ID), http.StatusSeeOther)
+}
+
+// failJob shows a job error: 409 for a job that cannot be resumed, 503
+// while closing, else as failOps.
+func (h *Handler) failJob(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, errJobNotResumable):
+		h.fail(w, r, http.StatusConflict, errJobNotResumable.Error())
+	case errors.Is(err, errClosed):
+		h.fail(w, r, http.StatusServiceUnavailable, errClosed.Error())
+	default:
+		h.failOps(w, r, err)
+	}
+}

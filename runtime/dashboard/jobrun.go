@@ -1,0 +1,232 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/ops"
+)
+
+// Timings of a job's run.
+const (
+	// jobHeartbeatEvery is how often a run writes its heartbeat, besides
+	// its progress.
+	jobHeartbeatEvery = 2 * time.Second
+	// jobStaleAfter is how old a running job's heartbeat may be before
+	// the job is shown as interrupted (its process died) and may be
+	// resumed.
+	jobStaleAfter = 10 * time.Second
+	// jobProgressEvery and jobProgressInterval throttle the progress
+	// writes: one per that many entries, or per that interval.
+	jobProgressEvery    = 100
+	jobProgressInterval = 500 * time.Millisecond
+	// jobFinalWriteTimeout bounds the write of a run's outcome, made
+	// after its context may have ended.
+	jobFinalWriteTimeout = 5 * time.Second
+)
+
+// errClosed is a job started after Handler.Close.
+var errClosed = errors.New("the dashboard is shutting down: start the job again on a running dashboard")
+
+// jobRunner runs jobs in goroutines bounded by a context it owns; close
+// cancels it and waits for the runs to record that they were
+// interrupted.
+type jobRunner struct {
+	store jobStore
+	ops   *ops.Ops
+	log   *zap.Logger
+	now   func() time.Time
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex // guards closed and wg.Add against close
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// newJobRunner returns a runner whose runs last until close.
+func newJobRunner(store jobStore, o *ops.Ops, log *zap.Logger, now func() time.Time) *jobRunner {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &jobRunner{store: store, ops: o, log: log, now: now, ctx: ctx, cancel: cancel}
+}
+
+// start records a new job and runs it in the background.
+func (r *jobRunner) start(ctx context.Context, action, function string, srch search) (job, error) {
+	now := r.now()
+	j := job{ID: newJobID(), Action: action, Function: function, Search: srch, State: jobRunning, Started: now, Heartbeat: now, Runner: newJobID()}
+	return r.launch(func() (job, error) { return j, r.store.create(ctx, j) })
+}
+
+// resume hands an interrupted or failed job to a new run in the
+// background.
+func (r *jobRunner) resume(ctx context.Context, id string) (job, error) {
+	return r.launch(func() (job, error) {
+		runner, now := newJobID(), r.now()
+		if err := r.store.claim(ctx, id, runner, now, now.Add(-jobStaleAfter)); err != nil {
+			return job{}, err
+		}
+		return r.store.get(ctx, id)
+	})
+}
+
+// launch runs record, which makes or claims a job, and then, unless the
+// runner is closed, the job's run.
+func (r *jobRunner) launch(record func() (job, error)) (job, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return job{}, errClosed
+	}
+	j, err := record()
+	if err != nil {
+		return j, err
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.run(j)
+	}()
+	return j, nil
+}
+
+// close stops every run and waits until each has recorded that it was
+// interrupted (each write bounded by jobFinalWriteTimeout).
+func (r *jobRunner) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.cancel()
+	r.wg.Wait()
+}
+
+// run is one run of job j: count, act with throttled progress and a
+// heartbeat, record the outcome. A run that lost its job to a resume
+// stops and records nothing.
+func (r *jobRunner) run(j job) {
+	ctx, cancel := context.WithCancelCause(r.ctx)
+	defer cancel(nil)
+	write := func(fields ...any) error {
+		err := r.store.update(context.WithoutCancel(ctx), j.ID, j.Runner, append(fields, "heartbeat", ms(r.now()))...)
+		if errors.Is(err, errNotOwner) {
+			cancel(err)
+		}
+		return err
+	}
+	beats := make(chan struct{})
+	go func() {
+		defer close(beats)
+		t := time.NewTicker(jobHeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := write(); err != nil && !errors.Is(err, errNotOwner) {
+					r.log.Warn("dashboard job heartbeat", zap.String("job", j.ID), zap.Error(err))
+				}
+			}
+		}
+	}()
+	out, err := r.act(ctx, j, write)
+	cancel(nil)
+	<-beats
+	r.finish(ctx, j, out, err)
+}
+
+// outcome is what a run did, to add to its job's record.
+type outcome struct {
+	total, done                       int64
+	replayed, skipped, failed, purged int64
+	failures                          []ops.Failure
+}
+
+// act counts and replays or purges j's selection, writing progress.
+func (r *jobRunner) act(ctx context.Context, j job, write func(...any) error) (outcome, error) {
+	var out outcome
+	sel, err := j.selection()
+	if err != nil {
+		return out, err
+	}
+	in := r.ops.Inspector()
+	if out.total, err = in.CountDeadLetters(ctx, j.Function, sel.Filter); err != nil {
+		return out, err
+	}
+	if err := write("total", out.total); err != nil {
+		return out, err
+	}
+	if j.Action == "purge" {
+		res, err := r.ops.Purge(ctx, j.Function, sel)
+		out.purged, out.done = res.Purged, res.Purged
+		return out, err
+	}
+	var last int
+	lastAt := r.now()
+	res, err := r.ops.Replay(ctx, j.Function, sel, func(done, _ int) {
+		out.done = int64(done)
+		if now := r.now(); done-last >= jobProgressEvery || now.Sub(lastAt) >= jobProgressInterval {
+			last, lastAt = done, now
+			if err := write("done", done, "total", max(out.total, out.done)); err != nil && !errors.Is(err, errNotOwner) {
+				r.log.Warn("dashboard job progress", zap.String("job", j.ID), zap.Error(err))
+			}
+		}
+	})
+	out.replayed, out.skipped, out.failed = int64(res.Replayed), int64(len(res.Skipped)), int64(len(res.Failed))
+	out.failures = res.Failed
+	return out, err
+}
+
+// finish records a run's outcome: done, failed (with the error), or
+// interrupted when the dashboard closed; nothing when the job was taken
+// over.
+func (r *jobRunner) finish(ctx context.Context, j job, out outcome, err error) {
+	if errors.Is(context.Cause(ctx), errNotOwner) {
+		r.log.Info("dashboard job taken over", zap.String("job", j.ID))
+		return
+	}
+	state, msg := jobDone, ""
+	switch {
+	case err == nil:
+	case r.ctx.Err() != nil:
+		state, msg = jobInterrupted, "the dashboard stopped during the run"
+	default:
+		state, msg = jobFailed, err.Error()
+	}
+	if state == jobDone {
+		// The count at the start is an estimate: dead letters that left
+		// meanwhile (an earlier replay settled, a purge) were not there
+		// to act on. Done is what there was.
+		out.total = out.done
+	}
+	failures := append(j.Failures, out.failures...)
+	failuresJSON, _ := json.Marshal(failures[:min(len(failures), maxJobFailures)])
+	wctx, cancel := context.WithTimeout(context.Background(), jobFinalWriteTimeout)
+	defer cancel()
+	werr := r.store.update(wctx, j.ID, j.Runner,
+		"state", state, "err", msg, "finished", ms(r.now()), "heartbeat", ms(r.now()),
+		"done", out.done, "total", max(out.total, out.done),
+		"replayed", j.Replayed+out.replayed, "skipped", j.Skipped+out.skipped, "failed", j.Failed+out.failed,
+		"purged", j.Purged+out.purged, "failures", string(failuresJSON))
+	r.log.Info("dashboard job", zap.String("job", j.ID), zap.String("action", j.Action), zap.String("function", j.Function),
+		zap.String("state", state), zap.Int64("done", out.done), zap.Int64("total", out.total), zap.Error(err), zap.NamedError("record", werr))
+}
+
+// selection is what j's run applies to: all that match its search,
+// and, for a resumed job, that failed before it first started (so a
+// dead letter that a replay sent back is not replayed again unasked).
+func (j job) selection() (ops.Selection, error) {
+	f, err := j.Search.filter()
+	if err != nil {
+		return ops.Selection{}, fmt.Errorf("job %s: %w", j.ID, err)
+	}
+	if j.Resumes > 0 && (f.Until.IsZero() || j.Started.Before(f.Until)) {
+		f.Until = j.Started
+	}
+	return ops.Selection{All: true, Filter: f}, nil
+}
