@@ -32,6 +32,11 @@ type Setup struct {
 	HTTP      http.Handler
 	// Ready, if set, adds a readiness condition to /readyz.
 	Ready func(ctx context.Context) error
+	// Stopping, if set, is called once when the process begins to shut
+	// down, before HTTP requests drain: end long-lived responses (event
+	// streams) and background work there, so that the drain does not
+	// wait for them.
+	Stopping func()
 }
 
 // Main is the whole main of a function process: it reads Config from the
@@ -110,6 +115,9 @@ func run(name string, setup func(app *App) (Setup, error), opts []MainOption) er
 	go func() {
 		defer close(httpDown)
 		<-ctx.Done()
+		if s.Stopping != nil {
+			s.Stopping()
+		}
 		if err := srv.shutdown(cfg.ShutdownTimeout); err != nil {
 			logger.Warn("http shutdown", zap.Error(err))
 		}

@@ -52,6 +52,7 @@ func main() {
 			Ops:   operator,
 			Token: adminCfg.Token, Logger: app.Logger.Named("admin"), Realm: "ordershop-admin",
 		}))
+		var stopping func()
 		if adminCfg.Token != "" {
 			ui, err := dashboard.New(dashboard.Config{
 				Ops: operator, Token: adminCfg.Token, ReadOnlyToken: adminCfg.ReadOnlyToken,
@@ -62,7 +63,10 @@ func main() {
 				return runtime.Setup{}, fmt.Errorf("dashboard: %w", err)
 			}
 			gw.Mount(DashboardPrefix, ui)
+			// On SIGTERM its live streams end and its running jobs are
+			// recorded as interrupted (resumable), before HTTP drains.
+			stopping = func() { _ = ui.Close() }
 		}
-		return runtime.Setup{HTTP: gw, Ready: gw.Ready}, nil
+		return runtime.Setup{HTTP: gw, Ready: gw.Ready, Stopping: stopping}, nil
 	}, shopfn.Names)
 }
