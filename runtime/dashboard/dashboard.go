@@ -53,6 +53,20 @@ type Config struct {
 	Logger *zap.Logger
 	// Now is the clock for sessions; nil means time.Now.
 	Now func() time.Time
+
+	// HistoryKey starts the Redis keys of the history of every function's
+	// lag and throughput that Run samples and the overview charts (see
+	// Run): HistoryKey+":"+function holds a function's samples. ""
+	// means DefaultHistoryKey; an application passes its own name.
+	HistoryKey string
+	// SampleEvery is how often Run samples: 0 means DefaultSampleEvery, a
+	// negative value disables the history (no sampling, no chart, no
+	// rates).
+	SampleEvery time.Duration
+	// HistoryWindow is how far back the history reaches (and so how much
+	// of it Redis keeps: HistoryWindow/SampleEvery+1 samples a function);
+	// 0 means DefaultHistoryWindow.
+	HistoryWindow time.Duration
 }
 
 // Handler is the dashboard, an http.Handler serving paths under
@@ -62,6 +76,7 @@ type Handler struct {
 	sessions sessions
 	pages    pages
 	mux      *http.ServeMux
+	history  historyStore
 }
 
 // New builds the dashboard. It refuses a Config without Ops or Token, or
@@ -88,6 +103,7 @@ func New(cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	h := &Handler{cfg: cfg, sessions: newSessions(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux()}
+	h.history = historyStore{cfg: newHistoryConfig(cfg), rdb: cfg.Ops.Inspector().Redis()}
 	h.routes()
 	return h, nil
 }
@@ -103,6 +119,7 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /functions/{function}/dead-letters/{id}", h.authed(h.deadLetter))
 	h.mux.HandleFunc("POST /functions/{function}/replay", h.authed(h.writer(h.replay)))
 	h.mux.HandleFunc("POST /functions/{function}/purge", h.authed(h.writer(h.purge)))
+	h.mux.HandleFunc("GET /functions/{function}/history.json", h.authedJSON(h.serveHistory))
 }
 
 // ServeHTTP strips Prefix, sets the security headers and serves the
