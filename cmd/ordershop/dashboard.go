@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime/dashboard"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -35,9 +36,11 @@ func newDashboardCmd(a *app) *cobra.Command {
 		Short: "Serve the web dashboard: functions, dead letters, replay and purge",
 		Long: `Serve the operators' web dashboard on --addr (default 127.0.0.1:$PORT, or
 127.0.0.1:` + defaultDashboardPort + ` without $PORT): every function's lag, pending, retrying,
-dead and consumers; each function's dead letters, searched by error text,
-event type and time; one dead letter's fields; replay and purge, each
-confirmed with the count first. It reads the same Redis as the other
+dead and consumers, its events in and out per second and a chart of its
+last hour (sampled every 10 s into Redis, so a restart keeps it); each
+function's dead letters, searched by error text, event type and time; one
+dead letter's fields; replay and purge, each confirmed with the count
+first. It reads the same Redis as the other
 commands and stops on Ctrl-C.
 
 Every page needs a login with ` + envAdminToken + ` (required: the command refuses to
@@ -76,6 +79,7 @@ func (a *app) serveDashboard(ctx context.Context, o *ops.Ops, addr string) error
 	log := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()), zapcore.AddSync(a.stderr), zap.InfoLevel))
 	h, err := dashboard.New(dashboard.Config{
 		Ops: o, Token: a.getenv(envAdminToken), ReadOnlyToken: a.getenv(envReadOnlyToken), Title: "OrderShop Functions", Logger: log,
+		HistoryKey: model.DashboardHistoryKey,
 	})
 	if err != nil {
 		return usageError{err}
@@ -89,6 +93,11 @@ func (a *app) serveDashboard(ctx context.Context, o *ops.Ops, addr string) error
 	}
 	fmt.Fprintf(a.stderr, "dashboard: http://%s/ (Ctrl-C to stop)\n", ln.Addr())
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}
+	sampling, stopSampling := context.WithCancel(ctx)
+	defer stopSampling()
+	sampled := make(chan error, 1)
+	go func() { sampled <- h.Run(sampling) }() // the history the overview charts
+	defer func() { stopSampling(); <-sampled }()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ordershop/functions/internal/shop/gateway"
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/shopfn"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/admin"
@@ -55,11 +56,13 @@ func main() {
 			ui, err := dashboard.New(dashboard.Config{
 				Ops: operator, Token: adminCfg.Token, ReadOnlyToken: adminCfg.ReadOnlyToken,
 				Prefix: DashboardPrefix, Title: "OrderShop", Logger: app.Logger.Named("dashboard"),
+				HistoryKey: model.DashboardHistoryKey,
 			})
 			if err != nil {
 				return runtime.Setup{}, fmt.Errorf("dashboard: %w", err)
 			}
 			gw.Mount(DashboardPrefix, ui)
+			return runtime.Setup{HTTP: gw, Ready: gw.Ready, Background: ui.Run}, nil
 		}
 		return runtime.Setup{HTTP: gw, Ready: gw.Ready}, nil
 	}, shopfn.Names)

@@ -11,4 +11,8 @@ const (
 	// Namespace starts the shop's metric names (ordershop_events_*) and
 	// its readiness probe keys (runtime Config.Namespace).
 	Namespace = "ordershop"
+	// DashboardHistoryKey starts the keys where the shop's dashboards keep
+	// the last hour of every function's lag and throughput (dashboard
+	// Config.HistoryKey).
+	DashboardHistoryKey = "ordershop:dashboard:history"
 )
