@@ -49,7 +49,8 @@ func rateText(r rate) string {
 }
 
 // overviewPage adds the latest rates to st. Without them (history off,
-// Redis failing) the rows show "-": the overview never fails for them.
+// no recent samples, Redis failing) the rows show "-": the overview never
+// fails for them.
 func (h *Handler) overviewPage(ctx context.Context, st []ops.FunctionStatus) overviewPage {
 	hc := h.history.cfg
 	p := overviewPage{Functions: make([]overviewRow, len(st)), History: historyView{Enabled: hc.enabled(), Window: durationText(hc.window)}}
@@ -67,10 +68,17 @@ func (h *Handler) overviewPage(ctx context.Context, st []ops.FunctionStatus) ove
 		return p
 	}
 	for i := range p.Functions {
-		p.Functions[i].Rates = latestRates(latest[names[i]])
+		if ss := latest[names[i]]; len(ss) > 0 && time.Since(ss[len(ss)-1].At) <= staleAfter*hc.every {
+			p.Functions[i].Rates = latestRates(ss)
+		}
 	}
 	return p
 }
+
+// staleAfter is how many intervals old the last sample may be for the
+// overview to show its rates: older, no dashboard samples any more, and
+// the rates would be those of long ago.
+const staleAfter = 3
 
 // durationText is d for people: "10 s", "5 min", "1 h".
 func durationText(d time.Duration) string {

@@ -193,6 +193,26 @@ func TestTwoDashboardsWriteOneSamplePerRound(t *testing.T) {
 	}
 }
 
+func TestOverviewShowsNoRatesFromOldSamples(t *testing.T) {
+	rdb := srv.Client(t)
+	key, fn, stream := opstest.Unique("history"), opstest.Unique("billing"), opstest.Unique("events:order")
+	registerGroup(t, rdb, fn, stream)
+	s, h := serveSampling(t, rdb, dashboard.Config{HistoryKey: key, SampleEvery: 10 * time.Second})
+	t0 := time.Now().Truncate(10 * time.Second).Add(-30 * time.Minute) // no dashboard has sampled since
+	sampleOrFail(t, h, t0)
+	publishEvents(t, rdb, stream, 10)
+	sampleOrFail(t, h, t0.Add(10*time.Second))
+	c := s.loggedIn(s.admin)
+	if hd := c.historyOf(fn); len(hd.T) != 2 || deref(hd.In[1]) != 1 {
+		t.Fatalf("the history is %+v, want two samples with 1 event/s in", hd)
+	}
+	res, body := c.get("/")
+	wantStatus(t, "overview", res, body, http.StatusOK)
+	if row := rowOf(t, body, fn); !strings.Contains(row, `<td class="n rate-in">-</td>`) {
+		t.Errorf("the overview shows rates of half an hour ago as current:\n%s", row)
+	}
+}
+
 func TestHistoryNeedsASession(t *testing.T) {
 	s, _ := serveSampling(t, srv.Client(t), dashboard.Config{HistoryKey: opstest.Unique("history")})
 	res, body := s.anonymous().get("/functions/billing/history.json")

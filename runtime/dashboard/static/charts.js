@@ -75,7 +75,8 @@
 		fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
 			.then(function (res) {
 				if (res.status === 401) {
-					throw new Error("the session has ended: reload the page to log in");
+					show("The session has ended: reload the page to log in.");
+					return null;
 				}
 				if (!res.ok) {
 					throw new Error("history of " + fn + ": " + res.status);
@@ -83,7 +84,7 @@
 				return res.json();
 			})
 			.then(function (h) {
-				if (fn !== select.value) {
+				if (h === null || fn !== select.value) {
 					return;
 				}
 				if (h.every_s > 0) {
