@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -82,13 +83,8 @@ func parseSample(x redis.XMessage) sample {
 
 // idMillis is the time part of a stream entry id (0 if it has none).
 func idMillis(id string) int64 {
-	for i := range len(id) {
-		if id[i] == '-' {
-			id = id[:i]
-			break
-		}
-	}
-	n, _ := strconv.ParseInt(id, 10, 64)
+	ms, _, _ := strings.Cut(id, "-")
+	n, _ := strconv.ParseInt(ms, 10, 64)
 	return n
 }
 
