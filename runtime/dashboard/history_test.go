@@ -113,12 +113,12 @@ func TestHistoryIsBoundedInEntriesAndTime(t *testing.T) {
 	samples := key + ":" + fn
 
 	t.Run("the sampler keeps window/interval+1 samples", func(t *testing.T) {
-		const every, window = 50 * time.Millisecond, 200 * time.Millisecond
+		const every, window = 100 * time.Millisecond, 400 * time.Millisecond
 		const bound = int64(window/every) + 1
 		_, h := serveSampling(t, rdb, dashboard.Config{HistoryKey: key, SampleEvery: every, HistoryWindow: window})
 		startSampler(t, h)
 		rounds := map[string]bool{}
-		historyEventually(t, 10*time.Second, "12 sampling rounds", func() bool {
+		historyEventually(t, 20*time.Second, "12 sampling rounds", func() bool {
 			xs, err := rdb.XRange(t.Context(), samples, "-", "+").Result()
 			if err != nil {
 				t.Fatal(err)
