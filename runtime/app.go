@@ -37,6 +37,11 @@ type Setup struct {
 	// streams) and background work there, so that the drain does not
 	// wait for them.
 	Stopping func()
+	// Background, if set, runs beside the functions from start until
+	// shutdown (such as the dashboard's sampler, dashboard.Handler.Run): its
+	// ctx ends on SIGTERM or SIGINT, it must return then, and Main waits
+	// for it and fails with its error, if any.
+	Background func(ctx context.Context) error
 }
 
 // Main is the whole main of a function process: it reads Config from the
@@ -123,11 +128,22 @@ func run(name string, setup func(app *App) (Setup, error), opts []MainOption) er
 		}
 	}()
 
+	background := make(chan error, 1)
+	if s.Background != nil {
+		go func() { background <- s.Background(ctx) }()
+	} else {
+		background <- nil
+	}
+
 	runErr := rt.Run(ctx)
 	stop()
 	<-httpDown
+	bgErr := <-background
 	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http: %w", err)
+	}
+	if bgErr != nil {
+		return fmt.Errorf("background: %w", bgErr)
 	}
 	if runErr != nil {
 		return runErr

@@ -45,7 +45,7 @@ func runMainProcess() {
 				m.Emit(stream+":out", map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}"})
 				return nil
 			}),
-		}}}, nil
+		}}, Background: backgroundFromEnv(app)}, nil
 	})
 }
 

@@ -37,9 +37,11 @@ func newDashboardCmd(a *app) *cobra.Command {
 		Short: "Serve the web dashboard: functions, dead letters, replay and purge",
 		Long: `Serve the operators' web dashboard on --addr (default 127.0.0.1:$PORT, or
 127.0.0.1:` + defaultDashboardPort + ` without $PORT): every function's lag, pending, retrying,
-dead and consumers; each function's dead letters, searched by error text,
-event type and time; one dead letter's fields; replay and purge, each
-confirmed with the count first. It reads the same Redis as the other
+dead and consumers, its events in and out per second and a chart of its
+last hour (sampled every 10 s into Redis, so a restart keeps it); each
+function's dead letters, searched by error text, event type and time; one
+dead letter's fields; replay and purge, each confirmed with the count
+first. It reads the same Redis as the other
 commands and stops on Ctrl-C.
 
 Every page needs a login with ` + envAdminToken + ` (required: the command refuses to
@@ -96,6 +98,10 @@ func (a *app) serveDashboard(ctx context.Context, o *ops.Ops, addr string) error
 		return usageError{err}
 	}
 	defer h.Close() // after the server's shutdown: running jobs are recorded as interrupted
+	sampling, stopSampling := context.WithCancel(ctx)
+	sampled := make(chan error, 1)
+	go func() { sampled <- h.Run(sampling) }() // the history the overview charts
+	defer func() { stopSampling(); <-sampled }()
 	return a.serve(ctx, addr, h)
 }
 

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -53,6 +54,7 @@ func main() {
 			Token: adminCfg.Token, Logger: app.Logger.Named("admin"), Realm: "ordershop-admin",
 		}))
 		var stopping func()
+		var background func(context.Context) error
 		if adminCfg.Token != "" {
 			ui, err := dashboard.New(dashboard.Config{
 				Ops: operator, Token: adminCfg.Token, ReadOnlyToken: adminCfg.ReadOnlyToken,
@@ -66,7 +68,8 @@ func main() {
 			// On SIGTERM its live streams end and its running jobs are
 			// recorded as interrupted (resumable), before HTTP drains.
 			stopping = func() { _ = ui.Close() }
+			background = ui.Run // the history the overview charts
 		}
-		return runtime.Setup{HTTP: gw, Ready: gw.Ready, Stopping: stopping}, nil
+		return runtime.Setup{HTTP: gw, Ready: gw.Ready, Stopping: stopping, Background: background}, nil
 	}, shopfn.Names)
 }

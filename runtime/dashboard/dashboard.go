@@ -59,10 +59,26 @@ type Config struct {
 	// time.Now.
 	Now func() time.Time
 	// KeyPrefix starts the dashboard's own keys in the Ops's Redis: jobs
-	// (<KeyPrefix>:jobs, <KeyPrefix>:jobs:<id>) and logged-out sessions
-	// (<KeyPrefix>:revoked:<nonce>). Dashboards that share it (and the
-	// tokens) share jobs and logouts. "" means DefaultKeyPrefix.
+	// (<KeyPrefix>:jobs, <KeyPrefix>:jobs:<id>), logged-out sessions
+	// (<KeyPrefix>:revoked:<nonce>) and the history (<KeyPrefix>:history:
+	// <function>, unless HistoryKey says otherwise). Dashboards that share
+	// it (and the tokens) share jobs, logouts and history. "" means
+	// DefaultKeyPrefix; an application passes its own name.
 	KeyPrefix string
+
+	// HistoryKey starts the Redis keys of the history of every function's
+	// lag and throughput that Run samples and the overview charts (see
+	// Run): HistoryKey+":"+function holds a function's samples. ""
+	// means KeyPrefix+":history".
+	HistoryKey string
+	// SampleEvery is how often Run samples: 0 means DefaultSampleEvery, a
+	// negative value disables the history (no sampling, no chart, no
+	// rates).
+	SampleEvery time.Duration
+	// HistoryWindow is how far back the history reaches (and so how much
+	// of it Redis keeps: HistoryWindow/SampleEvery+1 samples a function);
+	// 0 means DefaultHistoryWindow.
+	HistoryWindow time.Duration
 }
 
 // Handler is the dashboard, an http.Handler serving paths under
@@ -75,6 +91,7 @@ type Handler struct {
 	jobs     *jobRunner
 	logins   *loginLimiter
 	logouts  revocations
+	history  historyStore
 }
 
 // New builds the dashboard. It refuses a Config without Ops or Token, or
@@ -106,6 +123,7 @@ func New(cfg Config) (*Handler, error) {
 	h.jobs = newJobRunner(jobStore{rdb: rdb, prefix: cfg.KeyPrefix}, cfg.Ops, cfg.Logger, cfg.Now)
 	h.logins = newLoginLimiter(cfg.Now)
 	h.logouts = revocations{rdb: rdb, prefix: cfg.KeyPrefix, now: cfg.Now}
+	h.history = historyStore{cfg: newHistoryConfig(cfg), rdb: cfg.Ops.Inspector().Redis()}
 	h.routes()
 	return h, nil
 }
@@ -133,6 +151,7 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /jobs", h.authed(h.jobsList))
 	h.mux.HandleFunc("GET /jobs/{id}", h.authed(h.jobShow))
 	h.mux.HandleFunc("POST /jobs/{id}/resume", h.authed(h.writer(h.jobResume)))
+	h.mux.HandleFunc("GET /functions/{function}/history.json", h.authedJSON(h.serveHistory))
 }
 
 // ServeHTTP strips Prefix, sets the security headers and serves the

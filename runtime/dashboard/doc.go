@@ -19,7 +19,9 @@
 //	GET  /jobs                                    the replays and purges of all that match, of the last 24 h
 //	GET  /jobs/{id}                               one of them: state, progress (reloads itself while running)
 //	POST /jobs/{id}/resume                        run an interrupted or failed one again
+//	GET  /functions/{function}/history.json       its samples of the last hour (401 without a session)
 //	GET  /static/dashboard.css                    the stylesheet
+//	GET  /static/charts.js, /static/vendor/uplot/ the overview's chart (uPlot, vendored)
 //
 // A replay or purge of the selected ids runs inside its POST. One of all
 // that match a search runs as a job: the POST records it in Redis (a hash
@@ -55,4 +57,16 @@
 // clients. No token appears in a URL, a page or a log line. Pages are
 // sent with Content-Security-Policy default-src 'self', X-Frame-Options
 // DENY and Cache-Control no-store.
+//
+// History: Handler.Run samples every function each Config.SampleEvery
+// (10 s) into Redis, one stream a function (Config.HistoryKey+":"+name)
+// bounded to HistoryWindow/SampleEvery+1 entries (XADD MAXLEN, exact) and
+// to the window in time (XTRIM MINID; the key expires after two windows
+// without a sample). A sample holds the lag, pending and dead counts and
+// two counters: entries added to the function's streams (XINFO STREAM
+// entries-added) and entries its group settled (XINFO GROUPS entries-read
+// minus pending). The overview shows in/s and out/s from the last two
+// samples in its HTML, and charts the window with uPlot when JavaScript
+// runs. Several dashboards on one Redis write one sample a round: each
+// round is claimed with SET NX, and a sample's entry id is its round.
 package dashboard

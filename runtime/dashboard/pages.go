@@ -11,14 +11,14 @@ import (
 	"github.com/ordershop/functions/runtime/ops"
 )
 
-// overview lists every function with its counts.
+// overview lists every function with its counts and latest rates.
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s session) {
 	st, err := h.cfg.Ops.Status(r.Context())
 	if err != nil {
 		h.failOps(w, r, fmt.Errorf("status: %w", err))
 		return
 	}
-	h.page(w, r, s, "overview", st)
+	h.page(w, r, s, "overview", h.overviewPage(r.Context(), st))
 }
 
 // deadLettersPage is the content of the dead-letter list.

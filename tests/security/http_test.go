@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
@@ -179,6 +180,11 @@ func TestDashboardInTheGateway(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK && strings.Contains(string(body), "projector") && strings.Contains(string(body), "inventory")
 	}, "the overview lists the shop's functions")
+	history := model.DashboardKeyPrefix + ":history:" + model.FunctionProjector
+	redistest.Eventually(t, 30*time.Second, func() bool {
+		n, err := r.Client(t).XLen(t.Context(), history).Result()
+		return err == nil && n > 0
+	}, "the gateway's dashboard samples the functions into "+history)
 	if code, body := get(t, gw.URL()+"/admin/functions", "Authorization", "Bearer "+adminToken); code != http.StatusOK || !strings.HasPrefix(strings.TrimSpace(body), "[") {
 		t.Errorf("GET /admin/functions beside the dashboard = %d %.200s, want 200 with JSON", code, body)
 	}

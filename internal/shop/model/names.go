@@ -12,7 +12,8 @@ const (
 	// its readiness probe keys (runtime Config.Namespace).
 	Namespace = "ordershop"
 	// DashboardKeyPrefix starts the keys of the shop's web dashboard (its
-	// jobs and logged-out sessions; dashboard Config.KeyPrefix), shared by
-	// the gateway's and the CLI's dashboards.
+	// jobs, logged-out sessions and the last hour of every function's lag
+	// and throughput; dashboard Config.KeyPrefix), shared by the
+	// gateway's and the CLI's dashboards.
 	DashboardKeyPrefix = "ordershop:dashboard"
 )

@@ -1,0 +1,143 @@
+package dashboard_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/dashboard"
+	"github.com/ordershop/functions/runtime/ops/opstest"
+)
+
+// serveSampling is serve that also returns the Handler, for its Run and
+// SampleAt.
+func serveSampling(t *testing.T, rdb redis.UniversalClient, cfg dashboard.Config) (*site, *dashboard.Handler) {
+	t.Helper()
+	cfg.Ops = opstest.Ops(rdb)
+	cfg.Token = opstest.Unique("admin-token")
+	h, err := dashboard.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	s := &site{t: t, url: ts.URL, admin: cfg.Token, rdb: rdb, rec: &recorder{next: http.DefaultTransport}}
+	t.Cleanup(func() { s.rec.mustNotContain(t, s.admin) })
+	return s, h
+}
+
+// startSampler runs h's sampler until the test ends and checks that it stops
+// with nil.
+func startSampler(t *testing.T, h *dashboard.Handler) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("Run did not stop within 5s of its context ending")
+		}
+	})
+}
+
+// registerGroup registers function in the default registry on stream and
+// creates its group there at the start: the test then plays the
+// function with consume.
+func registerGroup(t *testing.T, rdb redis.UniversalClient, function, stream string) {
+	t.Helper()
+	ctx := t.Context()
+	info, err := json.Marshal(runtime.FunctionInfo{Name: function, Group: function, Streams: []string{stream}, DeadLetter: runtime.DeadLetterStream(function)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.HSet(ctx, runtime.DefaultRegistryKey, function, info).Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.HDel(context.Background(), runtime.DefaultRegistryKey, function) })
+	if err := rdb.XGroupCreateMkStream(ctx, stream, function, "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// publishEvents appends n events to stream.
+func publishEvents(t *testing.T, rdb redis.UniversalClient, stream string, n int) {
+	t.Helper()
+	for i := range n {
+		opstest.Publish(t, rdb, stream, "order.created", opstest.Unique("ev"), "o"+strconv.Itoa(i), map[string]int{"i": i})
+	}
+}
+
+// consumeEvents reads up to n new entries of stream as function's group and
+// acks the first ack of them; it returns the ids read.
+func consumeEvents(t *testing.T, rdb redis.UniversalClient, function, stream string, n, ack int) []string {
+	t.Helper()
+	res, err := rdb.XReadGroup(t.Context(), &redis.XReadGroupArgs{Group: function, Consumer: "test", Streams: []string{stream, ">"}, Count: int64(n), Block: -1}).Result()
+	if err != nil {
+		t.Fatalf("XREADGROUP %s: %v", stream, err)
+	}
+	var ids []string
+	for _, x := range res[0].Messages {
+		ids = append(ids, x.ID)
+	}
+	if len(ids) != n {
+		t.Fatalf("XREADGROUP %s read %d entries, want %d", stream, len(ids), n)
+	}
+	if ack > 0 {
+		if err := rdb.XAck(t.Context(), stream, function, ids[:ack]...).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+// historyDoc is the JSON of GET /functions/{function}/history.json.
+type historyDoc struct {
+	Function string     `json:"function"`
+	EveryS   float64    `json:"every_s"`
+	WindowS  float64    `json:"window_s"`
+	T        []float64  `json:"t"`
+	Lag      []*int64   `json:"lag"`
+	Pending  []int64    `json:"pending"`
+	In       []*float64 `json:"in"`
+	Out      []*float64 `json:"out"`
+}
+
+// historyOf fetches function's history.
+func (c *client) historyOf(function string) historyDoc {
+	c.s.t.Helper()
+	res, body := c.get("/functions/" + function + "/history.json")
+	wantStatus(c.s.t, "history of "+function, res, body, http.StatusOK)
+	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+		c.s.t.Errorf("history.json has Content-Type %q", ct)
+	}
+	var h historyDoc
+	if err := json.Unmarshal([]byte(body), &h); err != nil {
+		c.s.t.Fatalf("history.json: %v\n%s", err, body)
+	}
+	return h
+}
+
+// historyEventually polls cond every 20ms until it holds or timeout passes.
+func historyEventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
