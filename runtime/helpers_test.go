@@ -173,4 +173,18 @@ func (c *counter) distinct() int {
 	return len(c.m)
 }
 
+// startFailing starts function name on stream, with maxAttempts, whose
+// handler counts each call by event id and then fails as fail does (its
+// error, or its panic); the counter it returns holds the calls.
+func startFailing(t *testing.T, rdb redis.UniversalClient, stream, name string, maxAttempts int, fail func(*runtime.Message) error) *counter {
+	t.Helper()
+	calls := newCounter()
+	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: maxAttempts,
+		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+			calls.inc(m.EventID)
+			return fail(m)
+		})})
+	return calls
+}
+
 func eventID(i int) string { return "e" + strconv.Itoa(i) }

@@ -157,19 +157,29 @@ func TestPerKeyOrderingUnderConcurrency(t *testing.T) {
 	t.Logf("max parallel invocations across keys: %d", maxParallel.Load())
 }
 
+// startSickKey starts fn with cfg, ordered by entity_id, with a handler
+// that fails every event of the key "sick" and counts the calls of the
+// others by event id (the counter it returns).
+func startSickKey(t *testing.T, rdb redis.UniversalClient, cfg runtime.Config, fn runtime.Function) *counter {
+	t.Helper()
+	ok := newCounter()
+	fn.OrderingKey = "entity_id"
+	fn.Handler = runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+		if m.Fields["entity_id"] == "sick" {
+			return errors.New("sick key")
+		}
+		ok.inc(m.EventID)
+		return nil
+	})
+	start(t, rdb, cfg, fn)
+	return ok
+}
+
 func TestFailingKeyDoesNotStallOtherKeys(t *testing.T) {
 	rdb, stream, name := fixture(t, "stall")
-	ok := newCounter()
 	cfg := testConfig()
 	cfg.BackoffBase, cfg.BackoffMax = time.Hour, time.Hour
-	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id", Concurrency: 2,
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			if m.Fields["entity_id"] == "sick" {
-				return errors.New("sick key")
-			}
-			ok.inc(m.EventID)
-			return nil
-		})})
+	ok := startSickKey(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 2})
 	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "s0", "entity_id": "sick", "data": "{}"})
 	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "s1", "entity_id": "sick", "data": "{}"})
 	for i := range 20 {
