@@ -113,6 +113,14 @@ func xadd(t testing.TB, rdb redis.UniversalClient, stream string, fields map[str
 	return id
 }
 
+// xaddOfKey XADDs a well-formed event of entity key (field entity_id, the
+// ordering key of the tests' ordered functions) with empty data and
+// returns its entry id.
+func xaddOfKey(t testing.TB, rdb redis.UniversalClient, stream, eventID, key string) string {
+	t.Helper()
+	return xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": eventID, "entity_id": key, "data": "{}"})
+}
+
 // pending returns the number of entries pending in group on stream.
 func pending(t testing.TB, rdb redis.UniversalClient, stream, group string) int64 {
 	t.Helper()
@@ -171,6 +179,32 @@ func (c *counter) distinct() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.m)
+}
+
+// runLog records what handlers ran (event ids, say), in the order they
+// ran.
+type runLog struct {
+	mu  sync.Mutex
+	ran []string
+}
+
+func (l *runLog) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ran = append(l.ran, s)
+}
+
+func (l *runLog) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.ran)
+}
+
+// list returns a copy of what ran so far.
+func (l *runLog) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.ran...)
 }
 
 // startFailing starts function name on stream, with maxAttempts, whose

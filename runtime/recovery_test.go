@@ -180,10 +180,10 @@ func TestFailingKeyDoesNotStallOtherKeys(t *testing.T) {
 	cfg := testConfig()
 	cfg.BackoffBase, cfg.BackoffMax = time.Hour, time.Hour
 	ok := startSickKey(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 2})
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "s0", "entity_id": "sick", "data": "{}"})
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "s1", "entity_id": "sick", "data": "{}"})
+	xaddOfKey(t, rdb, stream, "s0", "sick")
+	xaddOfKey(t, rdb, stream, "s1", "sick")
 	for i := range 20 {
-		xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": eventID(i), "entity_id": fmt.Sprintf("h%d", i%3), "data": "{}"})
+		xaddOfKey(t, rdb, stream, eventID(i), fmt.Sprintf("h%d", i%3))
 	}
 	redistest.Eventually(t, 10*time.Second, func() bool { return ok.distinct() == 20 }, "healthy keys run while one key retries")
 }
@@ -336,25 +336,22 @@ func TestPerKeyOrderSurvivesFailover(t *testing.T) {
 	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
 		t.Fatal(err)
 	}
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e1", "entity_id": "k", "data": "{}"})
+	xaddOfKey(t, rdb, stream, "e1", "k")
 	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: name, Consumer: "crashed", Streams: []string{stream, ">"}, Count: 1}).Err(); err != nil {
 		t.Fatal(err)
 	}
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e2", "entity_id": "k", "data": "{}"})
-	var mu sync.Mutex
-	var ran []string
+	xaddOfKey(t, rdb, stream, "e2", "k")
+	var log runLog
 	cfg := testConfig()
 	cfg.ClaimMinIdle = time.Second
 	cfg.ClaimInterval = 100 * time.Millisecond
 	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id",
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			mu.Lock()
-			ran = append(ran, m.EventID)
-			mu.Unlock()
+			log.add(m.EventID)
 			return nil
 		})})
-	redistest.Eventually(t, 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(ran) == 2 }, "both events run")
-	if ran[0] != "e1" || ran[1] != "e2" {
+	redistest.Eventually(t, 10*time.Second, func() bool { return log.len() == 2 }, "both events run")
+	if ran := log.list(); ran[0] != "e1" || ran[1] != "e2" {
 		t.Fatalf("key k ran %v, want [e1 e2]", ran)
 	}
 }

@@ -26,11 +26,11 @@ func TestFailingKeyHoldsNoSlots(t *testing.T) {
 	cfg.BackoffBase, cfg.BackoffMax = 200*time.Millisecond, time.Second
 	ok := startSickKey(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 2, MaxAttempts: 3})
 	for i := range 12 {
-		xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": fmt.Sprintf("s%d", i), "entity_id": "sick", "data": "{}"})
+		xaddOfKey(t, rdb, stream, fmt.Sprintf("s%d", i), "sick")
 	}
 	began := time.Now()
 	for i := range 5 {
-		xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": eventID(i), "entity_id": "healthy", "data": "{}"})
+		xaddOfKey(t, rdb, stream, eventID(i), "healthy")
 	}
 	redistest.Eventually(t, 2*time.Second, func() bool { return ok.distinct() == 5 }, "the healthy key's events run while the sick key waits")
 	t.Logf("healthy key done %v after publishing", time.Since(began).Round(time.Millisecond))
