@@ -194,16 +194,11 @@ func TestFailingKeyDoesNotStallOtherKeys(t *testing.T) {
 func TestDeadConsumersPendingEntriesAreReclaimed(t *testing.T) {
 	rdb, stream, name := fixture(t, "reclaim")
 	ctx := context.Background()
-	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
-		t.Fatal(err)
-	}
 	for i := range 5 {
 		publish(t, rdb, stream, "t", eventID(i), map[string]int{})
 	}
 	// A consumer reads the entries and dies without acking.
-	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: name, Consumer: "dead-one", Streams: []string{stream, ">"}, Count: 10}).Err(); err != nil {
-		t.Fatal(err)
-	}
+	readUnacked(t, rdb, stream, name, "dead-one", 10)
 	if p := pending(t, rdb, stream, name); p != 5 {
 		t.Fatalf("%d pending on the dead consumer, want 5", p)
 	}
@@ -306,15 +301,9 @@ func TestRuntimeWithoutFunctionsIsReady(t *testing.T) {
 // idle for CLAIM_MIN_IDLE (it may be stuck), then reclaimed.
 func TestLiveConsumersEntriesWaitForIdle(t *testing.T) {
 	rdb, stream, name := fixture(t, "live")
-	ctx := context.Background()
-	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
-		t.Fatal(err)
-	}
 	publish(t, rdb, stream, "t", "l1", map[string]int{})
-	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: name, Consumer: "busy-one", Streams: []string{stream, ">"}, Count: 10}).Err(); err != nil {
-		t.Fatal(err)
-	}
-	rdb.Set(ctx, "fn:{"+name+"}:alive:busy-one", "1", time.Minute)
+	readUnacked(t, rdb, stream, name, "busy-one", 10)
+	rdb.Set(context.Background(), "fn:{"+name+"}:alive:busy-one", "1", time.Minute)
 	got := newCounter()
 	cfg := testConfig()
 	cfg.ClaimMinIdle = 2 * time.Second
@@ -332,14 +321,8 @@ func TestLiveConsumersEntriesWaitForIdle(t *testing.T) {
 // to be idle for CLAIM_MIN_IDLE, takes it over and runs it before e2.
 func TestPerKeyOrderSurvivesFailover(t *testing.T) {
 	rdb, stream, name := fixture(t, "failover")
-	ctx := context.Background()
-	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
-		t.Fatal(err)
-	}
 	xaddOfKey(t, rdb, stream, "e1", "k")
-	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: name, Consumer: "crashed", Streams: []string{stream, ">"}, Count: 1}).Err(); err != nil {
-		t.Fatal(err)
-	}
+	readUnacked(t, rdb, stream, name, "crashed", 1)
 	xaddOfKey(t, rdb, stream, "e2", "k")
 	var log runLog
 	cfg := testConfig()
