@@ -90,7 +90,7 @@ func TestMalformedEntriesAreDeadLetteredAndLaterEventsRun(t *testing.T) {
 	rdb, stream, name := fixture(t, "malformed")
 	ok := newCounter()
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 1,
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { ok.inc(m.EventID); return nil })})
+		Handler: ok.handler()})
 	cases := []struct {
 		name   string
 		fields map[string]any

@@ -174,6 +174,14 @@ func (c *counter) inc(id string) int {
 	return c.m[id]
 }
 
+// handler is a Handler that counts each call by event id and succeeds.
+func (c *counter) handler() runtime.Handler {
+	return runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+		c.inc(m.EventID)
+		return nil
+	})
+}
+
 func (c *counter) get(id string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()

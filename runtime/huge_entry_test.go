@@ -74,7 +74,7 @@ func TestHugeEntryWithoutTypeIsDeadLettered(t *testing.T) {
 	rdb, stream, name := fixture(t, "hugenotype")
 	ran := newCounter()
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream},
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { ran.inc(m.EventID); return nil })})
+		Handler: ran.handler()})
 	id := xadd(t, rdb, stream, hugeEntry("", "nt", 5000))
 	publish(t, rdb, stream, "t", "after", map[string]int{})
 	redistest.Eventually(t, 10*time.Second, func() bool {

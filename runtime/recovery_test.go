@@ -207,7 +207,7 @@ func TestDeadConsumersPendingEntriesAreReclaimed(t *testing.T) {
 	cfg.ConsumerGoneAfter = 200 * time.Millisecond
 	began := time.Now()
 	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream},
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { got.inc(m.EventID); return nil })})
+		Handler: got.handler()})
 	redistest.Eventually(t, 10*time.Second, func() bool { return got.distinct() == 5 && pending(t, rdb, stream, name) == 0 }, "reclaimed")
 	t.Logf("taken over %v after start", time.Since(began))
 	if got.total() != 5 {
@@ -309,7 +309,7 @@ func TestLiveConsumersEntriesWaitForIdle(t *testing.T) {
 	cfg.ClaimMinIdle = 2 * time.Second
 	began := time.Now()
 	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream},
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { got.inc(m.EventID); return nil })})
+		Handler: got.handler()})
 	redistest.Eventually(t, 10*time.Second, func() bool { return got.get("l1") == 1 }, "reclaimed after the idle time")
 	if since := time.Since(began); since < cfg.ClaimMinIdle-200*time.Millisecond {
 		t.Fatalf("a live consumer's entry was taken after %v, before CLAIM_MIN_IDLE %v", since, cfg.ClaimMinIdle)
