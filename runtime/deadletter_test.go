@@ -88,9 +88,7 @@ func TestPanicIsRetriedThenDeadLettered(t *testing.T) {
 
 func TestMalformedEntriesAreDeadLetteredAndLaterEventsRun(t *testing.T) {
 	rdb, stream, name := fixture(t, "malformed")
-	ok := newCounter()
-	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 1,
-		Handler: ok.handler()})
+	ok := startCounting(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 1}, nil)
 	cases := []struct {
 		name   string
 		fields map[string]any

@@ -174,11 +174,15 @@ func (c *counter) inc(id string) int {
 	return c.m[id]
 }
 
-// handler is a Handler that counts each call by event id and succeeds.
-func (c *counter) handler() runtime.Handler {
+// handler is a Handler that counts each call by event id, then returns
+// what then returns (or panics if it does); a nil then succeeds.
+func (c *counter) handler(then func(*runtime.Message) error) runtime.Handler {
 	return runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
 		c.inc(m.EventID)
-		return nil
+		if then == nil {
+			return nil
+		}
+		return then(m)
 	})
 }
 
@@ -229,18 +233,22 @@ func (l *runLog) list() []string {
 	return append([]string(nil), l.ran...)
 }
 
+// startCounting starts fn with cfg, its handler a new counter's (see
+// counter.handler), and returns the counter.
+func startCounting(t *testing.T, rdb redis.UniversalClient, cfg runtime.Config, fn runtime.Function, then func(*runtime.Message) error) *counter {
+	t.Helper()
+	calls := newCounter()
+	fn.Handler = calls.handler(then)
+	start(t, rdb, cfg, fn)
+	return calls
+}
+
 // startFailing starts function name on stream, with maxAttempts, whose
 // handler counts each call by event id and then fails as fail does (its
 // error, or its panic); the counter it returns holds the calls.
 func startFailing(t *testing.T, rdb redis.UniversalClient, stream, name string, maxAttempts int, fail func(*runtime.Message) error) *counter {
 	t.Helper()
-	calls := newCounter()
-	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: maxAttempts,
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			calls.inc(m.EventID)
-			return fail(m)
-		})})
-	return calls
+	return startCounting(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: maxAttempts}, fail)
 }
 
 func eventID(i int) string { return "e" + strconv.Itoa(i) }

@@ -19,13 +19,10 @@ import (
 
 func TestRedeliveredCompletedEventIsNotRerun(t *testing.T) {
 	rdb, stream, name := fixture(t, "idem")
-	calls := newCounter()
-	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream},
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			calls.inc(m.EventID)
-			m.Emit(stream+":out", map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}"})
-			return nil
-		})})
+	calls := startCounting(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}}, func(m *runtime.Message) error {
+		m.Emit(stream+":out", map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}"})
+		return nil
+	})
 	publish(t, rdb, stream, "t", "dup", map[string]int{})
 	redistest.Eventually(t, 10*time.Second, func() bool { return calls.get("dup") == 1 && pending(t, rdb, stream, name) == 0 }, "first delivery")
 	// The same event again (a publisher retry, a replay): acked, not run.
@@ -202,12 +199,10 @@ func TestDeadConsumersPendingEntriesAreReclaimed(t *testing.T) {
 	if p := pending(t, rdb, stream, name); p != 5 {
 		t.Fatalf("%d pending on the dead consumer, want 5", p)
 	}
-	got := newCounter()
 	cfg := testConfig()
 	cfg.ConsumerGoneAfter = 200 * time.Millisecond
 	began := time.Now()
-	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream},
-		Handler: got.handler()})
+	got := startCounting(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}}, nil)
 	redistest.Eventually(t, 10*time.Second, func() bool { return got.distinct() == 5 && pending(t, rdb, stream, name) == 0 }, "reclaimed")
 	t.Logf("taken over %v after start", time.Since(began))
 	if got.total() != 5 {
@@ -304,12 +299,10 @@ func TestLiveConsumersEntriesWaitForIdle(t *testing.T) {
 	publish(t, rdb, stream, "t", "l1", map[string]int{})
 	readUnacked(t, rdb, stream, name, "busy-one", 10)
 	rdb.Set(context.Background(), "fn:{"+name+"}:alive:busy-one", "1", time.Minute)
-	got := newCounter()
 	cfg := testConfig()
 	cfg.ClaimMinIdle = 2 * time.Second
 	began := time.Now()
-	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream},
-		Handler: got.handler()})
+	got := startCounting(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}}, nil)
 	redistest.Eventually(t, 10*time.Second, func() bool { return got.get("l1") == 1 }, "reclaimed after the idle time")
 	if since := time.Since(began); since < cfg.ClaimMinIdle-200*time.Millisecond {
 		t.Fatalf("a live consumer's entry was taken after %v, before CLAIM_MIN_IDLE %v", since, cfg.ClaimMinIdle)
