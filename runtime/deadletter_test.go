@@ -14,12 +14,7 @@ import (
 
 func TestExhaustedRetriesGiveOneDeadLetter(t *testing.T) {
 	rdb, stream, name := fixture(t, "exhaust")
-	calls := newCounter()
-	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: 3,
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			calls.inc(m.EventID)
-			return errors.New("downstream is down")
-		})})
+	calls := startFailing(t, rdb, stream, name, 3, func(*runtime.Message) error { return errors.New("downstream is down") })
 	fields := map[string]any{"type": "order.created", "event_id": "x1", "data": `{"id":"o1"}`, "entity_id": "o1", "extra": "kept"}
 	entryID := xadd(t, rdb, stream, fields)
 	redistest.Eventually(t, 15*time.Second, func() bool { return len(deadLetters(t, rdb, name)) == 1 }, "one dead letter")
@@ -57,16 +52,13 @@ func TestExhaustedRetriesGiveOneDeadLetter(t *testing.T) {
 
 func TestPermanentErrorIsDeadLetteredAtOnce(t *testing.T) {
 	rdb, stream, name := fixture(t, "perm")
-	calls := newCounter()
-	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: 5,
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			calls.inc(m.EventID)
-			var v struct{ Qty int }
-			if err := m.Decode(&v); err != nil {
-				return err
-			}
-			return runtime.Permanent(errors.New("qty must be positive"))
-		})})
+	calls := startFailing(t, rdb, stream, name, 5, func(m *runtime.Message) error {
+		var v struct{ Qty int }
+		if err := m.Decode(&v); err != nil {
+			return err
+		}
+		return runtime.Permanent(errors.New("qty must be positive"))
+	})
 	publish(t, rdb, stream, "t", "p1", map[string]int{"qty": -1})
 	redistest.Eventually(t, 10*time.Second, func() bool { return len(deadLetters(t, rdb, name)) == 1 }, "dead letter")
 	dl := deadLetters(t, rdb, name)[0]
@@ -80,12 +72,7 @@ func TestPermanentErrorIsDeadLetteredAtOnce(t *testing.T) {
 
 func TestPanicIsRetriedThenDeadLettered(t *testing.T) {
 	rdb, stream, name := fixture(t, "panic")
-	calls := newCounter()
-	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: 2,
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			calls.inc(m.EventID)
-			panic("boom")
-		})})
+	calls := startFailing(t, rdb, stream, name, 2, func(*runtime.Message) error { panic("boom") })
 	publish(t, rdb, stream, "t", "pn", map[string]int{})
 	publish(t, rdb, stream, "t", "pn2", map[string]int{})
 	redistest.Eventually(t, 10*time.Second, func() bool { return len(deadLetters(t, rdb, name)) == 2 }, "two dead letters")
@@ -101,9 +88,7 @@ func TestPanicIsRetriedThenDeadLettered(t *testing.T) {
 
 func TestMalformedEntriesAreDeadLetteredAndLaterEventsRun(t *testing.T) {
 	rdb, stream, name := fixture(t, "malformed")
-	ok := newCounter()
-	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 1,
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { ok.inc(m.EventID); return nil })})
+	ok := startCounting(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 1}, nil)
 	cases := []struct {
 		name   string
 		fields map[string]any

@@ -15,8 +15,7 @@ func TestFanOutToTwoFunctions(t *testing.T) {
 	stream := uniq("events:fanout")
 	a, b := newCounter(), newCounter()
 	fn := func(name string, c *counter) runtime.Function {
-		return runtime.Function{Name: name, Streams: []string{stream}, Handler: runtime.HandlerFunc(
-			func(ctx context.Context, m *runtime.Message) error { c.inc(m.EventID); return nil })}
+		return runtime.Function{Name: name, Streams: []string{stream}, Handler: c.handler(nil)}
 	}
 	start(t, rdb, testConfig(), fn(uniq("a"), a), fn(uniq("b"), b))
 	for i := range 20 {

@@ -113,6 +113,28 @@ func xadd(t testing.TB, rdb redis.UniversalClient, stream string, fields map[str
 	return id
 }
 
+// xaddOfKey XADDs a well-formed event of entity key (field entity_id, the
+// ordering key of the tests' ordered functions) with empty data and
+// returns its entry id.
+func xaddOfKey(t testing.TB, rdb redis.UniversalClient, stream, eventID, key string) string {
+	t.Helper()
+	return xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": eventID, "entity_id": key, "data": "{}"})
+}
+
+// readUnacked creates group on stream, from its first entry, and reads
+// up to n entries as consumer, which never acks them: they stay pending
+// on it, as on a consumer that crashed.
+func readUnacked(t testing.TB, rdb redis.UniversalClient, stream, group, consumer string, n int64) {
+	t.Helper()
+	ctx := context.Background()
+	if err := rdb.XGroupCreateMkStream(ctx, stream, group, "0").Err(); err != nil {
+		t.Fatalf("XGROUP CREATE %s %s: %v", stream, group, err)
+	}
+	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: consumer, Streams: []string{stream, ">"}, Count: n}).Err(); err != nil {
+		t.Fatalf("XREADGROUP %s as %s: %v", stream, consumer, err)
+	}
+}
+
 // pending returns the number of entries pending in group on stream.
 func pending(t testing.TB, rdb redis.UniversalClient, stream, group string) int64 {
 	t.Helper()
@@ -152,6 +174,18 @@ func (c *counter) inc(id string) int {
 	return c.m[id]
 }
 
+// handler is a Handler that counts each call by event id, then returns
+// what then returns (or panics if it does); a nil then succeeds.
+func (c *counter) handler(then func(*runtime.Message) error) runtime.Handler {
+	return runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+		c.inc(m.EventID)
+		if then == nil {
+			return nil
+		}
+		return then(m)
+	})
+}
+
 func (c *counter) get(id string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -171,6 +205,50 @@ func (c *counter) distinct() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.m)
+}
+
+// runLog records what handlers ran (event ids, say), in the order they
+// ran.
+type runLog struct {
+	mu  sync.Mutex
+	ran []string
+}
+
+func (l *runLog) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ran = append(l.ran, s)
+}
+
+func (l *runLog) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.ran)
+}
+
+// list returns a copy of what ran so far.
+func (l *runLog) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.ran...)
+}
+
+// startCounting starts fn with cfg, its handler a new counter's (see
+// counter.handler), and returns the counter.
+func startCounting(t *testing.T, rdb redis.UniversalClient, cfg runtime.Config, fn runtime.Function, then func(*runtime.Message) error) *counter {
+	t.Helper()
+	calls := newCounter()
+	fn.Handler = calls.handler(then)
+	start(t, rdb, cfg, fn)
+	return calls
+}
+
+// startFailing starts function name on stream, with maxAttempts, whose
+// handler counts each call by event id and then fails as fail does (its
+// error, or its panic); the counter it returns holds the calls.
+func startFailing(t *testing.T, rdb redis.UniversalClient, stream, name string, maxAttempts int, fail func(*runtime.Message) error) *counter {
+	t.Helper()
+	return startCounting(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: maxAttempts}, fail)
 }
 
 func eventID(i int) string { return "e" + strconv.Itoa(i) }

@@ -72,9 +72,7 @@ func TestHugeEntryIsDeadLetteredWhole(t *testing.T) {
 // without type was acked with no dead letter; it must be dead-lettered.
 func TestHugeEntryWithoutTypeIsDeadLettered(t *testing.T) {
 	rdb, stream, name := fixture(t, "hugenotype")
-	ran := newCounter()
-	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream},
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { ran.inc(m.EventID); return nil })})
+	ran := startCounting(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}}, nil)
 	id := xadd(t, rdb, stream, hugeEntry("", "nt", 5000))
 	publish(t, rdb, stream, "t", "after", map[string]int{})
 	redistest.Eventually(t, 10*time.Second, func() bool {

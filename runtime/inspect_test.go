@@ -282,8 +282,7 @@ func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
 	for i := range 3 {
 		opstest.Publish(t, rdb, stream, "product.created", "p"+string(rune('0'+i)), "p", map[string]int{})
 	}
-	must(t, rdb.XGroupCreate(ctx, stream, fn, "0").Err())
-	must(t, rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: fn, Consumer: "host-1", Streams: []string{stream, ">"}, Count: 1}).Err())
+	readUnacked(t, rdb, stream, fn, "host-1", 1)
 	// One retry waiting, two dead letters.
 	c := asynq.NewClientFromRedisClient(rdb)
 	if _, err := c.Enqueue(asynq.NewTask("retry:"+fn, []byte("{}")), asynq.Queue(runtime.RetryQueue(fn)), asynq.ProcessIn(time.Hour)); err != nil {

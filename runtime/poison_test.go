@@ -40,9 +40,9 @@ func TestPoisonPillThatCrashesTheProcessIsDeadLettered(t *testing.T) {
 			const healthy = 10
 			for i := range healthy {
 				if i == 3 {
-					xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "poison", "entity_id": "k1", "data": "{}"})
+					xaddOfKey(t, rdb, stream, "poison", "k1")
 				}
-				xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": eventID(i), "entity_id": fmt.Sprintf("k%d", i%3), "data": "{}"})
+				xaddOfKey(t, rdb, stream, eventID(i), fmt.Sprintf("k%d", i%3))
 			}
 			g := proctest.NewGroup(t)
 			env := []string{mainEnv + "=1", "REDIS_URL=" + srv.URL(), "READ_BLOCK=100ms", "LOG_LEVEL=warn",

@@ -19,13 +19,10 @@ import (
 
 func TestRedeliveredCompletedEventIsNotRerun(t *testing.T) {
 	rdb, stream, name := fixture(t, "idem")
-	calls := newCounter()
-	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream},
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			calls.inc(m.EventID)
-			m.Emit(stream+":out", map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}"})
-			return nil
-		})})
+	calls := startCounting(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}}, func(m *runtime.Message) error {
+		m.Emit(stream+":out", map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}"})
+		return nil
+	})
 	publish(t, rdb, stream, "t", "dup", map[string]int{})
 	redistest.Eventually(t, 10*time.Second, func() bool { return calls.get("dup") == 1 && pending(t, rdb, stream, name) == 0 }, "first delivery")
 	// The same event again (a publisher retry, a replay): acked, not run.
@@ -157,23 +154,33 @@ func TestPerKeyOrderingUnderConcurrency(t *testing.T) {
 	t.Logf("max parallel invocations across keys: %d", maxParallel.Load())
 }
 
+// startSickKey starts fn with cfg, ordered by entity_id, with a handler
+// that fails every event of the key "sick" and counts the calls of the
+// others by event id (the counter it returns).
+func startSickKey(t *testing.T, rdb redis.UniversalClient, cfg runtime.Config, fn runtime.Function) *counter {
+	t.Helper()
+	ok := newCounter()
+	fn.OrderingKey = "entity_id"
+	fn.Handler = runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+		if m.Fields["entity_id"] == "sick" {
+			return errors.New("sick key")
+		}
+		ok.inc(m.EventID)
+		return nil
+	})
+	start(t, rdb, cfg, fn)
+	return ok
+}
+
 func TestFailingKeyDoesNotStallOtherKeys(t *testing.T) {
 	rdb, stream, name := fixture(t, "stall")
-	ok := newCounter()
 	cfg := testConfig()
 	cfg.BackoffBase, cfg.BackoffMax = time.Hour, time.Hour
-	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id", Concurrency: 2,
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			if m.Fields["entity_id"] == "sick" {
-				return errors.New("sick key")
-			}
-			ok.inc(m.EventID)
-			return nil
-		})})
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "s0", "entity_id": "sick", "data": "{}"})
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "s1", "entity_id": "sick", "data": "{}"})
+	ok := startSickKey(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 2})
+	xaddOfKey(t, rdb, stream, "s0", "sick")
+	xaddOfKey(t, rdb, stream, "s1", "sick")
 	for i := range 20 {
-		xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": eventID(i), "entity_id": fmt.Sprintf("h%d", i%3), "data": "{}"})
+		xaddOfKey(t, rdb, stream, eventID(i), fmt.Sprintf("h%d", i%3))
 	}
 	redistest.Eventually(t, 10*time.Second, func() bool { return ok.distinct() == 20 }, "healthy keys run while one key retries")
 }
@@ -184,25 +191,18 @@ func TestFailingKeyDoesNotStallOtherKeys(t *testing.T) {
 func TestDeadConsumersPendingEntriesAreReclaimed(t *testing.T) {
 	rdb, stream, name := fixture(t, "reclaim")
 	ctx := context.Background()
-	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
-		t.Fatal(err)
-	}
 	for i := range 5 {
 		publish(t, rdb, stream, "t", eventID(i), map[string]int{})
 	}
 	// A consumer reads the entries and dies without acking.
-	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: name, Consumer: "dead-one", Streams: []string{stream, ">"}, Count: 10}).Err(); err != nil {
-		t.Fatal(err)
-	}
+	readUnacked(t, rdb, stream, name, "dead-one", 10)
 	if p := pending(t, rdb, stream, name); p != 5 {
 		t.Fatalf("%d pending on the dead consumer, want 5", p)
 	}
-	got := newCounter()
 	cfg := testConfig()
 	cfg.ConsumerGoneAfter = 200 * time.Millisecond
 	began := time.Now()
-	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream},
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { got.inc(m.EventID); return nil })})
+	got := startCounting(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}}, nil)
 	redistest.Eventually(t, 10*time.Second, func() bool { return got.distinct() == 5 && pending(t, rdb, stream, name) == 0 }, "reclaimed")
 	t.Logf("taken over %v after start", time.Since(began))
 	if got.total() != 5 {
@@ -296,21 +296,13 @@ func TestRuntimeWithoutFunctionsIsReady(t *testing.T) {
 // idle for CLAIM_MIN_IDLE (it may be stuck), then reclaimed.
 func TestLiveConsumersEntriesWaitForIdle(t *testing.T) {
 	rdb, stream, name := fixture(t, "live")
-	ctx := context.Background()
-	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
-		t.Fatal(err)
-	}
 	publish(t, rdb, stream, "t", "l1", map[string]int{})
-	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: name, Consumer: "busy-one", Streams: []string{stream, ">"}, Count: 10}).Err(); err != nil {
-		t.Fatal(err)
-	}
-	rdb.Set(ctx, "fn:{"+name+"}:alive:busy-one", "1", time.Minute)
-	got := newCounter()
+	readUnacked(t, rdb, stream, name, "busy-one", 10)
+	rdb.Set(context.Background(), "fn:{"+name+"}:alive:busy-one", "1", time.Minute)
 	cfg := testConfig()
 	cfg.ClaimMinIdle = 2 * time.Second
 	began := time.Now()
-	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream},
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error { got.inc(m.EventID); return nil })})
+	got := startCounting(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}}, nil)
 	redistest.Eventually(t, 10*time.Second, func() bool { return got.get("l1") == 1 }, "reclaimed after the idle time")
 	if since := time.Since(began); since < cfg.ClaimMinIdle-200*time.Millisecond {
 		t.Fatalf("a live consumer's entry was taken after %v, before CLAIM_MIN_IDLE %v", since, cfg.ClaimMinIdle)
@@ -322,29 +314,20 @@ func TestLiveConsumersEntriesWaitForIdle(t *testing.T) {
 // to be idle for CLAIM_MIN_IDLE, takes it over and runs it before e2.
 func TestPerKeyOrderSurvivesFailover(t *testing.T) {
 	rdb, stream, name := fixture(t, "failover")
-	ctx := context.Background()
-	if err := rdb.XGroupCreateMkStream(ctx, stream, name, "0").Err(); err != nil {
-		t.Fatal(err)
-	}
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e1", "entity_id": "k", "data": "{}"})
-	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: name, Consumer: "crashed", Streams: []string{stream, ">"}, Count: 1}).Err(); err != nil {
-		t.Fatal(err)
-	}
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e2", "entity_id": "k", "data": "{}"})
-	var mu sync.Mutex
-	var ran []string
+	xaddOfKey(t, rdb, stream, "e1", "k")
+	readUnacked(t, rdb, stream, name, "crashed", 1)
+	xaddOfKey(t, rdb, stream, "e2", "k")
+	var log runLog
 	cfg := testConfig()
 	cfg.ClaimMinIdle = time.Second
 	cfg.ClaimInterval = 100 * time.Millisecond
 	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id",
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			mu.Lock()
-			ran = append(ran, m.EventID)
-			mu.Unlock()
+			log.add(m.EventID)
 			return nil
 		})})
-	redistest.Eventually(t, 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(ran) == 2 }, "both events run")
-	if ran[0] != "e1" || ran[1] != "e2" {
+	redistest.Eventually(t, 10*time.Second, func() bool { return log.len() == 2 }, "both events run")
+	if ran := log.list(); ran[0] != "e1" || ran[1] != "e2" {
 		t.Fatalf("key k ran %v, want [e1 e2]", ran)
 	}
 }

@@ -3,7 +3,6 @@ package runtime_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,8 +21,7 @@ func TestReplayOfAnOrderedFunctionNeverRunsBesideItsKey(t *testing.T) {
 	var broken atomic.Bool
 	broken.Store(true)
 	var running, overlaps atomic.Int32
-	var mu sync.Mutex
-	var ran []string
+	var log runLog
 	e2Running := make(chan struct{}, 1)
 	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id", Timeout: time.Minute,
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
@@ -38,24 +36,22 @@ func TestReplayOfAnOrderedFunctionNeverRunsBesideItsKey(t *testing.T) {
 				e2Running <- struct{}{}
 				time.Sleep(time.Second)
 			}
-			mu.Lock()
-			ran = append(ran, m.EventID)
-			mu.Unlock()
+			log.add(m.EventID)
 			return nil
 		})})
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e1", "entity_id": "k", "data": "{}"})
+	xaddOfKey(t, rdb, stream, "e1", "k")
 	redistest.Eventually(t, 10*time.Second, func() bool { return len(deadLetters(t, rdb, name)) == 1 }, "e1 dead-lettered")
 	broken.Store(false)
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e2", "entity_id": "k", "data": "{}"})
+	xaddOfKey(t, rdb, stream, "e2", "k")
 	<-e2Running
 	if err := runtime.Replay(context.Background(), rdb, deadLetters(t, rdb, name)[0]); err != nil {
 		t.Fatal(err)
 	}
-	redistest.Eventually(t, 15*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(ran) == 2 }, "both ran")
+	redistest.Eventually(t, 15*time.Second, func() bool { return log.len() == 2 }, "both ran")
 	if n := overlaps.Load(); n != 0 {
 		t.Fatalf("the replay ran beside an event of its key (%d overlaps)", n)
 	}
-	if ran[0] != "e2" || ran[1] != "e1" {
+	if ran := log.list(); ran[0] != "e2" || ran[1] != "e1" {
 		t.Fatalf("ran %v, want [e2 e1]: a replay runs after the newer events of its key", ran)
 	}
 }

@@ -21,24 +21,16 @@ import (
 // at once, not after the failing key's backoff (over 7 s).
 func TestFailingKeyHoldsNoSlots(t *testing.T) {
 	rdb, stream, name := fixture(t, "slots")
-	ok := newCounter()
 	cfg := testConfig()
 	cfg.BatchSize = 1 // 4 slots
 	cfg.BackoffBase, cfg.BackoffMax = 200*time.Millisecond, time.Second
-	start(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id", Concurrency: 2, MaxAttempts: 3,
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			if m.Fields["entity_id"] == "sick" {
-				return errors.New("sick key")
-			}
-			ok.inc(m.EventID)
-			return nil
-		})})
+	ok := startSickKey(t, rdb, cfg, runtime.Function{Name: name, Streams: []string{stream}, Concurrency: 2, MaxAttempts: 3})
 	for i := range 12 {
-		xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": fmt.Sprintf("s%d", i), "entity_id": "sick", "data": "{}"})
+		xaddOfKey(t, rdb, stream, fmt.Sprintf("s%d", i), "sick")
 	}
 	began := time.Now()
 	for i := range 5 {
-		xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": eventID(i), "entity_id": "healthy", "data": "{}"})
+		xaddOfKey(t, rdb, stream, eventID(i), "healthy")
 	}
 	redistest.Eventually(t, 2*time.Second, func() bool { return ok.distinct() == 5 }, "the healthy key's events run while the sick key waits")
 	t.Logf("healthy key done %v after publishing", time.Since(began).Round(time.Millisecond))
@@ -100,17 +92,20 @@ func TestArchivedTaskDoesNotSwallowAFailure(t *testing.T) {
 	if err := insp.ArchiveTask(queue, name+":a1"); err != nil {
 		t.Fatal(err)
 	}
-	calls := newCounter()
-	start(t, rdb, testConfig(), runtime.Function{Name: name, Streams: []string{stream}, MaxAttempts: 2,
-		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			calls.inc(m.EventID)
-			return errors.New("still failing")
-		})})
+	calls := startFailing(t, rdb, stream, name, 2, func(*runtime.Message) error { return errors.New("still failing") })
 	publish(t, rdb, stream, "t", "a1", map[string]int{})
 	redistest.Eventually(t, 10*time.Second, func() bool { return len(deadLetters(t, rdb, name)) == 1 }, "dead-lettered after its retry")
 	if n := calls.get("a1"); n != 2 {
 		t.Fatalf("ran %d times, want 2 (MAX_ATTEMPTS)", n)
 	}
+}
+
+// quickShutdownConfig is testConfig with a short ShutdownTimeout (200ms),
+// so that a shutdown cuts a hanging handler short at once.
+func quickShutdownConfig() runtime.Config {
+	cfg := testConfig()
+	cfg.ShutdownTimeout = 200 * time.Millisecond
+	return cfg
 }
 
 // TestReplayInterruptedByShutdownsIsNotLost (finding 5): a replay cut short
@@ -135,12 +130,7 @@ func TestReplayInterruptedByShutdownsIsNotLost(t *testing.T) {
 			succeeded.inc(m.EventID)
 			return nil
 		})}
-	cfg := func() runtime.Config {
-		c := testConfig()
-		c.ShutdownTimeout = 200 * time.Millisecond
-		return c
-	}
-	first := start(t, rdb, cfg(), fn)
+	first := start(t, rdb, quickShutdownConfig(), fn)
 	publish(t, rdb, stream, "t", "r1", map[string]int{})
 	redistest.Eventually(t, 10*time.Second, func() bool { return len(deadLetters(t, rdb, name)) == 1 }, "dead letter")
 	_ = first.stop()
@@ -149,7 +139,7 @@ func TestReplayInterruptedByShutdownsIsNotLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 2 {
-		in := start(t, rdb, cfg(), fn)
+		in := start(t, rdb, quickShutdownConfig(), fn)
 		select {
 		case <-entered:
 		case <-time.After(15 * time.Second):
@@ -164,7 +154,7 @@ func TestReplayInterruptedByShutdownsIsNotLost(t *testing.T) {
 		}
 	}
 	mode.Store(2)
-	start(t, rdb, cfg(), fn)
+	start(t, rdb, quickShutdownConfig(), fn)
 	redistest.Eventually(t, 15*time.Second, func() bool { return succeeded.get("r1") == 1 && len(deadLetters(t, rdb, name)) == 0 },
 		"the replay succeeds and its dead letter leaves the stream")
 }
@@ -191,17 +181,12 @@ func TestRetryInterruptedByShutdownsUsesNoAttempt(t *testing.T) {
 			succeeded <- m.Attempt
 			return nil
 		})}
-	cfg := func() runtime.Config {
-		c := testConfig()
-		c.ShutdownTimeout = 200 * time.Millisecond
-		return c
-	}
-	first := start(t, rdb, cfg(), fn)
+	first := start(t, rdb, quickShutdownConfig(), fn)
 	publish(t, rdb, stream, "t", "q1", map[string]int{})
 	for i := range 3 {
 		in := first
 		if i > 0 {
-			in = start(t, rdb, cfg(), fn)
+			in = start(t, rdb, quickShutdownConfig(), fn)
 		}
 		select {
 		case a := <-entered:
@@ -217,7 +202,7 @@ func TestRetryInterruptedByShutdownsUsesNoAttempt(t *testing.T) {
 		}
 	}
 	hang.Store(false)
-	start(t, rdb, cfg(), fn)
+	start(t, rdb, quickShutdownConfig(), fn)
 	select {
 	case a := <-succeeded:
 		if a != 2 {

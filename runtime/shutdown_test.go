@@ -3,7 +3,7 @@ package runtime_test
 import (
 	"context"
 	"errors"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,15 +21,13 @@ import (
 // runs before e2.
 func TestShutdownKeepsPerKeyOrder(t *testing.T) {
 	rdb, stream, name := fixture(t, "stoporder")
-	var mu sync.Mutex
-	var ran []string
-	failing := true
+	var log runLog
+	var failing atomic.Bool
+	failing.Store(true)
 	fn := runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id",
 		Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-			mu.Lock()
-			defer mu.Unlock()
-			ran = append(ran, m.EventID)
-			if failing && m.EventID == "e1" {
+			log.add(m.EventID)
+			if failing.Load() && m.EventID == "e1" {
 				return errors.New("not yet")
 			}
 			return nil
@@ -37,26 +35,22 @@ func TestShutdownKeepsPerKeyOrder(t *testing.T) {
 	cfg := testConfig()
 	cfg.BackoffBase, cfg.BackoffMax = 5*time.Second, 5*time.Second
 	first := start(t, rdb, cfg, fn)
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e1", "entity_id": "k", "data": "{}"})
-	xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e2", "entity_id": "k", "data": "{}"})
-	redistest.Eventually(t, 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(ran) == 1 }, "e1 failed once")
+	xaddOfKey(t, rdb, stream, "e1", "k")
+	xaddOfKey(t, rdb, stream, "e2", "k")
+	redistest.Eventually(t, 10*time.Second, func() bool { return log.len() == 1 }, "e1 failed once")
 	if err := first.stop(); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	if len(ran) != 1 {
+	if ran := log.list(); len(ran) != 1 {
 		t.Fatalf("runs before the restart %v, want [e1]: shutdown released the key's next entry", ran)
 	}
-	failing = false
-	mu.Unlock()
+	failing.Store(false)
 	if p := pending(t, rdb, stream, name); p != 2 {
 		t.Fatalf("%d pending after shutdown, want e1 and e2", p)
 	}
 	start(t, rdb, testConfig(), fn)
 	redistest.Eventually(t, 10*time.Second, func() bool { return pending(t, rdb, stream, name) == 0 }, "both settled after the restart")
-	mu.Lock()
-	defer mu.Unlock()
-	if len(ran) != 3 || ran[1] != "e1" || ran[2] != "e2" {
+	if ran := log.list(); len(ran) != 3 || ran[1] != "e1" || ran[2] != "e2" {
 		t.Fatalf("runs %v, want [e1 e1 e2]", ran)
 	}
 }
@@ -101,7 +95,7 @@ func TestShutdownIsBounded(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i := range 200 {
-					xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": eventID(i), "entity_id": eventID(i % 7), "data": "{}"})
+					xaddOfKey(t, rdb, stream, eventID(i), eventID(i%7))
 				}
 				ctx, cancel := context.WithCancel(context.Background())
 				errc := make(chan error, 1)

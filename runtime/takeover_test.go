@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -55,14 +54,11 @@ func TestHungHandlerIsGivenUpAndItsKeyMovesOn(t *testing.T) {
 			rdb, stream, name := fixture(t, "hung")
 			release := make(chan struct{})
 			t.Cleanup(func() { close(release) })
-			var mu sync.Mutex
-			var ran []string
+			var log runLog
 			cfg := testConfig()
 			fn := runtime.Function{Name: name, Streams: []string{stream}, OrderingKey: "entity_id",
 				Handler: runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
-					mu.Lock()
-					ran = append(ran, m.EventID+"#"+strconv.Itoa(m.Attempt))
-					mu.Unlock()
+					log.add(m.EventID + "#" + strconv.Itoa(m.Attempt))
 					if m.EventID == "e1" && m.Attempt == 1 {
 						<-release // hangs, deaf to ctx
 					}
@@ -74,16 +70,10 @@ func TestHungHandlerIsGivenUpAndItsKeyMovesOn(t *testing.T) {
 				setInvocationTimeout(&cfg, 200*time.Millisecond)
 			}
 			start(t, rdb, cfg, fn)
-			xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e1", "entity_id": "k", "data": "{}"})
-			xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "e2", "entity_id": "k", "data": "{}"})
-			redistest.Eventually(t, 10*time.Second, func() bool {
-				mu.Lock()
-				defer mu.Unlock()
-				return len(ran) >= 3 && pending(t, rdb, stream, name) == 0
-			}, "both entries settled")
-			mu.Lock()
-			defer mu.Unlock()
-			if len(ran) != 3 || ran[0] != "e1#1" || ran[1] != "e1#2" || ran[2] != "e2#1" {
+			xaddOfKey(t, rdb, stream, "e1", "k")
+			xaddOfKey(t, rdb, stream, "e2", "k")
+			redistest.Eventually(t, 10*time.Second, func() bool { return log.len() >= 3 && pending(t, rdb, stream, name) == 0 }, "both entries settled")
+			if ran := log.list(); len(ran) != 3 || ran[0] != "e1#1" || ran[1] != "e1#2" || ran[2] != "e2#1" {
 				t.Fatalf("runs %v, want [e1#1 e1#2 e2#1]: the hung attempt given up, retried, then the key's next entry", ran)
 			}
 		})
@@ -226,7 +216,7 @@ func TestRenewalNeverClaimsBackATakenEntry(t *testing.T) {
 			runs.inc(m.EventID)
 			return errors.New("fails")
 		})})
-	id := xadd(t, rdb, stream, map[string]any{"type": "t", "event_id": "f1", "entity_id": "k", "data": "{}"})
+	id := xaddOfKey(t, rdb, stream, "f1", "k")
 	redistest.Eventually(t, 10*time.Second, func() bool { return runs.get("f1") == 1 }, "first attempt")
 	ctx := context.Background()
 	// A live consumer takes it over and keeps it claimed, past the retry's

@@ -15,11 +15,10 @@ import (
 // with a JSON error and writes nothing to the event log.
 func TestBadRequests(t *testing.T) {
 	_, a, rdb := ownShop(t)
-	cid := a.create("/v1/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})[0]
-	pid := a.create("/v1/products", map[string]any{"name": "Pen", "price": 2})[0]
-	iid := a.create("/v1/inventory", map[string]any{"product_id": pid, "amount": 5})[0]
-	oid := a.create("/v1/orders", map[string]any{"customer_id": cid, "product_ids": []string{pid}})[0]
-	paid := a.create("/v1/orders", map[string]any{"customer_id": cid, "product_ids": []string{pid}})[0]
+	c := newCatalog(a, 1, 2, 5)
+	cid, pid, iid := c.customer, c.products[0], c.inventory[0]
+	oid := a.create(v1+"/orders", c.order(pid))[0]
+	paid := a.create(v1+"/orders", c.order(pid))[0]
 	waitOrders(t, a)
 	a.create("/v1/billings", map[string]any{"order_id": paid})
 	settle(t, rdb)

@@ -20,19 +20,21 @@ type catalog struct {
 }
 
 // newCatalog creates a customer and n products of price each, every one
-// with stock units on the shop's inventory, through the REST dialect.
+// with stock units on the shop's inventory, through the REST dialect (as
+// a client should: with an Idempotency-Key, sent again after a 503, see
+// api.create).
 func newCatalog(a api, n int, price, stock int64) catalog {
 	a.t.Helper()
-	c := catalog{customer: a.ids("/customers", map[string]any{"name": "Cat Alog", "email": "cat@example.com"})[0]}
+	c := catalog{customer: a.create(v1+"/customers", map[string]any{"name": "Cat Alog", "email": "cat@example.com"})[0]}
 	var ps, inv []map[string]any
 	for i := range n {
 		ps = append(ps, map[string]any{"name": fmt.Sprintf("Item %d", i), "price": price})
 	}
-	c.products = a.ids("/products", ps)
+	c.products = a.create(v1+"/products", ps)
 	for _, p := range c.products {
 		inv = append(inv, map[string]any{"product_id": p, "amount": stock})
 	}
-	c.inventory = a.ids("/inventory", inv)
+	c.inventory = a.create(v1+"/inventory", inv)
 	return c
 }
 

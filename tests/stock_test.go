@@ -16,11 +16,10 @@ import (
 // refused (409) or rejected, and the stock ends at zero.
 func TestConcurrentOrdersNeverOversell(t *testing.T) {
 	_, a, rdb := ownShop(t)
-	cid := a.create("/v1/customers", map[string]any{"name": "Ann", "email": "ann@example.com"})[0]
-	pid := a.create("/v1/products", map[string]any{"name": "Rare", "price": 100})[0]
-	a.create("/v1/inventory", map[string]any{"product_id": pid, "amount": 10})
+	cat := newCatalog(a, 1, 100, 10)
+	pid := cat.products[0]
 
-	body, _ := json.Marshal(map[string]any{"customer_id": cid, "product_ids": []string{pid}})
+	body, _ := json.Marshal(cat.order(pid))
 	var wg sync.WaitGroup
 	codes := make([]int, 40)
 	for i := range codes {

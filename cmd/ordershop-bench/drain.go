@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
 	"github.com/ordershop/functions/cmd/ordershop-bench/internal/bench"
 )
 
@@ -89,7 +90,7 @@ Exit codes: 0 ok, 1 error, 2 usage (bad flags, a run out of bounds).`,
 				}
 			}
 			if asJSON {
-				return writeJSON(stdout, result)
+				return cmdkit.WriteJSON(stdout, result)
 			}
 			return nil
 		},

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
 	"github.com/ordershop/functions/cmd/ordershop-bench/internal/bench"
+	"github.com/ordershop/functions/internal/testkit/clitest"
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/internal/testkit/shopkit"
@@ -19,7 +19,7 @@ import (
 var kit shopkit.Env
 
 func TestMain(m *testing.M) {
-	redis.SetLogger(quietLogger{})
+	cmdkit.QuietRedis()
 	os.Exit(shopkit.Main(m, shopkit.Setup{Redis: &redistest.Options{}}, &kit))
 }
 
@@ -28,17 +28,8 @@ func TestMain(m *testing.M) {
 // returns the exit code, stdout and stderr.
 func cli(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	getenv := func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		if k == redisURLVar {
-			return kit.Redis.URL()
-		}
-		return ""
-	}
 	var out, errOut proctest.Buffer
-	code := run(context.Background(), args, &out, &errOut, getenv)
+	code := run(context.Background(), args, &out, &errOut, clitest.Getenv(env, map[string]string{redisURLVar: kit.Redis.URL()}))
 	return code, out.String(), errOut.String()
 }
 func TestBenchDrainJSON(t *testing.T) {
@@ -98,30 +89,15 @@ func TestDrainNamesItsRedis(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		env  map[string]string
-		args []string
-		want int
-	}{
-		{"help", nil, []string{"--help"}, exitOK},
-		{"suite help", nil, []string{"suite", "--help"}, exitOK},
-		{"unknown flag", nil, []string{"--nope"}, exitUsage},
-		{"suite unknown flag", nil, []string{"suite", "--nope"}, exitUsage},
-		{"misspelt suite", nil, []string{"suit"}, exitUsage},
-		{"suite too few events", nil, []string{"suite", "--events", "10"}, exitUsage},
-		{"suite too long", nil, []string{"suite", "--paced-duration", "1h"}, exitUsage},
-		{"Redis unreachable", map[string]string{redisURLVar: "redis://:s3cret@127.0.0.1:1/0"}, []string{"--events", "10"}, exitError},
-		{"bad REDIS_URL", map[string]string{redisURLVar: "redis://:s3cret@127.0.0.1:1/db"}, []string{"--events", "10"}, exitError},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			code, out, errOut := cli(t, c.env, c.args...)
-			if code != c.want {
-				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.want, out, errOut)
-			}
-			if strings.Contains(out+errOut, "s3cret") {
-				t.Fatalf("password in output: %s %s", out, errOut)
-			}
-		})
-	}
+	clitest.ExitCodes(t, cli, "s3cret", []clitest.ExitCase{
+		{Name: "help", Args: []string{"--help"}, Want: exitOK},
+		{Name: "suite help", Args: []string{"suite", "--help"}, Want: exitOK},
+		{Name: "unknown flag", Args: []string{"--nope"}, Want: exitUsage},
+		{Name: "suite unknown flag", Args: []string{"suite", "--nope"}, Want: exitUsage},
+		{Name: "misspelt suite", Args: []string{"suit"}, Want: exitUsage},
+		{Name: "suite too few events", Args: []string{"suite", "--events", "10"}, Want: exitUsage},
+		{Name: "suite too long", Args: []string{"suite", "--paced-duration", "1h"}, Want: exitUsage},
+		{Name: "Redis unreachable", Env: map[string]string{redisURLVar: "redis://:s3cret@127.0.0.1:1/0"}, Args: []string{"--events", "10"}, Want: exitError},
+		{Name: "bad REDIS_URL", Env: map[string]string{redisURLVar: "redis://:s3cret@127.0.0.1:1/db"}, Args: []string{"--events", "10"}, Want: exitError},
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
 	"github.com/ordershop/functions/cmd/ordershop-bench/internal/bench"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 )
@@ -51,7 +52,7 @@ runtime/raw and runtime/asynq and the targets.`,
 				return fmt.Errorf("bench suite: %w", err)
 			}
 			if asJSON {
-				return writeJSON(stdout, rep)
+				return cmdkit.WriteJSON(stdout, rep)
 			}
 			rep.WriteTable(stdout)
 			return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ordershop/functions/internal/testkit/clitest"
 	"github.com/ordershop/functions/runtime/ops"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
@@ -43,44 +44,29 @@ func TestExitCodes(t *testing.T) {
 	rdb := srv.Client(t)
 	fn := opstest.Unique("billing")
 	id := seedOne(t, fn)
-	cases := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want int
-	}{
-		{"status", nil, []string{"status"}, exitOK},
-		{"no command shows help", nil, nil, exitOK},
-		{"unknown command", nil, []string{"stauts"}, exitUsage},
-		{"unknown subcommand", nil, []string{"dlq", "lst"}, exitUsage},
-		{"unknown flag", nil, []string{"status", "--nope"}, exitUsage},
-		{"missing argument", nil, []string{"dlq", "show"}, exitUsage},
-		{"extra argument", nil, []string{"status", "x"}, exitUsage},
-		{"watch interval out of bounds", nil, []string{"status", "--watch", "--interval", "10ms"}, exitUsage},
-		{"bad limit", nil, []string{"dlq", "show", fn, "--limit", "0"}, exitUsage},
-		{"replay without a selection", nil, []string{"dlq", "replay", fn}, exitUsage},
-		{"replay with ids and all", nil, []string{"dlq", "replay", fn, "--all", "--id", id}, exitUsage},
-		{"replay a malformed id", nil, []string{"dlq", "replay", fn, "--id", "abc"}, exitUsage},
-		{"purge without --yes", nil, []string{"dlq", "purge", fn, "--all"}, exitUsage},
-		{"show an unknown function", nil, []string{"dlq", "show", "no-such-fn"}, exitNotFound},
-		{"show an unknown id", nil, []string{"dlq", "show", fn, "--id", "1-1"}, exitNotFound},
-		{"replay an unknown id", nil, []string{"dlq", "replay", fn, "--id", "1-1"}, exitNotFound},
-		{"purge an unknown id", nil, []string{"dlq", "purge", fn, "--id", "1-1", "--yes"}, exitNotFound},
-		{"history of an unknown entity", nil, []string{"events", "show", "order", "nobody"}, exitNotFound},
-		{"Redis unreachable", map[string]string{"REDIS_URL": "redis://:s3cret@127.0.0.1:1/0"}, []string{"dlq", "list"}, exitError},
-		{"bad REDIS_URL", map[string]string{"REDIS_URL": "redis://:s3cret@127.0.0.1:1/db"}, []string{"dlq", "list"}, exitError},
+	cases := []clitest.ExitCase{
+		{Name: "status", Args: []string{"status"}, Want: exitOK},
+		{Name: "no command shows help", Want: exitOK},
+		{Name: "unknown command", Args: []string{"stauts"}, Want: exitUsage},
+		{Name: "unknown subcommand", Args: []string{"dlq", "lst"}, Want: exitUsage},
+		{Name: "unknown flag", Args: []string{"status", "--nope"}, Want: exitUsage},
+		{Name: "missing argument", Args: []string{"dlq", "show"}, Want: exitUsage},
+		{Name: "extra argument", Args: []string{"status", "x"}, Want: exitUsage},
+		{Name: "watch interval out of bounds", Args: []string{"status", "--watch", "--interval", "10ms"}, Want: exitUsage},
+		{Name: "bad limit", Args: []string{"dlq", "show", fn, "--limit", "0"}, Want: exitUsage},
+		{Name: "replay without a selection", Args: []string{"dlq", "replay", fn}, Want: exitUsage},
+		{Name: "replay with ids and all", Args: []string{"dlq", "replay", fn, "--all", "--id", id}, Want: exitUsage},
+		{Name: "replay a malformed id", Args: []string{"dlq", "replay", fn, "--id", "abc"}, Want: exitUsage},
+		{Name: "purge without --yes", Args: []string{"dlq", "purge", fn, "--all"}, Want: exitUsage},
+		{Name: "show an unknown function", Args: []string{"dlq", "show", "no-such-fn"}, Want: exitNotFound},
+		{Name: "show an unknown id", Args: []string{"dlq", "show", fn, "--id", "1-1"}, Want: exitNotFound},
+		{Name: "replay an unknown id", Args: []string{"dlq", "replay", fn, "--id", "1-1"}, Want: exitNotFound},
+		{Name: "purge an unknown id", Args: []string{"dlq", "purge", fn, "--id", "1-1", "--yes"}, Want: exitNotFound},
+		{Name: "history of an unknown entity", Args: []string{"events", "show", "order", "nobody"}, Want: exitNotFound},
+		{Name: "Redis unreachable", Env: map[string]string{"REDIS_URL": "redis://:s3cret@127.0.0.1:1/0"}, Args: []string{"dlq", "list"}, Want: exitError},
+		{Name: "bad REDIS_URL", Env: map[string]string{"REDIS_URL": "redis://:s3cret@127.0.0.1:1/db"}, Args: []string{"dlq", "list"}, Want: exitError},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			code, out, errOut := cli(t, c.env, c.args...)
-			if code != c.want {
-				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.want, out, errOut)
-			}
-			if strings.Contains(out+errOut, "s3cret") {
-				t.Fatalf("password in output: %s %s", out, errOut)
-			}
-		})
-	}
+	clitest.ExitCodes(t, cli, "s3cret", cases)
 	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 1 {
 		t.Fatalf("%d dead letters after the refused and failed commands, want the 1 seeded", n)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -30,7 +31,7 @@ entries).`,
 				return fmt.Errorf("list dead letters in %s: %w", a.redisURL(), err)
 			}
 			if asJSON {
-				return writeJSON(a.stdout, list)
+				return cmdkit.WriteJSON(a.stdout, list)
 			}
 			renderDLQList(a.stdout, list, a.now())
 			return nil

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -44,7 +45,7 @@ are kept.`,
 				return fmt.Errorf("purge %s: %w", fn, err)
 			}
 			if asJSON {
-				err = writeJSON(a.stdout, res)
+				err = cmdkit.WriteJSON(a.stdout, res)
 			} else {
 				fmt.Fprintf(a.stdout, "purged %d dead letter(s) of %s\n", res.Purged, res.Function)
 				for _, id := range res.NotFound {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -43,7 +44,7 @@ for the replayed events to run.`,
 				return fmt.Errorf("replay %s: %w", args[0], err)
 			}
 			if asJSON {
-				err = writeJSON(a.stdout, res)
+				err = cmdkit.WriteJSON(a.stdout, res)
 			} else {
 				renderReplay(a.stdout, res)
 			}

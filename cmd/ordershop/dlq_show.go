@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -38,7 +39,7 @@ data pretty-printed.`,
 				return fmt.Errorf("dead letters of %s: %w", args[0], err)
 			}
 			if asJSON {
-				return writeJSON(a.stdout, page)
+				return cmdkit.WriteJSON(a.stdout, page)
 			}
 			renderDLQPage(a.stdout, page, len(ids) == 0, a.now())
 			return nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -82,7 +83,7 @@ Exits 3 when the stream or the entity's events are not there.`,
 				return fmt.Errorf("history of %s %s: %w", args[0], args[1], err)
 			}
 			if asJSON {
-				return writeJSON(a.stdout, evs)
+				return cmdkit.WriteJSON(a.stdout, evs)
 			}
 			fmt.Fprintf(a.stdout, "%s %s: %d event(s), oldest first\n\n", evs[0].Stream, args[1], len(evs))
 			for _, e := range evs {

@@ -12,26 +12,17 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/term"
+
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
 )
 
 func main() {
-	// go-redis logs dial retries on its own; the command reports the error.
-	redis.SetLogger(quietLogger{})
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], streams{
-		stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
-		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())), stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+	cmdkit.Main(func(ctx context.Context) int {
+		return run(ctx, os.Args[1:], streams{
+			stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+			stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())), stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		})
 	})
-	stop()
-	os.Exit(code)
 }
-
-// quietLogger drops go-redis's internal log lines.
-type quietLogger struct{}
-
-func (quietLogger) Printf(context.Context, string, ...any) {}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
+	"github.com/ordershop/functions/internal/testkit/clitest"
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 )
@@ -15,7 +15,7 @@ import (
 var srv *redistest.Server
 
 func TestMain(m *testing.M) {
-	redis.SetLogger(quietLogger{})
+	cmdkit.QuietRedis()
 	os.Exit(redistest.Run(m, &srv))
 }
 
@@ -41,15 +41,7 @@ func cliIn(ctx context.Context, dir string, env map[string]string, args ...strin
 // getenv serves REDIS_URL from env, defaulting to the test server; an
 // empty value in env is an unset variable.
 func getenv(env map[string]string) func(string) string {
-	return func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		if k == "REDIS_URL" {
-			return srv.URL()
-		}
-		return ""
-	}
+	return clitest.Getenv(env, map[string]string{"REDIS_URL": srv.URL()})
 }
 
 // wantCode fails the test unless the command exited with want.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ordershop/functions/cmd/internal/cmdkit"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -58,7 +59,7 @@ it prints one JSON array per refresh.`,
 					if watch {
 						return writeJSONLine(a.stdout, st)
 					}
-					return writeJSON(a.stdout, st)
+					return cmdkit.WriteJSON(a.stdout, st)
 				}
 				var buf bytes.Buffer
 				renderStatus(&buf, st)

@@ -54,7 +54,7 @@ func TestForemanStartOnFreshClone(t *testing.T) {
 
 	took := fm.stop(syscall.SIGTERM, false, 30*time.Second)
 	waitGone(t, pids, 5*time.Second)
-	wantGraceful(t, fm.out.String(), names(lines))
+	wantGraceful(t, fm.Output(), names(lines))
 	t.Logf("SIGTERM to foreman: every process exited 0 in %s", took.Round(time.Millisecond))
 }
 
@@ -146,8 +146,8 @@ func TestMakeRunBesideTakenPort(t *testing.T) {
 		t.Fatalf("make run put Redis on port %s, want a free port other than 6379 and 6380 (taken)", port)
 	}
 	dash := run.waitFor(dashboardLine, 5*time.Second)
-	if !strings.Contains(run.out.String(), "client/client.py flushes 127.0.0.1:6379") {
-		t.Errorf("make run did not say that the seed's client flushes 6379, not the shop's Redis:\n%s", run.out.String())
+	if !strings.Contains(run.Output(), "client/client.py flushes 127.0.0.1:6379") {
+		t.Errorf("make run did not say that the seed's client flushes 6379, not the shop's Redis:\n%s", run.Output())
 	}
 	redisURL := "redis://127.0.0.1:" + port + "/0"
 	env, err := os.ReadFile(filepath.Join(clone, ".env.run"))
@@ -156,8 +156,8 @@ func TestMakeRunBesideTakenPort(t *testing.T) {
 	}
 	// Without ADMIN_TOKEN make run makes one, in .env.run only (owner-only).
 	token := envValue(string(env), "ADMIN_TOKEN")
-	if len(token) < 32 || strings.Contains(run.out.String(), token) {
-		t.Errorf("make run without ADMIN_TOKEN: .env.run's ADMIN_TOKEN %d characters, printed: %v; want a random one, never printed", len(token), strings.Contains(run.out.String(), token))
+	if len(token) < 32 || strings.Contains(run.Output(), token) {
+		t.Errorf("make run without ADMIN_TOKEN: .env.run's ADMIN_TOKEN %d characters, printed: %v; want a random one, never printed", len(token), strings.Contains(run.Output(), token))
 	}
 	if st, err := os.Stat(filepath.Join(clone, ".env.run")); err != nil {
 		t.Error(err)
@@ -173,7 +173,7 @@ func TestMakeRunBesideTakenPort(t *testing.T) {
 
 	took := run.stop(syscall.SIGINT, true, 30*time.Second)
 	waitGone(t, pids, 5*time.Second)
-	wantGraceful(t, run.out.String(), names(lines))
+	wantGraceful(t, run.Output(), names(lines))
 	if _, err := os.Stat(filepath.Join(clone, ".env.run")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf(".env.run left behind after make run stopped: %v", err)
 	}
@@ -221,8 +221,8 @@ func TestMakeRunTakesSeedPortWhenFree(t *testing.T) {
 	if m[2] != strconv.Itoa(seed) {
 		t.Fatalf("make run put Redis on %s, want the free seed port %d", m[2], seed)
 	}
-	if strings.Contains(run.out.String(), "flushes") {
-		t.Errorf("make run warned about the seed's client although the shop's Redis is on its port:\n%s", run.out.String())
+	if strings.Contains(run.Output(), "flushes") {
+		t.Errorf("make run warned about the seed's client although the shop's Redis is on its port:\n%s", run.Output())
 	}
 	var without []string
 	for _, n := range names(lines) {
@@ -232,8 +232,8 @@ func TestMakeRunTakesSeedPortWhenFree(t *testing.T) {
 	}
 	pids := run.startedPids(without, 10*time.Second)
 	waitOK(t, run, m[1]+"/products", 10*time.Second)
-	if strings.Contains(run.out.String(), " crm.1 ") {
-		t.Errorf("WITHOUT=crm started the crm:\n%s", run.out.String())
+	if strings.Contains(run.Output(), " crm.1 ") {
+		t.Errorf("WITHOUT=crm started the crm:\n%s", run.Output())
 	}
 	run.stop(syscall.SIGINT, true, 30*time.Second)
 	waitGone(t, pids, 5*time.Second)

@@ -24,10 +24,8 @@ var unsetVars = []string{"REDIS_URL", "REDIS_PORT", "PORT", "LOG_FORMAT", "ADMIN
 // command is one command the test runs (foreman, make run), in a process
 // group of its own so that everything it starts can be killed at the end.
 type command struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	out  *proctest.Buffer
-	done chan struct{}
+	*proctest.Process
+	t *testing.T
 }
 
 // requireTool returns the path of tool on PATH, or fails the test: make
@@ -64,35 +62,23 @@ func start(t *testing.T, dir string, extra []string, name string, args ...string
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir, cmd.Env = dir, environ(extra...)
-	out := &proctest.Buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p, err := proctest.StartCmd(name, cmd)
+	if err != nil {
+		t.Fatal(err)
 	}
-	c := &command{t: t, cmd: cmd, out: out, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(c.done) }()
+	c := &command{Process: p, t: t}
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
 		select {
-		case <-c.done:
+		case <-p.Exited():
 		case <-time.After(10 * time.Second):
 		}
 		if t.Failed() {
-			t.Logf("--- %s %s output:\n%s", name, strings.Join(args, " "), out.String())
+			t.Logf("--- %s %s output:\n%s", name, strings.Join(args, " "), p.Output())
 		}
 	})
 	return c
-}
-
-// exited reports whether the command has exited.
-func (c *command) exited() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
-	}
 }
 
 // waitFor polls the output until re matches, and returns the match. It
@@ -101,11 +87,11 @@ func (c *command) waitFor(re *regexp.Regexp, timeout time.Duration) []string {
 	c.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		if m := re.FindStringSubmatch(c.out.String()); m != nil {
+		if m := re.FindStringSubmatch(c.Output()); m != nil {
 			return m
 		}
-		if c.exited() {
-			c.t.Fatalf("%s exited (%v) before its output matched %s", c.cmd.Path, c.cmd.ProcessState, re)
+		if !c.Alive() {
+			c.t.Fatalf("%s exited (exit code %d) before its output matched %s", c.Path, c.ExitCode(), re)
 		}
 		if time.Now().After(deadline) {
 			c.t.Fatalf("output did not match %s within %s", re, timeout)
@@ -135,7 +121,7 @@ func (c *command) startedPids(names []string, timeout time.Duration) map[string]
 // returns how long that took.
 func (c *command) stop(sig syscall.Signal, group bool, timeout time.Duration) time.Duration {
 	c.t.Helper()
-	pid := c.cmd.Process.Pid
+	pid := c.Pid()
 	if group {
 		pid = -pid
 	}
@@ -144,7 +130,7 @@ func (c *command) stop(sig syscall.Signal, group bool, timeout time.Duration) ti
 		c.t.Fatalf("send %s: %v", sig, err)
 	}
 	select {
-	case <-c.done:
+	case <-c.Exited():
 		return time.Since(begin)
 	case <-time.After(timeout):
 		c.t.Fatalf("still running %s after %s", timeout, sig)

@@ -115,7 +115,7 @@ func waitOK(t *testing.T, c *command, url string, timeout time.Duration) {
 		if code == http.StatusOK {
 			return
 		}
-		if c.exited() {
+		if !c.Alive() {
 			t.Fatalf("GET %s: %d %s, and the shop has exited", url, code, body)
 		}
 		if time.Now().After(deadline) {

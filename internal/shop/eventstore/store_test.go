@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/model"
@@ -21,10 +22,17 @@ func newEvent(t *testing.T, typ, id string) model.Event {
 	return e
 }
 
-func TestPublishAndHistory(t *testing.T) {
+// freshStore empties srv and returns a client of it and a store on it.
+func freshStore(t *testing.T) (*redis.Client, *eventstore.Store) {
+	t.Helper()
 	srv.FlushAll(t)
+	rdb := srv.Client(t)
+	return rdb, eventstore.New(rdb)
+}
+
+func TestPublishAndHistory(t *testing.T) {
+	_, s := freshStore(t)
 	ctx := context.Background()
-	s := eventstore.New(srv.Client(t))
 	a1, b1, a2 := newEvent(t, model.CustomerCreated, "a"), newEvent(t, model.CustomerCreated, "b"), newEvent(t, model.CustomerUpdated, "a")
 	ids, err := s.Publish(ctx, a1, b1, a2)
 	if err != nil || len(ids) != 3 {
@@ -48,10 +56,8 @@ func TestPublishAndHistory(t *testing.T) {
 }
 
 func TestCommitGuardWithoutErr(t *testing.T) {
-	srv.FlushAll(t)
+	rdb, s := freshStore(t)
 	ctx := context.Background()
-	rdb := srv.Client(t)
-	s := eventstore.New(rdb)
 	guarded := func(id string) eventstore.Command {
 		return eventstore.Command{Events: []model.Event{newEvent(t, model.BillingCreated, id)}, Guards: []eventstore.Guard{{Key: "guard:x", Value: id}}}
 	}
@@ -67,9 +73,8 @@ func TestCommitGuardWithoutErr(t *testing.T) {
 }
 
 func TestScanPages(t *testing.T) {
-	srv.FlushAll(t)
+	_, s := freshStore(t)
 	ctx := context.Background()
-	s := eventstore.New(srv.Client(t))
 	events := make([]model.Event, 2500)
 	for i := range events {
 		events[i] = newEvent(t, model.ProductCreated, "p")
@@ -97,9 +102,7 @@ func TestCommit(t *testing.T) {
 		return &eventstore.Claim{Key: "idem:k", Value: v, TTL: time.Minute}
 	}
 	t.Run("claim is written with the events, a repeat writes nothing", func(t *testing.T) {
-		srv.FlushAll(t)
-		rdb := srv.Client(t)
-		s := eventstore.New(rdb)
+		rdb, s := freshStore(t)
 		res, err := s.Commit(ctx, eventstore.Command{Events: []model.Event{newEvent(t, model.OrderCreated, "o1")}, Claim: claim("first")})
 		if err != nil || res.Replayed || len(res.EntryIDs) != 1 {
 			t.Fatalf("first = %+v, %v", res, err)
@@ -116,9 +119,7 @@ func TestCommit(t *testing.T) {
 		}
 	})
 	t.Run("a set guard writes nothing, not even the claim or the other guards", func(t *testing.T) {
-		srv.FlushAll(t)
-		rdb := srv.Client(t)
-		s := eventstore.New(rdb)
+		rdb, s := freshStore(t)
 		rdb.Set(ctx, "g2", "x", 0)
 		rdb.Set(ctx, "rel", "x", 0)
 		_, err := s.Commit(ctx, eventstore.Command{
@@ -137,9 +138,7 @@ func TestCommit(t *testing.T) {
 		}
 	})
 	t.Run("guards set, released keys deleted, events in order across streams", func(t *testing.T) {
-		srv.FlushAll(t)
-		rdb := srv.Client(t)
-		s := eventstore.New(rdb)
+		rdb, s := freshStore(t)
 		rdb.Set(ctx, "rel", "x", 0)
 		evs := []model.Event{newEvent(t, model.OrderCreated, "o1"), newEvent(t, model.BillingCreated, "b1"), newEvent(t, model.OrderUpdated, "o1")}
 		res, err := s.Commit(ctx, eventstore.Command{Events: evs, Guards: []eventstore.Guard{{Key: "g1", Value: "b1"}}, Release: []string{"rel"}})
@@ -158,9 +157,7 @@ func TestCommit(t *testing.T) {
 		}
 	})
 	t.Run("a thousand events in one command", func(t *testing.T) {
-		srv.FlushAll(t)
-		rdb := srv.Client(t)
-		s := eventstore.New(rdb)
+		_, s := freshStore(t)
 		evs := make([]model.Event, 1000)
 		for i := range evs {
 			evs[i] = newEvent(t, model.ProductCreated, "p")

@@ -17,6 +17,18 @@ func newGateway(t *testing.T) *gateway.Gateway {
 	return gateway.New(gateway.Config{Redis: srv.Client(t), WaitTimeout: 50 * time.Millisecond, MaxBodyBytes: 64})
 }
 
+// gatewayBehind empties srv, appends an event to stream that no projector
+// will handle and returns a gateway on it: its read model is behind (with
+// no projector running it stays behind).
+func gatewayBehind(t *testing.T, stream string) *gateway.Gateway {
+	t.Helper()
+	srv.FlushAll(t)
+	if err := srv.Client(t).XAdd(t.Context(), &redis.XAddArgs{Stream: stream, Values: map[string]any{"type": "x"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return newGateway(t)
+}
+
 // TestRejectsBeforeRedis covers answers that need no read model.
 func TestRejectsBeforeRedis(t *testing.T) {
 	g := newGateway(t)
@@ -45,12 +57,7 @@ func TestRejectsBeforeRedis(t *testing.T) {
 // TestStaleReadIsMarked: with no projector running, a query answers after
 // the bounded wait, marked stale.
 func TestStaleReadIsMarked(t *testing.T) {
-	srv.FlushAll(t)
-	rdb := srv.Client(t)
-	if err := rdb.XAdd(t.Context(), &redis.XAddArgs{Stream: "events:customer", Values: map[string]any{"type": "x"}}).Err(); err != nil {
-		t.Fatal(err)
-	}
-	g := newGateway(t)
+	g := gatewayBehind(t, "events:customer")
 	rec := httptest.NewRecorder()
 	g.ServeHTTP(rec, httptest.NewRequest("GET", "/customers", nil))
 	if rec.Code != http.StatusOK || rec.Header().Get("X-Read-Stale") != "true" {

@@ -13,13 +13,18 @@ import (
 // ignored: the gateway makes the ids. A body's checks run in the order of
 // its fields: the first that fails is the answer.
 
+// bodyIDField is the "id" every body may carry, and its bodyID.
+type bodyIDField struct {
+	ID *string `json:"id"`
+}
+
+func (in bodyIDField) bodyID() *string { return in.ID }
+
 type customerIn struct {
-	ID    *string `json:"id"`
+	bodyIDField
 	Name  *string `json:"name"`
 	Email *string `json:"email"`
 }
-
-func (in customerIn) bodyID() *string { return in.ID }
 
 func (in customerIn) entity(id string) (model.Customer, error) {
 	return valid(model.Customer{ID: id, Name: text(in.Name), Email: text(in.Email)},
@@ -27,12 +32,10 @@ func (in customerIn) entity(id string) (model.Customer, error) {
 }
 
 type productIn struct {
-	ID    *string          `json:"id"`
+	bodyIDField
 	Name  *string          `json:"name"`
 	Price *json.RawMessage `json:"price"`
 }
-
-func (in productIn) bodyID() *string { return in.ID }
 
 func (in productIn) entity(id string) (model.Product, error) {
 	price, err := wholeNumber("price", in.Price)
@@ -40,12 +43,10 @@ func (in productIn) entity(id string) (model.Product, error) {
 }
 
 type inventoryIn struct {
-	ID        *string          `json:"id"`
+	bodyIDField
 	ProductID *string          `json:"product_id"`
 	Amount    *json.RawMessage `json:"amount"`
 }
-
-func (in inventoryIn) bodyID() *string { return in.ID }
 
 func (in inventoryIn) entity(id string) (model.Inventory, error) {
 	amount, err := wholeNumber("amount", in.Amount)
@@ -53,7 +54,7 @@ func (in inventoryIn) entity(id string) (model.Inventory, error) {
 }
 
 type orderIn struct {
-	ID         *string  `json:"id"`
+	bodyIDField
 	CustomerID *string  `json:"customer_id"`
 	ProductIDs []string `json:"product_ids"`
 	// Status, Reason and BillingID are what a GET answers; accepted and
@@ -63,15 +64,13 @@ type orderIn struct {
 	BillingID *string `json:"billing_id"`
 }
 
-func (in orderIn) bodyID() *string { return in.ID }
-
 func (in orderIn) entity(id string) (model.Order, error) {
 	return valid(model.Order{ID: id, CustomerID: text(in.CustomerID), ProductIDs: in.ProductIDs},
 		needID("customer_id", in.CustomerID), checkProductIDs(in.ProductIDs))
 }
 
 type billingIn struct {
-	ID      *string `json:"id"`
+	bodyIDField
 	OrderID *string `json:"order_id"`
 	// CustomerID and Amount are what a GET answers; accepted and ignored
 	// (the amount is the order's total).

@@ -5,20 +5,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // TestStaleMissIs503: with the projector behind (here: not running), a
 // command or query about an id the read model does not know answers 503
 // (try again), not 404: the entity may be in the log, not projected yet.
 func TestStaleMissIs503(t *testing.T) {
-	srv.FlushAll(t)
-	rdb := srv.Client(t)
-	if err := rdb.XAdd(t.Context(), &redis.XAddArgs{Stream: "events:order", Values: map[string]any{"type": "x"}}).Err(); err != nil {
-		t.Fatal(err)
-	}
-	g := newGateway(t)
+	g := gatewayBehind(t, "events:order")
 	for _, tc := range []struct{ method, path, body string }{
 		{"GET", "/order/o1", ""},
 		{"POST", "/billings", `{"order_id":"o1"}`},

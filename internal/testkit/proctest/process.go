@@ -18,11 +18,12 @@ var ErrKilled = errors.New("did not exit after SIGTERM, killed")
 // Process is one running binary, its output collected in a Buffer. It is
 // killed (SIGKILL) if the process that started it dies.
 type Process struct {
-	// Name is the function the process runs, for messages.
+	// Name is the function the process runs (or the command, see
+	// StartCmd), for messages.
 	Name string
 	// Path is the binary's path.
 	Path string
-	// Port is the HTTP port the process was given (PORT).
+	// Port is the HTTP port the process was given (PORT); 0 if none.
 	Port int
 
 	cmd    *exec.Cmd
@@ -36,13 +37,29 @@ type Process struct {
 func Start(name, path string, port int, env []string) (*Process, error) {
 	cmd := exec.Command(path)
 	cmd.Env = append(append(os.Environ(), env...), "PORT="+strconv.Itoa(port))
+	p, err := StartCmd(name, cmd)
+	if err != nil {
+		return nil, err
+	}
+	p.Port = port
+	return p, nil
+}
+
+// StartCmd starts cmd, which has not been started, as the Process name:
+// its stdout and stderr go to the Process's Output, and it is killed
+// (SIGKILL) if the process that started it dies; the rest of cmd (Dir,
+// Env, other SysProcAttr settings such as Setpgid) is as given.
+func StartCmd(name string, cmd *exec.Cmd) (*Process, error) {
 	out := &Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &Process{Name: name, Path: path, Port: port, cmd: cmd, out: out, exited: make(chan struct{})}
+	p := &Process{Name: name, Path: cmd.Path, cmd: cmd, out: out, exited: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.exited) }()
 	return p, nil
 }
