@@ -53,6 +53,12 @@ type Config struct {
 	Logger *zap.Logger
 	// Now is the clock for sessions; nil means time.Now.
 	Now func() time.Time
+	// MaxLiveStreams bounds the live (Server-Sent Events) streams served
+	// at a time; 0 means DefaultMaxLiveStreams.
+	MaxLiveStreams int
+	// LiveBlock is how long one blocking read of a live stream waits; 0
+	// means DefaultLiveBlock, more than 5s means 5s.
+	LiveBlock time.Duration
 }
 
 // Handler is the dashboard, an http.Handler serving paths under
@@ -62,6 +68,7 @@ type Handler struct {
 	sessions sessions
 	pages    pages
 	mux      *http.ServeMux
+	live     *liveStreams
 }
 
 // New builds the dashboard. It refuses a Config without Ops or Token, or
@@ -83,11 +90,13 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.MaxLiveStreams = cmp.Or(max(cfg.MaxLiveStreams, 0), DefaultMaxLiveStreams)
+	cfg.LiveBlock = min(cmp.Or(max(cfg.LiveBlock, 0), DefaultLiveBlock), maxLiveBlock)
 	p, err := parsePages()
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
-	h := &Handler{cfg: cfg, sessions: newSessions(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, sessions: newSessions(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux(), live: newLiveStreams(cfg.MaxLiveStreams)}
 	h.routes()
 	return h, nil
 }
@@ -103,6 +112,7 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /functions/{function}/dead-letters/{id}", h.authed(h.deadLetter))
 	h.mux.HandleFunc("POST /functions/{function}/replay", h.authed(h.writer(h.replay)))
 	h.mux.HandleFunc("POST /functions/{function}/purge", h.authed(h.writer(h.purge)))
+	h.liveRoutes()
 }
 
 // ServeHTTP strips Prefix, sets the security headers and serves the
