@@ -59,6 +59,9 @@ type Config struct {
 	// LiveBlock is how long one blocking read of a live stream waits; 0
 	// means DefaultLiveBlock, more than 5s means 5s.
 	LiveBlock time.Duration
+	// ReactionScan bounds the entries of each stream an entity's page
+	// reads looking for reactions; 0 means ops.DefaultReactionScan.
+	ReactionScan int
 }
 
 // Handler is the dashboard, an http.Handler serving paths under

@@ -98,6 +98,7 @@ func (h *Handler) deadLettersLive(ctx context.Context, sse *sseWriter, r *http.R
 		return err
 	}
 	base, readOnly := h.deadLettersPath(fn), s.role != roleAdmin
+	sentTotal := total // what the client last heard
 	for ctx.Err() == nil {
 		dls, err := in.WaitDeadLetters(ctx, fn, after, deadLettersLiveCount, h.cfg.LiveBlock)
 		if err != nil {
@@ -122,22 +123,23 @@ func (h *Handler) deadLettersLive(ctx context.Context, sse *sseWriter, r *http.R
 			if err := sse.send("", dl.ID, liveDeadLetter{ID: dl.ID, HTML: html, Total: now}); err != nil {
 				return err
 			}
+			sentTotal = now
 			if len(shown) < maxShownTracked {
 				shown[dl.ID] = true
 			}
 		}
-		if now != total || len(dls) > 0 {
-			gone, err := h.goneDeadLetters(ctx, fn, shown, now < total+int64(len(dls)))
-			if err != nil {
+		var gone []string
+		if now < total+int64(len(dls)) { // some left: replayed or purged
+			if gone, err = h.goneDeadLetters(ctx, fn, shown); err != nil {
 				return err
 			}
-			if now != total || len(gone) > 0 {
-				if err := sse.send("total", "", liveTotal{Total: now, Gone: gone}); err != nil {
-					return err
-				}
-			}
-			total = now
 		}
+		if now != sentTotal || len(gone) > 0 {
+			if err := sse.send("total", "", liveTotal{Total: now, Gone: gone}); err != nil {
+				return err
+			}
+		}
+		total, sentTotal = now, now
 		if err := sse.heartbeat(time.Now()); err != nil {
 			return err
 		}
@@ -169,9 +171,9 @@ func validID(id string) bool {
 }
 
 // goneDeadLetters returns the shown dead letters that are no longer in
-// the stream (and forgets them), when some may have left.
-func (h *Handler) goneDeadLetters(ctx context.Context, fn string, shown map[string]bool, someLeft bool) ([]string, error) {
-	if !someLeft || len(shown) == 0 {
+// the stream, and forgets them.
+func (h *Handler) goneDeadLetters(ctx context.Context, fn string, shown map[string]bool) ([]string, error) {
+	if len(shown) == 0 {
 		return nil, nil
 	}
 	ids := make([]string, 0, len(shown))

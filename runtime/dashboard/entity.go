@@ -74,7 +74,7 @@ func (h *Handler) entity(w http.ResponseWriter, r *http.Request, s session) {
 		h.failOps(w, r, err)
 		return
 	}
-	tl, err := h.cfg.Ops.Entity(r.Context(), p.Aggregate, p.ID, 0)
+	tl, err := h.cfg.Ops.Entity(r.Context(), p.Aggregate, p.ID, h.cfg.ReactionScan)
 	switch {
 	case errors.Is(err, ops.ErrNotFound):
 		p.NotFound = true
