@@ -89,6 +89,7 @@ func (a *app) serveDashboard(ctx context.Context, o *ops.Ops, addr string) error
 	}
 	fmt.Fprintf(a.stderr, "dashboard: http://%s/ (Ctrl-C to stop)\n", ln.Addr())
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}
+	srv.RegisterOnShutdown(h.CloseLive) // live streams end, so Shutdown need not wait for them
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
