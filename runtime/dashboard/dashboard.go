@@ -141,5 +141,7 @@ func secureHeaders(hd http.Header) {
 	hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: under no-referrer browsers send
+	// "Origin: null" with a form's POST, which sameOrigin refuses.
+	hd.Set("Referrer-Policy", "same-origin")
 }
