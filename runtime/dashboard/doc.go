@@ -15,6 +15,18 @@
 //	POST /functions/{function}/replay             ids=… or all=1 with a filter: confirm, then replay
 //	POST /functions/{function}/purge              the same, then purge
 //	GET  /static/dashboard.css                    the stylesheet
+//	GET  /events                                  the newest events (stream, type, entity), live
+//	GET  /events/live                             SSE: new events that match (Last-Event-ID resumes)
+//	GET  /entities                                look up an entity (aggregate, id)
+//	GET  /entities/{aggregate}/{id}               an entity's events with the reactions they caused
+//	GET  /functions/{function}/dead-letters/live  SSE: new dead letters, the total, the ones gone
+//	GET  /status/live                             SSE: every function's counts, every 2 s
+//	GET  /static/live.js                          the live updates (pages work without it)
+//
+// Live streams (Server-Sent Events) need a session (else 401), are at
+// most Config.MaxLiveStreams at a time (else 503), block on Redis at
+// most Config.LiveBlock (≤ 5 s) per read, send a comment every 15 s
+// when idle, and end when the client goes away or CloseLive is called.
 //
 // Paths are under Config.Prefix. Security: every page needs a session,
 // started by POSTing the admin token (or the read-only token) to /login.
