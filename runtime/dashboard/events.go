@@ -101,8 +101,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, s session) {
 	}
 	// The live stream starts where the log stood before the page read
 	// it: an event appended meanwhile comes twice, never not at all.
-	live := q.values()
-	if mine, err := h.liveEventStreams(r.Context(), f); err == nil && len(mine) > 0 {
+	live, mine := q.values(), streams
+	if f.Stream != "" {
+		mine = []string{f.Stream}
+	}
+	if len(mine) > 0 {
 		pos, err := h.cfg.Ops.Inspector().Positions(r.Context(), mine...)
 		if err != nil {
 			h.failOps(w, r, fmt.Errorf("events: %w", err))
