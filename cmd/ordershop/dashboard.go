@@ -118,9 +118,9 @@ func (a *app) serve(ctx context.Context, addr string, h http.Handler) error {
 		fmt.Fprintf(a.stderr, "dashboard: listening beyond loopback on %s: serve it behind HTTPS\n", ln.Addr())
 	}
 	fmt.Fprintf(a.stderr, "dashboard: http://%s/ (Ctrl-C to stop)\n", ln.Addr())
-	srv := &http.Server{
-		Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log),
-		BaseContext: func(net.Listener) context.Context { return ctx },
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}
+	if c, ok := h.(interface{ CloseLive() }); ok {
+		srv.RegisterOnShutdown(c.CloseLive) // live streams end, so Shutdown need not wait for them
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

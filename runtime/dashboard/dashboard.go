@@ -79,6 +79,15 @@ type Config struct {
 	// of it Redis keeps: HistoryWindow/SampleEvery+1 samples a function);
 	// 0 means DefaultHistoryWindow.
 	HistoryWindow time.Duration
+	// MaxLiveStreams bounds the live (Server-Sent Events) streams served
+	// at a time; 0 means DefaultMaxLiveStreams.
+	MaxLiveStreams int
+	// LiveBlock is how long one blocking read of a live stream waits; 0
+	// means DefaultLiveBlock, more than 5s means 5s.
+	LiveBlock time.Duration
+	// ReactionScan bounds the entries of each stream an entity's page
+	// reads looking for reactions; 0 means ops.DefaultReactionScan.
+	ReactionScan int
 }
 
 // Handler is the dashboard, an http.Handler serving paths under
@@ -92,6 +101,7 @@ type Handler struct {
 	logins   *loginLimiter
 	logouts  revocations
 	history  historyStore
+	live     *liveStreams
 }
 
 // New builds the dashboard. It refuses a Config without Ops or Token, or
@@ -114,11 +124,13 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.MaxLiveStreams = cmp.Or(max(cfg.MaxLiveStreams, 0), DefaultMaxLiveStreams)
+	cfg.LiveBlock = min(cmp.Or(max(cfg.LiveBlock, 0), DefaultLiveBlock), maxLiveBlock)
 	p, err := parsePages()
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
-	h := &Handler{cfg: cfg, sessions: newSessions(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, sessions: newSessions(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux(), live: newLiveStreams(cfg.MaxLiveStreams)}
 	rdb := cfg.Ops.Redis()
 	h.jobs = newJobRunner(jobStore{rdb: rdb, prefix: cfg.KeyPrefix}, cfg.Ops, cfg.Logger, cfg.Now)
 	h.logins = newLoginLimiter(cfg.Now)
@@ -128,11 +140,13 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// Close stops the jobs this Handler runs and waits until each has
-// recorded that it was interrupted (a few seconds at most); a job
-// started afterwards is refused with 503. Call it once the HTTP server
-// has shut down. It is safe to call more than once.
+// Close ends the live streams (CloseLive), stops the jobs this Handler
+// runs and waits until each has recorded that it was interrupted (a few
+// seconds at most); a job started afterwards is refused with 503. Call it
+// when shutdown begins (runtime.Setup.Stopping does) or once the HTTP
+// server has shut down. It is safe to call more than once.
 func (h *Handler) Close() error {
+	h.CloseLive()
 	h.jobs.close()
 	return nil
 }
@@ -152,6 +166,7 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /jobs/{id}", h.authed(h.jobShow))
 	h.mux.HandleFunc("POST /jobs/{id}/resume", h.authed(h.writer(h.jobResume)))
 	h.mux.HandleFunc("GET /functions/{function}/history.json", h.authedJSON(h.serveHistory))
+	h.liveRoutes()
 }
 
 // ServeHTTP strips Prefix, sets the security headers and serves the
@@ -178,6 +193,6 @@ func secureHeaders(hd http.Header) {
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	// same-origin, not no-referrer: under no-referrer browsers send
-	// "Origin: null" with the dashboard's own form POSTs.
+	// "Origin: null" with a form's POST, which sameOrigin refuses.
 	hd.Set("Referrer-Policy", "same-origin")
 }

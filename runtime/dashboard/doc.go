@@ -22,6 +22,13 @@
 //	GET  /functions/{function}/history.json       its samples of the last hour (401 without a session)
 //	GET  /static/dashboard.css                    the stylesheet
 //	GET  /static/charts.js, /static/vendor/uplot/ the overview's chart (uPlot, vendored)
+//	GET  /events                                  the newest events (stream, type, entity), live
+//	GET  /events/live                             SSE: new events that match (Last-Event-ID resumes)
+//	GET  /entities                                look up an entity (aggregate, id)
+//	GET  /entities/{aggregate}/{id}               an entity's events with the reactions they caused
+//	GET  /functions/{function}/dead-letters/live  SSE: new dead letters, the total, the ones gone
+//	GET  /status/live                             SSE: every function's counts, every 2 s
+//	GET  /static/live.js                          the live updates (pages work without it)
 //
 // A replay or purge of the selected ids runs inside its POST. One of all
 // that match a search runs as a job: the POST records it in Redis (a hash
@@ -36,6 +43,11 @@
 // each replayed dead letter is claimed (runtime.ReplayClaimKey) and the
 // new run is bounded to dead letters written before the job started. A
 // run that finds its job resumed elsewhere stops.
+//
+// Live streams (Server-Sent Events) need a session (else 401), are at
+// most Config.MaxLiveStreams at a time (else 503), block on Redis at
+// most Config.LiveBlock (≤ 5 s) per read, send a comment every 15 s
+// when idle, and end when the client goes away or CloseLive is called.
 //
 // Paths are under Config.Prefix. Security: every page needs a session,
 // started by POSTing the admin token (or the read-only token) to /login.

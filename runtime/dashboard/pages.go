@@ -32,6 +32,9 @@ type deadLettersPage struct {
 	// ListURL is this list without paging; NextURL the following page
 	// ("" at the end); Base the function's dead-letter path.
 	ListURL, NextURL, Base string
+	// LiveURL streams new dead letters into the first page of the
+	// newest-first list ("" on other pages).
+	LiveURL string
 }
 
 // deadLetters lists one function's dead letters that match the search,
@@ -61,6 +64,9 @@ func (h *Handler) deadLetters(w http.ResponseWriter, r *http.Request, s session)
 		v.Set("order", "oldest")
 	}
 	p.ListURL = withQuery(p.Base, v)
+	if !p.Oldest && q.Get("after") == "" {
+		p.LiveURL = h.deadLettersLiveURL(fn, srch, page.DeadLetters)
+	}
 	if page.Next != "" {
 		v.Set("after", page.Next)
 		p.NextURL = withQuery(p.Base, v)

@@ -28,7 +28,7 @@ var templateFiles embed.FS
 var staticAssets embed.FS
 
 // pageNames are the templates besides the layout.
-var pageNames = []string{"login", "overview", "deadletters", "deadletter", "confirm", "result", "error", "job", "jobs"}
+var pageNames = []string{"login", "overview", "deadletters", "deadletter", "confirm", "result", "error", "job", "jobs", "events", "entity"}
 
 // pages are the parsed templates by name.
 type pages map[string]*template.Template
@@ -37,6 +37,7 @@ type pages map[string]*template.Template
 var funcs = template.FuncMap{
 	"list":    func(xs ...string) []string { return xs },
 	"pathesc": url.PathEscape,
+	"dlrow":   newDeadLetterRow,
 	"count": func(n *int64) string {
 		if n == nil {
 			return "?"

@@ -77,6 +77,13 @@ type Options struct {
 	// RegistryKey is where functions register (runtime.DefaultRegistryKey when
 	// empty).
 	RegistryKey string
+	// CausationField is the entry field with the event id of the event
+	// that caused an event ("causation_id"): Reactions selects by it.
+	// Unset, no event has reactions.
+	CausationField string
+	// EventIDField is the entry field with an event's own id, which
+	// CausationField refers to; "" means runtime.FieldEventID.
+	EventIDField string
 }
 
 // Ops runs operator queries and actions against one Redis.

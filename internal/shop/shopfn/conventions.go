@@ -14,8 +14,9 @@ var Names = runtime.WithNames(model.RegistryKey, model.Namespace)
 
 // Conventions are the names of the shop's event log for the operator
 // tools (the CLI and /admin): streams events:<aggregate>, the entity in
-// entity_id, the time in time, and the shop's registry.
+// entity_id, the time in time, the cause in causation_id, and the shop's
+// registry.
 var Conventions = ops.Options{
 	StreamPrefix: model.Stream(""), EntityField: model.FieldEntityID, TimeField: model.FieldTime,
-	RegistryKey: model.RegistryKey,
+	CausationField: model.FieldCausationID, RegistryKey: model.RegistryKey,
 }

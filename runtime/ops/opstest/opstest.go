@@ -59,10 +59,13 @@ func start(t testing.TB, rdb redis.UniversalClient, fns ...runtime.Function) {
 // EntityField is the entry field Publish names the entity in.
 const EntityField = "entity_id"
 
+// CausationField is the entry field that names an event's cause.
+const CausationField = "causation_id"
+
 // Options are the event-log conventions the tests' events follow:
 // streams "events:<aggregate>", the entity in EntityField, the time in
-// "time".
-var Options = ops.Options{StreamPrefix: "events:", EntityField: EntityField, TimeField: "time"}
+// "time", the cause in CausationField.
+var Options = ops.Options{StreamPrefix: "events:", EntityField: EntityField, TimeField: "time", CausationField: CausationField}
 
 // Ops returns an ops.Ops on rdb with Options.
 func Ops(rdb redis.UniversalClient) *ops.Ops { return ops.New(rdb, Options) }
