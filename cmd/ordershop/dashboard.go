@@ -22,6 +22,9 @@ const (
 	envAdminToken    = "ADMIN_TOKEN"
 	envReadOnlyToken = "ADMIN_READONLY_TOKEN"
 	envPort          = "PORT"
+	// envSampleEvery is how often the dashboard samples every function's
+	// lag and throughput for its chart (a Go duration; unset: 10s).
+	envSampleEvery = "DASHBOARD_SAMPLE_EVERY"
 	// defaultDashboardPort is the port without $PORT or --addr.
 	defaultDashboardPort = "8090"
 	// dashboardShutdown bounds how long requests in flight may finish
@@ -90,9 +93,17 @@ func dashboardAddr(port string) string {
 // serveDashboard serves the dashboard on addr until ctx ends.
 func (a *app) serveDashboard(ctx context.Context, o *ops.Ops, addr string) error {
 	log := a.dashboardLogger()
+	var every time.Duration
+	if v := a.getenv(envSampleEvery); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return usagef("%s=%q: %v (for example 10s)", envSampleEvery, v, err)
+		}
+		every = d
+	}
 	h, err := dashboard.New(dashboard.Config{
 		Ops: o, Token: a.getenv(envAdminToken), ReadOnlyToken: a.getenv(envReadOnlyToken), Title: "OrderShop Functions", Logger: log,
-		KeyPrefix: model.DashboardKeyPrefix,
+		KeyPrefix: model.DashboardKeyPrefix, SampleEvery: every,
 	})
 	if err != nil {
 		return usageError{err}

@@ -42,6 +42,9 @@ func main() {
 		var adminCfg struct {
 			Token         string `env:"ADMIN_TOKEN"`          // unset: no /admin API and no dashboard
 			ReadOnlyToken string `env:"ADMIN_READONLY_TOKEN"` // optional: dashboard sessions without replay and purge
+			// SampleEvery is how often the dashboard samples every function's
+			// lag and throughput for its chart (0: the dashboard's 10 s).
+			SampleEvery time.Duration `env:"DASHBOARD_SAMPLE_EVERY"`
 		}
 		if err := env.Parse(&adminCfg); err != nil {
 			return runtime.Setup{}, err
@@ -59,7 +62,8 @@ func main() {
 			ui, err := dashboard.New(dashboard.Config{
 				Ops: operator, Token: adminCfg.Token, ReadOnlyToken: adminCfg.ReadOnlyToken,
 				Prefix: DashboardPrefix, Title: "OrderShop", Logger: app.Logger.Named("dashboard"),
-				KeyPrefix: model.DashboardKeyPrefix, // jobs and logouts shared with `ordershop dashboard`
+				KeyPrefix:   model.DashboardKeyPrefix, // jobs, logouts and history shared with `ordershop dashboard`
+				SampleEvery: adminCfg.SampleEvery,
 			})
 			if err != nil {
 				return runtime.Setup{}, fmt.Errorf("dashboard: %w", err)

@@ -90,8 +90,16 @@
 				if (h.every_s > 0) {
 					refreshMs = Math.max(h.every_s * 1000, 1000);
 				}
-				show(h.t.length < 2 ? "No history of " + fn + " yet: a sample is taken every " + h.every_s + " s." : "");
-				draw(h);
+				if (h.t.length < 2) {
+					show("No history of " + fn + " yet: a sample is taken every " + h.every_s + " s.");
+					if (chart) {
+						chart.destroy();
+						chart = null;
+					}
+				} else {
+					show("");
+					draw(h);
+				}
 				timer = setTimeout(load, refreshMs);
 			})
 			.catch(function (err) {
