@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # test code.
 COMMANDS := $(patsubst cmd/%/main.go,%,$(wildcard cmd/*/main.go))
 
-.PHONY: all build test bench run deps deps-redis deps-foreman vet clean fuzz screenshots
+.PHONY: all build test bench run deps deps-browser deps-redis deps-foreman vet clean fuzz screenshots
 
 all: build
 
@@ -23,10 +23,13 @@ build:
 
 ## deps: install what the tests and the shop need if missing: redis-server,
 ## foreman (Debian's ruby-foreman), curl and git (the foreman tests run
-## scripts/run.sh and copy the repository's tracked files), and chromium
-## (the dashboard's browser tests drive it headless)
+## scripts/run.sh and copy the repository's tracked files)
 deps:
-	@$(call apt_install,redis-server:redis-server foreman:ruby-foreman curl:curl git:git chromium:chromium)
+	@$(call apt_install,redis-server:redis-server foreman:ruby-foreman curl:curl git:git)
+
+## deps-browser: install Debian's chromium if missing (the dashboard's browser tests drive it headless)
+deps-browser:
+	@$(call apt_install,chromium:chromium)
 
 deps-redis:
 	@$(call apt_install,redis-server:redis-server)
@@ -46,7 +49,7 @@ vet:
 	$(GO) vet ./...
 
 ## test: every test, against throwaway redis-servers on free loopback ports
-test: deps
+test: deps deps-browser
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 
@@ -76,7 +79,7 @@ bench: deps-redis build
 	$(BIN)/ordershop-bench suite --bin $(BIN) --events $(BENCH_EVENTS)
 
 ## screenshots: refresh docs/images/dashboard-*.png: the browser test's walk, saving what it sees
-screenshots: deps
+screenshots: deps deps-browser
 	DASHBOARD_SCREENSHOTS=$(CURDIR)/docs/images $(GO) test -count=1 -run '^TestDashboardInABrowser$$' ./tests/browser/
 
 ## run: set up and run the whole shop with foreman

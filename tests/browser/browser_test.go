@@ -31,7 +31,7 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	t.Fatal("no chromium on PATH: `make deps` installs Debian's chromium")
+	t.Fatal("no chromium on PATH: `make deps-browser` (run by make test) installs Debian's chromium")
 	return ""
 }
 

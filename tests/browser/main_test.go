@@ -7,7 +7,7 @@
 // the count fall, and checks that a wrong token and a POST without the
 // CSRF token are refused.
 //
-// chromium comes from `make deps` (which `make test` runs first); a
+// chromium comes from `make deps-browser` (which `make test` runs first); a
 // missing browser fails the tests, it does not skip them. With
 // DASHBOARD_SCREENSHOTS=<dir> the walk also saves screenshots of the
 // overview and of a dead-letter page there (`make screenshots` writes
