@@ -2,11 +2,8 @@ package runtime_test
 
 import (
 	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -38,20 +35,7 @@ func TestMainRunsBackgroundUntilShutdown(t *testing.T) {
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	redistest.Eventually(t, 10*time.Second, func() bool { c, _ := httpGet(base + "/readyz"); return c == 200 }, "process ready")
 	redistest.Eventually(t, 10*time.Second, func() bool { return rdb.Get(t.Context(), key).Val() == "running" }, "Background runs")
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- cmd.Wait() }()
-	select {
-	case err := <-errc:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("exit code %d after SIGTERM, want 0", ee.ExitCode())
-		}
-	case <-time.After(25 * time.Second):
-		t.Fatal("process did not exit within the shutdown timeout")
-	}
+	terminate(t, cmd)
 	if got := rdb.Get(t.Context(), key).Val(); got != "stopped" {
 		t.Errorf("after shutdown the Background key is %q, want stopped (Main waits for Background to return)", got)
 	}

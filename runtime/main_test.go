@@ -100,6 +100,21 @@ func TestSIGTERMDrainsInFlightWork(t *testing.T) {
 	}
 	// Wait until work is in flight, then SIGTERM.
 	redistest.Eventually(t, 10*time.Second, func() bool { return xlen(t, rdb, stream+":out") > 0 }, "work started")
+	terminate(t, cmd)
+	if p := pending(t, rdb, stream, name); p != 0 {
+		t.Fatalf("%d entries left pending after a graceful shutdown", p)
+	}
+	handled := xlen(t, rdb, stream+":out")
+	if handled == 0 || handled > n {
+		t.Fatalf("%d events handled", handled)
+	}
+	t.Logf("handled %d of %d before shutdown, nothing pending", handled, n)
+}
+
+// terminate sends SIGTERM to the process of cmd and fails the test unless
+// it exits 0 within 25 s (the shutdown timeout and its slack).
+func terminate(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -114,12 +129,4 @@ func TestSIGTERMDrainsInFlightWork(t *testing.T) {
 	case <-time.After(25 * time.Second):
 		t.Fatal("process did not exit within the shutdown timeout")
 	}
-	if p := pending(t, rdb, stream, name); p != 0 {
-		t.Fatalf("%d entries left pending after a graceful shutdown", p)
-	}
-	handled := xlen(t, rdb, stream+":out")
-	if handled == 0 || handled > n {
-		t.Fatalf("%d events handled", handled)
-	}
-	t.Logf("handled %d of %d before shutdown, nothing pending", handled, n)
 }

@@ -37,22 +37,8 @@ var listening = regexp.MustCompile(`dashboard: (http://127\.0\.0\.1:\d+/)`)
 
 func TestDashboardServesTheLoginAndStopsOnCancel(t *testing.T) {
 	const token = "cli-test-admin-token"
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut proctest.Buffer
-	done := make(chan int, 1)
-	env := getenv(map[string]string{envAdminToken: token})
-	go func() {
-		done <- run(ctx, []string{"dashboard", "--addr", "127.0.0.1:0"}, streams{stdout: &out, stderr: &errOut, getenv: env})
-	}()
-	var base string
-	redistest.Eventually(t, 10*time.Second, func() bool {
-		m := listening.FindStringSubmatch(errOut.String())
-		if m != nil {
-			base = m[1]
-		}
-		return m != nil
-	}, "the dashboard says where it listens")
+	d := startDashboard(t, map[string]string{envAdminToken: token})
+	base := d.base
 
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := c.Get(base)
@@ -72,17 +58,9 @@ func TestDashboardServesTheLoginAndStopsOnCancel(t *testing.T) {
 		t.Errorf("login with ADMIN_TOKEN: %s with %d cookies, want 303 and a session", res.Status, len(res.Cookies()))
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Errorf("dashboard exit %d after cancel, want 0\nstderr: %s", code, errOut.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the dashboard did not stop within 10s of its context ending")
-	}
-	if strings.Contains(errOut.String(), token) {
-		t.Errorf("the dashboard logged its token:\n%s", errOut.String())
+	d.stop(t)
+	if strings.Contains(d.errOut.String(), token) {
+		t.Errorf("the dashboard logged its token:\n%s", d.errOut.String())
 	}
 }
 
@@ -91,21 +69,8 @@ func TestDashboardServesTheLoginAndStopsOnCancel(t *testing.T) {
 // keeps the shop up, and every path answers 503 with how to turn it on,
 // showing no data; it still stops on cancel.
 func TestDashboardOffWithoutTokenStaysUp(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut proctest.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"dashboard", "--off-without-token", "--addr", "127.0.0.1:0"}, streams{stdout: &out, stderr: &errOut, getenv: getenv(nil)})
-	}()
-	var base string
-	redistest.Eventually(t, 10*time.Second, func() bool {
-		m := listening.FindStringSubmatch(errOut.String())
-		if m != nil {
-			base = m[1]
-		}
-		return m != nil
-	}, "the dashboard says where it listens")
+	d := startDashboard(t, nil, "--off-without-token")
+	base := d.base
 	for _, path := range []string{"", "login", "functions/crm/dead-letters"} {
 		res, err := http.Get(base + path)
 		if err != nil {
@@ -117,11 +82,47 @@ func TestDashboardOffWithoutTokenStaysUp(t *testing.T) {
 			t.Errorf("GET /%s without a token: %s %q, want 503 saying to set ADMIN_TOKEN", path, res.Status, body)
 		}
 	}
-	cancel()
+	d.stop(t)
+}
+
+// dashboardRun is `ordershop dashboard` running in the test.
+type dashboardRun struct {
+	base   string // its URL, with a trailing slash
+	errOut *proctest.Buffer
+	cancel context.CancelFunc
+	done   chan int
+}
+
+// startDashboard runs `ordershop dashboard --addr 127.0.0.1:0` with args
+// and env, and waits until it says where it listens.
+func startDashboard(t *testing.T, env map[string]string, args ...string) *dashboardRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d := &dashboardRun{errOut: &proctest.Buffer{}, cancel: cancel, done: make(chan int, 1)}
+	var out proctest.Buffer
+	go func() {
+		d.done <- run(ctx, append([]string{"dashboard", "--addr", "127.0.0.1:0"}, args...), streams{stdout: &out, stderr: d.errOut, getenv: getenv(env)})
+	}()
+	redistest.Eventually(t, 10*time.Second, func() bool {
+		m := listening.FindStringSubmatch(d.errOut.String())
+		if m != nil {
+			d.base = m[1]
+		}
+		return m != nil
+	}, "the dashboard says where it listens")
+	return d
+}
+
+// stop cancels the dashboard's context and fails the test unless it
+// exits 0 within 10 s.
+func (d *dashboardRun) stop(t *testing.T) {
+	t.Helper()
+	d.cancel()
 	select {
-	case code := <-done:
+	case code := <-d.done:
 		if code != exitOK {
-			t.Errorf("exit %d after cancel, want 0\nstderr: %s", code, errOut.String())
+			t.Errorf("dashboard exit %d after cancel, want 0\nstderr: %s", code, d.errOut.String())
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the dashboard did not stop within 10s of its context ending")
