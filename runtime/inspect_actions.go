@@ -82,7 +82,9 @@ type ReplayResult struct {
 	// Replayed counts entries handed to the function; each leaves its
 	// dead-letter stream once its replay has settled (see Replay).
 	Replayed int `json:"replayed"`
-	// Skipped are entries another replay has already scheduled.
+	// Skipped are entries another replay has claimed (it is scheduling
+	// them, or has scheduled them within ReplayClaimTTL) or whose replay
+	// task is already waiting or running: they are not scheduled again.
 	Skipped []string `json:"skipped"`
 	// NotFound are selected ids that are not in the stream.
 	NotFound []string `json:"not_found"`
@@ -101,7 +103,9 @@ type Failure struct {
 // function only (see the package func Replay): each becomes a task on the
 // function's retry queue and leaves the dead-letter stream once it has
 // settled; failing again, it returns with one more attempt. Each entry is
-// claimed first (ReplayClaimKey), so concurrent replays schedule it once.
+// claimed first (ReplayClaimKey), so concurrent replays schedule it once;
+// a replay that dies before scheduling an entry it claimed leaves it
+// skipped for at most ReplayClaimPending.
 // With All, every matching entry is replayed, without a cap, up to the
 // newest one when the replay started. progress may be nil.
 //
