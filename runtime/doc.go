@@ -85,6 +85,18 @@
 //     dead-lettered again). A replay of an ordered function runs after the
 //     newer events of its key handled meanwhile, but never beside one on
 //     the same instance.
+//   - Replays of one dead letter, racing or repeated, run it once: an
+//     Inspector's replay claims the entry (ReplayClaimKey) before
+//     scheduling it, for ReplayClaimPending (30s) until its task is
+//     enqueued and then for ReplayClaimTTL (24h), and replays that find it
+//     claimed, or its task already waiting or running, report it Skipped;
+//     the task id is derived from the entry id, and a replay task whose
+//     dead letter has left the stream when it runs (replayed already, or
+//     purged) is dropped without running. A replay that dies (crash,
+//     SIGKILL, lost connection) between the claim and the enqueue leaves
+//     the entry skipped by every replay for at most ReplayClaimPending;
+//     then the next replay schedules it. One that dies after the enqueue
+//     has scheduled it: it runs, and later replays report it Skipped.
 //   - Ordering: with an OrderingKey, events with the same key value run one
 //     at a time in stream order; other keys run in parallel on the bounded
 //     pool (Concurrency). The order holds within one instance, across a
@@ -127,6 +139,8 @@
 //	EffectivelyOnce/DuplicateEntries            TestRedeliveredCompletedEventIsNotRerun, TestCommitWritesEachEventOnce
 //	(commit retried after a lost reply)         TestRetryPathDeadLetterIsWrittenOnceAfterALostReply
 //	(clock skew between instances)              TestWindowsSurviveClockSkew, TestCommitSeesRecordsOfThePreviousWindow
+//	(replay dying between claim and enqueue)    TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires, TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce
+//	(replay of a dead letter already replayed)  TestReplayOfADeadLetterThatHasLeftTheStreamDoesNotRun, TestReplayIsSkippedForTheClaimTTL
 //	Order/Retry                                 TestPerKeyOrderingUnderConcurrency, TestRetryThenSuccess
 //	Order/Crash                                 TestPerKeyOrderSurvivesFailover
 //	Order/FailingKeyHoldsOnlyItself             TestFailingKeyHoldsNoSlots, TestFailingKeyDoesNotStallOtherKeys

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -37,6 +38,8 @@ type Inspector struct {
 	registryKey string
 	entityField string
 	timeField   string
+	// claimPending is ReplayClaimPending (shorter in tests).
+	claimPending time.Duration
 }
 
 // InspectorOption configures an Inspector (see NewInspector).
@@ -64,7 +67,7 @@ func WithTimeField(name string) InspectorOption {
 // NewInspector returns an Inspector on rdb. The caller keeps ownership of
 // rdb (the Inspector has nothing to close).
 func NewInspector(rdb redis.UniversalClient, opts ...InspectorOption) *Inspector {
-	i := &Inspector{rdb: rdb, tasks: asynq.NewInspectorFromRedisClient(rdb), registryKey: DefaultRegistryKey}
+	i := &Inspector{rdb: rdb, tasks: asynq.NewInspectorFromRedisClient(rdb), registryKey: DefaultRegistryKey, claimPending: ReplayClaimPending}
 	for _, o := range opts {
 		o(i)
 	}

@@ -2,8 +2,11 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/runtime/internal/streamid"
 )
@@ -12,13 +15,25 @@ import (
 // Filter) for more.
 const MaxSelectedIDs = 1000
 
-// ReplayClaimTTL is how long ReplayClaimKey remembers a replayed entry.
+// ReplayClaimPending is how long ReplayClaimKey holds a dead letter while
+// its replay is being scheduled: a replay that dies (crash, SIGKILL, lost
+// Redis connection) between claiming the entry and enqueuing its task
+// leaves the entry unreplayable for at most this long, then any replay
+// claims it again.
+const ReplayClaimPending = 30 * time.Second
+
+// ReplayClaimTTL is how long ReplayClaimKey remembers a dead letter whose
+// replay has been scheduled: replays within it skip the entry.
 const ReplayClaimTTL = 24 * time.Hour
 
-// ReplayClaimKey marks a dead-letter entry as replayed, so that two
-// replays of the same entry racing each other schedule it once (Replay's
-// task id protects only until the task has run):
-// fn:{<function>}:replayed:<dead-letter id>, kept ReplayClaimTTL.
+// ReplayClaimKey marks a dead-letter entry as being replayed, so that two
+// replays of the same entry racing each other schedule it once and report
+// it once as replayed (and later ones as skipped):
+// fn:{<function>}:replayed:<dead-letter id>. It is set, only if absent,
+// for ReplayClaimPending while the replay's task is enqueued, then kept
+// ReplayClaimTTL. An expired claim is never a second run: the task id
+// (derived from the entry id) is taken while the task waits or runs, and
+// a task whose dead letter has already left the stream is dropped.
 func ReplayClaimKey(function, entryID string) string {
 	return "fn:{" + function + "}:replayed:" + entryID
 }
@@ -67,7 +82,9 @@ type ReplayResult struct {
 	// Replayed counts entries handed to the function; each leaves its
 	// dead-letter stream once its replay has settled (see Replay).
 	Replayed int `json:"replayed"`
-	// Skipped are entries another replay has already scheduled.
+	// Skipped are entries another replay has claimed (it is scheduling
+	// them, or has scheduled them within ReplayClaimTTL) or whose replay
+	// task is already waiting or running: they are not scheduled again.
 	Skipped []string `json:"skipped"`
 	// NotFound are selected ids that are not in the stream.
 	NotFound []string `json:"not_found"`
@@ -86,7 +103,9 @@ type Failure struct {
 // function only (see the package func Replay): each becomes a task on the
 // function's retry queue and leaves the dead-letter stream once it has
 // settled; failing again, it returns with one more attempt. Each entry is
-// claimed first (ReplayClaimKey), so concurrent replays schedule it once.
+// claimed first (ReplayClaimKey), so concurrent replays schedule it once;
+// a replay that dies before scheduling an entry it claimed leaves it
+// skipped for at most ReplayClaimPending.
 // With All, every matching entry is replayed, without a cap, up to the
 // newest one when the replay started. progress may be nil.
 //
@@ -142,7 +161,7 @@ func (i *Inspector) replayOne(ctx context.Context, function string, dl DeadLette
 		return nil
 	}
 	claim := ReplayClaimKey(function, dl.ID)
-	ok, err := i.rdb.SetNX(ctx, claim, time.Now().UTC().Format(time.RFC3339Nano), ReplayClaimTTL).Result()
+	ok, err := i.rdb.SetNX(ctx, claim, "enqueuing since "+nowStamp(), i.claimPending).Result()
 	if err != nil {
 		return fmt.Errorf("claim %s: %w", dl.ID, err)
 	}
@@ -150,15 +169,32 @@ func (i *Inspector) replayOne(ctx context.Context, function string, dl DeadLette
 		res.Skipped = append(res.Skipped, dl.ID)
 		return nil
 	}
-	if err := Replay(ctx, i.rdb, dl); err != nil {
+	added, err := scheduleReplay(ctx, i.rdb, dl)
+	if err != nil {
 		// Let a later replay try again: nothing was scheduled, or the
-		// entry is still in the stream and the task id dedupes it.
+		// entry is still in the stream and the task id dedupes it. If
+		// this fails too, the claim expires after claimPending.
 		_ = i.rdb.Del(context.WithoutCancel(ctx), claim).Err()
 		return err
 	}
-	res.Replayed++
+	if added {
+		res.Replayed++
+	} else {
+		// An earlier replay enqueued it and died before keeping its claim.
+		res.Skipped = append(res.Skipped, dl.ID)
+	}
+	// Keep the claim, if it is still there: when it is not (it expired
+	// while this replay stood still), the task id and the task itself
+	// still run the entry once.
+	err = i.rdb.SetArgs(ctx, claim, "scheduled at "+nowStamp(), redis.SetArgs{Mode: "XX", TTL: ReplayClaimTTL}).Err()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("keep the claim of %s (its replay is scheduled): %w", dl.ID, err)
+	}
 	return nil
 }
+
+// nowStamp is the time now, as a claim's value says it.
+func nowStamp() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
 // PurgeResult says what a purge deleted.
 type PurgeResult struct {

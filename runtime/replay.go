@@ -19,18 +19,28 @@ import (
 // in the dead-letter stream until the replay has settled (committed, or
 // dead-lettered again), and is removed then: a replay interrupted by
 // shutdowns, crashes or Redis errors is run again (those use no attempt),
-// never lost. Replaying the same entry twice schedules it once (the task
-// id is derived from the entry id), and an event that has completed
-// meanwhile is not run again (idempotency). A truncated dead letter
-// (DeadLetter.Truncated) is refused.
+// never lost. Replaying the same entry twice runs it once: while its task
+// is waiting or running a second one is not added (the task id is derived
+// from the entry id), and a replay task whose dead letter has left the
+// stream by the time it runs (replayed by an earlier task, or purged) is
+// dropped without running. An event that has completed meanwhile is not
+// run again (idempotency). A truncated dead letter (DeadLetter.Truncated)
+// is refused.
 //
 // A replay, like a retry task, runs outside its key's lane: for a
 // function with an OrderingKey it runs after the newer events of its key
 // that were handled meanwhile, but never beside one of them on the same
 // instance.
 func Replay(ctx context.Context, client redis.UniversalClient, dl DeadLetter) error {
+	_, err := scheduleReplay(ctx, client, dl)
+	return err
+}
+
+// scheduleReplay is Replay, saying whether it added the task (false: the
+// replay of dl was already waiting or running).
+func scheduleReplay(ctx context.Context, client redis.UniversalClient, dl DeadLetter) (added bool, err error) {
 	if dl.Truncated {
-		return fmt.Errorf("replay %s: a truncated copy of an entry over the size limit (%s %s) cannot be replayed", dl.ID, dl.Stream, dl.EntryID)
+		return false, fmt.Errorf("replay %s: a truncated copy of an entry over the size limit (%s %s) cannot be replayed", dl.ID, dl.Stream, dl.EntryID)
 	}
 	c := asynq.NewClientFromRedisClient(client)
 	defer c.Close()
@@ -42,8 +52,9 @@ func Replay(ctx context.Context, client redis.UniversalClient, dl DeadLetter) er
 		DeadLetterID: dl.ID,
 	}
 	taskID := rdb.ReplayTaskID(dl.Function, dl.ID)
-	if err := retrytask.Enqueue(ctx, c, insp, dl.Function, taskID, p); err != nil {
-		return fmt.Errorf("replay %s: %w", dl.ID, err)
+	added, err = retrytask.Enqueue(ctx, c, insp, dl.Function, taskID, p)
+	if err != nil {
+		return false, fmt.Errorf("replay %s: %w", dl.ID, err)
 	}
-	return nil
+	return added, nil
 }

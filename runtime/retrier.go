@@ -77,8 +77,9 @@ func (r *retrier) schedule(ctx context.Context, f *worker, msg *Message) error {
 		Attempt: msg.Attempt + 1, MaxAttempts: f.MaxAttempts, FirstFailure: msg.FirstFailure,
 	}
 	delay := backoff.Retry(msg.Attempt, f.BackoffBase, f.BackoffMax)
-	return retrytask.Enqueue(context.WithoutCancel(ctx), r.client, r.insp, f.Name, msg.IdempotencyKey, p,
+	_, err := retrytask.Enqueue(context.WithoutCancel(ctx), r.client, r.insp, f.Name, msg.IdempotencyKey, p,
 		asynq.ProcessIn(retrytask.WholeSeconds(delay)), asynq.Timeout(f.Timeout+time.Minute))
+	return err
 }
 
 // retryDelay is asynq's RetryDelayFunc: n tasks runs have failed.

@@ -17,6 +17,11 @@ import (
 // return completes the asynq task; an error makes asynq try again later,
 // counting an attempt unless the error is errInfra.
 func (f *worker) handleRetry(ctx context.Context, p retrytask.Payload, retried int) error {
+	if p.DeadLetterID != "" {
+		if run, err := f.replayStillDue(ctx, p); err != nil || !run {
+			return err
+		}
+	}
 	msg, derr := newMessage(f.Name, p.Stream, p.ID, p.Fields)
 	msg.Attempt = p.Attempt + retried
 	msg.FirstFailure = p.FirstFailure
@@ -68,6 +73,25 @@ func (f *worker) handleRetry(ctx context.Context, p retrytask.Payload, retried i
 	}
 	m.retried.Inc()
 	return err
+}
+
+// replayStillDue reports whether the replay task p is to run: only while
+// its dead letter is in the stream. A replay settles by removing it, and
+// its task is gone only after that, so a replay of the same dead letter
+// enqueued later (by a replay that read it before, and claimed it after
+// its claim expired) finds it gone and is dropped instead of running the
+// event twice; so is the replay of a dead letter purged meanwhile.
+func (f *worker) replayStillDue(ctx context.Context, p retrytask.Payload) (bool, error) {
+	ok, err := f.rdb.HasDeadLetter(ctx, f.Name, p.DeadLetterID)
+	switch {
+	case err != nil:
+		return false, retrytask.Infra(err)
+	case !ok:
+		f.streamMetric(p.Stream).skipped.Inc()
+		f.logger.Info("replay dropped: its dead letter has left the stream (replayed already, or purged)",
+			zap.String("dead_letter", p.DeadLetterID), zap.String("stream", p.Stream), zap.String("id", p.ID))
+	}
+	return ok, nil
 }
 
 // exhaustedRetry is the dead letter of a retry task whose every attempt

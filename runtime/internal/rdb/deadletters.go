@@ -31,3 +31,13 @@ func (r *RDB) DeleteDeadLetter(ctx context.Context, function, id string) error {
 	}
 	return nil
 }
+
+// HasDeadLetter reports whether function's dead-letter stream still holds
+// the entry id.
+func (r *RDB) HasDeadLetter(ctx context.Context, function, id string) (bool, error) {
+	msgs, err := r.client.XRangeN(ctx, DeadLetterStream(function), id, id, 1).Result()
+	if err != nil {
+		return false, fmt.Errorf("XRANGE %s %s: %w", DeadLetterStream(function), id, err)
+	}
+	return len(msgs) == 1, nil
+}

@@ -52,14 +52,15 @@ func IsFailure(err error) bool {
 	return !errors.Is(err, ErrInfra) && !errors.Is(err, context.Canceled)
 }
 
-// Enqueue adds a task for function. A task of the same id that is still
-// to run (scheduled, pending, retrying, active) is the same retry: fine.
-// One that is archived or completed (left by an older version, or by hand)
-// would swallow this failure: it is deleted and the task enqueued again.
-func Enqueue(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, function, taskID string, p Payload, opts ...asynq.Option) error {
+// Enqueue adds a task for function and says whether it did. A task of
+// the same id that is still to run (scheduled, pending, retrying, active)
+// is the same retry: nothing is added, and enqueued is false. One that is
+// archived or completed (left by an older version, or by hand) would
+// swallow this failure: it is deleted and the task enqueued again.
+func Enqueue(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, function, taskID string, p Payload, opts ...asynq.Option) (enqueued bool, err error) {
 	body, err := json.Marshal(p)
 	if err != nil {
-		return fmt.Errorf("encode retry task: %w", err)
+		return false, fmt.Errorf("encode retry task: %w", err)
 	}
 	queue := rdb.RetryQueue(function)
 	opts = append(opts, asynq.TaskID(taskID), asynq.Queue(queue), asynq.Retention(0), asynq.MaxRetry(MaxRetry))
@@ -74,18 +75,18 @@ func Enqueue(ctx context.Context, c *asynq.Client, insp *asynq.Inspector, functi
 		case errors.Is(ierr, asynq.ErrTaskNotFound):
 			continue // gone meanwhile
 		case ierr != nil:
-			return fmt.Errorf("enqueue retry of %s: id taken, and inspecting it failed: %w", taskID, ierr)
+			return false, fmt.Errorf("enqueue retry of %s: id taken, and inspecting it failed: %w", taskID, ierr)
 		case info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted:
-			return nil
+			return false, nil
 		}
 		if derr := insp.DeleteTask(queue, taskID); derr != nil && !errors.Is(derr, asynq.ErrTaskNotFound) {
-			return fmt.Errorf("enqueue retry of %s: delete the %s task of the same id: %w", taskID, info.State, derr)
+			return false, fmt.Errorf("enqueue retry of %s: delete the %s task of the same id: %w", taskID, info.State, derr)
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("enqueue retry of %s: %w", taskID, err)
+		return false, fmt.Errorf("enqueue retry of %s: %w", taskID, err)
 	}
-	return nil
+	return true, nil
 }
 
 // WholeSeconds stretches d so that now+d falls on the next whole second.

@@ -1,0 +1,319 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/ops/opstest"
+)
+
+// errProcessDied is what a crashingClient answers once it has "died".
+var errProcessDied = errors.New("test: the process died")
+
+// crashPoint is where in a replay a crashingClient dies.
+type crashPoint int
+
+const (
+	// afterClaim: the claim is written, then every command fails: the
+	// task is never enqueued and the claim is never released.
+	afterClaim crashPoint = iota
+	// beforeKeepingTheClaim: the task is enqueued, then the command that
+	// keeps the claim for ReplayClaimTTL, and every later one, fails.
+	beforeKeepingTheClaim
+)
+
+// crashingClient is a go-redis hook on a test's own client to the real
+// Redis, the client of a process that dies at one point of a replay of
+// function: from then on every command fails, as when the process is
+// killed or loses its connection.
+type crashingClient struct {
+	claimPrefix string
+	at          crashPoint
+	dead        atomic.Bool
+}
+
+// newCrashingClient returns a client to the test's Redis that dies at at
+// during a replay of function, closed when the test ends.
+func newCrashingClient(t *testing.T, function string, at crashPoint) (*redis.Client, *crashingClient) {
+	h := &crashingClient{claimPrefix: runtime.ReplayClaimKey(function, ""), at: at}
+	c := redis.NewClient(srv.Options())
+	c.AddHook(h)
+	t.Cleanup(func() { _ = c.Close() })
+	return c, h
+}
+
+func (h *crashingClient) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
+}
+
+func (h *crashingClient) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if h.dead.Load() {
+			cmd.SetErr(errProcessDied)
+			return errProcessDied
+		}
+		mode, isClaim := h.claimMode(cmd)
+		if isClaim && mode == "xx" && h.at == beforeKeepingTheClaim {
+			h.dead.Store(true)
+			cmd.SetErr(errProcessDied)
+			return errProcessDied
+		}
+		err := next(ctx, cmd)
+		if isClaim && mode == "nx" && h.at == afterClaim {
+			h.dead.Store(true)
+		}
+		return err
+	}
+}
+
+func (h *crashingClient) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.dead.Load() {
+			for _, c := range cmds {
+				c.SetErr(errProcessDied)
+			}
+			return errProcessDied
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// claimMode says whether cmd is a SET of one of the function's replay
+// claims, and its mode: "nx" (the claim) or "xx" (keeping it).
+func (h *crashingClient) claimMode(cmd redis.Cmder) (string, bool) {
+	args := cmd.Args()
+	if len(args) < 3 || !strings.EqualFold(cmd.Name(), "set") {
+		return "", false
+	}
+	if key, _ := args[1].(string); !strings.HasPrefix(key, h.claimPrefix) {
+		return "", false
+	}
+	for _, a := range args[3:] {
+		if s, ok := a.(string); ok && (strings.EqualFold(s, "nx") || strings.EqualFold(s, "xx")) {
+			return strings.ToLower(s), true
+		}
+	}
+	return "", true
+}
+
+// claimTTL returns the time left on the replay claim of function's dead
+// letter id (negative: no claim).
+func claimTTL(t *testing.T, rdb redis.UniversalClient, function, id string) time.Duration {
+	t.Helper()
+	d, err := rdb.PTTL(context.Background(), runtime.ReplayClaimKey(function, id)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// waitClaimExpired waits until the replay claim of function's dead
+// letter id has expired.
+func waitClaimExpired(t *testing.T, rdb redis.UniversalClient, function, id string) {
+	t.Helper()
+	redistest.Eventually(t, 10*time.Second, func() bool { return claimTTL(t, rdb, function, id) == -2 },
+		"the replay claim of %s expires", id)
+}
+
+// retryTasks returns how many tasks function's retry queue holds.
+func retryTasks(t *testing.T, rdb redis.UniversalClient, function string) int64 {
+	t.Helper()
+	rc, err := runtime.NewInspector(rdb).Retries(context.Background(), function)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc.Total()
+}
+
+// raceReplays runs n replays of function's dead letter id at once, each
+// on its own Inspector, and returns how many replayed and skipped it.
+func raceReplays(t *testing.T, rdb redis.UniversalClient, function, id string, n int) (replayed, skipped int) {
+	t.Helper()
+	results := make([]runtime.ReplayResult, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			results[i], errs[i] = runtime.NewInspector(rdb).Replay(context.Background(), function, runtime.Selection{IDs: []string{id}}, nil)
+		})
+	}
+	wg.Wait()
+	for i, res := range results {
+		if errs[i] != nil || len(res.NotFound)+len(res.Failed) != 0 {
+			t.Fatalf("racing replay %d: %+v, %v", i, res, errs[i])
+		}
+		replayed += res.Replayed
+		skipped += len(res.Skipped)
+	}
+	return replayed, skipped
+}
+
+// TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires: a replay
+// whose process dies after claiming a dead letter and before enqueuing
+// its task leaves the entry claimed (replays skip it) only until the
+// pending claim expires; then replays racing each other schedule it once,
+// it runs once, and its claim is kept ReplayClaimTTL.
+func TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
+	sw := opstest.StartBroken(t, rdb, fn, stream)
+	_, id := opstest.FailOne(t, rdb, fn, stream, "order.created", "crash-ev", "o1", map[string]int{"qty": 1})
+	sw.Fix()
+
+	dyingClient, dying := newCrashingClient(t, fn, afterClaim)
+	dyingInsp := runtime.NewInspector(dyingClient)
+	const pending = time.Second
+	runtime.SetReplayClaimPending(dyingInsp, pending)
+	res, err := dyingInsp.Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+	if !errors.Is(err, errProcessDied) || res.Replayed != 0 || !dying.dead.Load() {
+		t.Fatalf("the dying replay: %+v, %v; want it to die after its claim, nothing replayed", res, err)
+	}
+	if d := claimTTL(t, rdb, fn, id); d <= 0 || d > pending {
+		t.Fatalf("the dead replay's claim has %v left, want (0, %v]", d, pending)
+	}
+
+	t.Run("(a) a replay right after is skipped: the entry is still claimed", func(t *testing.T) {
+		res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+		if err != nil || res.Replayed != 0 || !slices.Equal(res.Skipped, []string{id}) {
+			t.Fatalf("replay: %+v, %v; want %s skipped", res, err, id)
+		}
+		if n := retryTasks(t, rdb, fn); n != 0 {
+			t.Fatalf("%d tasks scheduled, want none", n)
+		}
+	})
+
+	t.Run("(b, c) once the claim expires, racing replays schedule it once and it runs once", func(t *testing.T) {
+		waitClaimExpired(t, rdb, fn, id)
+		const racers = 8
+		replayed, skipped := raceReplays(t, rdb, fn, id, racers)
+		if replayed != 1 || skipped != racers-1 {
+			t.Fatalf("%d racing replays: %d replayed, %d skipped; want 1 and %d", racers, replayed, skipped, racers-1)
+		}
+		if d := claimTTL(t, rdb, fn, id); d < runtime.ReplayClaimTTL-time.Minute {
+			t.Errorf("the scheduled replay's claim has %v left, want about %v", d, runtime.ReplayClaimTTL)
+		}
+		redistest.Eventually(t, 10*time.Second, func() bool { return sw.Succeeded("crash-ev") == 1 }, "the replayed event runs")
+		redistest.Eventually(t, 10*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 0 }, "the replayed dead letter leaves the stream")
+		waitRetryQueueEmpty(t, rdb, fn)
+		if n := sw.Succeeded("crash-ev"); n != 1 {
+			t.Fatalf("the event ran %d times, want once", n)
+		}
+	})
+}
+
+// TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce: a replay whose
+// process dies after enqueuing the task and before keeping its claim has
+// scheduled the entry; once its claim expires, a later replay finds the
+// task and says skipped (not replayed), keeps the claim, and the entry
+// runs once.
+func TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce(t *testing.T) {
+	rdb, stream, fn := fixture(t, "keepclaim")
+	ctx := context.Background()
+	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: stream, EntryID: "1-1", Type: "t",
+		EventID: "kept-ev", Data: "{}", Error: "x", Attempts: 1, Failed: time.Now()})
+
+	dyingClient, dying := newCrashingClient(t, fn, beforeKeepingTheClaim)
+	dyingInsp := runtime.NewInspector(dyingClient)
+	runtime.SetReplayClaimPending(dyingInsp, time.Second)
+	res, err := dyingInsp.Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+	if !errors.Is(err, errProcessDied) || res.Replayed != 1 || !dying.dead.Load() {
+		t.Fatalf("the dying replay: %+v, %v; want its task enqueued, then the process dead", res, err)
+	}
+	if n := retryTasks(t, rdb, fn); n != 1 {
+		t.Fatalf("%d tasks scheduled, want the dead replay's", n)
+	}
+
+	waitClaimExpired(t, rdb, fn, id)
+	res, err = runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+	if err != nil || res.Replayed != 0 || !slices.Equal(res.Skipped, []string{id}) {
+		t.Fatalf("replay after the claim expired: %+v, %v; want %s skipped (already scheduled)", res, err, id)
+	}
+	if n := retryTasks(t, rdb, fn); n != 1 {
+		t.Fatalf("%d tasks scheduled, want still the one", n)
+	}
+	if d := claimTTL(t, rdb, fn, id); d < runtime.ReplayClaimTTL-time.Minute {
+		t.Errorf("the claim has %v left, want it kept about %v", d, runtime.ReplayClaimTTL)
+	}
+
+	calls := startCounting(t, rdb, testConfig(), runtime.Function{Name: fn, Streams: []string{stream}}, nil)
+	redistest.Eventually(t, 10*time.Second, func() bool { return len(deadLetters(t, rdb, fn)) == 0 }, "the replay settles")
+	waitRetryQueueEmpty(t, rdb, fn)
+	if n := calls.get("kept-ev"); n != 1 {
+		t.Fatalf("the event ran %d times, want once", n)
+	}
+}
+
+// TestReplayIsSkippedForTheClaimTTL (d): a replay that scheduled its task
+// keeps its claim for ReplayClaimTTL, not ReplayClaimPending, so a second
+// replay is skipped while the first one's task still waits.
+func TestReplayIsSkippedForTheClaimTTL(t *testing.T) {
+	rdb, stream, fn := fixture(t, "claimttl")
+	ctx := context.Background()
+	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: stream, EntryID: "1-1", Type: "t",
+		EventID: "ttl-ev", Data: "{}", Error: "x", Attempts: 1, Failed: time.Now()})
+	insp := runtime.NewInspector(rdb)
+	runtime.SetReplayClaimPending(insp, time.Second)
+	res, err := insp.Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+	if err != nil || res.Replayed != 1 {
+		t.Fatalf("replay: %+v, %v", res, err)
+	}
+	if d := claimTTL(t, rdb, fn, id); d < runtime.ReplayClaimTTL-time.Minute {
+		t.Fatalf("the claim has %v left, want about %v", d, runtime.ReplayClaimTTL)
+	}
+	res, err = runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{All: true}, nil)
+	if err != nil || res.Replayed != 0 || !slices.Equal(res.Skipped, []string{id}) {
+		t.Fatalf("second replay: %+v, %v; want %s skipped", res, err, id)
+	}
+	if n := retryTasks(t, rdb, fn); n != 1 {
+		t.Fatalf("%d tasks scheduled, want one", n)
+	}
+}
+
+// TestReplayOfADeadLetterThatHasLeftTheStreamDoesNotRun: a replay task
+// enqueued after an earlier replay of the same dead letter settled (by a
+// replay that read the entry before, and whose claim expired while it
+// stood still) is dropped: an event that fails again does not run twice
+// for one dead letter, and its new dead letter stays alone.
+func TestReplayOfADeadLetterThatHasLeftTheStreamDoesNotRun(t *testing.T) {
+	rdb, stream, fn := fixture(t, "staleplay")
+	calls := startFailing(t, rdb, stream, fn, 1, func(*runtime.Message) error { return errors.New("still broken") })
+	publish(t, rdb, stream, "t", "stale-ev", map[string]int{})
+	redistest.Eventually(t, 10*time.Second, func() bool { return len(deadLetters(t, rdb, fn)) == 1 }, "dead-lettered")
+	stale := deadLetters(t, rdb, fn)[0]
+
+	if err := runtime.Replay(context.Background(), rdb, stale); err != nil {
+		t.Fatal(err)
+	}
+	redistest.Eventually(t, 10*time.Second, func() bool {
+		dls := deadLetters(t, rdb, fn)
+		return len(dls) == 1 && dls[0].ID != stale.ID
+	}, "the replay fails again: a new dead letter instead of the replayed one")
+	waitRetryQueueEmpty(t, rdb, fn)
+	again := deadLetters(t, rdb, fn)[0]
+	if n := calls.get("stale-ev"); n != 2 {
+		t.Fatalf("%d runs, want 2 (the first attempt, the replay)", n)
+	}
+
+	if err := runtime.Replay(context.Background(), rdb, stale); err != nil {
+		t.Fatal(err)
+	}
+	waitRetryQueueEmpty(t, rdb, fn)
+	if n := calls.get("stale-ev"); n != 2 {
+		t.Fatalf("the replay of a dead letter already replayed ran: %d runs, want 2", n)
+	}
+	if dls := deadLetters(t, rdb, fn); len(dls) != 1 || dls[0].ID != again.ID {
+		t.Fatalf("dead letters %v, want only %s", dls, again.ID)
+	}
+}
