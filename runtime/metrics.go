@@ -53,7 +53,7 @@ func NewMetricsIn(namespace string) *Metrics {
 		failed:       counter("events_failed_total", "Invocations that returned an error or panicked."),
 		retried:      counter("events_retried_total", "Retries scheduled after a failed invocation."),
 		deadLettered: counter("events_dead_lettered_total", "Events written to the dead-letter stream."),
-		skipped:      counter("events_skipped_total", "Events acked without running: filtered out or already done."),
+		skipped:      counter("events_skipped_total", "Events acked without running: filtered out, already done, or a replay of a dead letter that has left."),
 		fenced: counter("commits_fenced_total",
 			"Outcomes not written because another consumer had taken the entry over meanwhile (it runs there)."),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
