@@ -5,6 +5,10 @@
 //
 // Other packages can add routes beside the shop's with Mount (for example
 // an /admin router), before the gateway serves.
+//
+// Its parts are packages of their own: respond (the JSON answers and
+// errors), input (the request bodies and their limits), paging (the REST
+// dialect's cursors) and idempotency (Idempotency-Key).
 package gateway
 
 import (
