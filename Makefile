@@ -70,11 +70,11 @@ FUZZTIME ?= 20000x
 ## fuzz: run every fuzz target briefly (FUZZTIME executions each) on top of its seed corpus
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime=$(FUZZTIME) ./runtime
-	$(GO) test -run '^$$' -fuzz '^FuzzCustomerBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway
-	$(GO) test -run '^$$' -fuzz '^FuzzProductBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway
-	$(GO) test -run '^$$' -fuzz '^FuzzInventoryBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway
-	$(GO) test -run '^$$' -fuzz '^FuzzOrderBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway
-	$(GO) test -run '^$$' -fuzz '^FuzzBillingBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway
+	$(GO) test -run '^$$' -fuzz '^FuzzCustomerBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway/input
+	$(GO) test -run '^$$' -fuzz '^FuzzProductBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway/input
+	$(GO) test -run '^$$' -fuzz '^FuzzInventoryBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway/input
+	$(GO) test -run '^$$' -fuzz '^FuzzOrderBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway/input
+	$(GO) test -run '^$$' -fuzz '^FuzzBillingBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway/input
 
 ## bench: Go benchmarks of the runtime, then the comparison table on a throwaway redis-server (docs/performance.md)
 bench: deps-redis build

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/shop/gateway"
+	"github.com/ordershop/functions/internal/shop/gateway/idempotency"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/internal/testkit/shopkit"
@@ -34,7 +35,7 @@ func (a api) doKeyed(method, path, body, key string) (int, []byte) {
 	a.t.Helper()
 	var header []string
 	if key != "" {
-		header = []string{gateway.IdempotencyHeader, key}
+		header = []string{idempotency.Header, key}
 	}
 	r := a.send(method, path, body, header...)
 	return r.code, r.body

@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
+	"github.com/ordershop/functions/internal/shop/gateway/input"
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
@@ -12,11 +14,11 @@ import (
 // unknown order, 409 for one that is paid already (even by a concurrent
 // request) or not accepted. The amount is the order's total.
 func (g *Gateway) createBilling(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeOne[billingIn](r)
+	in, err := input.DecodeOne[input.Billing](r)
 	if err != nil {
 		return err
 	}
-	if err := needID("order_id", in.OrderID); err != nil {
+	if err := input.NeedID("order_id", in.OrderID); err != nil {
 		return err
 	}
 	o, err := g.orders.must(w, r, *in.OrderID)
@@ -25,10 +27,10 @@ func (g *Gateway) createBilling(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch o.Status {
 	case model.StatusPaid:
-		return errorf(http.StatusConflict, "order %s is paid already", o.ID)
+		return respond.Errorf(http.StatusConflict, "order %s is paid already", o.ID)
 	case model.StatusAccepted:
 	default:
-		return errorf(http.StatusConflict, "order %s is %s, not accepted", o.ID, o.Status)
+		return respond.Errorf(http.StatusConflict, "order %s is %s, not accepted", o.ID, o.Status)
 	}
 	b, err := g.bill(r, newIDs(1)[0], o)
 	if err != nil {
@@ -41,7 +43,7 @@ func (g *Gateway) createBilling(w http.ResponseWriter, r *http.Request) error {
 func (g *Gateway) bill(r *http.Request, id string, o model.Order) (model.Billing, error) {
 	total, err := model.Total(r.Context(), g.reads, o.ProductIDs)
 	if errors.Is(err, model.ErrTotalTooLarge) {
-		return model.Billing{}, errorf(http.StatusConflict, "order %s cannot be billed: %v", o.ID, err)
+		return model.Billing{}, respond.Errorf(http.StatusConflict, "order %s cannot be billed: %v", o.ID, err)
 	}
 	if err != nil {
 		return model.Billing{}, err
@@ -53,11 +55,11 @@ func (g *Gateway) bill(r *http.Request, id string, o model.Order) (model.Billing
 // may carry what a GET answered, but not another order.
 func (g *Gateway) updateBilling(w http.ResponseWriter, r *http.Request) error {
 	id := pathID(r)
-	in, err := decodeOne[billingIn](r)
+	in, err := input.DecodeOne[input.Billing](r)
 	if err != nil {
 		return err
 	}
-	if err := checkPathID(in.ID, id); err != nil {
+	if err := input.CheckPathID(in.ID, id); err != nil {
 		return err
 	}
 	old, err := g.billings.must(w, r, id)
@@ -65,7 +67,7 @@ func (g *Gateway) updateBilling(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.OrderID != nil && *in.OrderID != old.OrderID {
-		return badRequest("field order_id: billing %s pays order %s; a payment cannot move to another order", id, old.OrderID)
+		return respond.BadRequest("field order_id: billing %s pays order %s; a payment cannot move to another order", id, old.OrderID)
 	}
 	o, err := g.orders.must(w, r, old.OrderID)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
@@ -32,7 +33,7 @@ func pathID(r *http.Request) string { return chi.URLParam(r, "id") }
 
 // publish writes one eventType event per entity, all or none, with cmd's
 // guards and releases, and answers a.
-func publish[T any](g *Gateway, w http.ResponseWriter, r *http.Request, cmd eventstore.Command, eventType string, ids []string, entities []T, a answer) error {
+func publish[T any](g *Gateway, w http.ResponseWriter, r *http.Request, cmd eventstore.Command, eventType string, ids []string, entities []T, a respond.Answer) error {
 	for i, e := range entities {
 		ev, err := model.NewEvent(eventType, ids[i], correlation(r), e)
 		if err != nil {
@@ -40,7 +41,7 @@ func publish[T any](g *Gateway, w http.ResponseWriter, r *http.Request, cmd even
 		}
 		cmd.Events = append(cmd.Events, ev)
 	}
-	return g.execute(w, r, cmd, a)
+	return g.keys.Execute(w, r, g.events, cmd, a)
 }
 
 // publishCreated publishes one <aggregate>.created per entity, all or
@@ -56,7 +57,7 @@ func publishCreated[T any](g *Gateway, w http.ResponseWriter, r *http.Request, p
 // publishOne publishes one event with the command's guards and answers the
 // entity with 200.
 func (g *Gateway) publishOne(w http.ResponseWriter, r *http.Request, cmd eventstore.Command, eventType, id string, entity any) error {
-	a, err := newAnswer(http.StatusOK, entity)
+	a, err := respond.NewAnswer(http.StatusOK, entity)
 	if err != nil {
 		return err
 	}
@@ -69,43 +70,4 @@ func (g *Gateway) publishOne(w http.ResponseWriter, r *http.Request, cmd eventst
 func (g *Gateway) publishDeleted(w http.ResponseWriter, r *http.Request, aggregate, id string, entity any, release ...string) error {
 	cmd := eventstore.Command{Guards: []eventstore.Guard{deletedGuard(aggregate, id)}, Release: release}
 	return g.publishOne(w, r, cmd, aggregate+".deleted", id, entity)
-}
-
-// requestBody is the body of a POST or PUT of one entity of type T.
-type requestBody[T any] interface {
-	// entity validates the body and makes the entity id of it.
-	entity(id string) (T, error)
-	// bodyID is the id the body carries, if any.
-	bodyID() *string
-}
-
-// decodeEntities decodes a POST body of one or many In and validates each
-// into a new entity.
-func decodeEntities[In requestBody[T], T any](r *http.Request) ([]string, []T, error) {
-	ins, err := decodeOneOrMany[In](r)
-	if err != nil {
-		return nil, nil, err
-	}
-	ids := newIDs(len(ins))
-	out := make([]T, len(ins))
-	for i, in := range ins {
-		if out[i], err = in.entity(ids[i]); err != nil {
-			return nil, nil, err
-		}
-	}
-	return ids, out, nil
-}
-
-// decodeReplacement decodes a PUT body of one In, whose id if any must be
-// the path's, and validates it into the entity id.
-func decodeReplacement[In requestBody[T], T any](r *http.Request, id string) (T, error) {
-	in, err := decodeOne[In](r)
-	if err == nil {
-		err = checkPathID(in.bodyID(), id)
-	}
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return in.entity(id)
 }

@@ -2,9 +2,9 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
+
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 )
 
 // dialect is the shape of the answers: the seed's (every success 200,
@@ -39,41 +39,13 @@ func dialectOf(r *http.Request) dialect {
 	return d
 }
 
-// answer is a success answer, known before the command's events are
-// written so that it can be stored with them (Idempotency-Key).
-type answer struct {
-	Status   int             `json:"status"`
-	Body     json.RawMessage `json:"body"`
-	Location string          `json:"location,omitempty"`
-}
-
-// newAnswer encodes v as the body of an answer with status.
-func newAnswer(status int, v any) (answer, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return answer{}, fmt.Errorf("encode answer: %w", err)
-	}
-	return answer{Status: status, Body: raw}, nil
-}
-
-// write sends the answer.
-func (a answer) write(w http.ResponseWriter) {
-	if a.Location != "" {
-		w.Header().Set("Location", a.Location)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(a.Status)
-	_, _ = w.Write(a.Body)
-	_, _ = w.Write([]byte("\n"))
-}
-
 // createdAnswer answers a create with the new ids: 200 in the seed
 // dialect; 201 in REST, with a Location when one entity was created.
-func createdAnswer(r *http.Request, plural string, ids []string) (answer, error) {
+func createdAnswer(r *http.Request, plural string, ids []string) (respond.Answer, error) {
 	if dialectOf(r) == seedDialect {
-		return newAnswer(http.StatusOK, ids)
+		return respond.NewAnswer(http.StatusOK, ids)
 	}
-	a, err := newAnswer(http.StatusCreated, ids)
+	a, err := respond.NewAnswer(http.StatusCreated, ids)
 	if len(ids) == 1 {
 		a.Location = RESTPrefix + "/" + plural + "/" + ids[0]
 	}
@@ -83,11 +55,11 @@ func createdAnswer(r *http.Request, plural string, ids []string) (answer, error)
 // writeFound answers one entity of a GET: v, or for an unknown or deleted
 // id (err a 404) null with 200 in the seed dialect and the 404 in REST.
 func writeFound[T any](w http.ResponseWriter, r *http.Request, v T, err error) error {
-	if isNotFound(err) && dialectOf(r) == seedDialect {
-		return writeJSON(w, http.StatusOK, nil)
+	if respond.IsNotFound(err) && dialectOf(r) == seedDialect {
+		return respond.WriteJSON(w, http.StatusOK, nil)
 	}
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, v)
+	return respond.WriteJSON(w, http.StatusOK, v)
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"github.com/ordershop/functions/internal/shop/gateway/input"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/readmodel"
 )
@@ -13,12 +14,12 @@ func (g *Gateway) entities() {
 	customers := readmodel.Entities[model.Customer](g.reads, model.AggCustomer)
 	g.customers = &resource[model.Customer]{g: g, kind: model.AggCustomer, location: "customers",
 		catchUp: g.catchUp, read: customers.Get, list: list[model.Customer]{all: customers.All, page: customers.Page},
-		decodeNew: decodeEntities[customerIn], decodeReplacement: decodeReplacement[customerIn]}
+		decodeNew: input.DecodeNew[input.Customer], decodeReplacement: input.DecodeReplacement[input.Customer]}
 
 	products := readmodel.Entities[model.Product](g.reads, model.AggProduct)
 	g.products = &resource[model.Product]{g: g, kind: model.AggProduct, location: "products",
 		catchUp: g.catchUp, read: products.Get, list: list[model.Product]{all: products.All, page: products.Page},
-		decodeNew: decodeEntities[productIn], decodeReplacement: decodeReplacement[productIn]}
+		decodeNew: input.DecodeNew[input.Product], decodeReplacement: input.DecodeReplacement[input.Product]}
 
 	// The inventory's entries answer their product's live stock; a product
 	// has one entry at most (inventoryGuard).
@@ -26,13 +27,13 @@ func (g *Gateway) entities() {
 	g.inventory = &resource[model.Inventory]{g: g, kind: model.AggInventory, location: "inventory",
 		catchUp: g.catchUpOrders, read: inventory.Get,
 		list:      list[model.Inventory]{all: inventory.All, page: inventory.Page, fill: g.liveStock},
-		decodeNew: decodeEntities[inventoryIn], decodeReplacement: decodeReplacement[inventoryIn],
+		decodeNew: input.DecodeNew[input.Inventory], decodeReplacement: input.DecodeReplacement[input.Inventory],
 		checkCreate: g.checkNewInventory, checkUpdate: g.checkInventoryUpdate, deleted: deletedInventory}
 
 	// Orders are read with their status.
 	g.orders = &resource[model.Order]{g: g, kind: model.AggOrder, location: "orders",
 		catchUp: g.catchUpOrders, read: g.reads.Order, list: list[model.Order]{all: g.reads.Orders, page: g.reads.OrdersPage},
-		decodeNew: decodeEntities[orderIn], decodeReplacement: decodeReplacement[orderIn],
+		decodeNew: input.DecodeNew[input.Order], decodeReplacement: input.DecodeReplacement[input.Order],
 		checkCreate: g.checkNewOrders, checkUpdate: g.checkOrderUpdate, deleted: deletedOrder}
 
 	// A billing's create and update are its own (createBilling,

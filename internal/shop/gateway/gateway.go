@@ -5,6 +5,10 @@
 //
 // Other packages can add routes beside the shop's with Mount (for example
 // an /admin router), before the gateway serves.
+//
+// Its parts are packages of their own: respond (the JSON answers and
+// errors), input (the request bodies and their limits), paging (the REST
+// dialect's cursors) and idempotency (Idempotency-Key).
 package gateway
 
 import (
@@ -19,6 +23,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
+	"github.com/ordershop/functions/internal/shop/gateway/idempotency"
+	"github.com/ordershop/functions/internal/shop/gateway/input"
+	"github.com/ordershop/functions/internal/shop/gateway/paging"
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/readmodel"
 	"github.com/ordershop/functions/internal/shop/stock"
@@ -49,7 +57,7 @@ type Config struct {
 	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// IdempotencyTTL is how long an Idempotency-Key is remembered; 0 means
-	// DefaultIdempotencyTTL.
+	// idempotency.DefaultTTL.
 	IdempotencyTTL time.Duration
 	// Observe, if set, is called after every request.
 	Observe Observer
@@ -63,7 +71,9 @@ type Gateway struct {
 	reads  *readmodel.Reader
 	stock  *stock.Store
 	// cursors signs the paging cursors of the REST dialect.
-	cursors *cursors
+	cursors *paging.Cursors
+	// keys does commands with an Idempotency-Key once.
+	keys *idempotency.Keys
 	// The entities of the API (entities.go).
 	customers *resource[model.Customer]
 	products  *resource[model.Product]
@@ -81,7 +91,7 @@ func New(cfg Config) *Gateway {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.IdempotencyTTL <= 0 {
-		cfg.IdempotencyTTL = DefaultIdempotencyTTL
+		cfg.IdempotencyTTL = idempotency.DefaultTTL
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -89,15 +99,15 @@ func New(cfg Config) *Gateway {
 	g := &Gateway{
 		cfg: cfg, router: chi.NewRouter(),
 		events: eventstore.New(cfg.Redis), reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
-		cursors: &cursors{rdb: cfg.Redis},
+		cursors: paging.NewCursors(cfg.Redis), keys: idempotency.New(cfg.Redis, cfg.IdempotencyTTL),
 	}
 	g.entities()
-	g.router.Use(middleware.RequestID, logRequests(cfg.Logger, cfg.Observe), recoverPanics(cfg.Logger), limitBody(cfg.MaxBodyBytes))
+	g.router.Use(middleware.RequestID, logRequests(cfg.Logger, cfg.Observe), recoverPanics(cfg.Logger), input.LimitBody(cfg.MaxBodyBytes))
 	g.router.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errorf(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path))
+		respond.WriteError(w, respond.Errorf(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 	g.router.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errorf(http.StatusMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path))
+		respond.WriteError(w, respond.Errorf(http.StatusMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path))
 	})
 	g.routes()
 	return g
@@ -142,10 +152,10 @@ func (g *Gateway) shopRoutes(r chi.Router) {
 		{"billing", "billings", billings},
 	} {
 		for _, base := range []string{"/" + e.singular, "/" + e.plural} {
-			r.Post(base, g.handle(g.idempotent(e.h.create)))
+			r.Post(base, g.handle(g.keys.Wrap(e.h.create)))
 			r.Get(base+"/{id}", g.handle(e.h.get))
-			r.Put(base+"/{id}", g.handle(g.idempotent(e.h.update)))
-			r.Delete(base+"/{id}", g.handle(g.idempotent(e.h.delete)))
+			r.Put(base+"/{id}", g.handle(g.keys.Wrap(e.h.update)))
+			r.Delete(base+"/{id}", g.handle(g.keys.Wrap(e.h.delete)))
 		}
 		r.Get("/"+e.plural, g.handle(e.h.list))
 	}
@@ -155,22 +165,19 @@ func (g *Gateway) shopRoutes(r chi.Router) {
 	r.Get("/mails", g.handle(g.listMails))
 }
 
-// apiHandler serves a request or returns the error to answer.
-type apiHandler func(w http.ResponseWriter, r *http.Request) error
-
-// handle answers an apiHandler's error as JSON; errors that are not an
-// apiError are logged and answered 500.
-func (g *Gateway) handle(h apiHandler) http.HandlerFunc {
+// handle answers a respond.Handler's error as JSON; errors that are not a
+// *respond.Error are logged and answered 500 (503 for Redis unreachable).
+func (g *Gateway) handle(h respond.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		err := h(w, r)
 		if err == nil {
 			return
 		}
-		var ae *apiError
+		var ae *respond.Error
 		if !errors.As(err, &ae) {
 			g.cfg.Logger.Error("request failed", zap.String("path", r.URL.Path),
 				zap.String("request_id", middleware.GetReqID(r.Context())), zap.Error(err))
 		}
-		writeError(w, err)
+		respond.WriteError(w, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 )
 
 // Guard keys: set in the same atomic step as the event of a command that
@@ -22,15 +23,15 @@ func paidGuardKey(orderID string) string { return "shop:guard:paid:" + orderID }
 func inventoryGuardKey(productID string) string { return "shop:guard:inventory:" + productID }
 
 func deletedGuard(aggregate, id string) eventstore.Guard {
-	return eventstore.Guard{Key: deletedGuardKey(aggregate, id), Value: "1", Err: notFound(aggregate, id)}
+	return eventstore.Guard{Key: deletedGuardKey(aggregate, id), Value: "1", Err: respond.NotFound(aggregate, id)}
 }
 
 func paidGuard(orderID, billingID string) eventstore.Guard {
 	return eventstore.Guard{Key: paidGuardKey(orderID), Value: billingID,
-		Err: errorf(http.StatusConflict, "order %s is paid already", orderID)}
+		Err: respond.Errorf(http.StatusConflict, "order %s is paid already", orderID)}
 }
 
 func inventoryGuard(productID, inventoryID string) eventstore.Guard {
 	return eventstore.Guard{Key: inventoryGuardKey(productID), Value: inventoryID,
-		Err: errorf(http.StatusConflict, "product %s has an inventory entry already: change its amount with PUT /inventory/{id}", productID)}
+		Err: respond.Errorf(http.StatusConflict, "product %s has an inventory entry already: change its amount with PUT /inventory/{id}", productID)}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
@@ -23,7 +24,7 @@ func (g *Gateway) checkNewInventory(w http.ResponseWriter, r *http.Request, invs
 	seen := map[string]bool{}
 	for i, inv := range invs {
 		if seen[inv.ProductID] {
-			return nil, errorf(http.StatusConflict, "product %s is listed twice: a product has one inventory entry", inv.ProductID)
+			return nil, respond.Errorf(http.StatusConflict, "product %s is listed twice: a product has one inventory entry", inv.ProductID)
 		}
 		seen[inv.ProductID] = true
 		if _, err := g.products.lookup(w, r, inv.ProductID); err != nil {

@@ -7,22 +7,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"go.uber.org/zap"
-)
 
-// limitBody caps every request body at max bytes; reading past it fails
-// with *http.MaxBytesError, which the handlers answer with 413.
-func limitBody(max int64) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.ContentLength > max {
-				writeError(w, errorf(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", max))
-				return
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, max)
-			next.ServeHTTP(w, r)
-		})
-	}
-}
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
+)
 
 // logRequests logs one line per request (method, route, status, bytes,
 // duration, request id) and reports it to observe, if set. 5xx answers are
@@ -66,7 +53,7 @@ func recoverPanics(logger *zap.Logger) func(http.Handler) http.Handler {
 						panic(v)
 					}
 					logger.Error("handler panic", zap.Any("panic", v), zap.String("path", r.URL.Path), zap.Stack("stack"))
-					_ = writeJSON(w, http.StatusInternalServerError, errorBody("internal error"))
+					_ = respond.WriteJSON(w, http.StatusInternalServerError, respond.ErrorBody("internal error"))
 				}
 			}()
 			next.ServeHTTP(w, r)

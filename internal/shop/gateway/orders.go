@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
@@ -34,7 +35,7 @@ func (g *Gateway) checkNewOrders(w http.ResponseWriter, r *http.Request, orders 
 // order cannot change (409).
 func (g *Gateway) checkOrderUpdate(w http.ResponseWriter, r *http.Request, old, o model.Order) (eventstore.Command, error) {
 	if old.Status == model.StatusPaid {
-		return eventstore.Command{}, errorf(http.StatusConflict, "order %s is paid and cannot change", o.ID)
+		return eventstore.Command{}, respond.Errorf(http.StatusConflict, "order %s is paid and cannot change", o.ID)
 	}
 	if err := g.checkOrderRefs(w, r, o); err != nil {
 		return eventstore.Command{}, err
@@ -58,7 +59,7 @@ func deletedOrder(o model.Order) (model.Order, []string) {
 func (g *Gateway) checkOrderRefsCaughtUp(w http.ResponseWriter, r *http.Request, o model.Order) error {
 	if err := g.checkOrderRefs(w, r, o); err == nil {
 		return g.notDeleted(r, o)
-	} else if !isNotFound(err) {
+	} else if !respond.IsNotFound(err) {
 		return err
 	}
 	if err := g.catchUp(w, r); err != nil {
@@ -79,7 +80,7 @@ func (g *Gateway) notDeleted(r *http.Request, o model.Order) error {
 		return err
 	}
 	if n > 0 {
-		return errorf(http.StatusNotFound, "order refers to a deleted customer or product")
+		return respond.Errorf(http.StatusNotFound, "order refers to a deleted customer or product")
 	}
 	return nil
 }
@@ -105,7 +106,7 @@ func (g *Gateway) checkOrderRefs(w http.ResponseWriter, r *http.Request, o model
 // a moment ago counts. If it is behind, the check is skipped and the
 // inventory function decides alone.
 func (g *Gateway) checkStock(ctx context.Context, units, held map[string]int) error {
-	var short *apiError
+	var short *respond.Error
 	if err := g.coverStock(ctx, units, held); !errors.As(err, &short) {
 		return err
 	}
@@ -130,7 +131,7 @@ func (g *Gateway) coverStock(ctx context.Context, units, held map[string]int) er
 	for p, n := range units {
 		if have := levels[p] + int64(held[p]); have < int64(n) {
 			g.cfg.Logger.Debug("out of stock", zap.String("product_id", p), zap.Int("want", n), zap.Int64("have", have))
-			return errorf(http.StatusConflict, "out of stock: product %s has %d units, the order needs %d", p, have, n)
+			return respond.Errorf(http.StatusConflict, "out of stock: product %s has %d units, the order needs %d", p, have, n)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
@@ -55,5 +56,5 @@ func (g *Gateway) report(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return writeJSON(w, http.StatusOK, rep)
+	return respond.WriteJSON(w, http.StatusOK, rep)
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 )
 
 // resource is one entity of the API (customer, product, inventory, order,
@@ -25,8 +26,9 @@ type resource[T any] struct {
 	read func(ctx context.Context, id string) (v T, ok bool, err error)
 	// list is every entity, or a page of them.
 	list list[T]
-	// decodeNew decodes a POST body into new entities and their ids.
-	decodeNew func(*http.Request) ([]string, []T, error)
+	// decodeNew decodes a POST body into new entities and their ids, made
+	// by newIDs.
+	decodeNew func(r *http.Request, newIDs func(n int) []string) ([]string, []T, error)
 	// decodeReplacement decodes a PUT body into the entity id.
 	decodeReplacement func(r *http.Request, id string) (T, error)
 	// checkCreate, if set, refuses new entities or answers the guards that
@@ -42,7 +44,7 @@ type resource[T any] struct {
 
 // entityHandlers are the handlers of one entity's routes.
 type entityHandlers struct {
-	list, create, get, update, delete apiHandler
+	list, create, get, update, delete respond.Handler
 }
 
 // handlers are the resource's handlers.
@@ -74,9 +76,9 @@ func (res *resource[T]) lookup(w http.ResponseWriter, r *http.Request, id string
 // in the log and not projected yet.
 func missing(w http.ResponseWriter, kind, id string) error {
 	if w.Header().Get(staleHeader) == "true" {
-		return errorf(http.StatusServiceUnavailable, "%s %s is not in the read model yet (projections are behind); try again", kind, id)
+		return respond.Errorf(http.StatusServiceUnavailable, "%s %s is not in the read model yet (projections are behind); try again", kind, id)
 	}
-	return notFound(kind, id)
+	return respond.NotFound(kind, id)
 }
 
 // listAll answers every entity (seed dialect) or a page (REST).
@@ -98,7 +100,7 @@ func (res *resource[T]) get(w http.ResponseWriter, r *http.Request) error {
 // create publishes <kind>.created for every entity of the body, all or
 // none, and answers the new ids.
 func (res *resource[T]) create(w http.ResponseWriter, r *http.Request) error {
-	ids, items, err := res.decodeNew(r)
+	ids, items, err := res.decodeNew(r, newIDs)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package gateway
+package input
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 )
 
 // Input limits: a request past any of them is a 400 that names the field.
@@ -33,13 +35,13 @@ func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }
 // characters or holds a control character.
 func checkText(field, v string, max int) error {
 	if strings.TrimSpace(v) == "" {
-		return badRequest("field %s must not be empty", field)
+		return respond.BadRequest("field %s must not be empty", field)
 	}
 	if n := utf8.RuneCountInString(v); n > max {
-		return badRequest("field %s is %d characters long; at most %d", field, n, max)
+		return respond.BadRequest("field %s is %d characters long; at most %d", field, n, max)
 	}
 	if i := strings.IndexFunc(v, isControl); i >= 0 {
-		return badRequest("field %s holds a control character (U+%04X) at byte %d", field, v[i], i)
+		return respond.BadRequest("field %s holds a control character (U+%04X) at byte %d", field, v[i], i)
 	}
 	return nil
 }
@@ -47,19 +49,19 @@ func checkText(field, v string, max int) error {
 // needText is checkText for a field that must be present.
 func needText(field string, v *string, max int) error {
 	if v == nil {
-		return badRequest("missing field %s", field)
+		return respond.BadRequest("missing field %s", field)
 	}
 	return checkText(field, *v, max)
 }
 
-// needID checks an id a client sent: present, 1..MaxIDLength characters,
+// NeedID checks an id a client sent: present, 1..MaxIDLength characters,
 // no control characters.
-func needID(field string, v *string) error { return needText(field, v, MaxIDLength) }
+func NeedID(field string, v *string) error { return needText(field, v, MaxIDLength) }
 
 // needEmail is checkEmail for a field that must be present.
 func needEmail(v *string) error {
 	if v == nil {
-		return badRequest("missing field email")
+		return respond.BadRequest("missing field email")
 	}
 	return checkEmail(*v)
 }
@@ -68,14 +70,14 @@ func needEmail(v *string) error {
 // without spaces, at most MaxEmailLength bytes.
 func checkEmail(v string) error {
 	if len(v) > MaxEmailLength {
-		return badRequest("field email is %d bytes long; at most %d", len(v), MaxEmailLength)
+		return respond.BadRequest("field email is %d bytes long; at most %d", len(v), MaxEmailLength)
 	}
 	if err := checkText("email", v, MaxEmailLength); err != nil {
 		return err
 	}
 	local, domain, ok := strings.Cut(v, "@")
 	if !ok || local == "" || domain == "" || strings.ContainsFunc(v, unicode.IsSpace) {
-		return badRequest("field email: %q is not an address (want local@domain)", v)
+		return respond.BadRequest("field email: %q is not an address (want local@domain)", v)
 	}
 	return nil
 }
@@ -87,26 +89,26 @@ var errNotWhole = errors.New("not a whole number")
 // literal fitting an int64: no fraction, no exponent, no quotes.
 func wholeNumber(field string, raw *json.RawMessage) (int64, error) {
 	if raw == nil {
-		return 0, badRequest("missing field %s", field)
+		return 0, respond.BadRequest("missing field %s", field)
 	}
 	s := strings.TrimSpace(string(*raw))
 	if strings.HasPrefix(s, "-") {
-		return 0, badRequest("field %s must not be negative", field)
+		return 0, respond.BadRequest("field %s must not be negative", field)
 	}
 	for _, c := range s {
 		if c < '0' || c > '9' {
 			if strings.ContainsAny(s, ".eE") && !strings.HasPrefix(s, `"`) {
-				return 0, badRequest("field %s must be a whole number, not %s", field, s)
+				return 0, respond.BadRequest("field %s must be a whole number, not %s", field, s)
 			}
-			return 0, badRequest("field %s must be a number", field)
+			return 0, respond.BadRequest("field %s must be a number", field)
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {
-			return 0, badRequest("field %s must be at most %d", field, int64(math.MaxInt64))
+			return 0, respond.BadRequest("field %s must be at most %d", field, int64(math.MaxInt64))
 		}
-		return 0, badRequest("field %s: %v", field, errNotWhole)
+		return 0, respond.BadRequest("field %s: %v", field, errNotWhole)
 	}
 	return n, nil
 }

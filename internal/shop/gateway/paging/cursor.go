@@ -1,4 +1,4 @@
-package gateway
+package paging
 
 import (
 	"context"
@@ -13,6 +13,9 @@ import (
 	"sync"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/shop/gateway/input"
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 )
 
 // Cursors are opaque and signed: base64url of "<last id>.<HMAC>", where
@@ -23,15 +26,19 @@ import (
 // CursorKeyKey holds the cursors' signing secret (hex).
 const CursorKeyKey = "shop:cursor-key"
 
-// cursors signs and checks the REST dialect's paging cursors.
-type cursors struct {
+// Cursors signs and checks the REST dialect's paging cursors.
+type Cursors struct {
 	rdb redis.UniversalClient
 	mu  sync.Mutex
 	key []byte
 }
 
+// NewCursors signs cursors with the secret that rdb holds at
+// CursorKeyKey (made on first use).
+func NewCursors(rdb redis.UniversalClient) *Cursors { return &Cursors{rdb: rdb} }
+
 // secret returns the signing key, making it in Redis on first use.
-func (c *cursors) secret(ctx context.Context) ([]byte, error) {
+func (c *Cursors) secret(ctx context.Context) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.key != nil {
@@ -56,14 +63,15 @@ func (c *cursors) secret(ctx context.Context) ([]byte, error) {
 	return key, nil
 }
 
+// mac is the signature of id under key.
 func mac(key []byte, id string) string {
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte(id))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16])
 }
 
-// encode makes the cursor that continues after lastID.
-func (c *cursors) encode(ctx context.Context, lastID string) (string, error) {
+// Encode makes the cursor that continues after lastID.
+func (c *Cursors) Encode(ctx context.Context, lastID string) (string, error) {
 	key, err := c.secret(ctx)
 	if err != nil {
 		return "", err
@@ -72,16 +80,17 @@ func (c *cursors) encode(ctx context.Context, lastID string) (string, error) {
 }
 
 // errForgedCursor answers a cursor the shop did not give out.
-var errForgedCursor = badRequest("query parameter cursor: not a cursor this server gave out")
+var errForgedCursor = respond.BadRequest("query parameter cursor: not a cursor this server gave out")
 
-// decode returns the id a cursor continues after.
-func (c *cursors) decode(ctx context.Context, cursor string) (string, error) {
+// Decode returns the id a cursor continues after; a cursor the shop did
+// not give out is a 400.
+func (c *Cursors) Decode(ctx context.Context, cursor string) (string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
 		return "", errForgedCursor
 	}
 	i := strings.LastIndexByte(string(raw), '.')
-	if i <= 0 || i > MaxIDLength {
+	if i <= 0 || i > input.MaxIDLength {
 		return "", errForgedCursor
 	}
 	id, sig := string(raw[:i]), string(raw[i+1:])

@@ -1,8 +1,13 @@
-package gateway
+// Package input reads the shop API's request bodies: the body limit (413
+// past it), strict JSON (no unknown fields, no trailing data), one entity
+// or an array of them, and each entity's checks against the input limits
+// (a 400 that names the field).
+package input
 
 import (
 	"encoding/json"
 
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
@@ -13,47 +18,55 @@ import (
 // ignored: the gateway makes the ids. A body's checks run in the order of
 // its fields: the first that fails is the answer.
 
-// bodyIDField is the "id" every body may carry, and its bodyID.
+// bodyIDField is the "id" every body may carry, and its BodyID.
 type bodyIDField struct {
 	ID *string `json:"id"`
 }
 
-func (in bodyIDField) bodyID() *string { return in.ID }
+// BodyID is the id the body carries, nil when it carries none.
+func (in bodyIDField) BodyID() *string { return in.ID }
 
-type customerIn struct {
+// Customer is the body of a customer: name and e-mail address.
+type Customer struct {
 	bodyIDField
 	Name  *string `json:"name"`
 	Email *string `json:"email"`
 }
 
-func (in customerIn) entity(id string) (model.Customer, error) {
+// Entity checks the body and makes it the customer with that id.
+func (in Customer) Entity(id string) (model.Customer, error) {
 	return valid(model.Customer{ID: id, Name: text(in.Name), Email: text(in.Email)},
 		needText("name", in.Name, MaxNameLength), needEmail(in.Email))
 }
 
-type productIn struct {
+// Product is the body of a product: name and price (a whole number).
+type Product struct {
 	bodyIDField
 	Name  *string          `json:"name"`
 	Price *json.RawMessage `json:"price"`
 }
 
-func (in productIn) entity(id string) (model.Product, error) {
+// Entity checks the body and makes it the product with that id.
+func (in Product) Entity(id string) (model.Product, error) {
 	price, err := wholeNumber("price", in.Price)
 	return valid(model.Product{ID: id, Name: text(in.Name), Price: price}, needText("name", in.Name, MaxNameLength), err)
 }
 
-type inventoryIn struct {
+// Inventory is the body of an inventory entry: its product and amount.
+type Inventory struct {
 	bodyIDField
 	ProductID *string          `json:"product_id"`
 	Amount    *json.RawMessage `json:"amount"`
 }
 
-func (in inventoryIn) entity(id string) (model.Inventory, error) {
+// Entity checks the body and makes it the inventory entry with that id.
+func (in Inventory) Entity(id string) (model.Inventory, error) {
 	amount, err := wholeNumber("amount", in.Amount)
-	return valid(model.Inventory{ID: id, ProductID: text(in.ProductID), Amount: amount}, needID("product_id", in.ProductID), err)
+	return valid(model.Inventory{ID: id, ProductID: text(in.ProductID), Amount: amount}, NeedID("product_id", in.ProductID), err)
 }
 
-type orderIn struct {
+// Order is the body of an order: its customer and products.
+type Order struct {
 	bodyIDField
 	CustomerID *string  `json:"customer_id"`
 	ProductIDs []string `json:"product_ids"`
@@ -64,12 +77,14 @@ type orderIn struct {
 	BillingID *string `json:"billing_id"`
 }
 
-func (in orderIn) entity(id string) (model.Order, error) {
+// Entity checks the body and makes it the order with that id.
+func (in Order) Entity(id string) (model.Order, error) {
 	return valid(model.Order{ID: id, CustomerID: text(in.CustomerID), ProductIDs: in.ProductIDs},
-		needID("customer_id", in.CustomerID), checkProductIDs(in.ProductIDs))
+		NeedID("customer_id", in.CustomerID), checkProductIDs(in.ProductIDs))
 }
 
-type billingIn struct {
+// Billing is the body of a payment: the order it pays.
+type Billing struct {
 	bodyIDField
 	OrderID *string `json:"order_id"`
 	// CustomerID and Amount are what a GET answers; accepted and ignored
@@ -82,10 +97,10 @@ type billingIn struct {
 // or holds an id that is not one.
 func checkProductIDs(ids []string) error {
 	if len(ids) == 0 {
-		return badRequest("field product_ids must list at least one product")
+		return respond.BadRequest("field product_ids must list at least one product")
 	}
 	if len(ids) > MaxProductsPerOrder {
-		return badRequest("field product_ids lists %d products; at most %d", len(ids), MaxProductsPerOrder)
+		return respond.BadRequest("field product_ids lists %d products; at most %d", len(ids), MaxProductsPerOrder)
 	}
 	for i := range ids {
 		if err := checkText("product_ids", ids[i], MaxIDLength); err != nil {
@@ -115,10 +130,10 @@ func text(v *string) string {
 	return *v
 }
 
-// checkPathID refuses a body id that differs from the path's.
-func checkPathID(body *string, path string) error {
+// CheckPathID refuses a body id that differs from the path's.
+func CheckPathID(body *string, path string) error {
 	if body != nil && *body != path {
-		return badRequest("body id %q differs from path id %q", *body, path)
+		return respond.BadRequest("body id %q differs from path id %q", *body, path)
 	}
 	return nil
 }

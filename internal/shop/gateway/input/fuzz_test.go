@@ -1,4 +1,4 @@
-package gateway
+package input
 
 import (
 	"encoding/json"
@@ -9,16 +9,17 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
 	"github.com/ordershop/functions/internal/shop/model"
 )
 
 // The fuzz targets below feed arbitrary bodies to the gateway's request
 // decoders, as POST (one object or an array) and as PUT (one object). A
 // decoder must never panic; it either refuses the body with a 400 or 413
-// apiError, or returns values that are valid JSON and pass the entity's
-// validation or are refused by it with a 400. Run one with
+// *respond.Error, or returns values that are valid JSON and pass the
+// entity's validation or are refused by it with a 400. Run one with
 //
-//	go test -run '^$' -fuzz '^FuzzOrderBody$' -fuzztime=5s ./internal/shop/gateway
+//	go test -run '^$' -fuzz '^FuzzOrderBody$' -fuzztime=5s ./internal/shop/gateway/input
 
 // fuzzBodyLimit is the body limit of the fuzzed requests (small, so that
 // 413 is reachable).
@@ -26,7 +27,7 @@ const fuzzBodyLimit = 4 << 10
 
 // entityIn is a request body type with its validation.
 type entityIn[E any] interface {
-	entity(id string) (E, error)
+	Entity(id string) (E, error)
 }
 
 // fuzzDecoders runs body through decodeOneOrMany and decodeOne for T.
@@ -39,7 +40,7 @@ func fuzzDecoders[T entityIn[E], E any](t *testing.T, body string, valid func(E)
 	}
 	many, err := decodeOneOrMany[T](request())
 	checkDecoded(t, body, many, err, valid)
-	one, err := decodeOne[T](request())
+	one, err := DecodeOne[T](request())
 	if err == nil {
 		checkDecoded(t, body, []T{one}, nil, valid)
 	} else {
@@ -51,9 +52,9 @@ func fuzzDecoders[T entityIn[E], E any](t *testing.T, body string, valid func(E)
 func checkDecoded[T entityIn[E], E any](t *testing.T, body string, ins []T, err error, valid func(E) bool) {
 	t.Helper()
 	if err != nil {
-		var ae *apiError
-		if !errors.As(err, &ae) || ae.status != http.StatusBadRequest && ae.status != http.StatusRequestEntityTooLarge {
-			t.Fatalf("body %q: error %T %v, want a 400 or 413 apiError", body, err, err)
+		var ae *respond.Error
+		if !errors.As(err, &ae) || ae.Status() != http.StatusBadRequest && ae.Status() != http.StatusRequestEntityTooLarge {
+			t.Fatalf("body %q: error %T %v, want a 400 or 413 *respond.Error", body, err, err)
 		}
 		return
 	}
@@ -64,11 +65,11 @@ func checkDecoded[T entityIn[E], E any](t *testing.T, body string, ins []T, err 
 		t.Fatalf("body %q is not valid JSON but was decoded", body)
 	}
 	for _, in := range ins {
-		e, err := in.entity("id-1")
-		var ae *apiError
+		e, err := in.Entity("id-1")
+		var ae *respond.Error
 		switch {
-		case err != nil && (!errors.As(err, &ae) || ae.status != http.StatusBadRequest):
-			t.Fatalf("body %q: entity error %T %v, want a 400 apiError", body, err, err)
+		case err != nil && (!errors.As(err, &ae) || ae.Status() != http.StatusBadRequest):
+			t.Fatalf("body %q: entity error %T %v, want a 400 *respond.Error", body, err, err)
 		case err == nil && !valid(e):
 			t.Fatalf("body %q: entity %+v passed validation but is invalid", body, e)
 		}
@@ -91,7 +92,7 @@ func FuzzCustomerBody(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		fuzzDecoders[customerIn](t, body, func(c model.Customer) bool {
+		fuzzDecoders[Customer](t, body, func(c model.Customer) bool {
 			return nonBlank(c.Name) && checkEmail(c.Email) == nil && c.ID == "id-1"
 		})
 	})
@@ -103,7 +104,7 @@ func FuzzProductBody(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		fuzzDecoders[productIn](t, body, func(p model.Product) bool { return nonBlank(p.Name) && p.Price >= 0 })
+		fuzzDecoders[Product](t, body, func(p model.Product) bool { return nonBlank(p.Name) && p.Price >= 0 })
 	})
 }
 
@@ -113,7 +114,7 @@ func FuzzInventoryBody(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		fuzzDecoders[inventoryIn](t, body, func(i model.Inventory) bool { return validID(i.ProductID) && i.Amount >= 0 })
+		fuzzDecoders[Inventory](t, body, func(i model.Inventory) bool { return validID(i.ProductID) && i.Amount >= 0 })
 	})
 }
 
@@ -124,7 +125,7 @@ func FuzzOrderBody(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		fuzzDecoders[orderIn](t, body, func(o model.Order) bool {
+		fuzzDecoders[Order](t, body, func(o model.Order) bool {
 			if !validID(o.CustomerID) || len(o.ProductIDs) == 0 || len(o.ProductIDs) > MaxProductsPerOrder {
 				return false
 			}
@@ -146,14 +147,14 @@ func FuzzBillingBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/billings", strings.NewReader(body))
 		r.Body = http.MaxBytesReader(httptest.NewRecorder(), r.Body, fuzzBodyLimit)
-		in, err := decodeOne[billingIn](r)
+		in, err := DecodeOne[Billing](r)
 		if err == nil {
-			err = needID("order_id", in.OrderID)
+			err = NeedID("order_id", in.OrderID)
 		}
-		var ae *apiError
+		var ae *respond.Error
 		switch {
-		case err != nil && (!errors.As(err, &ae) || ae.status != http.StatusBadRequest && ae.status != http.StatusRequestEntityTooLarge):
-			t.Fatalf("body %q: error %T %v, want a 400 or 413 apiError", body, err, err)
+		case err != nil && (!errors.As(err, &ae) || ae.Status() != http.StatusBadRequest && ae.Status() != http.StatusRequestEntityTooLarge):
+			t.Fatalf("body %q: error %T %v, want a 400 or 413 *respond.Error", body, err, err)
 		case err == nil && (in.OrderID == nil || !nonBlank(*in.OrderID) || !json.Valid([]byte(body))):
 			t.Fatalf("body %q accepted with order_id %v", body, in.OrderID)
 		}

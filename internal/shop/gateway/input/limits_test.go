@@ -1,13 +1,9 @@
-package gateway
+package input
 
 import (
-	"context"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 func TestWholeNumber(t *testing.T) {
@@ -62,48 +58,6 @@ func TestCheckEmail(t *testing.T) {
 	} {
 		if err := checkEmail(v); (err == nil) != ok {
 			t.Errorf("checkEmail(%.20q…) = %v, want ok %v", v, err, ok)
-		}
-	}
-}
-
-func TestCheckIdempotencyKey(t *testing.T) {
-	for k, ok := range map[string]bool{
-		"k1": true, strings.Repeat("k", 255): true, strings.Repeat("k", 256): false, "": false, "a b": false, "ключ": false,
-	} {
-		if err := checkIdempotencyKey(k); (err == nil) != ok {
-			t.Errorf("checkIdempotencyKey(%.10q…) = %v, want ok %v", k, err, ok)
-		}
-	}
-}
-
-func TestCursors(t *testing.T) {
-	srv, err := redistest.Start(redistest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	ctx := context.Background()
-	rdb := srv.Client(t)
-	a, b := &cursors{rdb: rdb}, &cursors{rdb: rdb} // two gateways of one shop
-	const id = "01a230be-59d8-770c-967a-0967ba244040"
-	c, err := a.encode(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, err := b.decode(ctx, c); err != nil || got != id {
-		t.Errorf("another gateway decodes %q, %v; want %s", got, err, id)
-	}
-	raw, _ := base64.RawURLEncoding.DecodeString(c)
-	tampered := base64.RawURLEncoding.EncodeToString([]byte("01a230be-59d8-770c-967a-0967ba244041" + string(raw[len(id):])))
-	other := &cursors{rdb: rdb, key: []byte("another shop's secret, 32 bytes!")}
-	foreign, _ := other.encode(ctx, id)
-	for name, cur := range map[string]string{
-		"empty": "", "not base64": "%%", "no signature": base64.RawURLEncoding.EncodeToString([]byte(id)),
-		"old format": base64.RawURLEncoding.EncodeToString([]byte("c1:" + id)), "tampered id": tampered,
-		"another key": foreign, "id too long": base64.RawURLEncoding.EncodeToString([]byte(strings.Repeat("x", 101) + ".sig")),
-	} {
-		if _, err := a.decode(ctx, cur); err == nil {
-			t.Errorf("%s: cursor %q accepted", name, cur)
 		}
 	}
 }

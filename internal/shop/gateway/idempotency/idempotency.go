@@ -1,0 +1,171 @@
+// Package idempotency does a shop command with an Idempotency-Key header
+// once: the key is claimed in the same atomic step as the command's events
+// (eventstore.Claim), with the answer, so that a repeat (even a concurrent
+// one) answers the first answer and writes nothing.
+package idempotency
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/internal/shop/eventstore"
+	"github.com/ordershop/functions/internal/shop/gateway/input"
+	"github.com/ordershop/functions/internal/shop/gateway/respond"
+)
+
+// The header and its limits.
+const (
+	// Header is the request header that names a command.
+	Header = "Idempotency-Key"
+	// ReplayedHeader is set to "true" on an answer that repeats the answer
+	// of an earlier request with the same key.
+	ReplayedHeader = "Idempotent-Replayed"
+	// MaxKeyLength is the longest key accepted.
+	MaxKeyLength = 255
+	// DefaultTTL is how long a key is remembered.
+	DefaultTTL = 24 * time.Hour
+)
+
+// Keys does keyed commands once, remembering their keys in Redis.
+type Keys struct {
+	rdb redis.UniversalClient
+	ttl time.Duration
+}
+
+// New remembers keys in rdb for ttl (0 or less: DefaultTTL).
+func New(rdb redis.UniversalClient, ttl time.Duration) *Keys {
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	return &Keys{rdb: rdb, ttl: ttl}
+}
+
+// Committer writes a command's events atomically (eventstore.Store).
+type Committer interface {
+	Commit(ctx context.Context, cmd eventstore.Command) (eventstore.Result, error)
+}
+
+// redisKey is where a key's record lives:
+// shop:idempotency:<hex SHA-256 of the key>.
+func redisKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "shop:idempotency:" + hex.EncodeToString(sum[:])
+}
+
+// record is what a claimed key holds: the fingerprint of the request that
+// claimed it and its answer.
+type record struct {
+	Fingerprint string         `json:"fingerprint"`
+	Answer      respond.Answer `json:"answer"`
+}
+
+// keyedRequest is a request that carries a key, in its context.
+type keyedRequest struct {
+	redisKey, fingerprint string
+}
+
+// contextKey is the context key of a keyedRequest.
+type contextKey struct{}
+
+// fingerprint identifies a request: method, path and body.
+func fingerprint(method, path string, body []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s\n", method, path)
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// checkKey refuses an empty key, one longer than MaxKeyLength, or one
+// with other than visible ASCII.
+func checkKey(key string) error {
+	if key == "" || len(key) > MaxKeyLength {
+		return respond.BadRequest("header %s must be 1 to %d characters", Header, MaxKeyLength)
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return respond.BadRequest("header %s may hold visible ASCII characters only", Header)
+		}
+	}
+	return nil
+}
+
+// Wrap wraps a command: with an Idempotency-Key, a request whose key is
+// recorded answers the recorded answer (or 422 if the key was used for
+// another request); else the command runs and Execute claims the key.
+func (k *Keys) Wrap(h respond.Handler) respond.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		keys, ok := r.Header[http.CanonicalHeaderKey(Header)]
+		if !ok {
+			return h(w, r)
+		}
+		if len(keys) != 1 {
+			return respond.BadRequest("header %s given %d times", Header, len(keys))
+		}
+		if err := checkKey(keys[0]); err != nil {
+			return err
+		}
+		body, err := input.ReadBody(r)
+		if err != nil {
+			return err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		req := keyedRequest{redisKey: redisKey(keys[0]), fingerprint: fingerprint(r.Method, r.URL.Path, body)}
+		prev, err := k.rdb.Get(r.Context(), req.redisKey).Result()
+		switch {
+		case err == nil:
+			return replay(w, prev, req.fingerprint)
+		case !errors.Is(err, redis.Nil):
+			return fmt.Errorf("read idempotency key: %w", err)
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), contextKey{}, req)))
+	}
+}
+
+// replay answers the recorded answer of a key, or 422 when the record is
+// of another request.
+func replay(w http.ResponseWriter, recorded, fingerprint string) error {
+	var rec record
+	if err := json.Unmarshal([]byte(recorded), &rec); err != nil {
+		return fmt.Errorf("decode idempotency record: %w", err)
+	}
+	if rec.Fingerprint != fingerprint {
+		return respond.Errorf(http.StatusUnprocessableEntity, "%s was used for another request (other method, path or body)", Header)
+	}
+	w.Header().Set(ReplayedHeader, "true")
+	rec.Answer.Write(w)
+	return nil
+}
+
+// Execute writes a command's events (with its guards) with events and
+// sends its answer. With an Idempotency-Key (see Wrap) the key is claimed
+// in the same atomic step; if another request claimed it first, nothing is
+// written and that request's answer is sent.
+func (k *Keys) Execute(w http.ResponseWriter, r *http.Request, events Committer, cmd eventstore.Command, a respond.Answer) error {
+	req, keyed := r.Context().Value(contextKey{}).(keyedRequest)
+	if keyed {
+		rec, err := json.Marshal(record{Fingerprint: req.fingerprint, Answer: a})
+		if err != nil {
+			return fmt.Errorf("encode idempotency record: %w", err)
+		}
+		cmd.Claim = &eventstore.Claim{Key: req.redisKey, Value: string(rec), TTL: k.ttl}
+	}
+	res, err := events.Commit(r.Context(), cmd)
+	if err != nil {
+		return err
+	}
+	if res.Replayed {
+		return replay(w, res.Previous, req.fingerprint)
+	}
+	a.Write(w)
+	return nil
+}
