@@ -1,6 +1,10 @@
 package runtime
 
-import "context"
+import (
+	"context"
+
+	"github.com/ordershop/functions/runtime/internal/engine"
+)
 
 // buildChain builds the handler chain of fn: the one chain a running
 // function (stream entries and retry tasks alike) and Invoke run, so that
@@ -17,7 +21,7 @@ import "context"
 //
 // Every invocation starts with no emitted events (a retry in place runs
 // the same Message again).
-func buildChain(fn Function, metricsFor func(stream string) *streamMetrics, logFailure func(*Message, error)) Handler {
+func buildChain(fn Function, metricsFor func(stream string) *engine.StreamMetrics, logFailure func(*Message, error)) Handler {
 	mws := make([]Middleware, 0, 4+len(fn.Middleware))
 	mws = append(mws, freshEmits)
 	if metricsFor != nil {

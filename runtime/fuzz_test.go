@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/ordershop/functions/runtime/internal/engine"
 )
 
 // FuzzDecodeEvent feeds arbitrary stream entries to the event decoder, both
-// ways an entry is decoded (newMessage from string fields; peekMessage then
+// ways an entry is decoded (newMessage from string fields; engine.Peek then
 // decode from the raw values go-redis returns). It must never panic, and
 // either return a *DecodeError or a message with a type, an event id and
 // Data that is a JSON object. Run it with
@@ -39,9 +41,11 @@ func FuzzDecodeEvent(f *testing.F) {
 			values[k] = v
 		}
 		values["n"] = int64(len(data)) // go-redis may hand back non-strings
-		peeked := peekMessage("fn", "events:x", "1-0", values)
-		wantType, wantID := peeked.Type, peeked.EventID
-		derr := peeked.decode()
+		h := &host{fn: Function{Name: "fn"}}
+		entry := engine.Peek(h, "fn", "events:x", "1-0", values)
+		wantType, wantID := entry.Type, entry.EventID
+		derr := h.Decode(entry)
+		peeked := h.message(entry)
 		check(t, "decode", peeked, derr)
 		if (err == nil) != (derr == nil) {
 			t.Fatalf("newMessage err %v, decode err %v: the two paths disagree", err, derr)

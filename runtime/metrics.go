@@ -6,6 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ordershop/functions/runtime/internal/engine"
 )
 
 // Metrics holds the runtime's Prometheus collectors and the registry that
@@ -75,23 +77,17 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
 }
 
-// streamMetrics are the children of the runtime's collectors for one
+// forStream returns the children of the runtime's collectors for one
 // (function, stream), looked up once instead of per event.
-type streamMetrics struct {
-	processed, failed, retried, deadLettered, skipped, fenced prometheus.Counter
-	latency                                                   prometheus.Observer
-	inFlight                                                  prometheus.Gauge
-}
-
-func (m *Metrics) forStream(function, stream string) *streamMetrics {
-	return &streamMetrics{
-		processed:    m.processed.WithLabelValues(function, stream),
-		failed:       m.failed.WithLabelValues(function, stream),
-		retried:      m.retried.WithLabelValues(function, stream),
-		deadLettered: m.deadLettered.WithLabelValues(function, stream),
-		skipped:      m.skipped.WithLabelValues(function, stream),
-		fenced:       m.fenced.WithLabelValues(function, stream),
-		latency:      m.latency.WithLabelValues(function, stream),
-		inFlight:     m.inFlight.WithLabelValues(function, stream),
+func (m *Metrics) forStream(function, stream string) *engine.StreamMetrics {
+	return &engine.StreamMetrics{
+		Processed:    m.processed.WithLabelValues(function, stream),
+		Failed:       m.failed.WithLabelValues(function, stream),
+		Retried:      m.retried.WithLabelValues(function, stream),
+		DeadLettered: m.deadLettered.WithLabelValues(function, stream),
+		Skipped:      m.skipped.WithLabelValues(function, stream),
+		Fenced:       m.fenced.WithLabelValues(function, stream),
+		Latency:      m.latency.WithLabelValues(function, stream),
+		InFlight:     m.inFlight.WithLabelValues(function, stream),
 	}
 }

@@ -47,7 +47,7 @@ func TestNamesAreNeutralByDefaultAndConfigurable(t *testing.T) {
 	})
 	t.Run("metrics", func(t *testing.T) {
 		m := NewMetricsIn("shop")
-		m.forStream("fn", "events:x").processed.Inc()
+		m.forStream("fn", "events:x").Processed.Inc()
 		families, err := m.Registry.Gather()
 		if err != nil {
 			t.Fatal(err)

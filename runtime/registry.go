@@ -30,24 +30,17 @@ type FunctionInfo struct {
 	Consumer    string    `json:"consumer"`
 }
 
-func (f *worker) info() FunctionInfo {
+// info is what the function publishes about itself.
+func (h *host) info() FunctionInfo {
+	f := &h.fn
 	types := append([]string(nil), f.Types...)
 	sort.Strings(types)
 	return FunctionInfo{
 		Name: f.Name, Group: f.Name, Streams: f.Streams, Types: types, OrderingKey: f.OrderingKey,
 		MaxAttempts: f.MaxAttempts, Concurrency: f.Concurrency,
 		DeadLetter: DeadLetterStream(f.Name), RetryQueue: RetryQueue(f.Name),
-		StartedAt: time.Now().UTC(), Consumer: f.cfg.ConsumerName,
+		StartedAt: time.Now().UTC(), Consumer: h.cfg.ConsumerName,
 	}
-}
-
-// register writes the function's FunctionInfo to the registry.
-func (f *worker) register(ctx context.Context) error {
-	b, err := json.Marshal(f.info())
-	if err != nil {
-		return fmt.Errorf("register %s: %w", f.Name, err)
-	}
-	return f.rdb.Register(ctx, f.cfg.RegistryKey, f.Name, b)
 }
 
 // ListFunctions returns the functions that have registered in registryKey

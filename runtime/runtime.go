@@ -9,14 +9,16 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/internal/engine"
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
 // Runtime runs registered Functions against Redis Streams: it owns the
 // consumer groups, the worker pools, the committers, the retrier and the
-// background duties. lifecycle.go lists the duties and the order in which
-// Run stops them after ctx ends: reading stops at once, delivered work
-// drains within ShutdownTimeout, then the hard stop; Run returns within
+// background duties. internal/engine/lifecycle.go lists the duties and
+// the order in which Run stops them after ctx ends: reading stops at
+// once, delivered work drains within ShutdownTimeout, then the hard
+// stop; Run returns within
 // ShutdownTimeout + 2s of ctx ending, Redis up or down, whatever the
 // handlers do.
 type Runtime struct {
@@ -27,7 +29,7 @@ type Runtime struct {
 	metrics *Metrics
 
 	mu        sync.Mutex
-	functions []*worker
+	functions []*engine.Worker
 	ready     atomic.Bool
 	// err is why the client cannot be used (rdb.CheckClient); Register and
 	// Run return it.
@@ -102,7 +104,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		return err
 	}
 	r.mu.Lock()
-	fns := append([]*worker(nil), r.functions...)
+	fns := append([]*engine.Worker(nil), r.functions...)
 	r.mu.Unlock()
 	if len(fns) == 0 {
 		// Nothing to consume (the gateway): ready at once.
@@ -119,7 +121,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		r.logger.Warn("dead-letter gauge not registered", zap.Error(err))
 	}
 	for _, f := range fns {
-		if err := f.ensureGroups(ctx); err != nil {
+		if err := f.EnsureGroups(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -132,11 +134,11 @@ func (r *Runtime) Run(ctx context.Context) error {
 	handlerCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 
-	ret := newRetrier(r.cfg, r.client, r.logger, fns, handlerCtx)
+	ret := engine.NewRetrier(engineConfig(r.cfg), r.client, r.logger, fns, handlerCtx)
 	for _, f := range fns {
-		f.start(ctx, handlerCtx, ret)
+		f.Start(ctx, handlerCtx, ret)
 	}
-	if err := ret.start(); err != nil {
+	if err := ret.Start(); err != nil {
 		return fmt.Errorf("start retrier: %w", err)
 	}
 	r.ready.Store(true)
@@ -145,6 +147,6 @@ func (r *Runtime) Run(ctx context.Context) error {
 	<-ctx.Done()
 	r.ready.Store(false)
 	r.logger.Info("shutting down", zap.Duration("timeout", r.cfg.ShutdownTimeout))
-	r.shutdown(fns, ret, hardStop)
+	engine.Shutdown(fns, ret, hardStop, r.cfg.ShutdownTimeout, r.logger)
 	return nil
 }

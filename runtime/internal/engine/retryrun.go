@@ -1,4 +1,4 @@
-package runtime
+package engine
 
 import (
 	"context"
@@ -16,27 +16,30 @@ import (
 // handleRetry runs one retry (or replay) attempt and settles it. A nil
 // return completes the asynq task; an error makes asynq try again later,
 // counting an attempt unless the error is errInfra.
-func (f *worker) handleRetry(ctx context.Context, p retrytask.Payload, retried int) error {
+func (f *Worker) handleRetry(ctx context.Context, p retrytask.Payload, retried int) error {
 	if p.DeadLetterID != "" {
 		if run, err := f.replayStillDue(ctx, p); err != nil || !run {
 			return err
 		}
 	}
-	msg, derr := newMessage(f.Name, p.Stream, p.ID, p.Fields)
+	msg := newEntry(f.host, p.Stream, p.ID)
+	msg.Fields = p.Fields
+	setEvent(msg, f.Name, p.Fields[FieldType], p.Fields[FieldEventID])
+	derr := f.host.Decode(msg)
 	msg.Attempt = p.Attempt + retried
 	msg.FirstFailure = p.FirstFailure
-	m := f.streamMetric(p.Stream)
+	m := f.metrics(p.Stream)
 	if derr != nil {
-		m.deadLettered.Inc()
-		dl := newDeadLetterEntry(f.Name, msg, derr, time.Now())
-		return f.settleRetry(ctx, p, &commitItem{deadLetter: &dl})
+		m.DeadLettered.Inc()
+		dl := f.host.DeadLetter(msg, derr)
+		return f.settleRetry(ctx, p, &commitItem{DeadLetter: &dl})
 	}
 	done, err := f.records.Done(ctx, []string{msg.EventID})
 	if err != nil {
 		return retrytask.Infra(err)
 	}
 	if done[0] {
-		m.skipped.Inc()
+		m.Skipped.Inc()
 		return f.settleRetry(ctx, p, nil)
 	}
 	if msg.Attempt > p.MaxAttempts {
@@ -58,20 +61,20 @@ func (f *worker) handleRetry(ctx context.Context, p retrytask.Payload, retried i
 	case <-ctx.Done():
 		return retrytask.Infra(ctx.Err())
 	}
-	err = f.chain.Handle(ctx, msg)
+	err = f.host.Invoke(ctx, msg)
 	<-f.tokens
 	switch {
 	case err == nil:
-		m.processed.Inc()
-		return f.settleRetry(ctx, p, &commitItem{eventID: msg.EventID, record: true, emits: msg.emits})
+		m.Processed.Inc()
+		return f.settleRetry(ctx, p, &commitItem{EventID: msg.EventID, Record: true, Emits: f.host.Emits(msg)})
 	case ctx.Err() != nil:
 		return retrytask.Infra(ctx.Err())
-	case IsPermanent(err) || msg.Attempt >= p.MaxAttempts:
-		m.deadLettered.Inc()
-		dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
-		return f.settleRetry(ctx, p, &commitItem{deadLetter: &dl})
+	case f.host.IsPermanent(err) || msg.Attempt >= p.MaxAttempts:
+		m.DeadLettered.Inc()
+		dl := f.host.DeadLetter(msg, err)
+		return f.settleRetry(ctx, p, &commitItem{DeadLetter: &dl})
 	}
-	m.retried.Inc()
+	m.Retried.Inc()
 	return err
 }
 
@@ -81,13 +84,13 @@ func (f *worker) handleRetry(ctx context.Context, p retrytask.Payload, retried i
 // enqueued later (by a replay that read it before, and claimed it after
 // its claim expired) finds it gone and is dropped instead of running the
 // event twice; so is the replay of a dead letter purged meanwhile.
-func (f *worker) replayStillDue(ctx context.Context, p retrytask.Payload) (bool, error) {
+func (f *Worker) replayStillDue(ctx context.Context, p retrytask.Payload) (bool, error) {
 	ok, err := f.rdb.HasDeadLetter(ctx, f.Name, p.DeadLetterID)
 	switch {
 	case err != nil:
 		return false, retrytask.Infra(err)
 	case !ok:
-		f.streamMetric(p.Stream).skipped.Inc()
+		f.metrics(p.Stream).Skipped.Inc()
 		f.logger.Info("replay dropped: its dead letter has left the stream (replayed already, or purged)",
 			zap.String("dead_letter", p.DeadLetterID), zap.String("stream", p.Stream), zap.String("id", p.ID))
 	}
@@ -96,18 +99,18 @@ func (f *worker) replayStillDue(ctx context.Context, p retrytask.Payload) (bool,
 
 // exhaustedRetry is the dead letter of a retry task whose every attempt
 // began and none settled.
-func (f *worker) exhaustedRetry(msg *Message) *commitItem {
+func (f *Worker) exhaustedRetry(msg *Entry) *commitItem {
 	msg.Attempt--
 	err := fmt.Errorf("attempt %d never settled: the process running it died or stopped", msg.Attempt)
-	f.logFailure(msg, err)
-	f.streamMetric(msg.Stream).deadLettered.Inc()
-	dl := newDeadLetterEntry(f.Name, msg, err, time.Now())
-	return &commitItem{deadLetter: &dl}
+	f.host.LogFailure(msg, err)
+	f.metrics(msg.Stream).DeadLettered.Inc()
+	dl := f.host.DeadLetter(msg, err)
+	return &commitItem{DeadLetter: &dl}
 }
 
 // settleRetry commits item (nil: nothing to write) and, for a replay,
 // then removes the replayed dead letter: only once its outcome is written.
-func (f *worker) settleRetry(ctx context.Context, p retrytask.Payload, item *commitItem) error {
+func (f *Worker) settleRetry(ctx context.Context, p retrytask.Payload, item *commitItem) error {
 	if item != nil {
 		if err := f.commitWait(item); err != nil {
 			return retrytask.Infra(err)
@@ -125,10 +128,10 @@ func (f *worker) settleRetry(ctx context.Context, p retrytask.Payload, item *com
 }
 
 // commitWait commits item and waits for the result.
-func (f *worker) commitWait(item *commitItem) error {
+func (f *Worker) commitWait(item *commitItem) error {
 	errc := make(chan error, 1)
-	item.done = func(err error) { errc <- err }
-	f.com.submit([]*commitItem{item})
+	item.Done = func(err error) { errc <- err }
+	f.com.Submit([]*commitItem{item})
 	if err := <-errc; err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

@@ -1,4 +1,4 @@
-package runtime
+package engine
 
 import (
 	"context"
@@ -22,7 +22,7 @@ const (
 
 // watch is one invocation running inline on a worker; it is also the
 // handler's context.
-type watch struct {
+type Watch struct {
 	invCtx
 	started  time.Time
 	giveUpAt atomic.Int64 // Unix ns
@@ -125,12 +125,12 @@ func (p *pool) watchdog() {
 // invokeInline runs msg's handler on this goroutine as worker slot's
 // invocation w; gone is true when it was given up meanwhile (the caller
 // must then leave everything to w.giveUp and return).
-func (p *pool) invokeInline(slot int, w *watch, msg *Message) (err error, gone bool) {
+func (p *pool) invokeInline(slot int, w *Watch, msg *Entry) (err error, gone bool) {
 	p.watches[slot].Store(w)
 	if p.ctx.Err() != nil {
 		w.cancel(context.Canceled)
 	}
-	err = p.f.chain.Handle(w, msg)
+	err = p.f.host.Invoke(w, msg)
 	if w.state.Load() != watchReturned {
 		return nil, true // the chain's timeout found it given up
 	}
@@ -139,9 +139,9 @@ func (p *pool) invokeInline(slot int, w *watch, msg *Message) (err error, gone b
 }
 
 // newWatch returns the watch of an invocation starting now.
-func (p *pool) newWatch(giveUp func() bool) *watch {
+func (p *pool) newWatch(giveUp func() bool) *Watch {
 	now := time.Now()
-	w := &watch{
+	w := &Watch{
 		invCtx:  invCtx{parent: p.ctx, deadline: now.Add(p.f.Timeout), done: make(chan struct{})},
 		started: now,
 		giveUp:  giveUp,

@@ -1,4 +1,4 @@
-package runtime
+package engine
 
 import (
 	"strconv"
@@ -24,7 +24,7 @@ type outcome struct {
 	kind  outKind
 	item  *commitItem
 	delay time.Duration
-	next  *Message // the message to retry (outWait)
+	next  *Entry // the message to retry (outWait)
 }
 
 // infraDelay is how long a lane waits after Redis failed to count an
@@ -45,7 +45,7 @@ const infraDelay = 500 * time.Millisecond
 // entry's attempts like any failure: past MaxAttempts it is dead-lettered
 // without running (see intake). Counting fails only when Redis does: then
 // no attempt is used.
-func (p *pool) run(msg *Message, flush func(), slot int, resume func(outcome) bool) outcome {
+func (p *pool) run(msg *Entry, flush func(), slot int, resume func(outcome) bool) outcome {
 	f := p.f
 	if p.ctx.Err() != nil {
 		return outcome{kind: outStop}
@@ -53,7 +53,7 @@ func (p *pool) run(msg *Message, flush func(), slot int, resume func(outcome) bo
 	if !f.inflight.Has(msg.Stream, msg.ID) {
 		return outcome{kind: outSkip} // taken over meanwhile (see renewer)
 	}
-	if err := msg.decode(); err != nil {
+	if err := f.host.Decode(msg); err != nil {
 		return outcome{kind: outSettle, item: f.malformed(msg, err)}
 	}
 	alone := msg.run.recovered
@@ -77,10 +77,10 @@ func (p *pool) run(msg *Message, flush func(), slot int, resume func(outcome) bo
 		return out
 	}
 	msg.run.started = true
-	var w *watch
+	var w *Watch
 	w = p.newWatch(func() bool {
 		err := givenUp(w, f.Timeout)
-		f.observeGivenUp(msg, w.started, err)
+		f.host.ObserveGivenUp(msg, w.started, err)
 		return resume(p.after(msg, err, true, alone))
 	})
 	f.inflight.Running(msg.Stream, msg.ID, w.deadline)
@@ -103,7 +103,7 @@ func (p *pool) unlock(alone bool) {
 // after settles a finished (or given up) attempt of msg: the token and
 // the gate are released as the outcome requires, and a recovered entry's
 // outcome is committed before anything else runs.
-func (p *pool) after(msg *Message, err error, abandoned, alone bool) outcome {
+func (p *pool) after(msg *Entry, err error, abandoned, alone bool) outcome {
 	f := p.f
 	f.inflight.Running(msg.Stream, msg.ID, time.Time{})
 	<-f.tokens
@@ -122,9 +122,9 @@ func (p *pool) after(msg *Message, err error, abandoned, alone bool) outcome {
 	}
 	if out.kind == outSettle {
 		written := make(chan struct{})
-		out.item.release = msg
-		out.item.done = func(error) { close(written) }
-		f.com.submit([]*commitItem{out.item})
+		out.item.Release = msg
+		out.item.Done = func(error) { close(written) }
+		f.com.Submit([]*commitItem{out.item})
 		select {
 		case <-written:
 		case <-p.ctx.Done():
@@ -137,7 +137,7 @@ func (p *pool) after(msg *Message, err error, abandoned, alone bool) outcome {
 
 // count bumps msg's delivery count to its attempt when the delivery did
 // not count it; ok false with the outcome when it could not.
-func (p *pool) count(msg *Message) (outcome, bool) {
+func (p *pool) count(msg *Entry) (outcome, bool) {
 	if msg.Attempt <= msg.run.counted {
 		return outcome{}, true
 	}

@@ -1,4 +1,4 @@
-package runtime
+package engine
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ordershop/functions/runtime/internal/backoff"
+	"github.com/ordershop/functions/runtime/internal/retrytask"
 )
 
 // Settling: what becomes of a finished attempt of a stream entry, as a
@@ -16,50 +17,60 @@ import (
 // dead-lettered, retried in place (ordered functions) or scheduled as a
 // retry task. When ctx (the handlers' context) ended first, the entry is
 // left pending.
-func (f *worker) outcome(ctx context.Context, msg *Message, err error, abandoned bool) outcome {
-	m := f.streamMetric(msg.Stream)
+func (f *Worker) outcome(ctx context.Context, msg *Entry, err error, abandoned bool) outcome {
+	m := f.metrics(msg.Stream)
 	switch {
 	case err == nil:
-		m.processed.Inc()
-		return outcome{kind: outSettle, item: f.item(msg, commitItem{ack: true, record: true, emits: msg.emits})}
+		m.Processed.Inc()
+		return outcome{kind: outSettle, item: f.item(msg, commitItem{Ack: true, Record: true, Emits: f.host.Emits(msg)})}
 	case ctx.Err() != nil:
 		return outcome{kind: outStop}
-	case IsPermanent(err) || msg.Attempt >= f.MaxAttempts:
+	case f.host.IsPermanent(err) || msg.Attempt >= f.MaxAttempts:
 		return outcome{kind: outSettle, item: f.deadLetter(msg, err)}
 	}
 	if msg.FirstFailure.IsZero() {
 		msg.FirstFailure = time.Now()
 	}
-	m.retried.Inc()
+	m.Retried.Inc()
 	if f.OrderingKey != "" {
 		// Retry in place: the entry stays pending, its lane waits parked.
 		next := msg
 		if abandoned {
-			next = msg.retryCopy()
+			next = f.retryCopy(msg)
 		}
 		delay := backoff.Retry(msg.Attempt, f.BackoffBase, f.BackoffMax)
 		next.Attempt++
 		return outcome{kind: outWait, delay: delay, next: next}
 	}
-	if serr := f.ret.schedule(ctx, f, msg); serr != nil {
+	if serr := f.schedule(ctx, msg); serr != nil {
 		f.logger.Warn("schedule retry failed: entry left pending for redelivery",
 			zap.String("stream", msg.Stream), zap.String("entry_id", msg.ID), zap.Error(serr))
 		return outcome{kind: outSkip}
 	}
-	return outcome{kind: outSettle, item: f.item(msg, commitItem{ack: true})}
+	return outcome{kind: outSettle, item: f.item(msg, commitItem{Ack: true})}
+}
+
+// schedule turns msg's failed attempt into a delayed retry task.
+func (f *Worker) schedule(ctx context.Context, msg *Entry) error {
+	p := retrytask.Payload{
+		Stream: msg.Stream, ID: msg.ID, Fields: msg.Fields,
+		Attempt: msg.Attempt + 1, MaxAttempts: f.MaxAttempts, FirstFailure: msg.FirstFailure,
+	}
+	delay := backoff.Retry(msg.Attempt, f.BackoffBase, f.BackoffMax)
+	return f.ret.Schedule(ctx, f.Name, msg.IdempotencyKey, p, delay, f.Timeout+time.Minute)
 }
 
 // deadLetter returns the commit that writes msg to the function's
 // dead-letter stream and acks it.
-func (f *worker) deadLetter(msg *Message, cause error) *commitItem {
-	f.streamMetric(msg.Stream).deadLettered.Inc()
-	dl := newDeadLetterEntry(f.Name, msg, cause, time.Now())
-	return f.item(msg, commitItem{ack: true, deadLetter: &dl})
+func (f *Worker) deadLetter(msg *Entry, cause error) *commitItem {
+	f.metrics(msg.Stream).DeadLettered.Inc()
+	dl := f.host.DeadLetter(msg, cause)
+	return f.item(msg, commitItem{Ack: true, DeadLetter: &dl})
 }
 
 // item returns msg's commit item set to it, with the entry it settles.
-func (f *worker) item(msg *Message, it commitItem) *commitItem {
-	it.stream, it.id, it.eventID = msg.Stream, msg.ID, msg.EventID
+func (f *Worker) item(msg *Entry, it commitItem) *commitItem {
+	it.Stream, it.ID, it.EventID = msg.Stream, msg.ID, msg.EventID
 	msg.commit = it
 	return &msg.commit
 }

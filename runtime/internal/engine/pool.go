@@ -1,4 +1,4 @@
-package runtime
+package engine
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
+
+	"github.com/ordershop/functions/runtime/internal/engine/duty"
 )
 
 // pool runs a function's invocations on a bounded set of workers.
@@ -32,14 +34,14 @@ import (
 // committed before anything else starts. A crash during its run is then
 // charged to it alone (see runner.go).
 type pool struct {
-	f     *worker
+	f     *Worker
 	ctx   context.Context // ends at the hard stop
 	jobs  chan *lane
 	slots *semaphore.Weighted // one unit per entry in flight, parked ones aside
 	held  *semaphore.Weighted // one unit per tracked entry
 	gate  sync.RWMutex
 	// watches holds each worker's running invocation, for the watchdog.
-	watches []atomic.Pointer[watch]
+	watches []atomic.Pointer[Watch]
 
 	mu       sync.Mutex
 	lanes    map[string]*lane // by key, while the key has entries
@@ -54,7 +56,7 @@ type pool struct {
 // lane is the queue of one ordering key, or a chunk of unordered entries.
 type lane struct {
 	key    string
-	msgs   []*Message
+	msgs   []*Entry
 	parked bool
 	timer  *time.Timer
 }
@@ -67,7 +69,7 @@ const flushEvery = 2 * time.Millisecond
 // failing keys) the pool allows per slot.
 const heldPerSlot = 4
 
-func newPool(f *worker, ctx context.Context) *pool {
+func newPool(f *Worker, ctx context.Context) *pool {
 	inFlight := max(f.cfg.BatchSize*4, f.Concurrency*2)
 	p := &pool{
 		f:       f,
@@ -78,7 +80,7 @@ func newPool(f *worker, ctx context.Context) *pool {
 		lanes:   map[string]*lane{},
 		parked:  map[*lane]struct{}{},
 		dropped: map[string]struct{}{},
-		watches: make([]atomic.Pointer[watch], f.Concurrency),
+		watches: make([]atomic.Pointer[Watch], f.Concurrency),
 	}
 	for i := range f.Concurrency {
 		p.workers.Add(1)
@@ -105,7 +107,7 @@ func (p *pool) acquire(ctx context.Context, n int) bool {
 }
 
 // release returns the slot of a settled (or abandoned) entry.
-func (p *pool) release(msg *Message) {
+func (p *pool) release(msg *Entry) {
 	p.f.inflight.Remove(msg.Stream, msg.ID)
 	if !msg.run.parked {
 		p.slots.Release(1)
@@ -120,7 +122,7 @@ func (p *pool) release(msg *Message) {
 
 // drop abandons an entry: it stays pending and is redelivered. A fresh
 // entry that never started has its delivery given back.
-func (p *pool) drop(msg *Message) {
+func (p *pool) drop(msg *Entry) {
 	if !msg.run.started && !msg.run.recovered {
 		p.f.giveBack(msg.Stream, msg.ID)
 	}
@@ -128,7 +130,7 @@ func (p *pool) drop(msg *Message) {
 }
 
 // unslot gives back msg's slot while it waits parked; p.mu is held.
-func (p *pool) unslot(msg *Message) {
+func (p *pool) unslot(msg *Entry) {
 	if !msg.run.parked {
 		msg.run.parked = true
 		p.slots.Release(1)
@@ -136,7 +138,7 @@ func (p *pool) unslot(msg *Message) {
 }
 
 // submit queues msgs, which hold slots, for the workers.
-func (p *pool) submit(msgs []*Message) {
+func (p *pool) submit(msgs []*Entry) {
 	if p.f.OrderingKey == "" {
 		n := min(p.f.Concurrency, len(msgs))
 		for i := range n {
@@ -146,9 +148,9 @@ func (p *pool) submit(msgs []*Message) {
 		return
 	}
 	for _, msg := range msgs {
-		key := msg.field(p.f.OrderingKey)
+		key := msg.Field(p.f.OrderingKey)
 		if key == "" {
-			p.enqueue(&lane{msgs: []*Message{msg}})
+			p.enqueue(&lane{msgs: []*Entry{msg}})
 			continue
 		}
 		p.mu.Lock()
@@ -167,7 +169,7 @@ func (p *pool) submit(msgs []*Message) {
 			p.mu.Unlock()
 			continue
 		}
-		l := &lane{key: key, msgs: []*Message{msg}}
+		l := &lane{key: key, msgs: []*Entry{msg}}
 		p.lanes[key] = l
 		p.mu.Unlock()
 		p.enqueue(l)
@@ -224,8 +226,8 @@ func (p *pool) abandonQueued() {
 
 // wait waits for every entry in flight to settle, up to timeout; false if
 // time ran out.
-func (p *pool) wait(timeout time.Duration) bool { return waitGroup(&p.settled, timeout) }
+func (p *pool) wait(timeout time.Duration) bool { return duty.WaitGroup(&p.settled, timeout) }
 
 // waitWorkers waits up to timeout for the workers to return after the
 // hard stop.
-func (p *pool) waitWorkers(timeout time.Duration) bool { return waitGroup(&p.workers, timeout) }
+func (p *pool) waitWorkers(timeout time.Duration) bool { return duty.WaitGroup(&p.workers, timeout) }

@@ -1,4 +1,4 @@
-package runtime
+package duty
 
 import (
 	"context"
@@ -9,27 +9,27 @@ import (
 	"github.com/ordershop/functions/runtime/internal/backoff"
 )
 
-// takeOver runs before a function with an ordering key starts reading, so
+// TakeOver runs before a function with an ordering key starts reading, so
 // that entries a gone consumer (no liveness key) left pending run before
 // any newer entry of their keys: it waits up to ClaimMinIdle (plus two
 // claim intervals) for those entries to become claimable, and claims
 // them; the reader's own-pending recovery then runs them first.
-func (f *worker) takeOver(ctx context.Context) {
-	deadline := time.Now().Add(f.cfg.ClaimMinIdle + 2*f.cfg.ClaimInterval)
+func (f *Claims) TakeOver(ctx context.Context) {
+	deadline := time.Now().Add(f.ClaimMinIdle + 2*f.ClaimInterval)
 	for _, s := range f.Streams {
 		for ctx.Err() == nil {
-			if _, err := f.claimIdle(ctx, s); err != nil && ctx.Err() == nil {
-				f.logger.Warn("take over at start", zap.String("stream", s), zap.Error(err))
+			if _, err := f.ClaimIdle(ctx, s); err != nil && ctx.Err() == nil {
+				f.Logger.Warn("take over at start", zap.String("stream", s), zap.Error(err))
 			}
 			gone, _, err := f.goneConsumers(ctx, s)
 			if err != nil || len(gone) == 0 {
 				break
 			}
 			if time.Now().After(deadline) {
-				f.logger.Warn("gone consumers still hold entries: reading on", zap.String("stream", s), zap.Strings("consumers", gone))
+				f.Logger.Warn("gone consumers still hold entries: reading on", zap.String("stream", s), zap.Strings("consumers", gone))
 				break
 			}
-			if !backoff.Sleep(ctx, min(f.cfg.ClaimInterval, 100*time.Millisecond)) {
+			if !backoff.Sleep(ctx, min(f.ClaimInterval, 100*time.Millisecond)) {
 				return
 			}
 		}
@@ -39,16 +39,16 @@ func (f *worker) takeOver(ctx context.Context) {
 // goneConsumers lists the stream's consumers, other than this one, that
 // have pending entries and no liveness key; live lists those that do have
 // one.
-func (f *worker) goneConsumers(ctx context.Context, stream string) (gone, live []string, err error) {
-	cs, err := f.group.Consumers(ctx, stream)
+func (f *Claims) goneConsumers(ctx context.Context, stream string) (gone, live []string, err error) {
+	cs, err := f.Group.Consumers(ctx, stream)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, c := range cs {
-		if c.Name == f.cfg.ConsumerName || c.Pending == 0 {
+		if c.Name == f.Group.Name || c.Pending == 0 {
 			continue
 		}
-		alive, err := f.group.IsAlive(ctx, c.Name)
+		alive, err := f.Group.IsAlive(ctx, c.Name)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -1,10 +1,12 @@
-package runtime
+package engine
 
 import (
 	"context"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/engine/retry"
 )
 
 // finalGrace bounds what shutdown does after the hard stop: commit what
@@ -18,20 +20,21 @@ const finalGrace = time.Second
 // uses no attempt.
 const retrierGrace = 2 * time.Second
 
-// shutdown stops fns and the retrier after ctx ended, in the order
-// lifecycle.go gives and explains.
-func (r *Runtime) shutdown(fns []*worker, ret *retrier, hardStop context.CancelFunc) {
+// Shutdown stops fns and the retrier after the runtime's context ended,
+// in the order lifecycle.go gives and explains: the drain takes up to
+// timeout (ShutdownTimeout), then hardStop cancels the handlers' context.
+func Shutdown(fns []*Worker, ret *retry.Retrier, hardStop context.CancelFunc, timeout time.Duration, logger *zap.Logger) {
 	began := time.Now()
-	deadline := began.Add(r.cfg.ShutdownTimeout)
+	deadline := began.Add(timeout)
 	for _, f := range fns {
 		f.stopReading()
 	}
 	// Retries in flight drain beside the pools, under the same deadline.
 	retrierDone := make(chan struct{})
-	go func() { ret.shutdown(); close(retrierDone) }()
+	go func() { ret.Shutdown(); close(retrierDone) }()
 	for _, f := range fns {
 		if !f.readersDone(time.Until(deadline)) || !f.pool.wait(time.Until(deadline)) {
-			r.logger.Warn("shutdown timeout: work not done is left pending for redelivery", zap.String("function", f.Name))
+			logger.Warn("shutdown timeout: work not done is left pending for redelivery", zap.String("function", f.Name))
 		}
 	}
 	hardStop()
@@ -39,17 +42,17 @@ func (r *Runtime) shutdown(fns []*worker, ret *retrier, hardStop context.CancelF
 	final := stopped.Add(finalGrace)
 	for _, f := range fns {
 		if !f.pool.waitWorkers(time.Until(final) / 2) {
-			r.logger.Warn("workers still busy after the hard stop", zap.String("function", f.Name))
+			logger.Warn("workers still busy after the hard stop", zap.String("function", f.Name))
 		}
 		f.pool.abandonQueued()
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), final)
 	defer cancel()
 	for _, f := range fns {
-		f.returnUnread(ctx)
+		f.unread.Return(ctx, f.group, f.logger)
 	}
 	for _, f := range fns {
-		f.com.shutdown(max(time.Until(final), 50*time.Millisecond))
+		f.com.Shutdown(max(time.Until(final), 50*time.Millisecond))
 	}
 	for _, f := range fns {
 		f.stopClaiming(time.Until(final))
@@ -57,6 +60,6 @@ func (r *Runtime) shutdown(fns []*worker, ret *retrier, hardStop context.CancelF
 	select {
 	case <-retrierDone:
 	case <-time.After(max(time.Until(stopped.Add(retrierGrace)), 0)):
-		r.logger.Warn("retrier did not stop in time", zap.Duration("after", time.Since(began)))
+		logger.Warn("retrier did not stop in time", zap.Duration("after", time.Since(began)))
 	}
 }

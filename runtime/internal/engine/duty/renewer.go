@@ -1,4 +1,4 @@
-package runtime
+package duty
 
 import (
 	"context"
@@ -10,16 +10,16 @@ import (
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
-// renewerParams is what the renewer needs.
-type renewerParams struct {
-	logger   *zap.Logger
-	group    *rdb.Consumer
-	interval time.Duration // ClaimInterval
-	streams  []string
-	inflight *inflight.Set
+// RenewerParams is what the renewer needs.
+type RenewerParams struct {
+	Logger   *zap.Logger
+	Group    *rdb.Consumer
+	Interval time.Duration // ClaimInterval
+	Streams  []string
+	Inflight *inflight.Set
 }
 
-// newRenewer returns the duty that keeps every entry delivered to this
+// NewRenewer returns the duty that keeps every entry delivered to this
 // instance and not settled claimed (read ahead, queued, running, parked),
 // on a goroutine of its own that never waits for intake: every
 // ClaimInterval, which Validate keeps under half of ClaimMinIdle, it
@@ -28,22 +28,22 @@ type renewerParams struct {
 // invocation that has run past its Timeout is no longer renewed. An entry
 // found owned by another consumer is dropped from the tracked set: it is
 // not run here again.
-func newRenewer(base context.Context, p renewerParams) *ticker {
+func NewRenewer(base context.Context, p RenewerParams) *Ticker {
 	return newTicker(base, tickerParams{
-		logger: p.logger, interval: p.interval,
+		logger: p.Logger, interval: p.Interval,
 		failed:    "renew delivered entries failed: peers may take them over after CLAIM_MIN_IDLE",
 		recovered: "renew delivered entries recovered",
-		exec: eachStream(p.streams, func(ctx context.Context, stream string) error {
-			ids := p.inflight.Renewable(stream, time.Now())
+		exec: eachStream(p.Streams, func(ctx context.Context, stream string) error {
+			ids := p.Inflight.Renewable(stream, time.Now())
 			if len(ids) == 0 {
 				return nil
 			}
-			lost, err := p.group.Renew(ctx, stream, ids, "")
+			lost, err := p.Group.Renew(ctx, stream, ids, "")
 			for _, id := range lost {
-				p.inflight.Remove(stream, id)
+				p.Inflight.Remove(stream, id)
 			}
 			if len(lost) > 0 {
-				p.logger.Warn("entries taken over by another consumer: not run here again", zap.String("stream", stream), zap.Int("count", len(lost)))
+				p.Logger.Warn("entries taken over by another consumer: not run here again", zap.String("stream", stream), zap.Int("count", len(lost)))
 			}
 			return err
 		}),

@@ -1,4 +1,4 @@
-package runtime
+package duty
 
 import (
 	"context"
@@ -13,9 +13,9 @@ import (
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
-// reader feeds a function's pool from its streams with XREADGROUP. It first
+// Reader feeds a function's pool from its streams with XREADGROUP. It first
 // recovers this consumer's own pending entries (those it read before a
-// crash or restart, see recoverOwn), then reads new entries (">") in
+// crash or restart, see Claims.RecoverOwn), then reads new entries (">") in
 // batches of BatchSize, blocking up to ReadBlock when there is nothing to
 // do. Every entry read is tracked at once, so the renewer keeps it
 // claimed while it waits for intake.
@@ -25,35 +25,42 @@ import (
 // checked batches go through a short queue to a second goroutine that runs
 // intake, so the reader spends one round trip per batch, like a plain
 // XREADGROUP loop.
-type reader struct {
-	p      readerParams
+type Reader struct {
+	p      ReaderParams
 	ctx    context.Context // ends at shutdown: reading stops
 	cancel context.CancelFunc
 }
 
-// readerParams is what the reader needs.
-type readerParams struct {
-	logger    *zap.Logger
-	group     *rdb.Consumer
-	records   *rdb.Records
-	streams   []string
-	batchSize int
-	readBlock time.Duration
-	inflight  *inflight.Set
-	// hard is the handlers' context: intake of what was read goes on
+// ReaderParams is what the reader needs.
+type ReaderParams struct {
+	Logger    *zap.Logger
+	Group     *rdb.Consumer
+	Records   *rdb.Records
+	Streams   []string
+	BatchSize int
+	ReadBlock time.Duration
+	Inflight  *inflight.Set
+	// Hard is the handlers' context: intake of what was read goes on
 	// until it ends.
-	hard context.Context
-	// before, when set, runs before the first read (takeover).
-	before func(ctx context.Context)
-	// intake turns entries into work (see worker.intake).
-	intake func(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int)
-	// recoverOwn hands this consumer's own pending entries of a stream to
-	// intake; ensureGroups creates missing groups; giveBack notes a
+	Hard context.Context
+	// Before, when set, runs before the first read (takeover).
+	Before func(ctx context.Context)
+	// Intake turns entries into work (see engine's intake).
+	Intake Intake
+	// EventIDs lists the event ids of a read's entries, stream by stream.
+	EventIDs func(res []redis.XStream) []string
+	// RecoverOwn hands this consumer's own pending entries of a stream to
+	// intake; EnsureGroups creates missing groups; GiveBack notes a
 	// delivery that never ran.
-	recoverOwn   func(ctx, hard context.Context, stream string) error
-	ensureGroups func(ctx context.Context) error
-	giveBack     func(stream, id string)
+	RecoverOwn   func(ctx, hard context.Context, stream string) error
+	EnsureGroups func(ctx context.Context) error
+	GiveBack     func(stream, id string)
 }
+
+// Intake turns entries read or recovered from stream into work: done, when
+// not nil, says per entry whether its event is done already; counts, for
+// recovered entries, gives each one's delivery count.
+type Intake func(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int)
 
 // checkedBatch is a read batch and, per stream and entry, whether the
 // event is done already (nil when the lookup did not happen or failed:
@@ -63,22 +70,25 @@ type checkedBatch struct {
 	done [][]bool
 }
 
-func newReader(base context.Context, p readerParams) *reader {
+// NewReader returns the reader of one function, reading until base ends
+// or Shutdown.
+func NewReader(base context.Context, p ReaderParams) *Reader {
 	ctx, cancel := context.WithCancel(base)
-	return &reader{p: p, ctx: ctx, cancel: cancel}
+	return &Reader{p: p, ctx: ctx, cancel: cancel}
 }
 
-func (r *reader) start(wg *sync.WaitGroup) {
+// Start runs the reader on a goroutine of its own, counted in wg.
+func (r *Reader) Start(wg *sync.WaitGroup) {
 	spawn(wg, func() {
-		if r.p.before != nil {
-			r.p.before(r.ctx)
+		if r.p.Before != nil {
+			r.p.Before(r.ctx)
 		}
-		r.run(r.ctx, r.p.hard)
+		r.run(r.ctx, r.p.Hard)
 	})
 }
 
-// shutdown stops reading; what was read is still handed to intake.
-func (r *reader) shutdown() { r.cancel() }
+// Shutdown stops reading; what was read is still handed to intake.
+func (r *Reader) Shutdown() { r.cancel() }
 
 // readQueue is how many read batches may wait for intake.
 const readQueue = 2
@@ -86,7 +96,7 @@ const readQueue = 2
 // run reads until ctx ends, then lets intake finish every batch already
 // read (those entries are delivered, so they are handled, not dropped)
 // until hard ends; what intake cannot take by then stays pending.
-func (r *reader) run(ctx, hard context.Context) {
+func (r *Reader) run(ctx, hard context.Context) {
 	batches := make(chan checkedBatch, readQueue)
 	intakeDone := make(chan struct{})
 	go func() {
@@ -97,7 +107,7 @@ func (r *reader) run(ctx, hard context.Context) {
 				if b.done != nil {
 					done = b.done[i]
 				}
-				r.p.intake(hard, xs.Stream, xs.Messages, done, nil)
+				r.p.Intake(hard, xs.Stream, xs.Messages, done, nil)
 			}
 		}
 	}()
@@ -109,19 +119,19 @@ func (r *reader) run(ctx, hard context.Context) {
 
 // recover hands this consumer's own pending entries to intake, retrying
 // while Redis fails.
-func (r *reader) recover(ctx, hard context.Context) {
+func (r *Reader) recover(ctx, hard context.Context) {
 	b := backoff.New(50*time.Millisecond, 5*time.Second)
-	for _, s := range r.p.streams {
+	for _, s := range r.p.Streams {
 		for {
-			err := r.p.recoverOwn(ctx, hard, s)
+			err := r.p.RecoverOwn(ctx, hard, s)
 			if err == nil || ctx.Err() != nil {
 				break
 			}
 			if rdb.IsNoGroup(err) {
-				_ = r.p.ensureGroups(ctx)
+				_ = r.p.EnsureGroups(ctx)
 				continue
 			}
-			r.p.logger.Warn("recover own pending entries: retrying", zap.String("stream", s), zap.Error(err))
+			r.p.Logger.Warn("recover own pending entries: retrying", zap.String("stream", s), zap.Error(err))
 			if !b.Wait(ctx) {
 				return
 			}
@@ -129,7 +139,7 @@ func (r *reader) recover(ctx, hard context.Context) {
 	}
 }
 
-func (r *reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
+func (r *Reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 	p := r.p
 	b := backoff.New(50*time.Millisecond, 5*time.Second)
 	failing := false
@@ -140,19 +150,19 @@ func (r *reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 		case <-hard.Done():
 			for _, xs := range cb.res {
 				for _, m := range xs.Messages {
-					p.inflight.Remove(xs.Stream, m.ID)
-					p.giveBack(xs.Stream, m.ID)
+					p.Inflight.Remove(xs.Stream, m.ID)
+					p.GiveBack(xs.Stream, m.ID)
 				}
 			}
 		}
 	}
 	for ctx.Err() == nil {
-		args := rdb.ReadArgs{Streams: p.streams, Count: p.batchSize, Block: p.readBlock}
+		args := rdb.ReadArgs{Streams: p.Streams, Count: p.BatchSize, Block: p.ReadBlock}
 		if held != nil {
 			args.Block = -1 // answer at once: a batch waits
-			args.Lookup, args.LookupIDs = p.records, eventIDs(held)
+			args.Lookup, args.LookupIDs = p.Records, p.EventIDs(held)
 		}
-		res, lookup, err := p.group.Read(ctx, args)
+		res, lookup, err := p.Group.Read(ctx, args)
 		if held != nil {
 			done, _ := lookup()
 			send(checkedBatch{res: held, done: split(held, done)})
@@ -165,24 +175,24 @@ func (r *reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 			if rdb.IsNoGroup(err) {
 				// The stream or group vanished (a Redis without
 				// persistence restarted): create it again.
-				p.logger.Warn("consumer group missing: recreating", zap.Error(err))
-				_ = p.ensureGroups(ctx)
+				p.Logger.Warn("consumer group missing: recreating", zap.Error(err))
+				_ = p.EnsureGroups(ctx)
 				continue
 			}
 			if !failing {
-				p.logger.Warn("read failed: retrying with backoff", zap.Error(err))
+				p.Logger.Warn("read failed: retrying with backoff", zap.Error(err))
 				failing = true
 			}
 			b.Wait(ctx)
 			continue
 		}
 		if failing {
-			p.logger.Info("read recovered")
+			p.Logger.Info("read recovered")
 			failing = false
 			b = backoff.New(50*time.Millisecond, 5*time.Second)
 		}
 		for i := range res {
-			res[i].Messages = p.inflight.AddNew(res[i].Stream, res[i].Messages)
+			res[i].Messages = p.Inflight.AddNew(res[i].Stream, res[i].Messages)
 		}
 		if entries(res) > 0 {
 			held = res
@@ -191,18 +201,6 @@ func (r *reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 	if held != nil {
 		send(checkedBatch{res: held})
 	}
-}
-
-// eventIDs lists the event ids of a read's entries, stream by stream.
-func eventIDs(res []redis.XStream) []string {
-	var ids []string
-	for _, xs := range res {
-		for _, m := range xs.Messages {
-			id, _ := m.Values[FieldEventID].(string)
-			ids = append(ids, id)
-		}
-	}
-	return ids
 }
 
 // split cuts flat lookup results back into one slice per stream.

@@ -1,4 +1,4 @@
-package runtime
+package engine
 
 import "time"
 
@@ -14,7 +14,7 @@ type chunk struct {
 
 func (c *chunk) flush() {
 	if len(c.items) > 0 {
-		c.p.f.com.submit(c.items)
+		c.p.f.com.Submit(c.items)
 		c.items = nil
 	}
 }
@@ -43,7 +43,7 @@ func (c *chunk) step(k int, out outcome) bool {
 	msg := c.l.msgs[k]
 	switch out.kind {
 	case outSettle:
-		out.item.release = msg
+		out.item.Release = msg
 		c.items = append(c.items, out.item)
 	case outStop:
 		c.flush()
@@ -98,7 +98,7 @@ func noFlush() {}
 
 // laneStep settles the outcome of l's head msg; false if the lane stops
 // here (parked, or abandoned at the hard stop).
-func (p *pool) laneStep(l *lane, msg *Message, out outcome) bool {
+func (p *pool) laneStep(l *lane, msg *Entry, out outcome) bool {
 	switch out.kind {
 	case outWait:
 		p.mu.Lock()
@@ -118,8 +118,8 @@ func (p *pool) laneStep(l *lane, msg *Message, out outcome) bool {
 	p.mu.Unlock()
 	switch out.kind {
 	case outSettle:
-		out.item.release = msg
-		p.f.com.submit([]*commitItem{out.item})
+		out.item.Release = msg
+		p.f.com.Submit([]*commitItem{out.item})
 	case outSkip:
 		p.release(msg)
 	}

@@ -1,4 +1,4 @@
-package runtime
+package duty
 
 import (
 	"context"
@@ -19,27 +19,27 @@ import (
 // fails (see claims.go).
 const (
 	livenessEvery = time.Second
-	livenessTTL   = 3 * time.Second
+	LivenessTTL   = 3 * time.Second
 )
 
-// livenessParams is what the liveness duty needs.
-type livenessParams struct {
-	logger *zap.Logger
-	group  *rdb.Consumer
+// LivenessParams is what the liveness duty needs.
+type LivenessParams struct {
+	Logger *zap.Logger
+	Group  *rdb.Consumer
 }
 
-// newLiveness returns the duty that renews this instance's liveness key of
+// NewLiveness returns the duty that renews this instance's liveness key of
 // one function every second until shutdown, and deletes it then.
-func newLiveness(base context.Context, p livenessParams) *ticker {
+func NewLiveness(base context.Context, p LivenessParams) *Ticker {
 	return newTicker(base, tickerParams{
-		logger: p.logger, interval: livenessEvery, first: true,
-		exec:      func(ctx context.Context) error { return p.group.SetAlive(ctx, livenessTTL) },
+		logger: p.Logger, interval: livenessEvery, first: true,
+		exec:      func(ctx context.Context) error { return p.Group.SetAlive(ctx, LivenessTTL) },
 		failed:    "liveness key not written: Redis refuses writes or is away; no takeover meanwhile",
 		recovered: "liveness key written again",
 		stopped: func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 			defer cancel()
-			_ = p.group.DeleteAlive(ctx)
+			_ = p.Group.DeleteAlive(ctx)
 		},
 	})
 }

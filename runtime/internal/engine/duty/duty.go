@@ -1,4 +1,8 @@
-package runtime
+// Package duty holds the background duties of a function at work: the
+// reader, the claims (recovery of own pending entries, takeover of idle
+// ones), the ticking duties (renewer, liveness, reclaimer, janitor) and
+// the record of deliveries to give back.
+package duty
 
 import (
 	"context"
@@ -11,9 +15,9 @@ import (
 // A background duty is the lifecycle every goroutine of the runtime's
 // own shares (asynq's shape): it is built from a params struct with what
 // it needs (logger, Redis, intervals; never the runtime itself),
-// start(wg) runs it on a goroutine of its own, counted in wg, and
-// shutdown() asks it to stop and returns at once; its owner waits for wg,
-// bounded (see lifecycle.go for the order).
+// Start(wg) runs it on a goroutine of its own, counted in wg, and
+// Shutdown() asks it to stop and returns at once; its owner waits for wg,
+// bounded (see engine/lifecycle.go for the order).
 
 // tickerParams configure a duty that works on a ticker.
 type tickerParams struct {
@@ -29,9 +33,9 @@ type tickerParams struct {
 	stopped func()
 }
 
-// ticker is the one loop of the ticking duties (reclaimer, renewer,
+// Ticker is the one loop of the ticking duties (reclaimer, renewer,
 // janitor, liveness).
-type ticker struct {
+type Ticker struct {
 	p      tickerParams
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -39,16 +43,18 @@ type ticker struct {
 
 // newTicker returns a ticker whose rounds run under a context derived from
 // base (ended by shutdown).
-func newTicker(base context.Context, p tickerParams) *ticker {
+func newTicker(base context.Context, p tickerParams) *Ticker {
 	ctx, cancel := context.WithCancel(base)
-	return &ticker{p: p, ctx: ctx, cancel: cancel}
+	return &Ticker{p: p, ctx: ctx, cancel: cancel}
 }
 
-func (t *ticker) start(wg *sync.WaitGroup) { spawn(wg, t.run) }
+// Start runs the duty on a goroutine of its own, counted in wg.
+func (t *Ticker) Start(wg *sync.WaitGroup) { spawn(wg, t.run) }
 
-func (t *ticker) shutdown() { t.cancel() }
+// Shutdown asks the duty to stop and returns at once.
+func (t *Ticker) Shutdown() { t.cancel() }
 
-func (t *ticker) run() {
+func (t *Ticker) run() {
 	tick := time.NewTicker(t.p.interval)
 	defer tick.Stop()
 	if t.p.stopped != nil {
@@ -102,8 +108,8 @@ func eachStream(streams []string, exec func(ctx context.Context, stream string) 
 	}
 }
 
-// waitGroup waits for wg up to timeout; false if time ran out.
-func waitGroup(wg *sync.WaitGroup, timeout time.Duration) bool {
+// WaitGroup waits for wg up to timeout; false if time ran out.
+func WaitGroup(wg *sync.WaitGroup, timeout time.Duration) bool {
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	t := time.NewTimer(max(timeout, 0))

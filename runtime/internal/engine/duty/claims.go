@@ -1,10 +1,14 @@
-package runtime
+package duty
 
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/inflight"
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
 // Claims: entries delivered before and never settled. They come from this
@@ -17,12 +21,26 @@ import (
 // attempts begun: intake dead-letters an entry whose count has reached
 // MaxAttempts, and the pool counts each attempt before it runs.
 
-// recoverOwn hands the entries of stream pending on this consumer and not
+// Claims makes the claims of one function on this consumer.
+type Claims struct {
+	Logger   *zap.Logger
+	Group    *rdb.Consumer
+	Inflight *inflight.Set
+	Streams  []string
+	// BatchSize is how many entries one XPENDING or XAUTOCLAIM takes.
+	BatchSize int
+	// ClaimMinIdle and ClaimInterval are the Config's.
+	ClaimMinIdle, ClaimInterval time.Duration
+	// Intake takes the entries recovered.
+	Intake Intake
+}
+
+// RecoverOwn hands the entries of stream pending on this consumer and not
 // tracked here to intake, oldest first, with their delivery counts.
-func (f *worker) recoverOwn(ctx, hard context.Context, stream string) error {
+func (f *Claims) RecoverOwn(ctx, hard context.Context, stream string) error {
 	start := "-"
 	for ctx.Err() == nil {
-		pend, err := f.group.PendingOwn(ctx, stream, start, f.cfg.BatchSize)
+		pend, err := f.Group.PendingOwn(ctx, stream, start, f.BatchSize)
 		if err != nil {
 			return err
 		}
@@ -33,45 +51,45 @@ func (f *worker) recoverOwn(ctx, hard context.Context, stream string) error {
 		counts := make(map[string]int, len(pend))
 		var ids []string
 		for _, p := range pend {
-			if !f.inflight.Has(stream, p.ID) {
+			if !f.Inflight.Has(stream, p.ID) {
 				ids = append(ids, p.ID)
 				counts[p.ID] = int(p.RetryCount)
 			}
 		}
 		if len(ids) > 0 {
-			msgs, err := f.group.Fetch(ctx, stream, ids)
+			msgs, err := f.Group.Fetch(ctx, stream, ids)
 			if err != nil {
 				return err
 			}
-			if msgs = f.inflight.AddNew(stream, msgs); len(msgs) > 0 {
-				f.intake(hard, stream, msgs, nil, counts)
+			if msgs = f.Inflight.AddNew(stream, msgs); len(msgs) > 0 {
+				f.Intake(hard, stream, msgs, nil, counts)
 			}
 		}
-		if len(pend) < f.cfg.BatchSize {
+		if len(pend) < f.BatchSize {
 			return nil
 		}
 	}
 	return ctx.Err()
 }
 
-// claimIdle claims to this consumer the entries of stream idle for at
+// ClaimIdle claims to this consumer the entries of stream idle for at
 // least ClaimMinIdle, whoever holds them, and returns how many. It claims
 // nothing while Redis refuses writes (maxmemory, a read-only replica): then
 // liveness and commits fail for every instance alike, and taking each
 // other's entries would only run them twice.
-func (f *worker) claimIdle(ctx context.Context, stream string) (int, error) {
-	if err := f.group.SetAlive(ctx, livenessTTL); err != nil {
+func (f *Claims) ClaimIdle(ctx context.Context, stream string) (int, error) {
+	if err := f.Group.SetAlive(ctx, LivenessTTL); err != nil {
 		return 0, fmt.Errorf("write probe failed, not taking over: %w", err)
 	}
 	n := 0
 	start := "0-0"
 	for ctx.Err() == nil {
-		ids, next, err := f.group.ClaimIdle(ctx, stream, f.cfg.ClaimMinIdle, start, f.cfg.BatchSize)
+		ids, next, err := f.Group.ClaimIdle(ctx, stream, f.ClaimMinIdle, start, f.BatchSize)
 		if err != nil {
 			return n, err
 		}
 		for _, id := range ids {
-			if !f.inflight.Has(stream, id) {
+			if !f.Inflight.Has(stream, id) {
 				n++
 			}
 		}
@@ -81,7 +99,7 @@ func (f *worker) claimIdle(ctx context.Context, stream string) (int, error) {
 		start = next
 	}
 	if n > 0 {
-		f.logger.Info("took over entries idle for CLAIM_MIN_IDLE", zap.String("stream", stream), zap.Int("count", n))
+		f.Logger.Info("took over entries idle for CLAIM_MIN_IDLE", zap.String("stream", stream), zap.Int("count", n))
 	}
 	return n, nil
 }

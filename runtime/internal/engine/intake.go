@@ -1,4 +1,4 @@
-package runtime
+package engine
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 //
 // It blocks while the pool is full, until ctx (the handlers' context)
 // ends; entries it cannot take then stay pending.
-func (f *worker) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int) {
+func (f *Worker) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int) {
 	if !f.pool.acquire(ctx, len(entries)) {
 		for _, e := range entries {
 			f.inflight.Remove(stream, e.ID)
@@ -32,14 +32,14 @@ func (f *worker) intake(ctx context.Context, stream string, entries []redis.XMes
 		return
 	}
 	var settled []*commitItem
-	settle := func(msg *Message, it *commitItem) {
-		it.release = msg
+	settle := func(msg *Entry, it *commitItem) {
+		it.Release = msg
 		settled = append(settled, it)
 	}
-	var run []*Message
+	var run []*Entry
 	var runIdx []int // run[k] is entries[runIdx[k]]
 	for i, e := range entries {
-		msg := peekMessage(f.Name, stream, e.ID, e.Values)
+		msg := Peek(f.host, f.Name, stream, e.ID, e.Values)
 		msg.run.counted = 1
 		if counts != nil {
 			c := counts[e.ID]
@@ -49,12 +49,12 @@ func (f *worker) intake(ctx context.Context, stream string, entries []redis.XMes
 		switch {
 		case e.Values == nil:
 			// Deleted from the stream while pending: nothing to run.
-			settle(msg, f.item(msg, commitItem{ack: true}))
+			settle(msg, f.item(msg, commitItem{Ack: true}))
 		case msg.Type == "" || msg.EventID == "":
-			settle(msg, f.malformed(msg, msg.decode()))
-		case !f.accepts(msg.Type):
-			f.streamMetric(stream).skipped.Inc()
-			settle(msg, f.item(msg, commitItem{ack: true}))
+			settle(msg, f.malformed(msg, f.host.Decode(msg)))
+		case !f.Accepts(msg.Type):
+			f.metrics(stream).Skipped.Inc()
+			settle(msg, f.item(msg, commitItem{Ack: true}))
 		default:
 			run, runIdx = append(run, msg), append(runIdx, i)
 		}
@@ -68,8 +68,8 @@ func (f *worker) intake(ctx context.Context, stream string, entries []redis.XMes
 	todo := run[:0]
 	for k, msg := range run {
 		if done != nil && done[runIdx[k]] {
-			f.streamMetric(stream).skipped.Inc()
-			settle(msg, f.item(msg, commitItem{ack: true}))
+			f.metrics(stream).Skipped.Inc()
+			settle(msg, f.item(msg, commitItem{Ack: true}))
 			continue
 		}
 		if msg.Attempt > f.MaxAttempts {
@@ -82,33 +82,45 @@ func (f *worker) intake(ctx context.Context, stream string, entries []redis.XMes
 		f.pool.submit(todo)
 	}
 	if len(settled) > 0 {
-		f.com.submit(settled)
+		f.com.Submit(settled)
 	}
 }
 
 // exhausted returns the commit that dead-letters a recovered entry whose
 // every attempt began and none settled.
-func (f *worker) exhausted(msg *Message) *commitItem {
-	_ = msg.decode()
+func (f *Worker) exhausted(msg *Entry) *commitItem {
+	_ = f.host.Decode(msg)
 	msg.Attempt--
 	err := fmt.Errorf("delivered %d times and never settled: the process running it crashed, stopped or hung each time", msg.Attempt)
-	f.logFailure(msg, err)
-	f.streamMetric(msg.Stream).failed.Inc()
+	f.host.LogFailure(msg, err)
+	f.metrics(msg.Stream).Failed.Inc()
 	return f.deadLetter(msg, err)
 }
 
 // malformed returns the commit that dead-letters an entry that is not a
 // well-formed event.
-func (f *worker) malformed(msg *Message, err error) *commitItem {
-	f.logFailure(msg, err)
-	f.streamMetric(msg.Stream).failed.Inc()
+func (f *Worker) malformed(msg *Entry, err error) *commitItem {
+	f.host.LogFailure(msg, err)
+	f.metrics(msg.Stream).Failed.Inc()
 	return f.deadLetter(msg, err)
 }
 
 // doneAlready reports, in one round trip, which entries' events already
 // have an idempotency record.
-func (f *worker) doneAlready(ctx context.Context, entries []redis.XMessage) ([]bool, error) {
+func (f *Worker) doneAlready(ctx context.Context, entries []redis.XMessage) ([]bool, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	return f.records.Done(ctx, eventIDs([]redis.XStream{{Messages: entries}}))
+}
+
+// eventIDs lists the event ids of a read's entries, stream by stream.
+func eventIDs(res []redis.XStream) []string {
+	var ids []string
+	for _, xs := range res {
+		for _, m := range xs.Messages {
+			id, _ := m.Values[FieldEventID].(string)
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }

@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/backoff"
+	"github.com/ordershop/functions/runtime/internal/engine/commit"
+	"github.com/ordershop/functions/runtime/internal/engine/duty"
+	"github.com/ordershop/functions/runtime/internal/engine/retry"
+	"github.com/ordershop/functions/runtime/internal/inflight"
+	"github.com/ordershop/functions/runtime/internal/rdb"
+)
+
+// Worker is a registered function at work in this process: its pool,
+// committer, idempotency records and background duties; its handler
+// chain is the Host's. Its methods are grouped by file: worker.go
+// (construction, groups), lifecycle.go (start and stop), intake.go
+// (entries into work), runner.go and settle.go (one attempt and its
+// outcome) and retryrun.go (retry tasks); the claims, the reader and the
+// ticking duties are in engine/duty.
+type Worker struct {
+	Spec
+	cfg    Config
+	host   Host
+	rdb    *rdb.RDB
+	group  *rdb.Consumer // this instance in the function's consumer group
+	logger *zap.Logger
+
+	com     *commit.Committer[Entry]
+	ret     *retry.Retrier
+	pool    *pool
+	records *rdb.Records
+	// tokens bounds the invocations running at once, stream entries and
+	// retry tasks together, to Concurrency.
+	tokens chan struct{}
+
+	inflight inflight.Set
+	unread   duty.Unread
+	claims   *duty.Claims
+	duties   duties
+}
+
+// NewWorker returns the worker of the function spec, run through host.
+func NewWorker(spec Spec, cfg Config, host Host, r *rdb.RDB, logger *zap.Logger) *Worker {
+	f := &Worker{
+		Spec:     spec,
+		cfg:      cfg,
+		host:     host,
+		rdb:      r,
+		group:    r.Consumer(spec.Name, cfg.ConsumerName),
+		logger:   logger.With(zap.String("function", spec.Name)),
+		inflight: inflight.NewSet(),
+		tokens:   make(chan struct{}, spec.Concurrency),
+	}
+	f.records = r.NewRecords(spec.Name, cfg.IdempotencyTTL)
+	f.com = commit.New(commit.Params[Entry]{
+		Logger: f.logger, Consumer: cfg.ConsumerName, Records: f.records,
+		Guard: host.DeadLetterGuard, MaxWriteValues: cfg.MaxWriteValues,
+		OnFenced:       func(stream, _ string) { host.Metrics(stream).Fenced.Inc() },
+		OnDeadLettered: func(stream string) { host.Metrics(stream).DeadLettered.Inc() },
+		DeadLetter: func(e *Entry, cause error) rdb.Write {
+			return host.DeadLetter(e, host.Permanent(cause))
+		},
+	})
+	f.claims = &duty.Claims{
+		Logger: f.logger, Group: f.group, Inflight: &f.inflight, Streams: spec.Streams,
+		BatchSize: cfg.BatchSize, ClaimMinIdle: cfg.ClaimMinIdle, ClaimInterval: cfg.ClaimInterval,
+		Intake: f.intake,
+	}
+	return f
+}
+
+// metrics returns the metrics of one stream of the function.
+func (f *Worker) metrics(stream string) *StreamMetrics { return f.host.Metrics(stream) }
+
+// giveBack notes that stream/id was delivered here and never started.
+func (f *Worker) giveBack(stream, id string) { f.unread.GiveBack(stream, id) }
+
+// EnsureGroups creates the function's consumer group on each stream
+// (MKSTREAM) and registers the function, retrying while Redis is
+// unreachable.
+func (f *Worker) EnsureGroups(ctx context.Context) error {
+	start := "0"
+	if f.StartNew {
+		start = "$"
+	}
+	for _, s := range f.Streams {
+		b := backoff.New(100*time.Millisecond, 5*time.Second)
+		for {
+			err := f.group.CreateGroup(ctx, s, start)
+			if err == nil {
+				err = f.register(ctx)
+			}
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			f.logger.Warn("create consumer group: retrying", zap.String("stream", s), zap.Error(err))
+			if !b.Wait(ctx) {
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// register writes the function's registry entry.
+func (f *Worker) register(ctx context.Context) error {
+	b, err := f.host.Registration()
+	if err != nil {
+		return err
+	}
+	return f.rdb.Register(ctx, f.cfg.RegistryKey, f.Name, b)
+}
+
+// NewRetrier returns the one retrier of the process for workers: their
+// retry tasks run under handlerCtx.
+func NewRetrier(cfg Config, client redis.UniversalClient, logger *zap.Logger, workers []*Worker, handlerCtx context.Context) *retry.Retrier {
+	fns := make([]retry.Function, len(workers))
+	for i, f := range workers {
+		fns[i] = retry.Function{
+			Name: f.Name, Concurrency: f.Concurrency, BackoffBase: f.BackoffBase, BackoffMax: f.BackoffMax,
+			Handle: f.handleRetry,
+		}
+	}
+	return retry.New(retry.Params{
+		Client: client, Logger: logger, Functions: fns, HandlerCtx: handlerCtx,
+		ShutdownTimeout: cfg.ShutdownTimeout, PollInterval: cfg.RetryPollInterval,
+	})
+}
