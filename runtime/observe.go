@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/runtime/internal/engine"
+	"github.com/ordershop/functions/runtime/internal/engine/watch"
 )
 
 // observe counts every invocation in the function's metrics (in flight,
@@ -17,7 +18,7 @@ func observe(metricsFor func(stream string) *engine.StreamMetrics, logFailure fu
 			m.InFlight.Inc()
 			start := time.Now()
 			err := next.Handle(ctx, msg)
-			if w, ok := engine.Inline(ctx); ok && w.GivenUp() {
+			if w, ok := watch.Inline(ctx); ok && w.GivenUp() {
 				return err
 			}
 			if observed(m, start, err) {

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ordershop/functions/runtime/internal/engine"
+	"github.com/ordershop/functions/runtime/internal/engine/retry"
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
@@ -134,7 +135,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	handlerCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 
-	ret := engine.NewRetrier(engineConfig(r.cfg), r.client, r.logger, fns, handlerCtx)
+	ret := r.newRetrier(fns, handlerCtx)
 	for _, f := range fns {
 		f.Start(ctx, handlerCtx, ret)
 	}
@@ -149,4 +150,17 @@ func (r *Runtime) Run(ctx context.Context) error {
 	r.logger.Info("shutting down", zap.Duration("timeout", r.cfg.ShutdownTimeout))
 	engine.Shutdown(fns, ret, hardStop, r.cfg.ShutdownTimeout, r.logger)
 	return nil
+}
+
+// newRetrier returns the process's one retrier for fns: their retry tasks
+// run under handlerCtx.
+func (r *Runtime) newRetrier(fns []*engine.Worker, handlerCtx context.Context) *retry.Retrier {
+	retried := make([]retry.Function, len(fns))
+	for i, f := range fns {
+		retried[i] = f.Retry()
+	}
+	return retry.New(retry.Params{
+		Client: r.client, Logger: r.logger, Functions: retried, HandlerCtx: handlerCtx,
+		ShutdownTimeout: r.cfg.ShutdownTimeout, PollInterval: r.cfg.RetryPollInterval,
+	})
 }

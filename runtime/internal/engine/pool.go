@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/ordershop/functions/runtime/internal/engine/duty"
+	"github.com/ordershop/functions/runtime/internal/engine/watch"
 )
 
 // pool runs a function's invocations on a bounded set of workers.
@@ -41,7 +42,7 @@ type pool struct {
 	held  *semaphore.Weighted // one unit per tracked entry
 	gate  sync.RWMutex
 	// watches holds each worker's running invocation, for the watchdog.
-	watches []atomic.Pointer[Watch]
+	watches []atomic.Pointer[watch.Watch]
 
 	mu       sync.Mutex
 	lanes    map[string]*lane // by key, while the key has entries
@@ -80,7 +81,7 @@ func newPool(f *Worker, ctx context.Context) *pool {
 		lanes:   map[string]*lane{},
 		parked:  map[*lane]struct{}{},
 		dropped: map[string]struct{}{},
-		watches: make([]atomic.Pointer[Watch], f.Concurrency),
+		watches: make([]atomic.Pointer[watch.Watch], f.Concurrency),
 	}
 	for i := range f.Concurrency {
 		p.workers.Add(1)

@@ -3,9 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"time"
-
-	"go.uber.org/zap"
 
 	"github.com/ordershop/functions/runtime/internal/retrytask"
 )
@@ -14,14 +11,10 @@ import (
 // the retrier's asynq server through the function's chain.
 
 // handleRetry runs one retry (or replay) attempt and settles it. A nil
-// return completes the asynq task; an error makes asynq try again later,
-// counting an attempt unless the error is errInfra.
+// return completes the asynq task (the retrier then removes a replay's
+// dead letter, see retry.Retrier); an error makes asynq try again later,
+// counting an attempt unless the error is retrytask.Infra's.
 func (f *Worker) handleRetry(ctx context.Context, p retrytask.Payload, retried int) error {
-	if p.DeadLetterID != "" {
-		if run, err := f.replayStillDue(ctx, p); err != nil || !run {
-			return err
-		}
-	}
 	msg := newEntry(f.host, p.Stream, p.ID)
 	msg.Fields = p.Fields
 	setEvent(msg, f.Name, p.Fields[FieldType], p.Fields[FieldEventID])
@@ -32,7 +25,7 @@ func (f *Worker) handleRetry(ctx context.Context, p retrytask.Payload, retried i
 	if derr != nil {
 		m.DeadLettered.Inc()
 		dl := f.host.DeadLetter(msg, derr)
-		return f.settleRetry(ctx, p, &commitItem{DeadLetter: &dl})
+		return f.settleRetry(&commitItem{DeadLetter: &dl})
 	}
 	done, err := f.records.Done(ctx, []string{msg.EventID})
 	if err != nil {
@@ -40,11 +33,11 @@ func (f *Worker) handleRetry(ctx context.Context, p retrytask.Payload, retried i
 	}
 	if done[0] {
 		m.Skipped.Inc()
-		return f.settleRetry(ctx, p, nil)
+		return f.settleRetry(nil)
 	}
 	if msg.Attempt > p.MaxAttempts {
 		// Its last attempt's process died (the lease expired).
-		return f.settleRetry(ctx, p, f.exhaustedRetry(msg))
+		return f.settleRetry(f.exhaustedRetry(msg))
 	}
 	if key := msg.Fields[f.OrderingKey]; f.OrderingKey != "" && key != "" {
 		// Never beside an entry of its key here: it waits for them.
@@ -66,35 +59,16 @@ func (f *Worker) handleRetry(ctx context.Context, p retrytask.Payload, retried i
 	switch {
 	case err == nil:
 		m.Processed.Inc()
-		return f.settleRetry(ctx, p, &commitItem{EventID: msg.EventID, Record: true, Emits: f.host.Emits(msg)})
+		return f.settleRetry(&commitItem{EventID: msg.EventID, Record: true, Emits: f.host.Emits(msg)})
 	case ctx.Err() != nil:
 		return retrytask.Infra(ctx.Err())
 	case f.host.IsPermanent(err) || msg.Attempt >= p.MaxAttempts:
 		m.DeadLettered.Inc()
 		dl := f.host.DeadLetter(msg, err)
-		return f.settleRetry(ctx, p, &commitItem{DeadLetter: &dl})
+		return f.settleRetry(&commitItem{DeadLetter: &dl})
 	}
 	m.Retried.Inc()
 	return err
-}
-
-// replayStillDue reports whether the replay task p is to run: only while
-// its dead letter is in the stream. A replay settles by removing it, and
-// its task is gone only after that, so a replay of the same dead letter
-// enqueued later (by a replay that read it before, and claimed it after
-// its claim expired) finds it gone and is dropped instead of running the
-// event twice; so is the replay of a dead letter purged meanwhile.
-func (f *Worker) replayStillDue(ctx context.Context, p retrytask.Payload) (bool, error) {
-	ok, err := f.rdb.HasDeadLetter(ctx, f.Name, p.DeadLetterID)
-	switch {
-	case err != nil:
-		return false, retrytask.Infra(err)
-	case !ok:
-		f.metrics(p.Stream).Skipped.Inc()
-		f.logger.Info("replay dropped: its dead letter has left the stream (replayed already, or purged)",
-			zap.String("dead_letter", p.DeadLetterID), zap.String("stream", p.Stream), zap.String("id", p.ID))
-	}
-	return ok, nil
 }
 
 // exhaustedRetry is the dead letter of a retry task whose every attempt
@@ -108,21 +82,12 @@ func (f *Worker) exhaustedRetry(msg *Entry) *commitItem {
 	return &commitItem{DeadLetter: &dl}
 }
 
-// settleRetry commits item (nil: nothing to write) and, for a replay,
-// then removes the replayed dead letter: only once its outcome is written.
-func (f *Worker) settleRetry(ctx context.Context, p retrytask.Payload, item *commitItem) error {
+// settleRetry commits item (nil: nothing to write).
+func (f *Worker) settleRetry(item *commitItem) error {
 	if item != nil {
 		if err := f.commitWait(item); err != nil {
 			return retrytask.Infra(err)
 		}
-	}
-	if p.DeadLetterID == "" {
-		return nil
-	}
-	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := f.rdb.DeleteDeadLetter(c, f.Name, p.DeadLetterID); err != nil {
-		f.logger.Error("replay settled, but the replayed dead letter was not removed", zap.String("dead_letter", p.DeadLetterID), zap.Error(err))
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/engine/watch"
 )
 
 // outKind says what became of one run of a stream entry.
@@ -77,13 +79,13 @@ func (p *pool) run(msg *Entry, flush func(), slot int, resume func(outcome) bool
 		return out
 	}
 	msg.run.started = true
-	var w *Watch
-	w = p.newWatch(func() bool {
-		err := givenUp(w, f.Timeout)
-		f.host.ObserveGivenUp(msg, w.started, err)
+	var w *watch.Watch
+	w = watch.New(p.ctx, f.Timeout, func() bool {
+		err := w.Failure(f.Timeout)
+		f.host.ObserveGivenUp(msg, w.Started, err)
 		return resume(p.after(msg, err, true, alone))
 	})
-	f.inflight.Running(msg.Stream, msg.ID, w.deadline)
+	f.inflight.Running(msg.Stream, msg.ID, w.Expires())
 	err, gone := p.invokeInline(slot, w, msg)
 	if gone {
 		return outcome{kind: outGone}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/ordershop/functions/runtime/internal/backoff"
@@ -119,18 +118,10 @@ func (f *Worker) register(ctx context.Context) error {
 	return f.rdb.Register(ctx, f.cfg.RegistryKey, f.Name, b)
 }
 
-// NewRetrier returns the one retrier of the process for workers: their
-// retry tasks run under handlerCtx.
-func NewRetrier(cfg Config, client redis.UniversalClient, logger *zap.Logger, workers []*Worker, handlerCtx context.Context) *retry.Retrier {
-	fns := make([]retry.Function, len(workers))
-	for i, f := range workers {
-		fns[i] = retry.Function{
-			Name: f.Name, Concurrency: f.Concurrency, BackoffBase: f.BackoffBase, BackoffMax: f.BackoffMax,
-			Handle: f.handleRetry,
-		}
+// Retry is what the retrier knows of the function.
+func (f *Worker) Retry() retry.Function {
+	return retry.Function{
+		Name: f.Name, Concurrency: f.Concurrency, BackoffBase: f.BackoffBase, BackoffMax: f.BackoffMax,
+		Handle: f.handleRetry, Dropped: func(stream string) { f.metrics(stream).Skipped.Inc() },
 	}
-	return retry.New(retry.Params{
-		Client: client, Logger: logger, Functions: fns, HandlerCtx: handlerCtx,
-		ShutdownTimeout: cfg.ShutdownTimeout, PollInterval: cfg.RetryPollInterval,
-	})
 }

@@ -30,6 +30,7 @@ type Retrier struct {
 	insp   *asynq.Inspector
 	server *asynq.Server
 	mux    *asynq.ServeMux
+	rdb    *rdb.RDB
 	fns    map[string]Function
 	logger *zap.Logger
 }
@@ -40,8 +41,12 @@ type Function struct {
 	Concurrency             int
 	BackoffBase, BackoffMax time.Duration
 	// Handle runs one due retry (or replay) task; retried counts the
-	// task's runs that failed before. A nil return completes the task.
+	// task's runs that failed before. A nil return completes the task: it
+	// settled.
 	Handle func(ctx context.Context, p retrytask.Payload, retried int) error
+	// Dropped is told of a replay dropped because its dead letter has
+	// left the stream.
+	Dropped func(stream string)
 }
 
 // Params is what the retrier needs.
@@ -62,6 +67,7 @@ func New(p Params) *Retrier {
 		client: asynq.NewClientFromRedisClient(p.Client),
 		insp:   asynq.NewInspectorFromRedisClient(p.Client),
 		mux:    asynq.NewServeMux(),
+		rdb:    rdb.New(p.Client),
 		fns:    map[string]Function{},
 		logger: p.Logger.Named("retrier"),
 	}
@@ -129,5 +135,44 @@ func (r *Retrier) handle(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	retried, _ := asynq.GetRetryCount(ctx)
-	return f.Handle(ctx, p, retried)
+	return r.run(ctx, f, p, retried)
+}
+
+// run runs the task p of f. A replay (p.DeadLetterID set) runs only while
+// its dead letter is in the stream, and removes it once it settled.
+func (r *Retrier) run(ctx context.Context, f Function, p retrytask.Payload, retried int) error {
+	if p.DeadLetterID != "" {
+		if run, err := r.replayStillDue(ctx, f, p); err != nil || !run {
+			return err
+		}
+	}
+	if err := f.Handle(ctx, p, retried); err != nil || p.DeadLetterID == "" {
+		return err
+	}
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := r.rdb.DeleteDeadLetter(c, f.Name, p.DeadLetterID); err != nil {
+		r.logger.Error("replay settled, but the replayed dead letter was not removed", zap.String("function", f.Name),
+			zap.String("dead_letter", p.DeadLetterID), zap.Error(err))
+	}
+	return nil
+}
+
+// replayStillDue reports whether the replay task p is to run: only while
+// its dead letter is in the stream. A replay settles by removing it, and
+// its task is gone only after that, so a replay of the same dead letter
+// enqueued later (by a replay that read it before, and claimed it after
+// its claim expired) finds it gone and is dropped instead of running the
+// event twice; so is the replay of a dead letter purged meanwhile.
+func (r *Retrier) replayStillDue(ctx context.Context, f Function, p retrytask.Payload) (bool, error) {
+	ok, err := r.rdb.HasDeadLetter(ctx, f.Name, p.DeadLetterID)
+	switch {
+	case err != nil:
+		return false, retrytask.Infra(err)
+	case !ok:
+		f.Dropped(p.Stream)
+		r.logger.Info("replay dropped: its dead letter has left the stream (replayed already, or purged)", zap.String("function", f.Name),
+			zap.String("dead_letter", p.DeadLetterID), zap.String("stream", p.Stream), zap.String("id", p.ID))
+	}
+	return ok, nil
 }
