@@ -11,6 +11,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/internal/httpserver"
 )
 
 // App is what a function process is built from: its configuration, a Redis
@@ -114,7 +116,7 @@ func run(name string, setup func(app *App) (Setup, error), opts []MainOption) er
 		return err
 	}
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- srv.serve() }()
+	go func() { httpErr <- srv.Serve() }()
 	// The HTTP server drains beside the runtime, under the same timeout.
 	httpDown := make(chan struct{})
 	go func() {
@@ -123,7 +125,7 @@ func run(name string, setup func(app *App) (Setup, error), opts []MainOption) er
 		if s.Stopping != nil {
 			s.Stopping()
 		}
-		if err := srv.shutdown(cfg.ShutdownTimeout); err != nil {
+		if err := srv.Shutdown(cfg.ShutdownTimeout); err != nil {
 			logger.Warn("http shutdown", zap.Error(err))
 		}
 	}()
@@ -150,4 +152,26 @@ func run(name string, setup func(app *App) (Setup, error), opts []MainOption) er
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newHTTPServer returns the server of /healthz, /readyz (rt and s.Ready),
+// /metrics (m) and s.HTTP.
+func newHTTPServer(cfg Config, logger *zap.Logger, m *Metrics, rt *Runtime, s Setup) (*httpserver.Server, error) {
+	return httpserver.New(httpserver.Params{
+		Host: cfg.ListenHost, Port: cfg.Port, Logger: logger, Metrics: m.Handler(), Routes: s.HTTP,
+		Ready: func(ctx context.Context) error {
+			err := rt.Ready(ctx)
+			if err == nil && s.Ready != nil {
+				err = s.Ready(ctx)
+			}
+			return err
+		},
+		Reason: func(err error) (string, bool) {
+			var nr *NotReadyError
+			if errors.As(err, &nr) {
+				return nr.Reason, true
+			}
+			return "", false
+		},
+	})
 }

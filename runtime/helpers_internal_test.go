@@ -103,3 +103,6 @@ func commitItems(items []*commitItem) []*commit.Item[engine.Entry] {
 	}
 	return out
 }
+
+// isRedisReply reports whether err is an error reply of Redis.
+func isRedisReply(err error) bool { return rdb.IsReply(err) }

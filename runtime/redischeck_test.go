@@ -108,10 +108,10 @@ func TestReadyzReportsARedisThatRefusesWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.serve() }()
-	t.Cleanup(func() { _ = srv.shutdown(time.Second) })
+	go func() { _ = srv.Serve() }()
+	t.Cleanup(func() { _ = srv.Shutdown(time.Second) })
 	readyz := func() (int, map[string]string) {
-		resp, err := http.Get("http://" + srv.ln.Addr().String() + "/readyz")
+		resp, err := http.Get("http://" + srv.Addr().String() + "/readyz")
 		if err != nil {
 			return 0, nil
 		}

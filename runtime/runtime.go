@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordershop/functions/runtime/internal/engine"
 	"github.com/ordershop/functions/runtime/internal/engine/retry"
+	"github.com/ordershop/functions/runtime/internal/health"
 	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
@@ -98,7 +99,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	if r.err != nil {
 		return r.err
 	}
-	if err := r.checkEvictionPolicy(ctx); err != nil {
+	if err := health.CheckEvictionPolicy(ctx, r.rdb, r.logger, r.cfg.AllowEviction); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -118,7 +119,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	for i, f := range fns {
 		names[i] = f.Name
 	}
-	if err := r.metrics.Registry.Register(newDeadLetterGauge(r.rdb, r.metrics.Namespace, names)); err != nil {
+	if err := r.metrics.Registry.Register(health.NewDeadLetterGauge(r.rdb, r.metrics.Namespace, names)); err != nil {
 		r.logger.Warn("dead-letter gauge not registered", zap.Error(err))
 	}
 	for _, f := range fns {
