@@ -51,7 +51,7 @@ func TestAdminAuth(t *testing.T) {
 	noSecrets(t, []*proc{off, gw, pj}, adminToken)
 }
 
-// TestHTTPLimits: the gateway's server (runtime/httpserver.go) refuses
+// TestHTTPLimits: the gateway's server (runtime/internal/httpserver) refuses
 // bodies over 1 MiB with 413, declared or chunked, and closes a
 // connection whose request header does not arrive within the
 // read-header timeout (5 s).

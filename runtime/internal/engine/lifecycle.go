@@ -22,7 +22,7 @@ import (
 //	pool        pool.go             the workers and their watchdog (watchdog.go)
 //
 // and the process runs one retrier (asynq, retry/retrier.go) for all of
-// them. The dead-letter gauge (runtime/deadlettergauge.go) runs on no
+// them. The dead-letter gauge (runtime/internal/health) runs on no
 // goroutine of its own: Prometheus calls it at each scrape.
 //
 // They stop in this order (Shutdown, shutdown.go), each step for a
