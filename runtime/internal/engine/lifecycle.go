@@ -19,7 +19,7 @@ import (
 //	renewer     duty/renewer.go     keeps every entry delivered here claimed
 //	liveness    duty/liveness.go    the liveness key, also the write probe
 //	committer   commit/committer.go group commit of settled invocations
-//	pool        pool.go             the workers and their watchdog (watchdog.go)
+//	pool        pool.go             the workers and their watchdog (watch/dog.go)
 //
 // and the process runs one retrier (asynq, retry/retrier.go) for all of
 // them. The dead-letter gauge (runtime/internal/health) runs on no

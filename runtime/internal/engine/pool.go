@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -41,8 +40,8 @@ type pool struct {
 	slots *semaphore.Weighted // one unit per entry in flight, parked ones aside
 	held  *semaphore.Weighted // one unit per tracked entry
 	gate  sync.RWMutex
-	// watches holds each worker's running invocation, for the watchdog.
-	watches []atomic.Pointer[watch.Watch]
+	// dog is the watchdog of the workers' invocations.
+	dog *watch.Dog
 
 	mu       sync.Mutex
 	lanes    map[string]*lane // by key, while the key has entries
@@ -81,13 +80,13 @@ func newPool(f *Worker, ctx context.Context) *pool {
 		lanes:   map[string]*lane{},
 		parked:  map[*lane]struct{}{},
 		dropped: map[string]struct{}{},
-		watches: make([]atomic.Pointer[watch.Watch], f.Concurrency),
+		dog:     watch.NewDog(ctx, f.Concurrency, f.Timeout),
 	}
 	for i := range f.Concurrency {
 		p.workers.Add(1)
 		go p.work(i)
 	}
-	go p.watchdog()
+	go p.dog.Run(p.gaveUp)
 	return p
 }
 

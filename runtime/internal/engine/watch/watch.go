@@ -1,9 +1,9 @@
 // Package watch is the context of a handler invocation that runs inline
 // on a pool's worker goroutine (no goroutine, timer or context of the
-// standard library per invocation): the pool's watchdog cancels it at its
-// deadline and, if the handler has not returned AbandonGrace later, gives
-// the invocation up. The runtime's handler chain reads it (Inline) for
-// its timeout wording and its metrics.
+// standard library per invocation), and the pool's watchdog (Dog), which
+// cancels it at its deadline and, if the handler has not returned
+// AbandonGrace later, gives the invocation up. The runtime's handler
+// chain reads it (Inline) for its timeout wording and its metrics.
 package watch
 
 import (
@@ -16,7 +16,7 @@ import (
 
 // AbandonGrace is how long a handler whose time is up (its context
 // cancelled) may take to return before its attempt is given up as failed
-// and the handler left running on its own (see engine/watchdog.go).
+// and the handler left running on its own (see Dog).
 const AbandonGrace = 100 * time.Millisecond
 
 // Watch states.
