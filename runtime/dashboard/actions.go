@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -30,7 +31,7 @@ type resultPage struct {
 }
 
 // replay replays the selected dead letters once confirmed.
-func (h *Handler) replay(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) replay(w http.ResponseWriter, r *http.Request, s session.Session) {
 	h.act(w, r, s, "replay", func(ctx context.Context, fn string, sel ops.Selection, p *resultPage) error {
 		res, err := h.cfg.Ops.Replay(ctx, fn, sel, nil)
 		p.Replay = &res
@@ -41,7 +42,7 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request, s session) {
 }
 
 // purge deletes the selected dead letters once confirmed.
-func (h *Handler) purge(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) purge(w http.ResponseWriter, r *http.Request, s session.Session) {
 	h.act(w, r, s, "purge", func(ctx context.Context, fn string, sel ops.Selection, p *resultPage) error {
 		res, err := h.cfg.Ops.Purge(ctx, fn, sel)
 		p.Purge = &res
@@ -56,7 +57,7 @@ func (h *Handler) purge(w http.ResponseWriter, r *http.Request, s session) {
 // all that match a search run as a background job (startJob), and the
 // selected ids run do to the end (a client that goes away does not stop
 // it) and show the result.
-func (h *Handler) act(w http.ResponseWriter, r *http.Request, s session, action string,
+func (h *Handler) act(w http.ResponseWriter, r *http.Request, s session.Session, action string,
 	do func(ctx context.Context, fn string, sel ops.Selection, p *resultPage) error) {
 	fn := r.PathValue("function")
 	form, sel, err := selectionFrom(r.PostForm)
@@ -81,7 +82,7 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, s session, action 
 }
 
 // confirm shows the confirmation of an action with its count.
-func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, s session, action, fn string, form selection, sel ops.Selection) {
+func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, s session.Session, action, fn string, form selection, sel ops.Selection) {
 	p := confirmPage{Action: action, Function: fn, Selection: form, ActionURL: h.actionPath(fn, action), CancelURL: withQuery(h.deadLettersPath(fn), form.Search.values())}
 	in := h.cfg.Ops.Inspector()
 	if sel.All {

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -94,12 +95,12 @@ type Config struct {
 // Config.Prefix. It is safe for concurrent use.
 type Handler struct {
 	cfg      Config
-	sessions sessions
+	sessions session.Signer
 	pages    pages
 	mux      *http.ServeMux
 	jobs     *jobRunner
-	logins   *loginLimiter
-	logouts  revocations
+	logins   *session.LoginLimiter
+	logouts  session.Revocations
 	history  historyStore
 	live     *liveStreams
 }
@@ -130,11 +131,11 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
-	h := &Handler{cfg: cfg, sessions: newSessions(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux(), live: newLiveStreams(cfg.MaxLiveStreams)}
+	h := &Handler{cfg: cfg, sessions: session.NewSigner(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux(), live: newLiveStreams(cfg.MaxLiveStreams)}
 	rdb := cfg.Ops.Redis()
 	h.jobs = newJobRunner(jobStore{rdb: rdb, prefix: cfg.KeyPrefix}, cfg.Ops, cfg.Logger, cfg.Now)
-	h.logins = newLoginLimiter(cfg.Now)
-	h.logouts = revocations{rdb: rdb, prefix: cfg.KeyPrefix, now: cfg.Now}
+	h.logins = session.NewLoginLimiter(loginLimits, cfg.Now)
+	h.logouts = session.NewRevocations(rdb, cfg.KeyPrefix, cfg.Now)
 	h.history = historyStore{cfg: newHistoryConfig(cfg), rdb: cfg.Ops.Inspector().Redis()}
 	h.routes()
 	return h, nil

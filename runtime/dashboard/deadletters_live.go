@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -63,7 +64,7 @@ type liveTotal struct {
 // new total, from now on or after the dead-letter id in Last-Event-ID;
 // and the total when it changes, with the ids (given as shown=…, or
 // sent since) that left the stream.
-func (h *Handler) deadLettersLive(ctx context.Context, sse *sseWriter, r *http.Request, s session) error {
+func (h *Handler) deadLettersLive(ctx context.Context, sse *sseWriter, r *http.Request, s session.Session) error {
 	fn, q := r.PathValue("function"), r.URL.Query()
 	f, err := searchFrom(q).filter()
 	if err != nil {
@@ -97,7 +98,7 @@ func (h *Handler) deadLettersLive(ctx context.Context, sse *sseWriter, r *http.R
 	if err := sse.send("ready", after, liveTotal{Total: total}); err != nil {
 		return err
 	}
-	base, readOnly := h.deadLettersPath(fn), s.role != roleAdmin
+	base, readOnly := h.deadLettersPath(fn), s.Role != session.Admin
 	sentTotal := total // what the client last heard
 	for ctx.Err() == nil {
 		dls, err := in.WaitDeadLetters(ctx, fn, after, deadLettersLiveCount, h.cfg.LiveBlock)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -38,7 +39,7 @@ type reactionView struct {
 
 // entityLookup is the lookup form; given both fields it redirects to the
 // entity's page.
-func (h *Handler) entityLookup(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) entityLookup(w http.ResponseWriter, r *http.Request, s session.Session) {
 	q := r.URL.Query()
 	agg, id := strings.TrimSpace(q.Get("aggregate")), strings.TrimSpace(q.Get("id"))
 	if agg != "" && id != "" {
@@ -68,7 +69,7 @@ func (h *Handler) entityForm(r *http.Request, agg, id string) (entityPage, error
 
 // entity shows every event of one entity, in order, each with the
 // reactions it caused, nested.
-func (h *Handler) entity(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) entity(w http.ResponseWriter, r *http.Request, s session.Session) {
 	p, err := h.entityForm(r, h.cfg.Ops.Aggregate(r.PathValue("aggregate")), r.PathValue("id"))
 	if err != nil {
 		h.failOps(w, r, err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -87,7 +88,7 @@ type eventsPage struct {
 
 // events lists the newest events that match the filter, with a form and
 // a live stream of new ones.
-func (h *Handler) events(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) events(w http.ResponseWriter, r *http.Request, s session.Session) {
 	q := eventQueryFrom(r.URL.Query())
 	f, err := q.filter(h.cfg.Ops)
 	if err != nil {
@@ -162,7 +163,7 @@ type liveEvent struct {
 // position in the Last-Event-ID header. Each event's id is the stream
 // position after it (see cursor), so a reconnecting EventSource misses
 // nothing.
-func (h *Handler) eventsLive(ctx context.Context, sse *sseWriter, r *http.Request, _ session) error {
+func (h *Handler) eventsLive(ctx context.Context, sse *sseWriter, r *http.Request, _ session.Session) error {
 	q := eventQueryFrom(r.URL.Query())
 	f, err := q.filter(h.cfg.Ops)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -111,7 +112,7 @@ type historyJSON struct {
 }
 
 // serveHistory serves one function's history as JSON.
-func (h *Handler) serveHistory(w http.ResponseWriter, r *http.Request, _ session) {
+func (h *Handler) serveHistory(w http.ResponseWriter, r *http.Request, _ session.Session) {
 	fn, hc := r.PathValue("function"), h.history.cfg
 	samples, err := h.history.window(r.Context(), fn, time.Now())
 	if err != nil {
@@ -144,11 +145,9 @@ func (h *Handler) serveHistory(w http.ResponseWriter, r *http.Request, _ session
 // the login form).
 func (h *Handler) authedJSON(next sessionHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if c, err := r.Cookie(cookieName); err == nil {
-			if s, ok := h.sessions.check(c.Value); ok {
-				next(w, r, s)
-				return
-			}
+		if s, ok := h.sessions.FromRequest(r); ok {
+			next(w, r, s)
+			return
 		}
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "no session: log in first"})
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 )
 
 // jobView is a job as its page shows it.
@@ -72,7 +74,7 @@ func (h *Handler) startJob(w http.ResponseWriter, r *http.Request, action, fn st
 }
 
 // jobShow shows one job; a running one refreshes itself.
-func (h *Handler) jobShow(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) jobShow(w http.ResponseWriter, r *http.Request, s session.Session) {
 	id := r.PathValue("id")
 	if !validJobID(id) {
 		h.fail(w, r, http.StatusNotFound, "no such job")
@@ -87,7 +89,7 @@ func (h *Handler) jobShow(w http.ResponseWriter, r *http.Request, s session) {
 }
 
 // jobsList lists the recent jobs, newest first.
-func (h *Handler) jobsList(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) jobsList(w http.ResponseWriter, r *http.Request, s session.Session) {
 	jobs, err := h.jobs.store.list(r.Context())
 	if err != nil {
 		h.failJob(w, r, err)
@@ -103,7 +105,7 @@ func (h *Handler) jobsList(w http.ResponseWriter, r *http.Request, s session) {
 // jobResume starts a new run of an interrupted or failed job and
 // redirects to its page. Replaying again is safe: a dead letter that was
 // replayed is claimed (runtime.ReplayClaimKey), so the new run skips it.
-func (h *Handler) jobResume(w http.ResponseWriter, r *http.Request, _ session) {
+func (h *Handler) jobResume(w http.ResponseWriter, r *http.Request, _ session.Session) {
 	id := r.PathValue("id")
 	if !validJobID(id) {
 		h.fail(w, r, http.StatusNotFound, "no such job")

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 )
 
 // DefaultMaxLiveStreams bounds the live (Server-Sent Events) streams one
@@ -78,7 +80,7 @@ func (h *Handler) LiveStreams() int { return int(h.live.open.Load()) }
 func (h *Handler) CloseLive() { h.live.close() }
 
 // liveHandler serves one live stream of a verified session.
-type liveHandler func(ctx context.Context, sse *sseWriter, r *http.Request, s session) error
+type liveHandler func(ctx context.Context, sse *sseWriter, r *http.Request, s session.Session) error
 
 // serveLive serves a live stream: a session is required (else 401, so
 // that an EventSource stops instead of retrying), one of the Handler's
@@ -87,12 +89,7 @@ type liveHandler func(ctx context.Context, sse *sseWriter, r *http.Request, s se
 // called.
 func (h *Handler) serveLive(next liveHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(cookieName)
-		var s session
-		ok := err == nil
-		if ok {
-			s, ok = h.sessions.check(c.Value)
-		}
+		s, ok := h.sessions.FromRequest(r)
 		if !ok {
 			liveError(w, http.StatusUnauthorized, "no session: log in first")
 			return

@@ -8,11 +8,12 @@ import (
 	"net/url"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
 // overview lists every function with its counts and latest rates.
-func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s session.Session) {
 	st, err := h.cfg.Ops.Status(r.Context())
 	if err != nil {
 		h.failOps(w, r, fmt.Errorf("status: %w", err))
@@ -39,7 +40,7 @@ type deadLettersPage struct {
 
 // deadLetters lists one function's dead letters that match the search,
 // a page at a time.
-func (h *Handler) deadLetters(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) deadLetters(w http.ResponseWriter, r *http.Request, s session.Session) {
 	fn, q := r.PathValue("function"), r.URL.Query()
 	srch := searchFrom(q)
 	f, err := srch.filter()
@@ -85,7 +86,7 @@ type deadLetterPage struct {
 
 // deadLetter shows one dead letter: its fields, error, attempts and
 // times.
-func (h *Handler) deadLetter(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) deadLetter(w http.ResponseWriter, r *http.Request, s session.Session) {
 	fn, id := r.PathValue("function"), r.PathValue("id")
 	found, _, err := h.cfg.Ops.Inspector().DeadLettersByID(r.Context(), fn, []string{id})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -102,13 +103,13 @@ type view struct {
 }
 
 // page renders an authenticated page with status 200.
-func (h *Handler) page(w http.ResponseWriter, r *http.Request, s session, name string, data any) {
+func (h *Handler) page(w http.ResponseWriter, r *http.Request, s session.Session, name string, data any) {
 	h.render(w, r, http.StatusOK, name, h.sessionView(s, data))
 }
 
 // sessionView is a view for session s.
-func (h *Handler) sessionView(s session, data any) view {
-	return view{LoggedIn: true, CSRF: h.sessions.csrf(s), ReadOnly: s.role != roleAdmin, Data: data}
+func (h *Handler) sessionView(s session.Session, data any) view {
+	return view{LoggedIn: true, CSRF: h.sessions.CSRF(s), ReadOnly: s.Role != session.Admin, Data: data}
 }
 
 // render writes template name with v, never cached.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 )
 
 // statusLiveInterval is how often the live status stream reads every
@@ -24,7 +26,7 @@ type liveCounts struct {
 
 // statusLive streams every function's counts (lag, pending, retrying,
 // dead) every statusLiveInterval, when they changed.
-func (h *Handler) statusLive(ctx context.Context, sse *sseWriter, _ *http.Request, _ session) error {
+func (h *Handler) statusLive(ctx context.Context, sse *sseWriter, _ *http.Request, _ session.Session) error {
 	if err := sse.start(); err != nil {
 		return err
 	}
