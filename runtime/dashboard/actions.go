@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -16,7 +17,7 @@ type confirmPage struct {
 	Action, Function string
 	// Count is how many dead letters the action applies to now.
 	Count     int64
-	Selection selection
+	Selection form.Selection
 	// Missing are selected ids that are not dead letters (any more).
 	Missing              []string
 	ActionURL, CancelURL string
@@ -60,17 +61,17 @@ func (h *Handler) purge(w http.ResponseWriter, r *http.Request, s session.Sessio
 func (h *Handler) act(w http.ResponseWriter, r *http.Request, s session.Session, action string,
 	do func(ctx context.Context, fn string, sel ops.Selection, p *resultPage) error) {
 	fn := r.PathValue("function")
-	form, sel, err := selectionFrom(r.PostForm)
+	stated, sel, err := form.SelectionFrom(r.PostForm)
 	if err != nil {
 		h.failOps(w, r, err)
 		return
 	}
 	if r.PostForm.Get("confirm") != "yes" {
-		h.confirm(w, r, s, action, fn, form, sel)
+		h.confirm(w, r, s, action, fn, stated, sel)
 		return
 	}
 	if sel.All {
-		h.startJob(w, r, action, fn, form)
+		h.startJob(w, r, action, fn, stated)
 		return
 	}
 	p := resultPage{Action: action, Function: fn, ListURL: h.deadLettersPath(fn)}
@@ -82,8 +83,8 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, s session.Session,
 }
 
 // confirm shows the confirmation of an action with its count.
-func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, s session.Session, action, fn string, form selection, sel ops.Selection) {
-	p := confirmPage{Action: action, Function: fn, Selection: form, ActionURL: h.actionPath(fn, action), CancelURL: withQuery(h.deadLettersPath(fn), form.Search.values())}
+func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, s session.Session, action, fn string, stated form.Selection, sel ops.Selection) {
+	p := confirmPage{Action: action, Function: fn, Selection: stated, ActionURL: h.actionPath(fn, action), CancelURL: withQuery(h.deadLettersPath(fn), stated.Search.Values())}
 	in := h.cfg.Ops.Inspector()
 	if sel.All {
 		n, err := in.CountDeadLetters(r.Context(), fn, sel.Filter)

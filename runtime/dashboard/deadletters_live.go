@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -66,7 +67,7 @@ type liveTotal struct {
 // sent since) that left the stream.
 func (h *Handler) deadLettersLive(ctx context.Context, sse *sseWriter, r *http.Request, s session.Session) error {
 	fn, q := r.PathValue("function"), r.URL.Query()
-	f, err := searchFrom(q).filter()
+	f, err := form.SearchFrom(q).Filter()
 	if err != nil {
 		return err
 	}
@@ -153,8 +154,8 @@ func (h *Handler) deadLettersLive(ctx context.Context, sse *sseWriter, r *http.R
 // newest one shown (or at the stream's start when none is), so that a
 // dead letter written between the page and the stream is not missed,
 // and watches the shown ones for leaving.
-func (h *Handler) deadLettersLiveURL(function string, srch search, shown []ops.DeadLetter) string {
-	v := srch.values()
+func (h *Handler) deadLettersLiveURL(function string, srch form.Search, shown []ops.DeadLetter) string {
+	v := srch.Values()
 	v.Set("after", "0-0")
 	if len(shown) > 0 {
 		v.Set("after", shown[0].ID)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -86,7 +87,7 @@ func (h *Handler) entity(w http.ResponseWriter, r *http.Request, s session.Sessi
 		return
 	}
 	p.Aggregate, p.Timeline = tl.Aggregate, &tl
-	p.EventsURL = withQuery(h.cfg.Prefix+"/events", eventQuery{Stream: tl.Aggregate, Entity: tl.EntityID}.values())
+	p.EventsURL = withQuery(h.cfg.Prefix+"/events", form.EventQuery{Stream: tl.Aggregate, Entity: tl.EntityID}.Values())
 	for _, e := range tl.Events {
 		p.Events = append(p.Events, h.reactionView(e, true))
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -27,42 +28,6 @@ const eventsLiveCount = 100
 // streams of the event log.
 const eventsRescan = 30 * time.Second
 
-// eventQuery is the events page's filter as the form states it.
-type eventQuery struct {
-	Stream, Type, Entity string
-}
-
-// eventQueryFrom reads the filter fields of a query.
-func eventQueryFrom(v url.Values) eventQuery {
-	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
-	return eventQuery{Stream: get("stream"), Type: get("type"), Entity: get("entity")}
-}
-
-// filter is the query as an ops.EventFilter; a stream that cannot be an
-// aggregate's is ops.ErrInvalid.
-func (q eventQuery) filter(o *ops.Ops) (ops.EventFilter, error) {
-	f := ops.EventFilter{Type: q.Type, EntityID: q.Entity}
-	if q.Stream != "" {
-		s, err := o.EventStream(q.Stream)
-		if err != nil {
-			return f, err
-		}
-		f.Stream = s
-	}
-	return f, nil
-}
-
-// values is the query as URL values (empty fields left out).
-func (q eventQuery) values() url.Values {
-	v := url.Values{}
-	for k, x := range map[string]string{"stream": q.Stream, "type": q.Type, "entity": q.Entity} {
-		if x != "" {
-			v.Set(k, x)
-		}
-	}
-	return v
-}
-
 // eventRow is one event as a row of the events page.
 type eventRow struct {
 	ops.Event
@@ -75,7 +40,7 @@ type eventRow struct {
 
 // eventsPage is the content of the events page.
 type eventsPage struct {
-	Query eventQuery
+	Query form.EventQuery
 	Rows  []eventRow
 	// Streams are the streams of the event log, for the form.
 	Streams []string
@@ -89,8 +54,8 @@ type eventsPage struct {
 // events lists the newest events that match the filter, with a form and
 // a live stream of new ones.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request, s session.Session) {
-	q := eventQueryFrom(r.URL.Query())
-	f, err := q.filter(h.cfg.Ops)
+	q := form.EventQueryFrom(r.URL.Query())
+	f, err := q.Filter(h.cfg.Ops)
 	if err != nil {
 		h.failOps(w, r, err)
 		return
@@ -102,7 +67,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, s session.Sessi
 	}
 	// The live stream starts where the log stood before the page read
 	// it: an event appended meanwhile comes twice, never not at all.
-	live, mine := q.values(), streams
+	live, mine := q.Values(), streams
 	if f.Stream != "" {
 		mine = []string{f.Stream}
 	}
@@ -164,8 +129,8 @@ type liveEvent struct {
 // position after it (see cursor), so a reconnecting EventSource misses
 // nothing.
 func (h *Handler) eventsLive(ctx context.Context, sse *sseWriter, r *http.Request, _ session.Session) error {
-	q := eventQueryFrom(r.URL.Query())
-	f, err := q.filter(h.cfg.Ops)
+	q := form.EventQueryFrom(r.URL.Query())
+	f, err := q.Filter(h.cfg.Ops)
 	if err != nil {
 		return err
 	}

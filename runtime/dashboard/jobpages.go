@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 )
 
@@ -59,12 +60,12 @@ func (h *Handler) jobPath(id string) string { return h.cfg.Prefix + "/jobs/" + i
 
 // startJob runs a confirmed action on all that match the form's search
 // as a background job and redirects to the job's page.
-func (h *Handler) startJob(w http.ResponseWriter, r *http.Request, action, fn string, form selection) {
+func (h *Handler) startJob(w http.ResponseWriter, r *http.Request, action, fn string, stated form.Selection) {
 	if _, err := h.cfg.Ops.Inspector().Function(r.Context(), fn); err != nil {
 		h.failOps(w, r, fmt.Errorf("%s %s: %w", action, fn, err))
 		return
 	}
-	j, err := h.jobs.start(context.WithoutCancel(r.Context()), action, fn, form.Search)
+	j, err := h.jobs.start(context.WithoutCancel(r.Context()), action, fn, stated.Search)
 	if err != nil {
 		h.failJob(w, r, fmt.Errorf("start %s of %s: %w", action, fn, err))
 		return

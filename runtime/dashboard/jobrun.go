@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -57,7 +58,7 @@ func newJobRunner(store jobStore, o *ops.Ops, log *zap.Logger, now func() time.T
 }
 
 // start records a new job and runs it in the background.
-func (r *jobRunner) start(ctx context.Context, action, function string, srch search) (job, error) {
+func (r *jobRunner) start(ctx context.Context, action, function string, srch form.Search) (job, error) {
 	now := r.now()
 	j := job{ID: newJobID(), Action: action, Function: function, Search: srch, State: jobRunning, Started: now, Heartbeat: now, Runner: newJobID()}
 	return r.launch(func() (job, error) { return j, r.store.create(ctx, j) })
@@ -221,7 +222,7 @@ func (r *jobRunner) finish(ctx context.Context, j job, out outcome, err error) {
 // and, for a resumed job, that failed before it first started (so a
 // dead letter that a replay sent back is not replayed again unasked).
 func (j job) selection() (ops.Selection, error) {
-	f, err := j.Search.filter()
+	f, err := j.Search.Filter()
 	if err != nil {
 		return ops.Selection{}, fmt.Errorf("job %s: %w", j.ID, err)
 	}

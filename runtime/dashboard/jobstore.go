@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -42,7 +43,7 @@ var errJobNotFound = fmt.Errorf("no such job (records are kept %s): %w", JobTTL,
 // Purged sum every run that ended.
 type job struct {
 	ID, Action, Function string
-	Search               search
+	Search               form.Search
 	State                string
 	Total, Done          int64
 	DoneBefore           int64
@@ -176,7 +177,7 @@ func jobFrom(m map[string]string) job {
 	}
 	j := job{
 		ID: m["id"], Action: m["action"], Function: m["function"],
-		Search: search{Type: m["type"], Error: m["error"], Since: m["since"], Until: m["until"]},
+		Search: form.Search{Type: m["type"], Error: m["error"], Since: m["since"], Until: m["until"]},
 		State:  m["state"], Total: n("total"), Done: n("done"), DoneBefore: n("done_before"),
 		Replayed: n("replayed"), Skipped: n("skipped"), Failed: n("failed"), Purged: n("purged"),
 		Error: m["err"], Started: t("started"), Finished: t("finished"), Heartbeat: t("heartbeat"),

@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -25,7 +26,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s session.Ses
 // deadLettersPage is the content of the dead-letter list.
 type deadLettersPage struct {
 	Function string
-	Search   search
+	Search   form.Search
 	// Oldest lists oldest first; else newest first.
 	Oldest      bool
 	Total       int64
@@ -42,8 +43,8 @@ type deadLettersPage struct {
 // a page at a time.
 func (h *Handler) deadLetters(w http.ResponseWriter, r *http.Request, s session.Session) {
 	fn, q := r.PathValue("function"), r.URL.Query()
-	srch := searchFrom(q)
-	f, err := srch.filter()
+	srch := form.SearchFrom(q)
+	f, err := srch.Filter()
 	if err != nil {
 		h.failOps(w, r, err)
 		return
@@ -60,7 +61,7 @@ func (h *Handler) deadLetters(w http.ResponseWriter, r *http.Request, s session.
 		return
 	}
 	p.DeadLetters = page.DeadLetters
-	v := srch.values()
+	v := srch.Values()
 	if p.Oldest {
 		v.Set("order", "oldest")
 	}
