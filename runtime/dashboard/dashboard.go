@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/jobs"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -24,6 +25,9 @@ const DefaultPageSize = 50
 
 // DefaultTitle names the dashboard in its pages when Config sets no Title.
 const DefaultTitle = "Functions"
+
+// JobTTL is how long a job's record is kept after its last write.
+const JobTTL = 24 * time.Hour
 
 // DefaultKeyPrefix starts the dashboard's own Redis keys when Config sets
 // no KeyPrefix.
@@ -98,7 +102,7 @@ type Handler struct {
 	sessions session.Signer
 	pages    pages
 	mux      *http.ServeMux
-	jobs     *jobRunner
+	jobs     *jobs.Runner
 	logins   *session.LoginLimiter
 	logouts  session.Revocations
 	history  historyStore
@@ -133,7 +137,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{cfg: cfg, sessions: session.NewSigner(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux(), live: newLiveStreams(cfg.MaxLiveStreams)}
 	rdb := cfg.Ops.Redis()
-	h.jobs = newJobRunner(jobStore{rdb: rdb, prefix: cfg.KeyPrefix}, cfg.Ops, cfg.Logger, cfg.Now)
+	h.jobs = jobs.NewRunner(jobs.NewStore(rdb, cfg.KeyPrefix, JobTTL), cfg.Ops, cfg.Logger, cfg.Now)
 	h.logins = session.NewLoginLimiter(loginLimits, cfg.Now)
 	h.logouts = session.NewRevocations(rdb, cfg.KeyPrefix, cfg.Now)
 	h.history = historyStore{cfg: newHistoryConfig(cfg), rdb: cfg.Ops.Inspector().Redis()}
@@ -148,7 +152,7 @@ func New(cfg Config) (*Handler, error) {
 // server has shut down. It is safe to call more than once.
 func (h *Handler) Close() error {
 	h.CloseLive()
-	h.jobs.close()
+	h.jobs.Close()
 	return nil
 }
 

@@ -10,14 +10,15 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ordershop/functions/runtime/dashboard/internal/form"
+	"github.com/ordershop/functions/runtime/dashboard/internal/jobs"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 )
 
 // jobView is a job as its page shows it.
 type jobView struct {
-	Job job
+	Job jobs.Job
 	// State is the stored state, or interrupted for a running job whose
-	// heartbeat is older than jobStaleAfter.
+	// heartbeat is older than jobs.StaleAfter (jobs.Job.StateAt).
 	State string
 	// Running pages refresh themselves; Resumable ones offer Resume.
 	Running, Resumable bool
@@ -36,19 +37,16 @@ type jobsPage struct {
 }
 
 // viewOf is j as shown now.
-func (h *Handler) viewOf(j job) jobView {
-	v := jobView{Job: j, State: j.State, URL: h.jobPath(j.ID), ResumeURL: h.jobPath(j.ID) + "/resume", ListURL: h.deadLettersPath(j.Function)}
-	age := h.cfg.Now().Sub(j.Heartbeat)
-	if j.State == jobRunning && age > jobStaleAfter {
-		v.State = jobInterrupted
-	}
-	v.Running = v.State == jobRunning
-	v.Resumable = v.State == jobInterrupted || v.State == jobFailed
+func (h *Handler) viewOf(j jobs.Job) jobView {
+	now := h.cfg.Now()
+	v := jobView{Job: j, State: j.StateAt(now), URL: h.jobPath(j.ID), ResumeURL: h.jobPath(j.ID) + "/resume", ListURL: h.deadLettersPath(j.Function)}
+	v.Running = v.State == jobs.StateRunning
+	v.Resumable = jobs.Resumable(v.State)
 	if v.Running {
-		v.HeartbeatAge = age.Round(100 * time.Millisecond).String()
+		v.HeartbeatAge = now.Sub(j.Heartbeat).Round(100 * time.Millisecond).String()
 	}
 	v.Max, v.Value = max(j.Total, j.Done, 1), j.Done
-	if v.State == jobDone {
+	if v.State == jobs.StateDone {
 		v.Value = v.Max
 	}
 	v.Percent = v.Value * 100 / v.Max
@@ -65,7 +63,7 @@ func (h *Handler) startJob(w http.ResponseWriter, r *http.Request, action, fn st
 		h.failOps(w, r, fmt.Errorf("%s %s: %w", action, fn, err))
 		return
 	}
-	j, err := h.jobs.start(context.WithoutCancel(r.Context()), action, fn, stated.Search)
+	j, err := h.jobs.Start(context.WithoutCancel(r.Context()), action, fn, stated.Search)
 	if err != nil {
 		h.failJob(w, r, fmt.Errorf("start %s of %s: %w", action, fn, err))
 		return
@@ -77,11 +75,11 @@ func (h *Handler) startJob(w http.ResponseWriter, r *http.Request, action, fn st
 // jobShow shows one job; a running one refreshes itself.
 func (h *Handler) jobShow(w http.ResponseWriter, r *http.Request, s session.Session) {
 	id := r.PathValue("id")
-	if !validJobID(id) {
+	if !jobs.ValidID(id) {
 		h.fail(w, r, http.StatusNotFound, "no such job")
 		return
 	}
-	j, err := h.jobs.store.get(r.Context(), id)
+	j, err := h.jobs.Get(r.Context(), id)
 	if err != nil {
 		h.failJob(w, r, err)
 		return
@@ -91,13 +89,13 @@ func (h *Handler) jobShow(w http.ResponseWriter, r *http.Request, s session.Sess
 
 // jobsList lists the recent jobs, newest first.
 func (h *Handler) jobsList(w http.ResponseWriter, r *http.Request, s session.Session) {
-	jobs, err := h.jobs.store.list(r.Context())
+	list, err := h.jobs.List(r.Context())
 	if err != nil {
 		h.failJob(w, r, err)
 		return
 	}
 	p := jobsPage{}
-	for _, j := range jobs {
+	for _, j := range list {
 		p.Jobs = append(p.Jobs, h.viewOf(j))
 	}
 	h.page(w, r, s, "jobs", p)
@@ -108,11 +106,11 @@ func (h *Handler) jobsList(w http.ResponseWriter, r *http.Request, s session.Ses
 // replayed is claimed (runtime.ReplayClaimKey), so the new run skips it.
 func (h *Handler) jobResume(w http.ResponseWriter, r *http.Request, _ session.Session) {
 	id := r.PathValue("id")
-	if !validJobID(id) {
+	if !jobs.ValidID(id) {
 		h.fail(w, r, http.StatusNotFound, "no such job")
 		return
 	}
-	j, err := h.jobs.resume(context.WithoutCancel(r.Context()), id)
+	j, err := h.jobs.Resume(context.WithoutCancel(r.Context()), id)
 	if err != nil {
 		h.failJob(w, r, fmt.Errorf("resume job %s: %w", id, err))
 		return
@@ -125,10 +123,10 @@ func (h *Handler) jobResume(w http.ResponseWriter, r *http.Request, _ session.Se
 // while closing, else as failOps.
 func (h *Handler) failJob(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, errJobNotResumable):
-		h.fail(w, r, http.StatusConflict, errJobNotResumable.Error())
-	case errors.Is(err, errClosed):
-		h.fail(w, r, http.StatusServiceUnavailable, errClosed.Error())
+	case errors.Is(err, jobs.ErrNotResumable):
+		h.fail(w, r, http.StatusConflict, jobs.ErrNotResumable.Error())
+	case errors.Is(err, jobs.ErrClosed):
+		h.fail(w, r, http.StatusServiceUnavailable, jobs.ErrClosed.Error())
 	default:
 		h.failOps(w, r, err)
 	}
