@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/history"
 	"github.com/ordershop/functions/runtime/dashboard/internal/jobs"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
@@ -105,7 +106,8 @@ type Handler struct {
 	jobs     *jobs.Runner
 	logins   *session.LoginLimiter
 	logouts  session.Revocations
-	history  historyStore
+	history  history.Store
+	sampler  *history.Sampler
 	live     *liveStreams
 }
 
@@ -140,7 +142,8 @@ func New(cfg Config) (*Handler, error) {
 	h.jobs = jobs.NewRunner(jobs.NewStore(rdb, cfg.KeyPrefix, JobTTL), cfg.Ops, cfg.Logger, cfg.Now)
 	h.logins = session.NewLoginLimiter(loginLimits, cfg.Now)
 	h.logouts = session.NewRevocations(rdb, cfg.KeyPrefix, cfg.Now)
-	h.history = historyStore{cfg: newHistoryConfig(cfg), rdb: cfg.Ops.Inspector().Redis()}
+	h.history = history.NewStore(newHistoryConfig(cfg), cfg.Ops.Inspector().Redis())
+	h.sampler = history.NewSampler(h.history, cfg.Ops, cfg.Logger)
 	h.routes()
 	return h, nil
 }
