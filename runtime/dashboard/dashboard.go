@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordershop/functions/runtime/dashboard/internal/history"
 	"github.com/ordershop/functions/runtime/dashboard/internal/jobs"
+	"github.com/ordershop/functions/runtime/dashboard/internal/live"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -108,7 +109,7 @@ type Handler struct {
 	logouts  session.Revocations
 	history  history.Store
 	sampler  *history.Sampler
-	live     *liveStreams
+	live     *live.Streams
 }
 
 // New builds the dashboard. It refuses a Config without Ops or Token, or
@@ -137,7 +138,7 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
-	h := &Handler{cfg: cfg, sessions: session.NewSigner(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux(), live: newLiveStreams(cfg.MaxLiveStreams)}
+	h := &Handler{cfg: cfg, sessions: session.NewSigner(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux(), live: live.NewStreams(cfg.MaxLiveStreams)}
 	rdb := cfg.Ops.Redis()
 	h.jobs = jobs.NewRunner(jobs.NewStore(rdb, cfg.KeyPrefix, JobTTL), cfg.Ops, cfg.Logger, cfg.Now)
 	h.logins = session.NewLoginLimiter(loginLimits, cfg.Now)
@@ -201,6 +202,6 @@ func secureHeaders(hd http.Header) {
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	// same-origin, not no-referrer: under no-referrer browsers send
-	// "Origin: null" with a form's POST, which sameOrigin refuses.
+	// "Origin: null" with a form's POST, which session.SameOrigin refuses.
 	hd.Set("Referrer-Policy", "same-origin")
 }

@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -104,12 +102,7 @@ func (h *Handler) reactionView(r ops.Reaction, withData bool) reactionView {
 	if withData {
 		v.Data = r.Event.RawData
 		if len(r.Event.Data) > 0 {
-			var buf bytes.Buffer
-			if json.Indent(&buf, r.Event.Data, "", "  ") == nil {
-				v.Data = buf.String()
-			} else {
-				v.Data = string(r.Event.Data)
-			}
+			v.Data = indented(r.Event.Data, string(r.Event.Data))
 		}
 	}
 	for _, c := range r.Reactions {

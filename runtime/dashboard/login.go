@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -66,7 +65,7 @@ func (h *Handler) authed(next sessionHandler) http.HandlerFunc {
 func (h *Handler) withCSRF(next sessionHandler) sessionHandler {
 	return func(w http.ResponseWriter, r *http.Request, s session.Session) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if !sameOrigin(r) || r.ParseForm() != nil || !h.sessions.ValidCSRF(s, r.PostForm.Get("csrf")) {
+		if !session.SameOrigin(r) || r.ParseForm() != nil || !h.sessions.ValidCSRF(s, r.PostForm.Get("csrf")) {
 			h.fail(w, r, http.StatusForbidden, "missing or wrong CSRF token: reload the page and try again")
 			return
 		}
@@ -90,21 +89,6 @@ func (h *Handler) writer(next sessionHandler) sessionHandler {
 	return h.withCSRF(h.adminOnly(next))
 }
 
-// sameOrigin reports whether a request comes from the dashboard's own
-// pages: by the browser's Sec-Fetch-Site when it sends one, else by the
-// Origin header, when it has one, naming the host it was sent to.
-func sameOrigin(r *http.Request) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
-		return site == "same-origin"
-	}
-	o := r.Header.Get("Origin")
-	if o == "" {
-		return true
-	}
-	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
-}
-
 // loginForm shows the login form.
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "login", view{})
@@ -114,7 +98,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 // overview; a wrong one shows the form again with 401.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if !sameOrigin(r) || r.ParseForm() != nil {
+	if !session.SameOrigin(r) || r.ParseForm() != nil {
 		h.fail(w, r, http.StatusForbidden, "login refused")
 		return
 	}

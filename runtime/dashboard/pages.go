@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -99,13 +97,7 @@ func (h *Handler) deadLetter(w http.ResponseWriter, r *http.Request, s session.S
 		return
 	}
 	dl := found[0]
-	p := deadLetterPage{Function: fn, DeadLetter: dl, Data: dl.RawData, ListURL: h.deadLettersPath(fn)}
-	if len(dl.Data) > 0 {
-		var buf bytes.Buffer
-		if json.Indent(&buf, dl.Data, "", "  ") == nil {
-			p.Data = buf.String()
-		}
-	}
+	p := deadLetterPage{Function: fn, DeadLetter: dl, Data: indented(dl.Data, dl.RawData), ListURL: h.deadLettersPath(fn)}
 	h.page(w, r, s, "deadletter", p)
 }
 
@@ -125,4 +117,25 @@ func withQuery(path string, v url.Values) string {
 		return path
 	}
 	return path + "?" + v.Encode()
+}
+
+// deadLetterRow is one dead letter as a row of the dead-letter list.
+type deadLetterRow struct {
+	ops.DeadLetter
+	// Base is the function's dead-letter path; Prefix the dashboard's.
+	Base, Prefix string
+	ReadOnly     bool
+}
+
+// EntityURL is the page of the dead letter's entity ("" without one).
+func (r deadLetterRow) EntityURL() string {
+	if r.EntityID == "" || r.Stream == "" {
+		return ""
+	}
+	return entityPathUnder(r.Prefix, r.Stream, r.EntityID)
+}
+
+// newDeadLetterRow is the row of dl; the templates call it as dlrow.
+func newDeadLetterRow(dl ops.DeadLetter, base, prefix string, readOnly bool) deadLetterRow {
+	return deadLetterRow{DeadLetter: dl, Base: base, Prefix: prefix, ReadOnly: readOnly}
 }

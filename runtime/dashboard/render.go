@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -144,4 +145,13 @@ func (h *Handler) failOps(w http.ResponseWriter, r *http.Request, err error) {
 		h.cfg.Logger.Error("dashboard", zap.String("path", r.URL.Path), zap.Error(err))
 		h.fail(w, r, http.StatusInternalServerError, "internal error (see the dashboard's log)")
 	}
+}
+
+// indented is data indented when it is JSON, else fallback.
+func indented(data []byte, fallback string) string {
+	var buf bytes.Buffer
+	if len(data) == 0 || json.Indent(&buf, data, "", "  ") != nil {
+		return fallback
+	}
+	return buf.String()
 }

@@ -1,7 +1,8 @@
 // Package session is the dashboard's sessions: the signed session cookie
-// and the CSRF token derived from it (this file), the logouts recorded in
-// Redis (revoke.go) and the in-memory limit on wrong tokens per client
-// (loginlimit.go). It knows nothing of pages or routes.
+// and the CSRF token derived from it (this file), the same-origin check
+// of a POST (origin.go), the logouts recorded in Redis (revoke.go) and
+// the in-memory limit on wrong tokens per client (loginlimit.go). It
+// knows nothing of pages or routes.
 package session
 
 import (
