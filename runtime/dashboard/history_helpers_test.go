@@ -54,6 +54,17 @@ func startSampler(t *testing.T, h *dashboard.Handler) {
 	})
 }
 
+// sampledFunction registers a new function whose group reads a new
+// stream (registerGroup), and returns them with the client and a new
+// history key to sample them under.
+func sampledFunction(t *testing.T) (rdb redis.UniversalClient, key, function, stream string) {
+	t.Helper()
+	rdb = srv.Client(t)
+	key, function, stream = opstest.Unique("history"), opstest.Unique("billing"), opstest.Unique("events:order")
+	registerGroup(t, rdb, function, stream)
+	return rdb, key, function, stream
+}
+
 // registerGroup registers function in the default registry on stream and
 // creates its group there at the start: the test then plays the
 // function with consume.
