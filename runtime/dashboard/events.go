@@ -1,10 +1,8 @@
 package dashboard
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/dashboard/internal/live"
@@ -86,24 +84,4 @@ func (h *Handler) eventRow(e ops.Event) eventRow {
 		row.EntityURL = h.entityPath(row.Aggregate, e.EntityID)
 	}
 	return row
-}
-
-// entityPath is the path of one entity's page.
-func (h *Handler) entityPath(aggregate, id string) string {
-	return entityPathUnder(h.cfg.Prefix, aggregate, id)
-}
-
-// entityPathUnder is the path of one entity's page under prefix; the
-// aggregate may also be given as its stream.
-func entityPathUnder(prefix, aggregate, id string) string {
-	return prefix + "/entities/" + url.PathEscape(aggregate) + "/" + url.PathEscape(id)
-}
-
-// renderRow renders one row template of page name.
-func (h *Handler) renderRow(page, row string, data any) (string, error) {
-	var buf bytes.Buffer
-	if err := h.pages[page].ExecuteTemplate(&buf, row, data); err != nil {
-		return "", fmt.Errorf("render %s: %w", row, err)
-	}
-	return buf.String(), nil
 }

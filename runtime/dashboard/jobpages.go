@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -14,20 +13,11 @@ import (
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 )
 
-// jobView is a job as its page shows it.
+// jobView is a job as its page shows it: its record, its state and
+// progress now, and its links.
 type jobView struct {
 	Job jobs.Job
-	// State is the stored state, or interrupted for a running job whose
-	// heartbeat is older than jobs.StaleAfter (jobs.Job.StateAt).
-	State string
-	// Running pages refresh themselves; Resumable ones offer Resume.
-	Running, Resumable bool
-	// Value and Max are the progress bar's (Max > 0 always).
-	Value, Max int64
-	// Percent is Value of Max, rounded down.
-	Percent int64
-	// HeartbeatAge is how long ago the run last wrote, for a running job.
-	HeartbeatAge            string
+	jobs.Shown
 	URL, ResumeURL, ListURL string
 }
 
@@ -38,23 +28,8 @@ type jobsPage struct {
 
 // viewOf is j as shown now.
 func (h *Handler) viewOf(j jobs.Job) jobView {
-	now := h.cfg.Now()
-	v := jobView{Job: j, State: j.StateAt(now), URL: h.jobPath(j.ID), ResumeURL: h.jobPath(j.ID) + "/resume", ListURL: h.deadLettersPath(j.Function)}
-	v.Running = v.State == jobs.StateRunning
-	v.Resumable = jobs.Resumable(v.State)
-	if v.Running {
-		v.HeartbeatAge = now.Sub(j.Heartbeat).Round(100 * time.Millisecond).String()
-	}
-	v.Max, v.Value = max(j.Total, j.Done, 1), j.Done
-	if v.State == jobs.StateDone {
-		v.Value = v.Max
-	}
-	v.Percent = v.Value * 100 / v.Max
-	return v
+	return jobView{Job: j, Shown: j.ShownAt(h.cfg.Now()), URL: h.jobPath(j.ID), ResumeURL: h.jobPath(j.ID) + "/resume", ListURL: h.deadLettersPath(j.Function)}
 }
-
-// jobPath is the path of job id's page.
-func (h *Handler) jobPath(id string) string { return h.cfg.Prefix + "/jobs/" + id }
 
 // startJob runs a confirmed action on all that match the form's search
 // as a background job and redirects to the job's page.

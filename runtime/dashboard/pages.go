@@ -3,7 +3,6 @@ package dashboard
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/dashboard/internal/form"
@@ -99,24 +98,6 @@ func (h *Handler) deadLetter(w http.ResponseWriter, r *http.Request, s session.S
 	dl := found[0]
 	p := deadLetterPage{Function: fn, DeadLetter: dl, Data: indented(dl.Data, dl.RawData), ListURL: h.deadLettersPath(fn)}
 	h.page(w, r, s, "deadletter", p)
-}
-
-// deadLettersPath is the path of function's dead-letter list.
-func (h *Handler) deadLettersPath(function string) string {
-	return h.cfg.Prefix + "/functions/" + url.PathEscape(function) + "/dead-letters"
-}
-
-// actionPath is the path of function's replay or purge action.
-func (h *Handler) actionPath(function, action string) string {
-	return h.cfg.Prefix + "/functions/" + url.PathEscape(function) + "/" + action
-}
-
-// withQuery is path with v as its query, if any.
-func withQuery(path string, v url.Values) string {
-	if len(v) == 0 {
-		return path
-	}
-	return path + "?" + v.Encode()
 }
 
 // deadLetterRow is one dead letter as a row of the dead-letter list.

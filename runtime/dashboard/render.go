@@ -155,3 +155,12 @@ func indented(data []byte, fallback string) string {
 	}
 	return buf.String()
 }
+
+// renderRow renders one row template of page name.
+func (h *Handler) renderRow(page, row string, data any) (string, error) {
+	var buf bytes.Buffer
+	if err := h.pages[page].ExecuteTemplate(&buf, row, data); err != nil {
+		return "", fmt.Errorf("render %s: %w", row, err)
+	}
+	return buf.String(), nil
+}

@@ -17,17 +17,17 @@ import (
 )
 
 // Job states as stored. A running job whose heartbeat is older than
-// StaleAfter is shown as interrupted too (see Job.StateAt).
+// staleAfter is shown as interrupted too (see Job.ShownAt).
 const (
-	StateRunning     = "running"
-	StateDone        = "done"
-	StateFailed      = "failed"
-	StateInterrupted = "interrupted"
+	stateRunning     = "running"
+	stateDone        = "done"
+	stateFailed      = "failed"
+	stateInterrupted = "interrupted"
 )
 
-// StaleAfter is how old a running job's heartbeat may be before the job
+// staleAfter is how old a running job's heartbeat may be before the job
 // is shown as interrupted (its process died) and may be resumed.
-const StaleAfter = 10 * time.Second
+const staleAfter = 10 * time.Second
 
 // Job is one background replay or purge of all the dead letters of a
 // function that match a search, as its Redis hash holds it. The counts
@@ -52,18 +52,40 @@ type Job struct {
 	Runner string
 }
 
-// StateAt is j's state as shown at now: the stored one, or interrupted
-// for a running job whose heartbeat is older than StaleAfter.
-func (j Job) StateAt(now time.Time) string {
-	if j.State == StateRunning && now.Sub(j.Heartbeat) > StaleAfter {
-		return StateInterrupted
-	}
-	return j.State
+// Shown is a job as a page shows it at one time.
+type Shown struct {
+	// State is the stored state, or interrupted for a running job whose
+	// heartbeat is older than staleAfter.
+	State string
+	// Running pages refresh themselves; Resumable ones offer Resume.
+	Running, Resumable bool
+	// Value and Max are the progress bar's (Max > 0 always).
+	Value, Max int64
+	// Percent is Value of Max, rounded down.
+	Percent int64
+	// HeartbeatAge is how long ago the run last wrote, for a running job.
+	HeartbeatAge string
 }
 
-// Resumable reports whether a job in state (as StateAt shows it) may be
-// resumed: an interrupted or failed one.
-func Resumable(state string) bool { return state == StateInterrupted || state == StateFailed }
+// ShownAt is j as shown at now.
+func (j Job) ShownAt(now time.Time) Shown {
+	v := Shown{State: j.State}
+	age := now.Sub(j.Heartbeat)
+	if j.State == stateRunning && age > staleAfter {
+		v.State = stateInterrupted
+	}
+	v.Running = v.State == stateRunning
+	v.Resumable = v.State == stateInterrupted || v.State == stateFailed
+	if v.Running {
+		v.HeartbeatAge = age.Round(100 * time.Millisecond).String()
+	}
+	v.Max, v.Value = max(j.Total, j.Done, 1), j.Done
+	if v.State == stateDone {
+		v.Value = v.Max
+	}
+	v.Percent = v.Value * 100 / v.Max
+	return v
+}
 
 // newID is a random, unguessable job id.
 func newID() string { return rand.Text() }

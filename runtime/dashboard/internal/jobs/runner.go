@@ -59,7 +59,7 @@ func NewRunner(store Store, o *ops.Ops, log *zap.Logger, now func() time.Time) *
 // background.
 func (r *Runner) Start(ctx context.Context, action, function string, srch form.Search) (Job, error) {
 	now := r.now()
-	j := Job{ID: newID(), Action: action, Function: function, Search: srch, State: StateRunning, Started: now, Heartbeat: now, Runner: newID()}
+	j := Job{ID: newID(), Action: action, Function: function, Search: srch, State: stateRunning, Started: now, Heartbeat: now, Runner: newID()}
 	return r.launch(func() (Job, error) { return j, r.store.create(ctx, j) })
 }
 
@@ -68,7 +68,7 @@ func (r *Runner) Start(ctx context.Context, action, function string, srch form.S
 func (r *Runner) Resume(ctx context.Context, id string) (Job, error) {
 	return r.launch(func() (Job, error) {
 		runner, now := newID(), r.now()
-		if err := r.store.claim(ctx, id, runner, now, now.Add(-StaleAfter)); err != nil {
+		if err := r.store.claim(ctx, id, runner, now, now.Add(-staleAfter)); err != nil {
 			return Job{}, err
 		}
 		return r.store.Get(ctx, id)
@@ -197,15 +197,15 @@ func (r *Runner) finish(ctx context.Context, j Job, out outcome, err error) {
 		r.log.Info("dashboard job taken over", zap.String("job", j.ID))
 		return
 	}
-	state, msg := StateDone, ""
+	state, msg := stateDone, ""
 	switch {
 	case err == nil:
 	case r.ctx.Err() != nil:
-		state, msg = StateInterrupted, "the dashboard stopped during the run"
+		state, msg = stateInterrupted, "the dashboard stopped during the run"
 	default:
-		state, msg = StateFailed, err.Error()
+		state, msg = stateFailed, err.Error()
 	}
-	if state == StateDone {
+	if state == stateDone {
 		// The count at the start is an estimate: dead letters that left
 		// meanwhile (an earlier replay settled, a purge) were not there
 		// to act on. Done is what there was.
