@@ -39,13 +39,11 @@ type liveDeadLetterData struct {
 	Gone  []string `json:"gone"`
 }
 
+// decodeDeadLetter is the data of a live event of the dead-letter
+// stream.
 func decodeDeadLetter(t *testing.T, ev sseEvent) liveDeadLetterData {
 	t.Helper()
-	var d liveDeadLetterData
-	if err := json.Unmarshal([]byte(ev.Data), &d); err != nil {
-		t.Fatalf("live event %+v: %v", ev, err)
-	}
-	return d
+	return decodeData[liveDeadLetterData](t, ev)
 }
 
 func TestDeadLetterOfAMalformedEventAppearsLive(t *testing.T) {

@@ -81,4 +81,19 @@
 // samples in its HTML, and charts the window with uPlot when JavaScript
 // runs. Several dashboards on one Redis write one sample a round: each
 // round is claimed with SET NX, and a sample's entry id is its round.
+//
+// Layout: this package is the HTTP side, with the embedded templates and
+// static files: Config, New and the routes (dashboard.go), login, logout
+// and the guards of every route (login.go), templates and error pages
+// (render.go), the overview and dead-letter pages (pages.go,
+// history_pages.go), the history's settings and Run (history.go), replay
+// and purge (actions.go), job pages (jobpages.go), events and entity
+// pages (events.go, entity.go), the live routes (live_routes.go) and the
+// pages' paths (paths.go). It calls into internal packages that know no
+// routes or templates: internal/session (session cookies, CSRF,
+// same-origin check, logouts in Redis, login limit), internal/form (what
+// the forms state), internal/jobs (job records, runs, resume),
+// internal/history (sampler, samples in Redis, rates, chart columns) and
+// internal/live (the SSE writer, the bound on open streams, the loops
+// that block on Redis).
 package dashboard

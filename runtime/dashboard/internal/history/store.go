@@ -1,4 +1,4 @@
-package dashboard
+package history
 
 import (
 	"context"
@@ -10,15 +10,21 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// historyStore keeps the samples in Redis, one stream per function,
+// Store keeps the samples in Redis, one stream per function,
 // bounded in entries (XADD MAXLEN = window/every + 1, exact) and in time
 // (XTRIM MINID drops samples older than the window; the key expires two
 // windows after its last sample, so a function that is gone leaves
 // nothing behind). Each entry's id is its sample's time.
-type historyStore struct {
-	cfg historyConfig
+type Store struct {
+	cfg Config
 	rdb redis.UniversalClient
 }
+
+// NewStore keeps the history as cfg says in rdb.
+func NewStore(cfg Config, rdb redis.UniversalClient) Store { return Store{cfg: cfg, rdb: rdb} }
+
+// Config is how the history is kept.
+func (s Store) Config() Config { return s.cfg }
 
 // named is a function's sample.
 type named struct {
@@ -29,9 +35,9 @@ type named struct {
 // claim reports whether this process samples the round that at falls in:
 // the first of the dashboards on one Redis to SET the round's key wins,
 // so several dashboards write one sample per interval between them.
-func (s historyStore) claim(ctx context.Context, at time.Time) (bool, error) {
-	bucket := at.UnixNano() / int64(s.cfg.every)
-	ok, err := s.rdb.SetNX(ctx, s.cfg.tickKey(bucket), 1, 2*s.cfg.every).Result()
+func (s Store) claim(ctx context.Context, at time.Time) (bool, error) {
+	bucket := at.UnixNano() / int64(s.cfg.Every)
+	ok, err := s.rdb.SetNX(ctx, s.cfg.tickKey(bucket), 1, 2*s.cfg.Every).Result()
 	if err != nil {
 		return false, fmt.Errorf("claim sampling round %d: %w", bucket, err)
 	}
@@ -43,18 +49,18 @@ func (s historyStore) claim(ctx context.Context, at time.Time) (bool, error) {
 // newest (the round is there already, or another dashboard's clock is
 // ahead) is left out: a round is written once however many dashboards
 // sample it.
-func (s historyStore) append(ctx context.Context, at time.Time, samples []named) error {
+func (s Store) append(ctx context.Context, at time.Time, samples []named) error {
 	if len(samples) == 0 {
 		return nil
 	}
 	ms := at.UnixMilli()
-	oldest := itoa(ms-s.cfg.window.Milliseconds()) + "-0"
+	oldest := itoa(ms-s.cfg.Window.Milliseconds()) + "-0"
 	pipe := s.rdb.Pipeline()
 	for _, n := range samples {
 		key := s.cfg.functionKey(n.function)
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: itoa(ms) + "-0", MaxLen: s.cfg.maxSamples(), Values: n.sample.values()})
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: itoa(ms) + "-0", MaxLen: s.cfg.MaxSamples(), Values: n.sample.values()})
 		pipe.XTrimMinID(ctx, key, oldest)
-		pipe.PExpire(ctx, key, 2*s.cfg.window)
+		pipe.PExpire(ctx, key, 2*s.cfg.Window)
 	}
 	cmds, err := pipe.Exec(ctx)
 	if err == nil {
@@ -76,9 +82,9 @@ func isStaleID(err error) bool {
 
 // window reads function's samples of the window that ends at now, oldest
 // first.
-func (s historyStore) window(ctx context.Context, function string, now time.Time) ([]sample, error) {
+func (s Store) window(ctx context.Context, function string, now time.Time) ([]sample, error) {
 	key := s.cfg.functionKey(function)
-	xs, err := s.rdb.XRange(ctx, key, itoa(now.Add(-s.cfg.window).UnixMilli()), "+").Result()
+	xs, err := s.rdb.XRange(ctx, key, itoa(now.Add(-s.cfg.Window).UnixMilli()), "+").Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("XRANGE %s: %w", key, err)
 	}
@@ -90,7 +96,7 @@ func (s historyStore) window(ctx context.Context, function string, now time.Time
 }
 
 // latest reads the last two samples of each function, oldest first.
-func (s historyStore) latest(ctx context.Context, functions []string) (map[string][]sample, error) {
+func (s Store) latest(ctx context.Context, functions []string) (map[string][]sample, error) {
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.XMessageSliceCmd, len(functions))
 	for i, fn := range functions {

@@ -1,15 +1,15 @@
-package dashboard
+package jobs
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -18,10 +18,6 @@ const (
 	// jobHeartbeatEvery is how often a run writes its heartbeat, besides
 	// its progress.
 	jobHeartbeatEvery = 2 * time.Second
-	// jobStaleAfter is how old a running job's heartbeat may be before
-	// the job is shown as interrupted (its process died) and may be
-	// resumed.
-	jobStaleAfter = 10 * time.Second
 	// jobProgressEvery and jobProgressInterval throttle the progress
 	// writes: one per that many entries, or per that interval.
 	jobProgressEvery    = 100
@@ -31,57 +27,67 @@ const (
 	jobFinalWriteTimeout = 5 * time.Second
 )
 
-// errClosed is a job started after Handler.Close.
-var errClosed = errors.New("the dashboard is shutting down: start the job again on a running dashboard")
+// ErrClosed is a job started or resumed after Runner.Close (the
+// dashboard's Handler.Close).
+var ErrClosed = errors.New("the dashboard is shutting down: start the job again on a running dashboard")
 
-// jobRunner runs jobs in goroutines bounded by a context it owns; close
+// Runner runs jobs in goroutines bounded by a context it owns; Close
 // cancels it and waits for the runs to record that they were
 // interrupted.
-type jobRunner struct {
-	store jobStore
+type Runner struct {
+	store Store
 	ops   *ops.Ops
 	log   *zap.Logger
 	now   func() time.Time
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	mu     sync.Mutex // guards closed and wg.Add against close
+	mu     sync.Mutex // guards closed and wg.Add against Close
 	closed bool
 	wg     sync.WaitGroup
 }
 
-// newJobRunner returns a runner whose runs last until close.
-func newJobRunner(store jobStore, o *ops.Ops, log *zap.Logger, now func() time.Time) *jobRunner {
+// NewRunner returns a runner of the jobs in store, acting through o,
+// logging to log, on clock now, whose runs last until Close.
+func NewRunner(store Store, o *ops.Ops, log *zap.Logger, now func() time.Time) *Runner {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &jobRunner{store: store, ops: o, log: log, now: now, ctx: ctx, cancel: cancel}
+	return &Runner{store: store, ops: o, log: log, now: now, ctx: ctx, cancel: cancel}
 }
 
-// start records a new job and runs it in the background.
-func (r *jobRunner) start(ctx context.Context, action, function string, srch search) (job, error) {
-	now := r.now()
-	j := job{ID: newJobID(), Action: action, Function: function, Search: srch, State: jobRunning, Started: now, Heartbeat: now, Runner: newJobID()}
-	return r.launch(func() (job, error) { return j, r.store.create(ctx, j) })
-}
-
-// resume hands an interrupted or failed job to a new run in the
+// Start records a new job of action ("replay" or "purge") on all of
+// function's dead letters that match srch, and runs it in the
 // background.
-func (r *jobRunner) resume(ctx context.Context, id string) (job, error) {
-	return r.launch(func() (job, error) {
-		runner, now := newJobID(), r.now()
-		if err := r.store.claim(ctx, id, runner, now, now.Add(-jobStaleAfter)); err != nil {
-			return job{}, err
+func (r *Runner) Start(ctx context.Context, action, function string, srch form.Search) (Job, error) {
+	now := r.now()
+	j := Job{ID: newID(), Action: action, Function: function, Search: srch, State: stateRunning, Started: now, Heartbeat: now, Runner: newID()}
+	return r.launch(func() (Job, error) { return j, r.store.create(ctx, j) })
+}
+
+// Resume hands an interrupted or failed job to a new run in the
+// background; one that is done or still running is ErrNotResumable.
+func (r *Runner) Resume(ctx context.Context, id string) (Job, error) {
+	return r.launch(func() (Job, error) {
+		runner, now := newID(), r.now()
+		if err := r.store.claim(ctx, id, runner, now, now.Add(-staleAfter)); err != nil {
+			return Job{}, err
 		}
-		return r.store.get(ctx, id)
+		return r.store.Get(ctx, id)
 	})
 }
 
+// Get reads job id (see Store.Get).
+func (r *Runner) Get(ctx context.Context, id string) (Job, error) { return r.store.Get(ctx, id) }
+
+// List returns the newest jobs (see Store.List).
+func (r *Runner) List(ctx context.Context) ([]Job, error) { return r.store.List(ctx) }
+
 // launch runs record, which makes or claims a job, and then, unless the
 // runner is closed, the job's run.
-func (r *jobRunner) launch(record func() (job, error)) (job, error) {
+func (r *Runner) launch(record func() (Job, error)) (Job, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return job{}, errClosed
+		return Job{}, ErrClosed
 	}
 	j, err := record()
 	if err != nil {
@@ -95,9 +101,10 @@ func (r *jobRunner) launch(record func() (job, error)) (job, error) {
 	return j, nil
 }
 
-// close stops every run and waits until each has recorded that it was
-// interrupted (each write bounded by jobFinalWriteTimeout).
-func (r *jobRunner) close() {
+// Close stops every run and waits until each has recorded that it was
+// interrupted (each write bounded by jobFinalWriteTimeout); a job
+// started afterwards is ErrClosed.
+func (r *Runner) Close() {
 	r.mu.Lock()
 	r.closed = true
 	r.mu.Unlock()
@@ -108,7 +115,7 @@ func (r *jobRunner) close() {
 // run is one run of job j: count, act with throttled progress and a
 // heartbeat, record the outcome. A run that lost its job to a resume
 // stops and records nothing.
-func (r *jobRunner) run(j job) {
+func (r *Runner) run(j Job) {
 	ctx, cancel := context.WithCancelCause(r.ctx)
 	defer cancel(nil)
 	write := func(fields ...any) error {
@@ -148,7 +155,7 @@ type outcome struct {
 }
 
 // act counts and replays or purges j's selection, writing progress.
-func (r *jobRunner) act(ctx context.Context, j job, write func(...any) error) (outcome, error) {
+func (r *Runner) act(ctx context.Context, j Job, write func(...any) error) (outcome, error) {
 	var out outcome
 	sel, err := j.selection()
 	if err != nil {
@@ -185,20 +192,20 @@ func (r *jobRunner) act(ctx context.Context, j job, write func(...any) error) (o
 // finish records a run's outcome: done, failed (with the error), or
 // interrupted when the dashboard closed; nothing when the job was taken
 // over.
-func (r *jobRunner) finish(ctx context.Context, j job, out outcome, err error) {
+func (r *Runner) finish(ctx context.Context, j Job, out outcome, err error) {
 	if errors.Is(context.Cause(ctx), errNotOwner) {
 		r.log.Info("dashboard job taken over", zap.String("job", j.ID))
 		return
 	}
-	state, msg := jobDone, ""
+	state, msg := stateDone, ""
 	switch {
 	case err == nil:
 	case r.ctx.Err() != nil:
-		state, msg = jobInterrupted, "the dashboard stopped during the run"
+		state, msg = stateInterrupted, "the dashboard stopped during the run"
 	default:
-		state, msg = jobFailed, err.Error()
+		state, msg = stateFailed, err.Error()
 	}
-	if state == jobDone {
+	if state == stateDone {
 		// The count at the start is an estimate: dead letters that left
 		// meanwhile (an earlier replay settled, a purge) were not there
 		// to act on. Done is what there was.
@@ -215,18 +222,4 @@ func (r *jobRunner) finish(ctx context.Context, j job, out outcome, err error) {
 		"purged", j.Purged+out.purged, "failures", string(failuresJSON))
 	r.log.Info("dashboard job", zap.String("job", j.ID), zap.String("action", j.Action), zap.String("function", j.Function),
 		zap.String("state", state), zap.Int64("done", out.done), zap.Int64("total", out.total), zap.Error(err), zap.NamedError("record", werr))
-}
-
-// selection is what j's run applies to: all that match its search,
-// and, for a resumed job, that failed before it first started (so a
-// dead letter that a replay sent back is not replayed again unasked).
-func (j job) selection() (ops.Selection, error) {
-	f, err := j.Search.filter()
-	if err != nil {
-		return ops.Selection{}, fmt.Errorf("job %s: %w", j.ID, err)
-	}
-	if j.Resumes > 0 && (f.Until.IsZero() || j.Started.Before(f.Until)) {
-		f.Until = j.Started
-	}
-	return ops.Selection{All: true, Filter: f}, nil
 }

@@ -1,19 +1,20 @@
-package dashboard
+package live
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"time"
+
+	"github.com/ordershop/functions/runtime/ops"
 )
 
-// statusLiveInterval is how often the live status stream reads every
+// statusInterval is how often the live status stream reads every
 // function's counts.
-const statusLiveInterval = 2 * time.Second
+const statusInterval = 2 * time.Second
 
-// liveCounts are one function's counts as the overview shows them.
-type liveCounts struct {
+// counts are one function's counts as the overview shows them.
+type counts struct {
 	Name string `json:"name"`
 	// Lag is nil when Redis cannot tell (the overview shows "?").
 	Lag      *int64 `json:"lag"`
@@ -22,24 +23,30 @@ type liveCounts struct {
 	Dead     int64  `json:"dead"`
 }
 
-// statusLive streams every function's counts (lag, pending, retrying,
-// dead) every statusLiveInterval, when they changed.
-func (h *Handler) statusLive(ctx context.Context, sse *sseWriter, _ *http.Request, _ session) error {
+// Status is the live stream of every function's counts (lag, pending,
+// retrying, dead) that the overview updates itself from.
+type Status struct {
+	Ops *ops.Ops
+}
+
+// Serve sends every function's counts every statusInterval, when they
+// changed, until ctx ends.
+func (st Status) Serve(ctx context.Context, sse *Writer) error {
 	if err := sse.start(); err != nil {
 		return err
 	}
-	var last []liveCounts
+	var last []counts
 	for {
-		st, err := h.cfg.Ops.Status(ctx)
+		fns, err := st.Ops.Status(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("status: %w", err)
 		}
-		now := make([]liveCounts, 0, len(st))
-		for _, fs := range st {
-			now = append(now, liveCounts{Name: fs.Name, Lag: fs.Lag, Pending: fs.Pending, Retrying: fs.Retrying, Dead: fs.Dead})
+		now := make([]counts, 0, len(fns))
+		for _, fs := range fns {
+			now = append(now, counts{Name: fs.Name, Lag: fs.Lag, Pending: fs.Pending, Retrying: fs.Retrying, Dead: fs.Dead})
 		}
 		if !slices.EqualFunc(now, last, sameCounts) {
 			if err := sse.send("status", "", now); err != nil {
@@ -50,14 +57,14 @@ func (h *Handler) statusLive(ctx context.Context, sse *sseWriter, _ *http.Reques
 		if err := sse.heartbeat(time.Now()); err != nil {
 			return err
 		}
-		if waitOrDone(ctx, statusLiveInterval) != nil {
+		if waitOrDone(ctx, statusInterval) != nil {
 			return nil
 		}
 	}
 }
 
 // sameCounts reports whether a and b show the same.
-func sameCounts(a, b liveCounts) bool {
+func sameCounts(a, b counts) bool {
 	sameLag := (a.Lag == nil) == (b.Lag == nil) && (a.Lag == nil || *a.Lag == *b.Lag)
 	return a.Name == b.Name && sameLag && a.Pending == b.Pending && a.Retrying == b.Retrying && a.Dead == b.Dead
 }

@@ -1,4 +1,4 @@
-package dashboard
+package history
 
 import (
 	"context"
@@ -12,18 +12,25 @@ import (
 	"github.com/ordershop/functions/runtime/ops"
 )
 
-// Run samples every function once per Config.SampleEvery, on the
-// interval's boundaries, into the history the overview charts, until ctx
-// ends; it then returns nil. With sampling disabled (a negative
-// SampleEvery) it returns nil at once. A round that fails (Redis down) is
+// Sampler samples every function once a round into a Store.
+type Sampler struct {
+	store Store
+	ops   *ops.Ops
+	log   *zap.Logger
+}
+
+// NewSampler samples what o reports into store, logging skipped rounds
+// to log.
+func NewSampler(store Store, o *ops.Ops, log *zap.Logger) *Sampler {
+	return &Sampler{store: store, ops: o, log: log}
+}
+
+// Run samples every function once per interval, on the interval's
+// boundaries, until ctx ends; it then returns nil. With sampling
+// disabled it returns nil at once. A round that fails (Redis down) is
 // logged and skipped; Run carries on with the next.
-//
-// Run it beside the server that serves the Handler, for as long as it
-// serves it (the gateway runs it as a runtime.Setup Background task). Any
-// number of dashboards on one Redis may run it: the first to claim a
-// round samples it, so the history gets one sample per interval.
-func (h *Handler) Run(ctx context.Context) error {
-	every := h.history.cfg.every
+func (s *Sampler) Run(ctx context.Context) error {
+	every := s.store.cfg.Every
 	if every <= 0 {
 		return nil
 	}
@@ -37,38 +44,39 @@ func (h *Handler) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 		roundCtx, cancel := context.WithTimeout(ctx, every)
-		_, err := h.sampleRound(roundCtx, round)
+		_, err := s.SampleRound(roundCtx, round)
 		cancel()
 		if err != nil && ctx.Err() == nil {
-			h.cfg.Logger.Warn("dashboard history: sampling round skipped", zap.Time("round", round), zap.Error(err))
+			s.log.Warn("dashboard history: sampling round skipped", zap.Time("round", round), zap.Error(err))
 		}
 	}
 }
 
-// sampleRound samples every function at round, unless another dashboard
-// claimed the round first; it reports whether it wrote the samples.
-func (h *Handler) sampleRound(ctx context.Context, round time.Time) (bool, error) {
-	won, err := h.history.claim(ctx, round)
+// SampleRound samples every function at round, unless another
+// dashboard claimed the round first; it reports whether it wrote the
+// samples.
+func (s *Sampler) SampleRound(ctx context.Context, round time.Time) (bool, error) {
+	won, err := s.store.claim(ctx, round)
 	if err != nil || !won {
 		return false, err
 	}
-	samples, err := h.collect(ctx, round)
+	samples, err := s.collect(ctx, round)
 	if err != nil {
 		return false, err
 	}
-	if err := h.history.append(ctx, round, samples); err != nil {
+	if err := s.store.append(ctx, round, samples); err != nil {
 		return false, err
 	}
 	return true, nil
 }
 
 // collect reads every function's status and its streams' counters.
-func (h *Handler) collect(ctx context.Context, at time.Time) ([]named, error) {
-	st, err := h.cfg.Ops.Status(ctx)
+func (s *Sampler) collect(ctx context.Context, at time.Time) ([]named, error) {
+	st, err := s.ops.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
-	pipe := h.history.rdb.Pipeline()
+	pipe := s.store.rdb.Pipeline()
 	probes := make([][]streamProbe, len(st))
 	for i, fs := range st {
 		for _, ss := range fs.Streams {
@@ -80,12 +88,12 @@ func (h *Handler) collect(ctx context.Context, at time.Time) ([]named, error) {
 	}
 	out := make([]named, 0, len(st))
 	for i, fs := range st {
-		s, err := counted(fs, probes[i])
+		smp, err := counted(fs, probes[i])
 		if err != nil {
 			return nil, fmt.Errorf("counters of %s: %w", fs.Name, err)
 		}
-		s.At = at
-		out = append(out, named{function: fs.Name, sample: s})
+		smp.At = at
+		out = append(out, named{function: fs.Name, sample: smp})
 	}
 	return out, nil
 }

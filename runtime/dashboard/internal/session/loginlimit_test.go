@@ -1,4 +1,4 @@
-package dashboard
+package session
 
 import (
 	"fmt"
@@ -6,11 +6,19 @@ import (
 	"time"
 )
 
+// The dashboard's limits (dashboard.LoginFailures, LoginWindow,
+// LoginClients).
+const (
+	LoginFailures = 5
+	LoginWindow   = time.Minute
+	LoginClients  = 4096
+)
+
 func TestLoginLimiterRemembersAtMostLoginClients(t *testing.T) {
 	now := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
-	l := newLoginLimiter(func() time.Time { return now })
+	l := NewLoginLimiter(LoginLimits{Failures: LoginFailures, Window: LoginWindow, Clients: LoginClients}, func() time.Time { return now })
 	for i := range LoginClients + 100 {
-		l.failed(fmt.Sprintf("10.0.%d.%d", i/256, i%256))
+		l.Failed(fmt.Sprintf("10.0.%d.%d", i/256, i%256))
 		now = now.Add(time.Millisecond)
 	}
 	if n := len(l.failures); n > LoginClients {
@@ -21,13 +29,13 @@ func TestLoginLimiterRemembersAtMostLoginClients(t *testing.T) {
 	}
 	last := fmt.Sprintf("10.0.%d.%d", (LoginClients+99)/256, (LoginClients+99)%256)
 	for range LoginFailures - 1 {
-		l.failed(last)
+		l.Failed(last)
 	}
-	if _, blocked := l.blocked(last); !blocked {
+	if _, blocked := l.Blocked(last); !blocked {
 		t.Errorf("%s is not blocked after %d failures", last, LoginFailures)
 	}
 	now = now.Add(LoginWindow)
-	if _, blocked := l.blocked(last); blocked {
+	if _, blocked := l.Blocked(last); blocked {
 		t.Errorf("%s is still blocked a window later", last)
 	}
 	if n := len(l.failures); n > LoginClients {
@@ -37,8 +45,8 @@ func TestLoginLimiterRemembersAtMostLoginClients(t *testing.T) {
 
 func TestClientOfIsTheRemoteHost(t *testing.T) {
 	for in, want := range map[string]string{"127.0.0.1:5000": "127.0.0.1", "[::1]:80": "::1", "pipe": "pipe"} {
-		if got := clientOf(in); got != want {
-			t.Errorf("clientOf(%q) = %q, want %q", in, got, want)
+		if got := ClientOf(in); got != want {
+			t.Errorf("ClientOf(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
