@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -90,11 +91,15 @@ func (h *Handler) serveHistory(w http.ResponseWriter, r *http.Request, _ session
 // the login form).
 func (h *Handler) authedJSON(next sessionHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s, ok := h.sessions.FromRequest(r); ok {
+		s, err := h.session(r)
+		switch {
+		case errors.Is(err, errSessionUnchecked):
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+		case err != nil:
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": err.Error()})
+		default:
 			next(w, r, s)
-			return
 		}
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "no session: log in first"})
 	}
 }
 

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -53,9 +54,13 @@ type liveHandler func(ctx context.Context, sse *live.Writer, r *http.Request, s 
 // stream started is shown as failOps would.
 func (h *Handler) serveLive(next liveHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s, ok := h.sessions.FromRequest(r)
-		if !ok {
-			live.Refuse(w, http.StatusUnauthorized, "no session: log in first")
+		s, err := h.session(r)
+		switch {
+		case errors.Is(err, errSessionUnchecked):
+			live.Refuse(w, http.StatusServiceUnavailable, err.Error())
+			return
+		case err != nil:
+			live.Refuse(w, http.StatusUnauthorized, err.Error())
 			return
 		}
 		h.live.Serve(w, r, h.cfg.Logger, func(err error) { h.failOps(w, r, err) }, func(ctx context.Context, sse *live.Writer) error {

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -40,17 +41,14 @@ type sessionHandler func(w http.ResponseWriter, r *http.Request, s session.Sessi
 // one a GET is redirected to the login form and anything else is 403.
 func (h *Handler) authed(next sessionHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s, ok := h.sessions.FromRequest(r); ok {
-			revoked, err := h.logouts.Revoked(r.Context(), s)
-			switch {
-			case err != nil:
-				h.cfg.Logger.Error("dashboard session check", zap.Error(err))
-				h.fail(w, r, http.StatusServiceUnavailable, "Redis is unreachable, so the session cannot be checked: try again shortly")
-				return
-			case !revoked:
-				next(w, r, s)
-				return
-			}
+		s, err := h.session(r)
+		switch {
+		case errors.Is(err, errSessionUnchecked):
+			h.fail(w, r, http.StatusServiceUnavailable, err.Error())
+			return
+		case err == nil:
+			next(w, r, s)
+			return
 		}
 		if r.Method == http.MethodGet {
 			http.Redirect(w, r, h.cfg.Prefix+"/login", http.StatusSeeOther)
@@ -58,6 +56,34 @@ func (h *Handler) authed(next sessionHandler) http.HandlerFunc {
 		}
 		h.fail(w, r, http.StatusForbidden, "no session: log in first")
 	}
+}
+
+// errNoSession is a request without a valid session: no cookie, a
+// forged or expired one, or one logged out (revoked).
+var errNoSession = errors.New("no session: log in first")
+
+// errSessionUnchecked is a session whose revocation could not be
+// checked: the dashboard fails closed.
+var errSessionUnchecked = errors.New("Redis is unreachable, so the session cannot be checked: try again shortly")
+
+// session is the request's verified session: its cookie's MAC checks out
+// and it was not logged out (one EXISTS in Redis, only after the MAC, so
+// a forged cookie never reaches Redis). Every route that needs a session
+// goes through it: pages, actions, history.json and the live streams.
+func (h *Handler) session(r *http.Request) (session.Session, error) {
+	s, ok := h.sessions.FromRequest(r)
+	if !ok {
+		return s, errNoSession
+	}
+	revoked, err := h.logouts.Revoked(r.Context(), s)
+	switch {
+	case err != nil:
+		h.cfg.Logger.Error("dashboard session check", zap.Error(err))
+		return s, errSessionUnchecked
+	case revoked:
+		return s, errNoSession
+	}
+	return s, nil
 }
 
 // withCSRF serves next to a POST from the same origin whose form carries

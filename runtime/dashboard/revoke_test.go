@@ -68,6 +68,11 @@ func TestLogoutRevokesACopyOfTheCookieOnEveryDashboardOfTheRedis(t *testing.T) {
 		}
 		res, body := cl.post("/logout", url.Values{"csrf": {csrf}})
 		wantStatus(t, name+": POST with the logged-out cookie", res, body, http.StatusForbidden)
+		// The script's routes too: the chart's data and the live streams.
+		for _, path := range []string{"/functions/f/history.json", "/status/live", "/events/live", "/functions/f/dead-letters/live"} {
+			res, body := cl.get(path)
+			wantStatus(t, name+": GET "+path+" with the logged-out cookie", res, body, http.StatusUnauthorized)
+		}
 	}
 	res, body = other.get("/")
 	wantStatus(t, "another session after the logout", res, body, http.StatusOK)
