@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/dashboard"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
@@ -102,7 +103,7 @@ func TestDeadLetterOfAMalformedEventAppearsLive(t *testing.T) {
 	})
 
 	t.Run("a purged one is reported gone", func(t *testing.T) {
-		if _, err := opstest.Ops(s.rdb).Purge(context.Background(), fn, runtime.Selection{IDs: []string{d.ID}}); err != nil {
+		if _, err := opstest.Ops(s.rdb).Purge(context.Background(), fn, inspect.Selection{IDs: []string{d.ID}}); err != nil {
 			t.Fatal(err)
 		}
 		total := decodeDeadLetter(t, live.nextOf("total"))

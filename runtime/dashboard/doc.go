@@ -1,7 +1,7 @@
 // Package dashboard is the operators' web dashboard: an http.Handler that
 // shows every function's status and its dead letters, and replays or
 // purges them. It is built on runtime/ops (and through it on
-// runtime.Inspector) alone, knows nothing about a particular application
+// inspect.Inspector) alone, knows nothing about a particular application
 // (the event log's names come in through ops.Options), keeps its own
 // state (jobs, logged-out sessions) in the Ops's Redis under
 // Config.KeyPrefix, and serves
@@ -40,7 +40,7 @@
 // over 10 s old (its process died) is shown as interrupted, as is one
 // whose Handler was closed (Handler.Close), and either can be resumed:
 // the new run replays what is left, and never a dead letter twice, since
-// each replayed dead letter is claimed (runtime.ReplayClaimKey) and the
+// each replayed dead letter is claimed (inspect.ReplayClaimKey) and the
 // new run is bounded to dead letters written before the job started. A
 // run that finds its job resumed elsewhere stops.
 //

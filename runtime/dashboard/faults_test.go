@@ -12,14 +12,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // errDied is what a client answers once its fault made it "die".
 var errDied = errors.New("fault: the process died")
 
 // fault is a go-redis hook on a test's own client to the real Redis. It
-// watches the replay claims (SET runtime.ReplayClaimKey NX) of one
+// watches the replay claims (SET inspect.ReplayClaimKey NX) of one
 // function: it counts the successful ones per dead letter, can hold the
 // claim after holdAfter of them until release, and can make the client
 // fail every command from the claim after dieAfter on, as the client of
@@ -42,7 +42,7 @@ type fault struct {
 
 // newFault watches function's replay claims.
 func newFault(function string) *fault {
-	return &fault{claimPrefix: runtime.ReplayClaimKey(function, ""), hold: make(chan struct{}), held: make(chan struct{}), claimed: map[string]int{}}
+	return &fault{claimPrefix: inspect.ReplayClaimKey(function, ""), hold: make(chan struct{}), held: make(chan struct{}), claimed: map[string]int{}}
 }
 
 // client returns a new client to the test's Redis with f as its hook,

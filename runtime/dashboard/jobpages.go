@@ -78,7 +78,7 @@ func (h *Handler) jobsList(w http.ResponseWriter, r *http.Request, s session.Ses
 
 // jobResume starts a new run of an interrupted or failed job and
 // redirects to its page. Replaying again is safe: a dead letter that was
-// replayed is claimed (runtime.ReplayClaimKey), so the new run skips it.
+// replayed is claimed (inspect.ReplayClaimKey), so the new run skips it.
 func (h *Handler) jobResume(w http.ResponseWriter, r *http.Request, _ session.Session) {
 	id := r.PathValue("id")
 	if !jobs.ValidID(id) {

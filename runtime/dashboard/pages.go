@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -48,11 +48,11 @@ func (h *Handler) deadLetters(w http.ResponseWriter, r *http.Request, s session.
 	}
 	p := deadLettersPage{Function: fn, Search: srch, Oldest: q.Get("order") == "oldest", Base: h.deadLettersPath(fn)}
 	in := h.cfg.Ops.Inspector()
-	if p.Total, err = in.CountDeadLetters(r.Context(), fn, runtime.DeadLetterFilter{}); err != nil {
+	if p.Total, err = in.CountDeadLetters(r.Context(), fn, inspect.DeadLetterFilter{}); err != nil {
 		h.failOps(w, r, fmt.Errorf("dead letters of %s: %w", fn, err))
 		return
 	}
-	page, err := in.DeadLetters(r.Context(), fn, runtime.DeadLetterQuery{Filter: f, After: q.Get("after"), Newest: !p.Oldest, Limit: h.cfg.PageSize})
+	page, err := in.DeadLetters(r.Context(), fn, inspect.DeadLetterQuery{Filter: f, After: q.Get("after"), Newest: !p.Oldest, Limit: h.cfg.PageSize})
 	if err != nil {
 		h.failOps(w, r, fmt.Errorf("dead letters of %s: %w", fn, err))
 		return

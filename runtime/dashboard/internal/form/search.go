@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -30,10 +30,10 @@ func SearchFrom(v url.Values) Search {
 	return Search{Type: trimmed(v, "type"), Error: trimmed(v, "error"), Since: trimmed(v, "since"), Until: trimmed(v, "until")}
 }
 
-// Filter is the search as a runtime.DeadLetterFilter; a time it cannot
+// Filter is the search as an inspect.DeadLetterFilter; a time it cannot
 // read is ops.ErrInvalid.
-func (s Search) Filter() (runtime.DeadLetterFilter, error) {
-	f := runtime.DeadLetterFilter{Type: s.Type, ErrorContains: s.Error}
+func (s Search) Filter() (inspect.DeadLetterFilter, error) {
+	f := inspect.DeadLetterFilter{Type: s.Type, ErrorContains: s.Error}
 	var err error
 	if f.Since, err = parseTime("since", s.Since); err != nil {
 		return f, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -43,7 +44,7 @@ type DeadLetters struct {
 	Function string
 	// Filter is the list's search: only the dead letters it matches are
 	// sent.
-	Filter runtime.DeadLetterFilter
+	Filter inspect.DeadLetterFilter
 	// Block bounds one blocking read.
 	Block time.Duration
 	// Row renders a dead letter's row of the list.
@@ -73,7 +74,7 @@ func (d DeadLetters) Serve(ctx context.Context, sse *Writer, resume string, show
 			tracked[id] = true
 		}
 	}
-	total, err := in.CountDeadLetters(ctx, fn, runtime.DeadLetterFilter{})
+	total, err := in.CountDeadLetters(ctx, fn, inspect.DeadLetterFilter{})
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func (d DeadLetters) Serve(ctx context.Context, sse *Writer, resume string, show
 		if ctx.Err() != nil {
 			return nil
 		}
-		now, err := in.CountDeadLetters(ctx, fn, runtime.DeadLetterFilter{})
+		now, err := in.CountDeadLetters(ctx, fn, inspect.DeadLetterFilter{})
 		if err != nil {
 			return err
 		}

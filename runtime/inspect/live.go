@@ -1,4 +1,4 @@
-package runtime
+package inspect
 
 import (
 	"context"
@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ordershop/functions/runtime/internal/streamid"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/internal/streamid"
 )
 
 // StreamsWithPrefix returns the keys of the streams whose names start
@@ -107,11 +109,11 @@ func (i *Inspector) WaitDeadLetters(ctx context.Context, function, after string,
 	if after == "" {
 		after = "$"
 	} else if after != "$" {
-		if _, err := ParseStreamID(after); err != nil {
+		if _, err := runtime.ParseStreamID(after); err != nil {
 			return nil, fmt.Errorf("entry id %q: %w", after, ErrInvalid)
 		}
 	}
-	key := DeadLetterStream(function)
+	key := runtime.DeadLetterStream(function)
 	res, err := i.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{key, after}, Count: int64(max(count, 1)), Block: block}).Result()
 	switch {
 	case ctx.Err() != nil, errors.Is(err, redis.Nil):

@@ -1,4 +1,4 @@
-package runtime
+package inspect
 
 import (
 	"context"
@@ -6,8 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ordershop/functions/runtime/internal/streamid"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/internal/streamid"
 )
 
 // DefaultDeadLetterLimit is how many dead letters one DeadLetters page
@@ -104,7 +106,7 @@ func (i *Inspector) DeadLetters(ctx context.Context, function string, q DeadLett
 			return page, err
 		}
 	}
-	key, after := DeadLetterStream(function), q.After
+	key, after := runtime.DeadLetterStream(function), q.After
 	for {
 		count := int64(maxReadCount)
 		if q.Filter.IsZero() {
@@ -172,7 +174,7 @@ func (i *Inspector) DeadLettersByID(ctx context.Context, function string, ids []
 	if _, err := i.Function(ctx, function); err != nil {
 		return nil, nil, err
 	}
-	key := DeadLetterStream(function)
+	key := runtime.DeadLetterStream(function)
 	found = []DeadLetter{}
 	for _, id := range dedupe(ids) {
 		if err := validEntryID(id); err != nil {
@@ -198,7 +200,7 @@ func (i *Inspector) CountDeadLetters(ctx context.Context, function string, f Dea
 	if _, err := i.Function(ctx, function); err != nil {
 		return 0, err
 	}
-	key := DeadLetterStream(function)
+	key := runtime.DeadLetterStream(function)
 	if f.IsZero() {
 		n, err := i.rdb.XLen(ctx, key).Result()
 		if err != nil {
@@ -216,7 +218,7 @@ func (i *Inspector) CountDeadLetters(ctx context.Context, function string, f Dea
 // letters written meanwhile (such as a replay failing again) are left for
 // the next run. each may delete the entry it is given.
 func (i *Inspector) eachDeadLetter(ctx context.Context, function string, f DeadLetterFilter, each func(DeadLetter) error) error {
-	key := DeadLetterStream(function)
+	key := runtime.DeadLetterStream(function)
 	pos, err := i.Stream(ctx, key)
 	if err != nil || pos.LastID == "" {
 		return err
@@ -259,7 +261,7 @@ func (i *Inspector) walk(ctx context.Context, stream, last string, visit func([]
 // validEntryID reports an id that is not a complete "<ms>-<seq>" as
 // ErrInvalid.
 func validEntryID(id string) error {
-	if _, err := ParseStreamID(id); err != nil || !strings.Contains(id, "-") {
+	if _, err := runtime.ParseStreamID(id); err != nil || !strings.Contains(id, "-") {
 		return fmt.Errorf("entry id %q: want <milliseconds>-<sequence>: %w", id, ErrInvalid)
 	}
 	return nil

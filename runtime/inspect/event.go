@@ -1,4 +1,4 @@
-package runtime
+package inspect
 
 import (
 	"context"
@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ordershop/functions/runtime/internal/streamid"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/internal/streamid"
 )
 
 // Event is one event-log entry as an operator sees it: its fields decoded
@@ -42,11 +44,11 @@ type eventView struct {
 
 // viewEvent splits fields; entityField may be "" (no entity field).
 func viewEvent(fields map[string]string, entityField string) eventView {
-	v := eventView{typ: fields[FieldType], eventID: fields[FieldEventID], other: make(map[string]string, len(fields))}
+	v := eventView{typ: fields[runtime.FieldType], eventID: fields[runtime.FieldEventID], other: make(map[string]string, len(fields))}
 	if entityField != "" {
 		v.entityID = fields[entityField]
 	}
-	if raw, ok := fields[FieldData]; ok {
+	if raw, ok := fields[runtime.FieldData]; ok {
 		if json.Valid([]byte(raw)) {
 			v.data = json.RawMessage(raw)
 		} else {
@@ -55,7 +57,7 @@ func viewEvent(fields map[string]string, entityField string) eventView {
 	}
 	for k, s := range fields {
 		switch k {
-		case FieldType, FieldEventID, FieldData, entityField:
+		case runtime.FieldType, runtime.FieldEventID, runtime.FieldData, entityField:
 		default:
 			v.other[k] = s
 		}

@@ -1,4 +1,4 @@
-package runtime
+package inspect
 
 import "github.com/redis/go-redis/v9"
 

@@ -1,4 +1,4 @@
-package runtime_test
+package inspect_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
@@ -25,13 +26,13 @@ func TestInspectorFunctionsAreTheRegistryAndTheDeadLetterStreams(t *testing.T) {
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: registered, Group: registered, Streams: []string{"events:order"}})
 	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, registered, info).Err())
 	opstest.Seed(t, rdb, orphan, opstest.DeadLetter{Stream: "events:order", EntryID: "1-1", Type: "t", EventID: "x", Data: "{}", Error: "e", Attempts: 1, Failed: time.Now()})
-	insp := runtime.NewInspector(rdb)
+	insp := inspect.New(rdb)
 
 	fns, err := insp.Functions(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]runtime.KnownFunction{}
+	byName := map[string]inspect.KnownFunction{}
 	for i, f := range fns {
 		byName[f.Name] = f
 		if i > 0 && fns[i-1].Name >= f.Name {
@@ -48,13 +49,13 @@ func TestInspectorFunctionsAreTheRegistryAndTheDeadLetterStreams(t *testing.T) {
 		if f, err := insp.Function(ctx, orphan); err != nil || f.Registered || f.Name != orphan {
 			t.Fatalf("Function(%s) = %+v, %v", orphan, f, err)
 		}
-		if _, err := insp.Function(ctx, "no-such-function"); !errors.Is(err, runtime.ErrNotFound) {
+		if _, err := insp.Function(ctx, "no-such-function"); !errors.Is(err, inspect.ErrNotFound) {
 			t.Fatalf("unknown function: %v, want ErrNotFound", err)
 		}
-		if _, err := insp.Function(ctx, ""); !errors.Is(err, runtime.ErrInvalid) {
+		if _, err := insp.Function(ctx, ""); !errors.Is(err, inspect.ErrInvalid) {
 			t.Fatalf("empty name: %v, want ErrInvalid", err)
 		}
-		if _, err := insp.FunctionStatus(ctx, "no-such-function"); !errors.Is(err, runtime.ErrNotFound) {
+		if _, err := insp.FunctionStatus(ctx, "no-such-function"); !errors.Is(err, inspect.ErrNotFound) {
 			t.Fatalf("status of an unknown function: %v, want ErrNotFound", err)
 		}
 		if st, err := insp.FunctionStatus(ctx, orphan); err != nil || st.Dead != 1 || st.Registered {
@@ -64,7 +65,7 @@ func TestInspectorFunctionsAreTheRegistryAndTheDeadLetterStreams(t *testing.T) {
 	t.Run("another registry key", func(t *testing.T) {
 		key, other := opstest.Unique("registry"), opstest.Unique("elsewhere")
 		must(t, rdb.HSet(ctx, key, other, `{"name":"`+other+`"}`).Err())
-		fns, err := runtime.NewInspector(rdb, runtime.WithRegistryKey(key)).Functions(ctx)
+		fns, err := inspect.New(rdb, inspect.WithRegistryKey(key)).Functions(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,8 +102,8 @@ func TestInspectorDeadLettersPageAndFilter(t *testing.T) {
 	fn := opstest.Unique("billing")
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	ids := seedVaried(t, rdb, fn, 7, t0)
-	insp := runtime.NewInspector(rdb)
-	pageIDs := func(p runtime.DeadLetterPage) []string {
+	insp := inspect.New(rdb)
+	pageIDs := func(p inspect.DeadLetterPage) []string {
 		var out []string
 		for _, dl := range p.DeadLetters {
 			out = append(out, dl.ID)
@@ -112,7 +113,7 @@ func TestInspectorDeadLettersPageAndFilter(t *testing.T) {
 
 	t.Run("oldest first, page by page", func(t *testing.T) {
 		var got []string
-		q := runtime.DeadLetterQuery{Limit: 3}
+		q := inspect.DeadLetterQuery{Limit: 3}
 		for range 3 {
 			p, err := insp.DeadLetters(ctx, fn, q)
 			if err != nil {
@@ -128,29 +129,29 @@ func TestInspectorDeadLettersPageAndFilter(t *testing.T) {
 		}
 	})
 	t.Run("newest first", func(t *testing.T) {
-		p, err := insp.DeadLetters(ctx, fn, runtime.DeadLetterQuery{Newest: true, Limit: 2})
+		p, err := insp.DeadLetters(ctx, fn, inspect.DeadLetterQuery{Newest: true, Limit: 2})
 		if err != nil || !slices.Equal(pageIDs(p), []string{ids[6], ids[5]}) || p.Next != ids[5] {
 			t.Fatalf("newest page %v next %q, %v", pageIDs(p), p.Next, err)
 		}
-		p, err = insp.DeadLetters(ctx, fn, runtime.DeadLetterQuery{Newest: true, Limit: 2, After: p.Next})
+		p, err = insp.DeadLetters(ctx, fn, inspect.DeadLetterQuery{Newest: true, Limit: 2, After: p.Next})
 		if err != nil || !slices.Equal(pageIDs(p), []string{ids[4], ids[3]}) {
 			t.Fatalf("second newest page %v, %v", pageIDs(p), err)
 		}
 	})
 	filters := []struct {
 		name string
-		f    runtime.DeadLetterFilter
+		f    inspect.DeadLetterFilter
 		want []string
 	}{
-		{"by type", runtime.DeadLetterFilter{Type: "order.updated"}, []string{ids[1], ids[3], ids[5]}},
-		{"by error text, any case", runtime.DeadLetterFilter{ErrorContains: "bad total"}, []string{ids[1], ids[3], ids[5]}},
-		{"by time range", runtime.DeadLetterFilter{Since: t0.Add(2 * time.Minute), Until: t0.Add(5 * time.Minute)}, []string{ids[2], ids[3], ids[4]}},
-		{"all of them at once", runtime.DeadLetterFilter{Type: "order.created", ErrorContains: "503", Since: t0.Add(time.Minute)}, []string{ids[2], ids[4], ids[6]}},
-		{"nothing matches", runtime.DeadLetterFilter{Type: "nope"}, nil},
+		{"by type", inspect.DeadLetterFilter{Type: "order.updated"}, []string{ids[1], ids[3], ids[5]}},
+		{"by error text, any case", inspect.DeadLetterFilter{ErrorContains: "bad total"}, []string{ids[1], ids[3], ids[5]}},
+		{"by time range", inspect.DeadLetterFilter{Since: t0.Add(2 * time.Minute), Until: t0.Add(5 * time.Minute)}, []string{ids[2], ids[3], ids[4]}},
+		{"all of them at once", inspect.DeadLetterFilter{Type: "order.created", ErrorContains: "503", Since: t0.Add(time.Minute)}, []string{ids[2], ids[4], ids[6]}},
+		{"nothing matches", inspect.DeadLetterFilter{Type: "nope"}, nil},
 	}
 	for _, c := range filters {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := insp.DeadLetters(ctx, fn, runtime.DeadLetterQuery{Filter: c.f})
+			p, err := insp.DeadLetters(ctx, fn, inspect.DeadLetterQuery{Filter: c.f})
 			if err != nil || !slices.Equal(pageIDs(p), c.want) || p.Scanned != 7 {
 				t.Fatalf("filtered page %v (scanned %d), %v; want %v", pageIDs(p), p.Scanned, err, c.want)
 			}
@@ -167,13 +168,13 @@ func TestInspectorDeadLettersPageAndFilter(t *testing.T) {
 		}
 	})
 	t.Run("bad requests", func(t *testing.T) {
-		if _, err := insp.DeadLetters(ctx, fn, runtime.DeadLetterQuery{After: "1700000000000"}); !errors.Is(err, runtime.ErrInvalid) {
+		if _, err := insp.DeadLetters(ctx, fn, inspect.DeadLetterQuery{After: "1700000000000"}); !errors.Is(err, inspect.ErrInvalid) {
 			t.Errorf("malformed cursor: %v, want ErrInvalid", err)
 		}
-		if _, err := insp.DeadLetters(ctx, "no-such-function", runtime.DeadLetterQuery{}); !errors.Is(err, runtime.ErrNotFound) {
+		if _, err := insp.DeadLetters(ctx, "no-such-function", inspect.DeadLetterQuery{}); !errors.Is(err, inspect.ErrNotFound) {
 			t.Errorf("unknown function: %v, want ErrNotFound", err)
 		}
-		if _, err := insp.CountDeadLetters(ctx, "no-such-function", runtime.DeadLetterFilter{}); !errors.Is(err, runtime.ErrNotFound) {
+		if _, err := insp.CountDeadLetters(ctx, "no-such-function", inspect.DeadLetterFilter{}); !errors.Is(err, inspect.ErrNotFound) {
 			t.Errorf("count of an unknown function: %v, want ErrNotFound", err)
 		}
 	})
@@ -186,8 +187,8 @@ func TestDeadLetterJSONIsTheDocumentedShape(t *testing.T) {
 	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: "events:order", EntryID: "1-0", Type: "order.created", EventID: "hand-written-1",
 		Data: `{"customer_id": "nobody",`, Error: "malformed event", Attempts: 1, Failed: at})
 	must(t, rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: runtime.DeadLetterStream(fn), ID: "9999999999999-0", Values: map[string]any{"type": "t"}}).Err())
-	insp := runtime.NewInspector(rdb, runtime.WithEntityField(opstest.EntityField))
-	p, err := insp.DeadLetters(context.Background(), fn, runtime.DeadLetterQuery{})
+	insp := inspect.New(rdb, inspect.WithEntityField(opstest.EntityField))
+	p, err := insp.DeadLetters(context.Background(), fn, inspect.DeadLetterQuery{})
 	if err != nil || len(p.DeadLetters) != 2 {
 		t.Fatalf("dead letters %+v, %v", p, err)
 	}
@@ -210,7 +211,7 @@ func TestInspectorStreamPosition(t *testing.T) {
 	rdb := srv.Client(t)
 	ctx := context.Background()
 	stream := opstest.Unique("events:order")
-	insp := runtime.NewInspector(rdb)
+	insp := inspect.New(rdb)
 	if pos, err := insp.Stream(ctx, stream); err != nil || pos.Exists || pos.Length != 0 || pos.LastID != "" {
 		t.Fatalf("missing stream: %+v, %v", pos, err)
 	}
@@ -243,9 +244,9 @@ func TestInspectorEventsAreDecodedOnce(t *testing.T) {
 	at := "2025-03-01T10:00:00Z"
 	id := opstest.Publish(t, rdb, stream, "order.created", "e1", "o1", map[string]int{"qty": 1})
 	must(t, rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: map[string]any{"type": "order.updated", "data": "not json", "time": at, "extra": "x"}}).Err())
-	var got []runtime.Event
-	insp := runtime.NewInspector(rdb, runtime.WithEntityField(opstest.EntityField), runtime.WithTimeField("time"))
-	if err := insp.EachEvent(ctx, stream, func(e runtime.Event) error { got = append(got, e); return nil }); err != nil {
+	var got []inspect.Event
+	insp := inspect.New(rdb, inspect.WithEntityField(opstest.EntityField), inspect.WithTimeField("time"))
+	if err := insp.EachEvent(ctx, stream, func(e inspect.Event) error { got = append(got, e); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 {
@@ -258,7 +259,7 @@ func TestInspectorEventsAreDecodedOnce(t *testing.T) {
 	if e := got[1]; e.RawData != "not json" || e.Data != nil || e.Time.Format(time.RFC3339) != at || len(e.Fields) != 1 || e.Fields["extra"] != "x" {
 		t.Errorf("second event %+v", e)
 	}
-	if err := insp.EachEvent(ctx, opstest.Unique("events:none"), func(runtime.Event) error { return nil }); !errors.Is(err, runtime.ErrNotFound) {
+	if err := insp.EachEvent(ctx, opstest.Unique("events:none"), func(inspect.Event) error { return nil }); !errors.Is(err, inspect.ErrNotFound) {
 		t.Errorf("missing stream: %v, want ErrNotFound", err)
 	}
 }
@@ -294,11 +295,11 @@ func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
 	orphan := opstest.Unique("retired")
 	opstest.Seed(t, rdb, orphan, opstest.DeadLetter{Stream: stream, EntryID: "1-1", Type: "t", EventID: "x", Data: "{}", Error: "e", Attempts: 1, Failed: time.Now()})
 
-	st, err := runtime.NewInspector(rdb).Status(ctx)
+	st, err := inspect.New(rdb).Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]runtime.FunctionStatus{}
+	byName := map[string]inspect.FunctionStatus{}
 	for _, f := range st {
 		byName[f.Name] = f
 	}
@@ -328,7 +329,7 @@ func TestStatusOfAStreamWithoutTheGroup(t *testing.T) {
 	fn := opstest.Unique("new")
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{opstest.Unique("events:none")}})
 	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, fn, info).Err())
-	st, err := runtime.NewInspector(rdb).Status(ctx)
+	st, err := inspect.New(rdb).Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,54 +365,54 @@ func TestPurge(t *testing.T) {
 			Error: "smtp: 421", Attempts: 5, Failed: time.Now(),
 		}))
 	}
-	o := runtime.NewInspector(rdb)
+	o := inspect.New(rdb)
 
-	res, err := o.Purge(ctx, fn, runtime.Selection{IDs: []string{ids[0], ids[1], ids[1], "1-1"}})
+	res, err := o.Purge(ctx, fn, inspect.Selection{IDs: []string{ids[0], ids[1], ids[1], "1-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(runtime.PurgeResult{Function: fn, Purged: 2, NotFound: []string{"1-1"}}, res); diff != "" {
+	if diff := cmp.Diff(inspect.PurgeResult{Function: fn, Purged: 2, NotFound: []string{"1-1"}}, res); diff != "" {
 		t.Errorf("purge by id (-want +got):\n%s", diff)
 	}
 	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 3 {
 		t.Fatalf("%d left after purging 2 of 5", n)
 	}
-	res, err = o.Purge(ctx, fn, runtime.Selection{All: true})
+	res, err = o.Purge(ctx, fn, inspect.Selection{All: true})
 	if err != nil || res.Purged != 3 {
 		t.Fatalf("purge all: %+v, %v; want 3 purged", res, err)
 	}
 	if n := len(opstest.DeadLetters(t, rdb, fn)); n != 0 {
 		t.Fatalf("%d left after purging all", n)
 	}
-	if _, err := o.Purge(ctx, fn, runtime.Selection{}); !errors.Is(err, runtime.ErrInvalid) {
+	if _, err := o.Purge(ctx, fn, inspect.Selection{}); !errors.Is(err, inspect.ErrInvalid) {
 		t.Fatalf("purge without a selection: %v, want ErrInvalid", err)
 	}
 }
 
 func TestSelectionValidate(t *testing.T) {
-	many := make([]string, runtime.MaxSelectedIDs+1)
+	many := make([]string, inspect.MaxSelectedIDs+1)
 	for i := range many {
 		many[i] = "1-1"
 	}
 	cases := []struct {
 		name string
-		sel  runtime.Selection
+		sel  inspect.Selection
 		ok   bool
 	}{
-		{"ids", runtime.Selection{IDs: []string{"1700000000000-0", "1-2"}}, true},
-		{"all", runtime.Selection{All: true}, true},
-		{"nothing", runtime.Selection{}, false},
-		{"both", runtime.Selection{IDs: []string{"1-0"}, All: true}, false},
-		{"malformed id", runtime.Selection{IDs: []string{"1700000000000"}}, false},
-		{"range syntax", runtime.Selection{IDs: []string{"-"}}, false},
-		{"too many", runtime.Selection{IDs: many}, false},
-		{"all with a filter", runtime.Selection{All: true, Filter: runtime.DeadLetterFilter{Type: "t"}}, true},
-		{"ids with a filter", runtime.Selection{IDs: []string{"1-0"}, Filter: runtime.DeadLetterFilter{Type: "t"}}, false},
+		{"ids", inspect.Selection{IDs: []string{"1700000000000-0", "1-2"}}, true},
+		{"all", inspect.Selection{All: true}, true},
+		{"nothing", inspect.Selection{}, false},
+		{"both", inspect.Selection{IDs: []string{"1-0"}, All: true}, false},
+		{"malformed id", inspect.Selection{IDs: []string{"1700000000000"}}, false},
+		{"range syntax", inspect.Selection{IDs: []string{"-"}}, false},
+		{"too many", inspect.Selection{IDs: many}, false},
+		{"all with a filter", inspect.Selection{All: true, Filter: inspect.DeadLetterFilter{Type: "t"}}, true},
+		{"ids with a filter", inspect.Selection{IDs: []string{"1-0"}, Filter: inspect.DeadLetterFilter{Type: "t"}}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.sel.Validate()
-			if (err == nil) != c.ok || err != nil && !errors.Is(err, runtime.ErrInvalid) {
+			if (err == nil) != c.ok || err != nil && !errors.Is(err, inspect.ErrInvalid) {
 				t.Fatalf("Validate() = %v, want ok=%v", err, c.ok)
 			}
 		})
@@ -422,11 +423,11 @@ func TestReplayAllMatchingHasNoCapAndReportsProgress(t *testing.T) {
 	rdb := srv.Client(t)
 	ctx := context.Background()
 	fn := opstest.Unique("billing")
-	n := runtime.MaxSelectedIDs + 1
+	n := inspect.MaxSelectedIDs + 1
 	ids := seedVaried(t, rdb, fn, n, time.Now().Add(-time.Hour))
-	insp := runtime.NewInspector(rdb)
+	insp := inspect.New(rdb)
 	var done, total []int
-	sel := runtime.Selection{All: true, Filter: runtime.DeadLetterFilter{Type: "order.created"}}
+	sel := inspect.Selection{All: true, Filter: inspect.DeadLetterFilter{Type: "order.created"}}
 	res, err := insp.Replay(ctx, fn, sel, func(d, tot int) { done, total = append(done, d), append(total, tot) })
 	matching := (n + 1) / 2
 	if err != nil || res.Replayed != matching || len(res.Skipped)+len(res.NotFound)+len(res.Failed) != 0 {
@@ -444,7 +445,7 @@ func TestReplayAllMatchingHasNoCapAndReportsProgress(t *testing.T) {
 	}
 	// The dead letters stay until their replays settle; a second replay of
 	// the same entries is skipped (claimed), even by id.
-	res, err = insp.Replay(ctx, fn, runtime.Selection{IDs: []string{ids[0], ids[1]}}, nil)
+	res, err = insp.Replay(ctx, fn, inspect.Selection{IDs: []string{ids[0], ids[1]}}, nil)
 	if err != nil || res.Replayed != 1 || !slices.Equal(res.Skipped, []string{ids[0]}) {
 		t.Fatalf("replay by id after replaying all order.created: %+v, %v; want %s skipped, %s replayed", res, err, ids[0], ids[1])
 	}
@@ -455,8 +456,8 @@ func TestPurgeAllMatchingKeepsTheOthers(t *testing.T) {
 	ctx := context.Background()
 	fn := opstest.Unique("mailer")
 	ids := seedVaried(t, rdb, fn, 250, time.Now().Add(-time.Hour))
-	insp := runtime.NewInspector(rdb)
-	res, err := insp.Purge(ctx, fn, runtime.Selection{All: true, Filter: runtime.DeadLetterFilter{ErrorContains: "BAD TOTAL"}})
+	insp := inspect.New(rdb)
+	res, err := insp.Purge(ctx, fn, inspect.Selection{All: true, Filter: inspect.DeadLetterFilter{ErrorContains: "BAD TOTAL"}})
 	if err != nil || res.Purged != 125 {
 		t.Fatalf("purge of every Bad Total: %+v, %v; want 125", res, err)
 	}
@@ -480,7 +481,7 @@ func TestReplayAfterTheFixRunsOnceAndLeavesTheStream(t *testing.T) {
 
 	sw.Fix()
 	var progress []int
-	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{dlID}}, func(done, total int) { progress = append(progress, done, total) })
+	res, err := inspect.New(rdb).Replay(ctx, fn, inspect.Selection{IDs: []string{dlID}}, func(done, total int) { progress = append(progress, done, total) })
 	if err != nil || res.Replayed != 1 || len(res.NotFound)+len(res.Skipped)+len(res.Failed) != 0 {
 		t.Fatalf("replay: %+v, %v", res, err)
 	}
@@ -493,7 +494,7 @@ func TestReplayAfterTheFixRunsOnceAndLeavesTheStream(t *testing.T) {
 	redistest.Eventually(t, 10*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 0 }, "the replayed dead letter leaves the dead letters")
 
 	t.Run("replaying the same entry again does nothing", func(t *testing.T) {
-		res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{dlID}}, nil)
+		res, err := inspect.New(rdb).Replay(ctx, fn, inspect.Selection{IDs: []string{dlID}}, nil)
 		if err != nil || res.Replayed != 0 || len(res.NotFound) != 1 {
 			t.Fatalf("second replay: %+v, %v; want the id not found", res, err)
 		}
@@ -511,7 +512,7 @@ func TestReplayOfAnEventThatStillFailsReturnsWithOneMoreAttempt(t *testing.T) {
 	opstest.StartBroken(t, rdb, fn, stream)
 	entry, first := opstest.FailOne(t, rdb, fn, stream, "order.created", "o-ev-2", "o2", map[string]int{"qty": 1})
 
-	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{All: true}, nil)
+	res, err := inspect.New(rdb).Replay(ctx, fn, inspect.Selection{All: true}, nil)
 	if err != nil || res.Replayed != 1 {
 		t.Fatalf("replay: %+v, %v", res, err)
 	}
@@ -532,10 +533,10 @@ func TestReplayClaimedByAnotherReplayIsSkipped(t *testing.T) {
 	fn := opstest.Unique("crm")
 	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: "events:customer", EntryID: "1-1", Type: "customer.created",
 		EventID: "c", Data: "{}", Error: "x", Attempts: 1, Failed: time.Now()})
-	if err := rdb.Set(ctx, runtime.ReplayClaimKey(fn, id), "other operator", time.Minute).Err(); err != nil {
+	if err := rdb.Set(ctx, inspect.ReplayClaimKey(fn, id), "other operator", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
-	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+	res, err := inspect.New(rdb).Replay(ctx, fn, inspect.Selection{IDs: []string{id}}, nil)
 	if err != nil || res.Replayed != 0 || len(res.Skipped) != 1 {
 		t.Fatalf("replay: %+v, %v; want skipped", res, err)
 	}
@@ -552,11 +553,11 @@ func TestReplayReportsMalformedAndUnknown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{bad}}, nil)
+	res, err := inspect.New(rdb).Replay(ctx, fn, inspect.Selection{IDs: []string{bad}}, nil)
 	if err != nil || len(res.Failed) != 1 || res.Replayed != 0 {
 		t.Fatalf("replay of a malformed entry: %+v, %v", res, err)
 	}
-	if _, err := runtime.NewInspector(rdb).Replay(ctx, "nobody", runtime.Selection{All: true}, nil); !errors.Is(err, runtime.ErrNotFound) {
+	if _, err := inspect.New(rdb).Replay(ctx, "nobody", inspect.Selection{All: true}, nil); !errors.Is(err, inspect.ErrNotFound) {
 		t.Fatalf("replay of an unknown function: %v, want ErrNotFound", err)
 	}
 }
@@ -565,7 +566,7 @@ func TestReplayReportsMalformedAndUnknown(t *testing.T) {
 func waitRetryQueueEmpty(t *testing.T, rdb redis.UniversalClient, function string) {
 	t.Helper()
 	redistest.Eventually(t, 10*time.Second, func() bool {
-		st, err := runtime.NewInspector(rdb).Status(context.Background())
+		st, err := inspect.New(rdb).Status(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

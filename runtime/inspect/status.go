@@ -1,4 +1,4 @@
-package runtime
+package inspect
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime"
 )
 
 // FunctionStatus is one function at a glance: its groups, what they have
@@ -18,7 +20,7 @@ type FunctionStatus struct {
 	// stream (see KnownFunction).
 	Registered bool `json:"registered"`
 	// Registration is what the function last published about itself.
-	Registration *FunctionInfo `json:"registration,omitempty"`
+	Registration *runtime.FunctionInfo `json:"registration,omitempty"`
 	// Streams are the function's streams and its group on each.
 	Streams []StreamStatus `json:"streams"`
 	// Lag is the entries not yet delivered to the group, summed over its
@@ -145,14 +147,15 @@ func (i *Inspector) status(ctx context.Context, kf KnownFunction, queues map[str
 		return fs, err
 	}
 	fs.Retrying = rc.Total()
-	if fs.Dead, err = i.rdb.XLen(ctx, DeadLetterStream(kf.Name)).Result(); err != nil {
-		return fs, fmt.Errorf("XLEN %s: %w", DeadLetterStream(kf.Name), err)
+	if fs.Dead, err = i.rdb.XLen(ctx, runtime.DeadLetterStream(kf.Name)).Result(); err != nil {
+		return fs, fmt.Errorf("XLEN %s: %w", runtime.DeadLetterStream(kf.Name), err)
 	}
 	return fs, nil
 }
 
-// RetryCounts are the tasks in a function's retry queue (RetryQueue) by
-// their asynq state: retries and replays of failed invocations.
+// RetryCounts are the tasks in a function's retry queue
+// (runtime.RetryQueue) by their asynq state: retries and replays of failed
+// invocations.
 type RetryCounts struct {
 	// Scheduled tasks wait for their backoff (or a replay for its poll).
 	Scheduled int `json:"scheduled"`
@@ -182,7 +185,7 @@ func (i *Inspector) Retries(ctx context.Context, function string) (RetryCounts, 
 
 // retries reads function's queue, if it is among queues.
 func (i *Inspector) retries(function string, queues map[string]bool) (RetryCounts, error) {
-	q := RetryQueue(function)
+	q := runtime.RetryQueue(function)
 	if !queues[q] {
 		return RetryCounts{}, nil
 	}
@@ -266,15 +269,15 @@ func (i *Inspector) Stream(ctx context.Context, stream string) (StreamPosition, 
 }
 
 // Positions returns the id of the newest entry of each stream ("0-0" for
-// an empty or missing one): what a caller waits for with CaughtUp.
+// an empty or missing one): what a caller waits for with CaughtUp (see
+// runtime.Positions).
 func (i *Inspector) Positions(ctx context.Context, streams ...string) (map[string]string, error) {
-	return Positions(ctx, i.rdb, streams...)
+	return runtime.Positions(ctx, i.rdb, streams...)
 }
 
 // CaughtUp reports whether function's group has handled every entry of
-// each stream up to its position in positions (see the package func
-// CaughtUp): the question "has it processed what was there when I
-// looked?".
+// each stream up to its position in positions (see runtime.CaughtUp):
+// the question "has it processed what was there when I looked?".
 func (i *Inspector) CaughtUp(ctx context.Context, function string, positions map[string]string) (bool, error) {
-	return CaughtUp(ctx, i.rdb, function, positions)
+	return runtime.CaughtUp(ctx, i.rdb, function, positions)
 }

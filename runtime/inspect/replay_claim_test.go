@@ -1,4 +1,4 @@
-package runtime_test
+package inspect_test
 
 import (
 	"context"
@@ -15,7 +15,9 @@ import (
 
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops/opstest"
+	"github.com/ordershop/functions/runtime/runtimetest"
 )
 
 // errProcessDied is what a crashingClient answers once it has "died".
@@ -46,7 +48,7 @@ type crashingClient struct {
 // newCrashingClient returns a client to the test's Redis that dies at at
 // during a replay of function, closed when the test ends.
 func newCrashingClient(t *testing.T, function string, at crashPoint) (*redis.Client, *crashingClient) {
-	h := &crashingClient{claimPrefix: runtime.ReplayClaimKey(function, ""), at: at}
+	h := &crashingClient{claimPrefix: inspect.ReplayClaimKey(function, ""), at: at}
 	c := redis.NewClient(srv.Options())
 	c.AddHook(h)
 	t.Cleanup(func() { _ = c.Close() })
@@ -111,7 +113,7 @@ func (h *crashingClient) claimMode(cmd redis.Cmder) (string, bool) {
 // letter id (negative: no claim).
 func claimTTL(t *testing.T, rdb redis.UniversalClient, function, id string) time.Duration {
 	t.Helper()
-	d, err := rdb.PTTL(context.Background(), runtime.ReplayClaimKey(function, id)).Result()
+	d, err := rdb.PTTL(context.Background(), inspect.ReplayClaimKey(function, id)).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +131,7 @@ func waitClaimExpired(t *testing.T, rdb redis.UniversalClient, function, id stri
 // retryTasks returns how many tasks function's retry queue holds.
 func retryTasks(t *testing.T, rdb redis.UniversalClient, function string) int64 {
 	t.Helper()
-	rc, err := runtime.NewInspector(rdb).Retries(context.Background(), function)
+	rc, err := inspect.New(rdb).Retries(context.Background(), function)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,12 +142,12 @@ func retryTasks(t *testing.T, rdb redis.UniversalClient, function string) int64 
 // on its own Inspector, and returns how many replayed and skipped it.
 func raceReplays(t *testing.T, rdb redis.UniversalClient, function, id string, n int) (replayed, skipped int) {
 	t.Helper()
-	results := make([]runtime.ReplayResult, n)
+	results := make([]inspect.ReplayResult, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			results[i], errs[i] = runtime.NewInspector(rdb).Replay(context.Background(), function, runtime.Selection{IDs: []string{id}}, nil)
+			results[i], errs[i] = inspect.New(rdb).Replay(context.Background(), function, inspect.Selection{IDs: []string{id}}, nil)
 		})
 	}
 	wg.Wait()
@@ -173,10 +175,10 @@ func TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires(t *testing.T) 
 	sw.Fix()
 
 	dyingClient, dying := newCrashingClient(t, fn, afterClaim)
-	dyingInsp := runtime.NewInspector(dyingClient)
+	dyingInsp := inspect.New(dyingClient)
 	const pending = time.Second
-	runtime.SetReplayClaimPending(dyingInsp, pending)
-	res, err := dyingInsp.Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+	inspect.SetReplayClaimPending(dyingInsp, pending)
+	res, err := dyingInsp.Replay(ctx, fn, inspect.Selection{IDs: []string{id}}, nil)
 	if !errors.Is(err, errProcessDied) || res.Replayed != 0 || !dying.dead.Load() {
 		t.Fatalf("the dying replay: %+v, %v; want it to die after its claim, nothing replayed", res, err)
 	}
@@ -185,7 +187,7 @@ func TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires(t *testing.T) 
 	}
 
 	t.Run("(a) a replay right after is skipped: the entry is still claimed", func(t *testing.T) {
-		res, err := runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+		res, err := inspect.New(rdb).Replay(ctx, fn, inspect.Selection{IDs: []string{id}}, nil)
 		if err != nil || res.Replayed != 0 || !slices.Equal(res.Skipped, []string{id}) {
 			t.Fatalf("replay: %+v, %v; want %s skipped", res, err, id)
 		}
@@ -201,8 +203,8 @@ func TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires(t *testing.T) 
 		if replayed != 1 || skipped != racers-1 {
 			t.Fatalf("%d racing replays: %d replayed, %d skipped; want 1 and %d", racers, replayed, skipped, racers-1)
 		}
-		if d := claimTTL(t, rdb, fn, id); d < runtime.ReplayClaimTTL-time.Minute {
-			t.Errorf("the scheduled replay's claim has %v left, want about %v", d, runtime.ReplayClaimTTL)
+		if d := claimTTL(t, rdb, fn, id); d < inspect.ReplayClaimTTL-time.Minute {
+			t.Errorf("the scheduled replay's claim has %v left, want about %v", d, inspect.ReplayClaimTTL)
 		}
 		redistest.Eventually(t, 10*time.Second, func() bool { return sw.Succeeded("crash-ev") == 1 }, "the replayed event runs")
 		redistest.Eventually(t, 10*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 0 }, "the replayed dead letter leaves the stream")
@@ -219,15 +221,15 @@ func TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires(t *testing.T) 
 // task and says skipped (not replayed), keeps the claim, and the entry
 // runs once.
 func TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce(t *testing.T) {
-	rdb, stream, fn := fixture(t, "keepclaim")
+	rdb, stream, fn := srv.Client(t), opstest.Unique("events:keepclaim"), opstest.Unique("keepclaim")
 	ctx := context.Background()
 	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: stream, EntryID: "1-1", Type: "t",
 		EventID: "kept-ev", Data: "{}", Error: "x", Attempts: 1, Failed: time.Now()})
 
 	dyingClient, dying := newCrashingClient(t, fn, beforeKeepingTheClaim)
-	dyingInsp := runtime.NewInspector(dyingClient)
-	runtime.SetReplayClaimPending(dyingInsp, time.Second)
-	res, err := dyingInsp.Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+	dyingInsp := inspect.New(dyingClient)
+	inspect.SetReplayClaimPending(dyingInsp, time.Second)
+	res, err := dyingInsp.Replay(ctx, fn, inspect.Selection{IDs: []string{id}}, nil)
 	if !errors.Is(err, errProcessDied) || res.Replayed != 1 || !dying.dead.Load() {
 		t.Fatalf("the dying replay: %+v, %v; want its task enqueued, then the process dead", res, err)
 	}
@@ -236,21 +238,23 @@ func TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce(t *testing.T) {
 	}
 
 	waitClaimExpired(t, rdb, fn, id)
-	res, err = runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+	res, err = inspect.New(rdb).Replay(ctx, fn, inspect.Selection{IDs: []string{id}}, nil)
 	if err != nil || res.Replayed != 0 || !slices.Equal(res.Skipped, []string{id}) {
 		t.Fatalf("replay after the claim expired: %+v, %v; want %s skipped (already scheduled)", res, err, id)
 	}
 	if n := retryTasks(t, rdb, fn); n != 1 {
 		t.Fatalf("%d tasks scheduled, want still the one", n)
 	}
-	if d := claimTTL(t, rdb, fn, id); d < runtime.ReplayClaimTTL-time.Minute {
-		t.Errorf("the claim has %v left, want it kept about %v", d, runtime.ReplayClaimTTL)
+	if d := claimTTL(t, rdb, fn, id); d < inspect.ReplayClaimTTL-time.Minute {
+		t.Errorf("the claim has %v left, want it kept about %v", d, inspect.ReplayClaimTTL)
 	}
 
-	calls := startCounting(t, rdb, testConfig(), runtime.Function{Name: fn, Streams: []string{stream}}, nil)
-	redistest.Eventually(t, 10*time.Second, func() bool { return len(deadLetters(t, rdb, fn)) == 0 }, "the replay settles")
+	sw := opstest.NewSwitch()
+	sw.Fix()
+	runtimetest.Start(t, rdb, runtime.Function{Name: fn, Streams: []string{stream}, Handler: runtime.HandlerFunc(sw.Handle)})
+	redistest.Eventually(t, 10*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 0 }, "the replay settles")
 	waitRetryQueueEmpty(t, rdb, fn)
-	if n := calls.get("kept-ev"); n != 1 {
+	if n := sw.Succeeded("kept-ev"); n != 1 {
 		t.Fatalf("the event ran %d times, want once", n)
 	}
 }
@@ -259,61 +263,24 @@ func TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce(t *testing.T) {
 // keeps its claim for ReplayClaimTTL, not ReplayClaimPending, so a second
 // replay is skipped while the first one's task still waits.
 func TestReplayIsSkippedForTheClaimTTL(t *testing.T) {
-	rdb, stream, fn := fixture(t, "claimttl")
+	rdb, stream, fn := srv.Client(t), opstest.Unique("events:claimttl"), opstest.Unique("claimttl")
 	ctx := context.Background()
 	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: stream, EntryID: "1-1", Type: "t",
 		EventID: "ttl-ev", Data: "{}", Error: "x", Attempts: 1, Failed: time.Now()})
-	insp := runtime.NewInspector(rdb)
-	runtime.SetReplayClaimPending(insp, time.Second)
-	res, err := insp.Replay(ctx, fn, runtime.Selection{IDs: []string{id}}, nil)
+	insp := inspect.New(rdb)
+	inspect.SetReplayClaimPending(insp, time.Second)
+	res, err := insp.Replay(ctx, fn, inspect.Selection{IDs: []string{id}}, nil)
 	if err != nil || res.Replayed != 1 {
 		t.Fatalf("replay: %+v, %v", res, err)
 	}
-	if d := claimTTL(t, rdb, fn, id); d < runtime.ReplayClaimTTL-time.Minute {
-		t.Fatalf("the claim has %v left, want about %v", d, runtime.ReplayClaimTTL)
+	if d := claimTTL(t, rdb, fn, id); d < inspect.ReplayClaimTTL-time.Minute {
+		t.Fatalf("the claim has %v left, want about %v", d, inspect.ReplayClaimTTL)
 	}
-	res, err = runtime.NewInspector(rdb).Replay(ctx, fn, runtime.Selection{All: true}, nil)
+	res, err = inspect.New(rdb).Replay(ctx, fn, inspect.Selection{All: true}, nil)
 	if err != nil || res.Replayed != 0 || !slices.Equal(res.Skipped, []string{id}) {
 		t.Fatalf("second replay: %+v, %v; want %s skipped", res, err, id)
 	}
 	if n := retryTasks(t, rdb, fn); n != 1 {
 		t.Fatalf("%d tasks scheduled, want one", n)
-	}
-}
-
-// TestReplayOfADeadLetterThatHasLeftTheStreamDoesNotRun: a replay task
-// enqueued after an earlier replay of the same dead letter settled (by a
-// replay that read the entry before, and whose claim expired while it
-// stood still) is dropped: an event that fails again does not run twice
-// for one dead letter, and its new dead letter stays alone.
-func TestReplayOfADeadLetterThatHasLeftTheStreamDoesNotRun(t *testing.T) {
-	rdb, stream, fn := fixture(t, "staleplay")
-	calls := startFailing(t, rdb, stream, fn, 1, func(*runtime.Message) error { return errors.New("still broken") })
-	publish(t, rdb, stream, "t", "stale-ev", map[string]int{})
-	redistest.Eventually(t, 10*time.Second, func() bool { return len(deadLetters(t, rdb, fn)) == 1 }, "dead-lettered")
-	stale := deadLetters(t, rdb, fn)[0]
-
-	if err := runtime.Replay(context.Background(), rdb, stale); err != nil {
-		t.Fatal(err)
-	}
-	redistest.Eventually(t, 10*time.Second, func() bool {
-		dls := deadLetters(t, rdb, fn)
-		return len(dls) == 1 && dls[0].ID != stale.ID
-	}, "the replay fails again: a new dead letter instead of the replayed one")
-	waitRetryQueueEmpty(t, rdb, fn)
-	again := deadLetters(t, rdb, fn)[0]
-	if n := calls.get("stale-ev"); n != 2 {
-		t.Fatalf("%d runs, want 2 (the first attempt, the replay)", n)
-	}
-
-	if err := runtime.Replay(context.Background(), rdb, stale); err != nil {
-		t.Fatal(err)
-	}
-	waitRetryQueueEmpty(t, rdb, fn)
-	if n := calls.get("stale-ev"); n != 2 {
-		t.Fatalf("the replay of a dead letter already replayed ran: %d runs, want 2", n)
-	}
-	if dls := deadLetters(t, rdb, fn); len(dls) != 1 || dls[0].ID != again.ID {
-		t.Fatalf("dead letters %v, want only %s", dls, again.ID)
 	}
 }

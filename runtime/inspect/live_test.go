@@ -1,4 +1,4 @@
-package runtime_test
+package inspect_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
@@ -20,7 +21,7 @@ func TestInspectorListsAndWaitsForTheEventsOfAPrefix(t *testing.T) {
 	opstest.Publish(t, rdb, b, "t", "e1", "x", map[string]int{})
 	opstest.Publish(t, rdb, prefix[:len(prefix)-1]+"-other", "t", "e", "x", map[string]int{})
 	opstest.Seed(t, rdb, prefix+"fn", opstest.DeadLetter{Stream: a, EntryID: "1-1", Type: "t", EventID: "e", Data: "{}", Error: "e", Attempts: 1, Failed: time.Now()})
-	insp := runtime.NewInspector(rdb)
+	insp := inspect.New(rdb)
 
 	streams, err := insp.StreamsWithPrefix(ctx, prefix)
 	if err != nil {
@@ -40,15 +41,15 @@ func TestInspectorListsAndWaitsForTheEventsOfAPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sorted := func(x, y runtime.Event) int {
+	sorted := func(x, y inspect.Event) int {
 		if c := runtime.CompareIDs(x.EntryID, y.EntryID); c != 0 {
 			return c
 		}
 		return strings.Compare(x.Stream, y.Stream)
 	}
 	if len(got) != 2 || !slices.IsSortedFunc(got, sorted) ||
-		!slices.ContainsFunc(got, func(e runtime.Event) bool { return e.Stream == a && e.EntryID == idA }) ||
-		!slices.ContainsFunc(got, func(e runtime.Event) bool { return e.Stream == b && e.EntryID == idB }) {
+		!slices.ContainsFunc(got, func(e inspect.Event) bool { return e.Stream == a && e.EntryID == idA }) ||
+		!slices.ContainsFunc(got, func(e inspect.Event) bool { return e.Stream == b && e.EntryID == idB }) {
 		t.Errorf("waited events %+v: want %s's %s and %s's %s, in entry-id order", got, b, idB, a, idA)
 	}
 	none, err := insp.WaitEvents(ctx, map[string]string{a: idA, b: idB}, 10, 50*time.Millisecond)

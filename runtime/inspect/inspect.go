@@ -1,4 +1,4 @@
-package runtime
+package inspect
 
 import (
 	"context"
@@ -12,25 +12,17 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordershop/functions/runtime"
 )
-
-// ErrNotFound is wrapped by the Inspector's errors about something that
-// does not exist: an unknown function, a dead letter or stream that is not
-// there. Operator tools map it to "not found" (exit 3, HTTP 404).
-var ErrNotFound = errors.New("not found")
-
-// ErrInvalid is wrapped by the Inspector's errors about a request that
-// cannot be right: a malformed entry id, a Selection with both ids and all,
-// or neither. Operator tools map it to a usage error (exit 2, HTTP 400).
-var ErrInvalid = errors.New("invalid request")
 
 // Inspector is the operator's API over the functions registered in one
 // Redis: what they are (the registry), how far each group has read its
 // streams (lag, pending, consumers), the retries waiting in their asynq
 // queues, their dead letters (list, filter, count, replay, purge) and the
 // positions of any stream. It reads and acts only through the runtime's
-// published data model (the registry, dlq:<function>, RetryQueue, Replay);
-// it never runs handlers. The CLI, the /admin API and a dashboard are
+// published data model (the registry, dlq:<function>, runtime.RetryQueue,
+// Replay); it never runs handlers. The CLI, the /admin API and a dashboard are
 // built on it alone. It is safe for concurrent use.
 type Inspector struct {
 	rdb         redis.UniversalClient
@@ -42,32 +34,33 @@ type Inspector struct {
 	claimPending time.Duration
 }
 
-// InspectorOption configures an Inspector (see NewInspector).
-type InspectorOption func(*Inspector)
+// Option configures an Inspector (see New).
+type Option func(*Inspector)
 
-// WithRegistryKey reads the registry from key instead of DefaultRegistryKey.
-func WithRegistryKey(key string) InspectorOption {
+// WithRegistryKey reads the registry from key instead of
+// runtime.DefaultRegistryKey.
+func WithRegistryKey(key string) Option {
 	return func(i *Inspector) { i.registryKey = key }
 }
 
 // WithEntityField names the entry field that says which entity an event
 // is about (such as "entity_id", often the OrderingKey): Event.EntityID
 // and DeadLetter.EntityID are read from it. Unset, they stay empty.
-func WithEntityField(name string) InspectorOption {
+func WithEntityField(name string) Option {
 	return func(i *Inspector) { i.entityField = name }
 }
 
 // WithTimeField names the entry field that holds an event's time (RFC
 // 3339): Event.Time is read from it. Unset, or on an entry without it,
 // Event.Time is the time in the entry id.
-func WithTimeField(name string) InspectorOption {
+func WithTimeField(name string) Option {
 	return func(i *Inspector) { i.timeField = name }
 }
 
-// NewInspector returns an Inspector on rdb. The caller keeps ownership of
-// rdb (the Inspector has nothing to close).
-func NewInspector(rdb redis.UniversalClient, opts ...InspectorOption) *Inspector {
-	i := &Inspector{rdb: rdb, tasks: asynq.NewInspectorFromRedisClient(rdb), registryKey: DefaultRegistryKey, claimPending: ReplayClaimPending}
+// New returns an Inspector on rdb. The caller keeps ownership of rdb (the
+// Inspector has nothing to close).
+func New(rdb redis.UniversalClient, opts ...Option) *Inspector {
+	i := &Inspector{rdb: rdb, tasks: asynq.NewInspectorFromRedisClient(rdb), registryKey: runtime.DefaultRegistryKey, claimPending: ReplayClaimPending}
 	for _, o := range opts {
 		o(i)
 	}
@@ -82,11 +75,11 @@ type KnownFunction struct {
 	// stream (it has not run since the registry was cleared, or was
 	// removed); Info is then zero.
 	Registered bool
-	Info       FunctionInfo
+	Info       runtime.FunctionInfo
 }
 
 // deadLetterPrefix starts every dead-letter stream's key.
-var deadLetterPrefix = DeadLetterStream("")
+var deadLetterPrefix = runtime.DeadLetterStream("")
 
 // Functions returns every known function, by name: those in the registry
 // and those that only have a dead-letter stream.
@@ -119,8 +112,8 @@ func (i *Inspector) Functions(ctx context.Context) ([]KnownFunction, error) {
 
 // registered reads the registry: the functions that registered
 // themselves, with what they published.
-func (i *Inspector) registered(ctx context.Context) ([]FunctionInfo, error) {
-	return ListFunctions(ctx, i.rdb, i.registryKey)
+func (i *Inspector) registered(ctx context.Context) ([]runtime.FunctionInfo, error) {
+	return runtime.ListFunctions(ctx, i.rdb, i.registryKey)
 }
 
 // Function returns one known function; one neither registered nor with a
@@ -141,9 +134,9 @@ func (i *Inspector) Function(ctx context.Context, name string) (KnownFunction, e
 	case !errors.Is(err, redis.Nil):
 		return kf, fmt.Errorf("HGET %s %s: %w", i.registryKey, name, err)
 	}
-	n, err := i.rdb.Exists(ctx, DeadLetterStream(name)).Result()
+	n, err := i.rdb.Exists(ctx, runtime.DeadLetterStream(name)).Result()
 	if err != nil {
-		return kf, fmt.Errorf("EXISTS %s: %w", DeadLetterStream(name), err)
+		return kf, fmt.Errorf("EXISTS %s: %w", runtime.DeadLetterStream(name), err)
 	}
 	if n == 0 {
 		return kf, fmt.Errorf("function %q: not registered and no dead letters: %w", name, ErrNotFound)

@@ -1,4 +1,4 @@
-package runtime
+package inspect
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/internal/streamid"
 )
 
@@ -218,7 +219,7 @@ func (i *Inspector) Purge(ctx context.Context, function string, sel Selection) (
 	if _, err := i.Function(ctx, function); err != nil {
 		return res, err
 	}
-	key := DeadLetterStream(function)
+	key := runtime.DeadLetterStream(function)
 	del := func(id string) error {
 		n, err := i.rdb.XDel(ctx, key, id).Result()
 		if err != nil {
