@@ -202,7 +202,7 @@ func TestJobWhoseProcessDiedShowsInterruptedAndResumeFinishesIt(t *testing.T) {
 	a := serveThrough(t, dying, plain, cfg) // the process that dies mid-job
 	b := serveThrough(t, watching, plain, cfg)
 	path := a.loggedIn(a.admin).startAll("replay", fn)
-	redistest.Eventually(t, jobDeadline, dying.dead.Load, "the first dashboard's Redis client dies after %d claims", diesAfter)
+	redistest.Eventually(t, jobDeadline, dying.Dead, "the first dashboard's Redis client dies after %d claims", diesAfter)
 
 	c := b.loggedIn(b.admin)
 	if st := c.job(path); st.State != "running" {

@@ -3,16 +3,15 @@ package inspect_test
 import (
 	"context"
 	"errors"
-	"net"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/internal/testkit/redisfault"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/inspect"
@@ -20,10 +19,7 @@ import (
 	"github.com/ordershop/functions/runtime/runtimetest"
 )
 
-// errProcessDied is what a crashingClient answers once it has "died".
-var errProcessDied = errors.New("test: the process died")
-
-// crashPoint is where in a replay a crashingClient dies.
+// crashPoint is where in a replay a crashing client dies.
 type crashPoint int
 
 const (
@@ -35,78 +31,27 @@ const (
 	beforeKeepingTheClaim
 )
 
-// crashingClient is a go-redis hook on a test's own client to the real
-// Redis, the client of a process that dies at one point of a replay of
-// function: from then on every command fails, as when the process is
-// killed or loses its connection.
-type crashingClient struct {
-	claimPrefix string
-	at          crashPoint
-	dead        atomic.Bool
-}
-
-// newCrashingClient returns a client to the test's Redis that dies at at
-// during a replay of function, closed when the test ends.
-func newCrashingClient(t *testing.T, function string, at crashPoint) (*redis.Client, *crashingClient) {
-	h := &crashingClient{claimPrefix: inspect.ReplayClaimKey(function, ""), at: at}
-	c := redis.NewClient(srv.Options())
-	c.AddHook(h)
-	t.Cleanup(func() { _ = c.Close() })
-	return c, h
-}
-
-func (h *crashingClient) DialHook(next redis.DialHook) redis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
-}
-
-func (h *crashingClient) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if h.dead.Load() {
-			cmd.SetErr(errProcessDied)
-			return errProcessDied
+// newCrashingClient returns a client to the test's Redis, closed when the
+// test ends, that dies at at during a replay of function: from then on
+// every command fails (redisfault.ErrDied), as when the process is killed
+// or loses its connection.
+func newCrashingClient(t *testing.T, function string, at crashPoint) (*redis.Client, *redisfault.Hook) {
+	prefix := inspect.ReplayClaimKey(function, "")
+	// claim is the condition of a SET of one of function's replay claims:
+	// "nx" (the claim), "xx" (keeping it); "" for any other command.
+	claim := func(cmd redis.Cmder) string {
+		if s, ok := redisfault.SetOf(cmd); ok && strings.HasPrefix(s.Key, prefix) {
+			return s.Cond
 		}
-		mode, isClaim := h.claimMode(cmd)
-		if isClaim && mode == "xx" && h.at == beforeKeepingTheClaim {
-			h.dead.Store(true)
-			cmd.SetErr(errProcessDied)
-			return errProcessDied
-		}
-		err := next(ctx, cmd)
-		if isClaim && mode == "nx" && h.at == afterClaim {
-			h.dead.Store(true)
-		}
-		return err
+		return ""
 	}
-}
-
-func (h *crashingClient) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if h.dead.Load() {
-			for _, c := range cmds {
-				c.SetErr(errProcessDied)
-			}
-			return errProcessDied
-		}
-		return next(ctx, cmds)
+	h := &redisfault.Hook{
+		Before: func(_ context.Context, cmd redis.Cmder) (bool, error) {
+			return at == beforeKeepingTheClaim && claim(cmd) == "xx", nil
+		},
+		After: func(cmd redis.Cmder, _ error) bool { return at == afterClaim && claim(cmd) == "nx" },
 	}
-}
-
-// claimMode says whether cmd is a SET of one of the function's replay
-// claims, and its mode: "nx" (the claim) or "xx" (keeping it).
-func (h *crashingClient) claimMode(cmd redis.Cmder) (string, bool) {
-	args := cmd.Args()
-	if len(args) < 3 || !strings.EqualFold(cmd.Name(), "set") {
-		return "", false
-	}
-	if key, _ := args[1].(string); !strings.HasPrefix(key, h.claimPrefix) {
-		return "", false
-	}
-	for _, a := range args[3:] {
-		if s, ok := a.(string); ok && (strings.EqualFold(s, "nx") || strings.EqualFold(s, "xx")) {
-			return strings.ToLower(s), true
-		}
-	}
-	return "", true
+	return redisfault.NewClient(t, srv.Options(), h), h
 }
 
 // claimTTL returns the time left on the replay claim of function's dead
@@ -179,7 +124,7 @@ func TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires(t *testing.T) 
 	const pending = time.Second
 	inspect.SetReplayClaimPending(dyingInsp, pending)
 	res, err := dyingInsp.Replay(ctx, fn, inspect.Selection{IDs: []string{id}}, nil)
-	if !errors.Is(err, errProcessDied) || res.Replayed != 0 || !dying.dead.Load() {
+	if !errors.Is(err, redisfault.ErrDied) || res.Replayed != 0 || !dying.Dead() {
 		t.Fatalf("the dying replay: %+v, %v; want it to die after its claim, nothing replayed", res, err)
 	}
 	if d := claimTTL(t, rdb, fn, id); d <= 0 || d > pending {
@@ -230,7 +175,7 @@ func TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce(t *testing.T) {
 	dyingInsp := inspect.New(dyingClient)
 	inspect.SetReplayClaimPending(dyingInsp, time.Second)
 	res, err := dyingInsp.Replay(ctx, fn, inspect.Selection{IDs: []string{id}}, nil)
-	if !errors.Is(err, errProcessDied) || res.Replayed != 1 || !dying.dead.Load() {
+	if !errors.Is(err, redisfault.ErrDied) || res.Replayed != 1 || !dying.Dead() {
 		t.Fatalf("the dying replay: %+v, %v; want its task enqueued, then the process dead", res, err)
 	}
 	if n := retryTasks(t, rdb, fn); n != 1 {
