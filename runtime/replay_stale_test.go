@@ -6,11 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/inspect"
+	"github.com/ordershop/functions/runtime/runtimetest"
 )
 
 // TestReplayOfADeadLetterThatHasLeftTheStreamDoesNotRun: a replay task
@@ -32,7 +31,7 @@ func TestReplayOfADeadLetterThatHasLeftTheStreamDoesNotRun(t *testing.T) {
 		dls := deadLetters(t, rdb, fn)
 		return len(dls) == 1 && dls[0].ID != stale.ID
 	}, "the replay fails again: a new dead letter instead of the replayed one")
-	waitRetryQueueEmpty(t, rdb, fn)
+	runtimetest.WaitRetriesIdle(t, rdb, fn, 10*time.Second)
 	again := deadLetters(t, rdb, fn)[0]
 	if n := calls.get("stale-ev"); n != 2 {
 		t.Fatalf("%d runs, want 2 (the first attempt, the replay)", n)
@@ -41,28 +40,11 @@ func TestReplayOfADeadLetterThatHasLeftTheStreamDoesNotRun(t *testing.T) {
 	if err := inspect.Replay(context.Background(), rdb, stale); err != nil {
 		t.Fatal(err)
 	}
-	waitRetryQueueEmpty(t, rdb, fn)
+	runtimetest.WaitRetriesIdle(t, rdb, fn, 10*time.Second)
 	if n := calls.get("stale-ev"); n != 2 {
 		t.Fatalf("the replay of a dead letter already replayed ran: %d runs, want 2", n)
 	}
 	if dls := deadLetters(t, rdb, fn); len(dls) != 1 || dls[0].ID != again.ID {
 		t.Fatalf("dead letters %v, want only %s", dls, again.ID)
 	}
-}
-
-// waitRetryQueueEmpty waits until function's retry queue holds no task.
-func waitRetryQueueEmpty(t *testing.T, rdb redis.UniversalClient, function string) {
-	t.Helper()
-	redistest.Eventually(t, 10*time.Second, func() bool {
-		st, err := inspect.New(rdb).Status(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range st {
-			if f.Name == function {
-				return f.Retrying == 0
-			}
-		}
-		return false
-	}, "retry queue of %s empty", function)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops/opstest"
+	"github.com/ordershop/functions/runtime/runtimetest"
 )
 
 func TestInspectorFunctionsAreTheRegistryAndTheDeadLetterStreams(t *testing.T) {
@@ -283,7 +284,7 @@ func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
 	for i := range 3 {
 		opstest.Publish(t, rdb, stream, "product.created", "p"+string(rune('0'+i)), "p", map[string]int{})
 	}
-	readUnacked(t, rdb, stream, fn, "host-1", 1)
+	runtimetest.ReadUnacked(t, rdb, stream, fn, "host-1", 1)
 	// One retry waiting, two dead letters.
 	c := asynq.NewClientFromRedisClient(rdb)
 	if _, err := c.Enqueue(asynq.NewTask("retry:"+fn, []byte("{}")), asynq.Queue(runtime.RetryQueue(fn)), asynq.ProcessIn(time.Hour)); err != nil {
@@ -498,7 +499,7 @@ func TestReplayAfterTheFixRunsOnceAndLeavesTheStream(t *testing.T) {
 		if err != nil || res.Replayed != 0 || len(res.NotFound) != 1 {
 			t.Fatalf("second replay: %+v, %v; want the id not found", res, err)
 		}
-		waitRetryQueueEmpty(t, rdb, fn)
+		runtimetest.WaitRetriesIdle(t, rdb, fn, 10*time.Second)
 		if n := sw.Succeeded("o-ev-1"); n != 1 {
 			t.Fatalf("event ran %d times, want once", n)
 		}
@@ -560,21 +561,4 @@ func TestReplayReportsMalformedAndUnknown(t *testing.T) {
 	if _, err := inspect.New(rdb).Replay(ctx, "nobody", inspect.Selection{All: true}, nil); !errors.Is(err, inspect.ErrNotFound) {
 		t.Fatalf("replay of an unknown function: %v, want ErrNotFound", err)
 	}
-}
-
-// waitRetryQueueEmpty waits until function's retry queue holds no task.
-func waitRetryQueueEmpty(t *testing.T, rdb redis.UniversalClient, function string) {
-	t.Helper()
-	redistest.Eventually(t, 10*time.Second, func() bool {
-		st, err := inspect.New(rdb).Status(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range st {
-			if f.Name == function {
-				return f.Retrying == 0
-			}
-		}
-		return false
-	}, "retry queue of %s empty", function)
 }

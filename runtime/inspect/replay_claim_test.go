@@ -153,7 +153,7 @@ func TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires(t *testing.T) 
 		}
 		redistest.Eventually(t, 10*time.Second, func() bool { return sw.Succeeded("crash-ev") == 1 }, "the replayed event runs")
 		redistest.Eventually(t, 10*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 0 }, "the replayed dead letter leaves the stream")
-		waitRetryQueueEmpty(t, rdb, fn)
+		runtimetest.WaitRetriesIdle(t, rdb, fn, 10*time.Second)
 		if n := sw.Succeeded("crash-ev"); n != 1 {
 			t.Fatalf("the event ran %d times, want once", n)
 		}
@@ -198,7 +198,7 @@ func TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce(t *testing.T) {
 	sw.Fix()
 	runtimetest.Start(t, rdb, runtime.Function{Name: fn, Streams: []string{stream}, Handler: runtime.HandlerFunc(sw.Handle)})
 	redistest.Eventually(t, 10*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 0 }, "the replay settles")
-	waitRetryQueueEmpty(t, rdb, fn)
+	runtimetest.WaitRetriesIdle(t, rdb, fn, 10*time.Second)
 	if n := sw.Succeeded("kept-ev"); n != 1 {
 		t.Fatalf("the event ran %d times, want once", n)
 	}
