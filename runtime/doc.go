@@ -57,8 +57,8 @@
 //   - Size limit: an entry over MaxEntryFields fields or MaxEntryBytes
 //     bytes is not run; it is dead-lettered at once (DecodeError "entry too
 //     large") with a truncated copy: type and event_id only, dlq_truncated
-//     true, the entry itself left at dlq_stream/dlq_entry_id (Replay
-//     refuses it). An event a handler emits over the limit fails the
+//     true, the entry itself left at dlq_stream/dlq_entry_id
+//     (inspect.Replay refuses it). An event a handler emits over the limit fails the
 //     invocation permanently. Dead letters within the limit keep every
 //     original field; dlq_error is cut to 4 KiB. A group the script refuses
 //     (an emit to a key that is not a stream) is written item by item and
@@ -76,27 +76,29 @@
 //     its key waits. Retry tasks and stream entries share Concurrency.
 //   - Dead letters: a Permanent error, an entry that is not a well-formed
 //     event (DecodeError) and exhausted attempts go to dlq:<function> with
-//     the original fields and dlq_* metadata (see DeadLetter); then the
-//     entry is acked. An entry without type or event_id is dead-lettered
-//     by every function; any other entry meets the type filter first, so a
-//     function that does not handle its type acks it unread. Replay sends
-//     a dead letter back through its function only; the dead letter stays
-//     in dlq:<function> until the replay has settled (committed or
+//     the original fields and dlq_* metadata (see inspect.DeadLetter); then
+//     the entry is acked. An entry without type or event_id is
+//     dead-lettered by every function; any other entry meets the type
+//     filter first, so a function that does not handle its type acks it
+//     unread. A replay (package runtime/inspect: Replay, Inspector.Replay)
+//     sends a dead letter back through its function only; the dead letter
+//     stays in dlq:<function> until the replay has settled (committed or
 //     dead-lettered again). A replay of an ordered function runs after the
 //     newer events of its key handled meanwhile, but never beside one on
 //     the same instance.
 //   - Replays of one dead letter, racing or repeated, run it once: an
-//     Inspector's replay claims the entry (ReplayClaimKey) before
-//     scheduling it, for ReplayClaimPending (30s) until its task is
-//     enqueued and then for ReplayClaimTTL (24h), and replays that find it
-//     claimed, or its task already waiting or running, report it Skipped;
-//     the task id is derived from the entry id, and a replay task whose
-//     dead letter has left the stream when it runs (replayed already, or
-//     purged) is dropped without running. A replay that dies (crash,
-//     SIGKILL, lost connection) between the claim and the enqueue leaves
-//     the entry skipped by every replay for at most ReplayClaimPending;
-//     then the next replay schedules it. One that dies after the enqueue
-//     has scheduled it: it runs, and later replays report it Skipped.
+//     inspect.Inspector's replay claims the entry (inspect.ReplayClaimKey)
+//     before scheduling it, for inspect.ReplayClaimPending (30s) until its
+//     task is enqueued and then for inspect.ReplayClaimTTL (24h), and
+//     replays that find it claimed, or its task already waiting or running,
+//     report it Skipped; the task id is derived from the entry id, and a
+//     replay task whose dead letter has left the stream when it runs
+//     (replayed already, or purged) is dropped without running. A replay
+//     that dies (crash, SIGKILL, lost connection) between the claim and the
+//     enqueue leaves the entry skipped by every replay for at most
+//     inspect.ReplayClaimPending; then the next replay schedules it. One
+//     that dies after the enqueue has scheduled it: it runs, and later
+//     replays report it Skipped.
 //   - Ordering: with an OrderingKey, events with the same key value run one
 //     at a time in stream order; other keys run in parallel on the bounded
 //     pool (Concurrency). The order holds within one instance, across a
@@ -129,7 +131,8 @@
 // Every promise above is a property of the conformance suite (package
 // runtimetest, run by TestConformance against real processes on a given
 // Redis; go test -run 'TestConformance/<name>' ./runtime/runtimetest/),
-// and is also pinned by the unit tests named beside it (package runtime):
+// and is also pinned by the unit tests named beside it (package runtime;
+// those of the replay claims in package runtime/inspect):
 //
 //	AtLeastOnce/KillDuringWork                  TestCrashBetweenHandlerAndCommit, TestDeadConsumersPendingEntriesAreReclaimed
 //	AtLeastOnce/RedisRestart                    TestRedisRestartMidRun

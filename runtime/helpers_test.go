@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
@@ -154,7 +155,7 @@ func xlen(t testing.TB, rdb redis.UniversalClient, stream string) int64 {
 	return n
 }
 
-func deadLetters(t testing.TB, rdb redis.UniversalClient, function string) []runtime.DeadLetter {
+func deadLetters(t testing.TB, rdb redis.UniversalClient, function string) []inspect.DeadLetter {
 	t.Helper()
 	return opstest.DeadLetters(t, rdb, function)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // TestReplayOfAnOrderedFunctionNeverRunsBesideItsKey (suspected item): a
@@ -44,7 +45,7 @@ func TestReplayOfAnOrderedFunctionNeverRunsBesideItsKey(t *testing.T) {
 	broken.Store(false)
 	xaddOfKey(t, rdb, stream, "e2", "k")
 	<-e2Running
-	if err := runtime.Replay(context.Background(), rdb, deadLetters(t, rdb, name)[0]); err != nil {
+	if err := inspect.Replay(context.Background(), rdb, deadLetters(t, rdb, name)[0]); err != nil {
 		t.Fatal(err)
 	}
 	redistest.Eventually(t, 15*time.Second, func() bool { return log.len() == 2 }, "both ran")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // TestFailingKeyHoldsNoSlots (finding 3): with Concurrency 2 and a small
@@ -135,7 +136,7 @@ func TestReplayInterruptedByShutdownsIsNotLost(t *testing.T) {
 	redistest.Eventually(t, 10*time.Second, func() bool { return len(deadLetters(t, rdb, name)) == 1 }, "dead letter")
 	_ = first.stop()
 	mode.Store(1)
-	if err := runtime.Replay(context.Background(), rdb, deadLetters(t, rdb, name)[0]); err != nil {
+	if err := inspect.Replay(context.Background(), rdb, deadLetters(t, rdb, name)[0]); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {

@@ -2,7 +2,7 @@
 // /admin (the shop's gateway does): the functions' status and the
 // dead-letter queues, over HTTP and JSON.
 // It answers the same as the ordershop CLI, both being thin layers over
-// runtime/ops, which is built on runtime.Inspector alone.
+// runtime/ops, which is built on inspect.Inspector alone.
 //
 //	GET  /admin/functions                 status of every function (as `ordershop status --json`)
 //	GET  /admin/dlq                       dead-letter summary per function (as `ordershop dlq list --json`)

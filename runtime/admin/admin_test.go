@@ -159,7 +159,7 @@ func TestDeadLettersOverHTTP(t *testing.T) {
 			t.Fatalf("replay: %d %s", status, raw)
 		}
 		// No function runs here, so the replay never settles: its dead
-		// letter stays in the stream until it does (runtime.Replay).
+		// letter stays in the stream until it does (inspect.Replay).
 	})
 	t.Run("purge by id", func(t *testing.T) {
 		status, _, raw := call(t, ts, "POST", "/admin/dlq/"+fn+"/purge", auth, `{"ids": ["`+ids[0]+`", "1-1"]}`)

@@ -7,6 +7,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -15,7 +17,7 @@ type confirmPage struct {
 	Action, Function string
 	// Count is how many dead letters the action applies to now.
 	Count     int64
-	Selection selection
+	Selection form.Selection
 	// Missing are selected ids that are not dead letters (any more).
 	Missing              []string
 	ActionURL, CancelURL string
@@ -30,7 +32,7 @@ type resultPage struct {
 }
 
 // replay replays the selected dead letters once confirmed.
-func (h *Handler) replay(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) replay(w http.ResponseWriter, r *http.Request, s session.Session) {
 	h.act(w, r, s, "replay", func(ctx context.Context, fn string, sel ops.Selection, p *resultPage) error {
 		res, err := h.cfg.Ops.Replay(ctx, fn, sel, nil)
 		p.Replay = &res
@@ -41,7 +43,7 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request, s session) {
 }
 
 // purge deletes the selected dead letters once confirmed.
-func (h *Handler) purge(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) purge(w http.ResponseWriter, r *http.Request, s session.Session) {
 	h.act(w, r, s, "purge", func(ctx context.Context, fn string, sel ops.Selection, p *resultPage) error {
 		res, err := h.cfg.Ops.Purge(ctx, fn, sel)
 		p.Purge = &res
@@ -56,20 +58,20 @@ func (h *Handler) purge(w http.ResponseWriter, r *http.Request, s session) {
 // all that match a search run as a background job (startJob), and the
 // selected ids run do to the end (a client that goes away does not stop
 // it) and show the result.
-func (h *Handler) act(w http.ResponseWriter, r *http.Request, s session, action string,
+func (h *Handler) act(w http.ResponseWriter, r *http.Request, s session.Session, action string,
 	do func(ctx context.Context, fn string, sel ops.Selection, p *resultPage) error) {
 	fn := r.PathValue("function")
-	form, sel, err := selectionFrom(r.PostForm)
+	stated, sel, err := form.SelectionFrom(r.PostForm)
 	if err != nil {
 		h.failOps(w, r, err)
 		return
 	}
 	if r.PostForm.Get("confirm") != "yes" {
-		h.confirm(w, r, s, action, fn, form, sel)
+		h.confirm(w, r, s, action, fn, stated, sel)
 		return
 	}
 	if sel.All {
-		h.startJob(w, r, action, fn, form)
+		h.startJob(w, r, action, fn, stated)
 		return
 	}
 	p := resultPage{Action: action, Function: fn, ListURL: h.deadLettersPath(fn)}
@@ -81,8 +83,8 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, s session, action 
 }
 
 // confirm shows the confirmation of an action with its count.
-func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, s session, action, fn string, form selection, sel ops.Selection) {
-	p := confirmPage{Action: action, Function: fn, Selection: form, ActionURL: h.actionPath(fn, action), CancelURL: withQuery(h.deadLettersPath(fn), form.Search.values())}
+func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, s session.Session, action, fn string, stated form.Selection, sel ops.Selection) {
+	p := confirmPage{Action: action, Function: fn, Selection: stated, ActionURL: h.actionPath(fn, action), CancelURL: withQuery(h.deadLettersPath(fn), stated.Search.Values())}
 	in := h.cfg.Ops.Inspector()
 	if sel.All {
 		n, err := in.CountDeadLetters(r.Context(), fn, sel.Filter)

@@ -10,6 +10,10 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/history"
+	"github.com/ordershop/functions/runtime/dashboard/internal/jobs"
+	"github.com/ordershop/functions/runtime/dashboard/internal/live"
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -23,6 +27,9 @@ const DefaultPageSize = 50
 
 // DefaultTitle names the dashboard in its pages when Config sets no Title.
 const DefaultTitle = "Functions"
+
+// JobTTL is how long a job's record is kept after its last write.
+const JobTTL = 24 * time.Hour
 
 // DefaultKeyPrefix starts the dashboard's own Redis keys when Config sets
 // no KeyPrefix.
@@ -94,14 +101,15 @@ type Config struct {
 // Config.Prefix. It is safe for concurrent use.
 type Handler struct {
 	cfg      Config
-	sessions sessions
+	sessions session.Signer
 	pages    pages
 	mux      *http.ServeMux
-	jobs     *jobRunner
-	logins   *loginLimiter
-	logouts  revocations
-	history  historyStore
-	live     *liveStreams
+	jobs     *jobs.Runner
+	logins   *session.LoginLimiter
+	logouts  session.Revocations
+	history  history.Store
+	sampler  *history.Sampler
+	live     *live.Streams
 }
 
 // New builds the dashboard. It refuses a Config without Ops or Token, or
@@ -130,12 +138,13 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
-	h := &Handler{cfg: cfg, sessions: newSessions(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux(), live: newLiveStreams(cfg.MaxLiveStreams)}
+	h := &Handler{cfg: cfg, sessions: session.NewSigner(cfg.Token, cfg.ReadOnlyToken, cfg.SessionLifetime, cfg.Now), pages: p, mux: http.NewServeMux(), live: live.NewStreams(cfg.MaxLiveStreams)}
 	rdb := cfg.Ops.Redis()
-	h.jobs = newJobRunner(jobStore{rdb: rdb, prefix: cfg.KeyPrefix}, cfg.Ops, cfg.Logger, cfg.Now)
-	h.logins = newLoginLimiter(cfg.Now)
-	h.logouts = revocations{rdb: rdb, prefix: cfg.KeyPrefix, now: cfg.Now}
-	h.history = historyStore{cfg: newHistoryConfig(cfg), rdb: cfg.Ops.Inspector().Redis()}
+	h.jobs = jobs.NewRunner(jobs.NewStore(rdb, cfg.KeyPrefix, JobTTL), cfg.Ops, cfg.Logger, cfg.Now)
+	h.logins = session.NewLoginLimiter(loginLimits, cfg.Now)
+	h.logouts = session.NewRevocations(rdb, cfg.KeyPrefix, cfg.Now)
+	h.history = history.NewStore(newHistoryConfig(cfg), cfg.Ops.Inspector().Redis())
+	h.sampler = history.NewSampler(h.history, cfg.Ops, cfg.Logger)
 	h.routes()
 	return h, nil
 }
@@ -147,7 +156,7 @@ func New(cfg Config) (*Handler, error) {
 // server has shut down. It is safe to call more than once.
 func (h *Handler) Close() error {
 	h.CloseLive()
-	h.jobs.close()
+	h.jobs.Close()
 	return nil
 }
 
@@ -193,6 +202,6 @@ func secureHeaders(hd http.Header) {
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	// same-origin, not no-referrer: under no-referrer browsers send
-	// "Origin: null" with a form's POST, which sameOrigin refuses.
+	// "Origin: null" with a form's POST, which session.SameOrigin refuses.
 	hd.Set("Referrer-Policy", "same-origin")
 }

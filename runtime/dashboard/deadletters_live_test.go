@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/dashboard"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
@@ -39,13 +40,11 @@ type liveDeadLetterData struct {
 	Gone  []string `json:"gone"`
 }
 
+// decodeDeadLetter is the data of a live event of the dead-letter
+// stream.
 func decodeDeadLetter(t *testing.T, ev sseEvent) liveDeadLetterData {
 	t.Helper()
-	var d liveDeadLetterData
-	if err := json.Unmarshal([]byte(ev.Data), &d); err != nil {
-		t.Fatalf("live event %+v: %v", ev, err)
-	}
-	return d
+	return decodeData[liveDeadLetterData](t, ev)
 }
 
 func TestDeadLetterOfAMalformedEventAppearsLive(t *testing.T) {
@@ -104,7 +103,7 @@ func TestDeadLetterOfAMalformedEventAppearsLive(t *testing.T) {
 	})
 
 	t.Run("a purged one is reported gone", func(t *testing.T) {
-		if _, err := opstest.Ops(s.rdb).Purge(context.Background(), fn, runtime.Selection{IDs: []string{d.ID}}); err != nil {
+		if _, err := opstest.Ops(s.rdb).Purge(context.Background(), fn, inspect.Selection{IDs: []string{d.ID}}); err != nil {
 			t.Fatal(err)
 		}
 		total := decodeDeadLetter(t, live.nextOf("total"))

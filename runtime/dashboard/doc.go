@@ -1,7 +1,7 @@
 // Package dashboard is the operators' web dashboard: an http.Handler that
 // shows every function's status and its dead letters, and replays or
 // purges them. It is built on runtime/ops (and through it on
-// runtime.Inspector) alone, knows nothing about a particular application
+// inspect.Inspector) alone, knows nothing about a particular application
 // (the event log's names come in through ops.Options), keeps its own
 // state (jobs, logged-out sessions) in the Ops's Redis under
 // Config.KeyPrefix, and serves
@@ -40,7 +40,7 @@
 // over 10 s old (its process died) is shown as interrupted, as is one
 // whose Handler was closed (Handler.Close), and either can be resumed:
 // the new run replays what is left, and never a dead letter twice, since
-// each replayed dead letter is claimed (runtime.ReplayClaimKey) and the
+// each replayed dead letter is claimed (inspect.ReplayClaimKey) and the
 // new run is bounded to dead letters written before the job started. A
 // run that finds its job resumed elsewhere stops.
 //
@@ -81,4 +81,19 @@
 // samples in its HTML, and charts the window with uPlot when JavaScript
 // runs. Several dashboards on one Redis write one sample a round: each
 // round is claimed with SET NX, and a sample's entry id is its round.
+//
+// Layout: this package is the HTTP side, with the embedded templates and
+// static files: Config, New and the routes (dashboard.go), login, logout
+// and the guards of every route (login.go), templates and error pages
+// (render.go), the overview and dead-letter pages (pages.go,
+// history_pages.go), the history's settings and Run (history.go), replay
+// and purge (actions.go), job pages (jobpages.go), events and entity
+// pages (events.go, entity.go), the live routes (live_routes.go) and the
+// pages' paths (paths.go). It calls into internal packages that know no
+// routes or templates: internal/session (session cookies, CSRF,
+// same-origin check, logouts in Redis, login limit), internal/form (what
+// the forms state), internal/jobs (job records, runs, resume),
+// internal/history (sampler, samples in Redis, rates, chart columns) and
+// internal/live (the SSE writer, the bound on open streams, the loops
+// that block on Redis).
 package dashboard

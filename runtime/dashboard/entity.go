@@ -1,13 +1,13 @@
 package dashboard
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -38,7 +38,7 @@ type reactionView struct {
 
 // entityLookup is the lookup form; given both fields it redirects to the
 // entity's page.
-func (h *Handler) entityLookup(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) entityLookup(w http.ResponseWriter, r *http.Request, s session.Session) {
 	q := r.URL.Query()
 	agg, id := strings.TrimSpace(q.Get("aggregate")), strings.TrimSpace(q.Get("id"))
 	if agg != "" && id != "" {
@@ -68,7 +68,7 @@ func (h *Handler) entityForm(r *http.Request, agg, id string) (entityPage, error
 
 // entity shows every event of one entity, in order, each with the
 // reactions it caused, nested.
-func (h *Handler) entity(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) entity(w http.ResponseWriter, r *http.Request, s session.Session) {
 	p, err := h.entityForm(r, h.cfg.Ops.Aggregate(r.PathValue("aggregate")), r.PathValue("id"))
 	if err != nil {
 		h.failOps(w, r, err)
@@ -85,7 +85,7 @@ func (h *Handler) entity(w http.ResponseWriter, r *http.Request, s session) {
 		return
 	}
 	p.Aggregate, p.Timeline = tl.Aggregate, &tl
-	p.EventsURL = withQuery(h.cfg.Prefix+"/events", eventQuery{Stream: tl.Aggregate, Entity: tl.EntityID}.values())
+	p.EventsURL = withQuery(h.cfg.Prefix+"/events", form.EventQuery{Stream: tl.Aggregate, Entity: tl.EntityID}.Values())
 	for _, e := range tl.Events {
 		p.Events = append(p.Events, h.reactionView(e, true))
 	}
@@ -102,12 +102,7 @@ func (h *Handler) reactionView(r ops.Reaction, withData bool) reactionView {
 	if withData {
 		v.Data = r.Event.RawData
 		if len(r.Event.Data) > 0 {
-			var buf bytes.Buffer
-			if json.Indent(&buf, r.Event.Data, "", "  ") == nil {
-				v.Data = buf.String()
-			} else {
-				v.Data = string(r.Event.Data)
-			}
+			v.Data = indented(r.Event.Data, string(r.Event.Data))
 		}
 	}
 	for _, c := range r.Reactions {

@@ -1,7 +1,6 @@
 package dashboard_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,13 +20,10 @@ type liveEventData struct {
 	HTML     string `json:"html"`
 }
 
+// decodeEvent is the data of a live event of the events stream.
 func decodeEvent(t *testing.T, ev sseEvent) liveEventData {
 	t.Helper()
-	var d liveEventData
-	if err := json.Unmarshal([]byte(ev.Data), &d); err != nil {
-		t.Fatalf("live event %+v: %v", ev, err)
-	}
-	return d
+	return decodeData[liveEventData](t, ev)
 }
 
 func TestEventsPageListsAndFiltersTheEvents(t *testing.T) {

@@ -2,8 +2,6 @@ package dashboard_test
 
 import (
 	"context"
-	"errors"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,26 +10,27 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/internal/testkit/redisfault"
+	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // errDied is what a client answers once its fault made it "die".
-var errDied = errors.New("fault: the process died")
+var errDied = redisfault.ErrDied
 
-// fault is a go-redis hook on a test's own client to the real Redis. It
-// watches the replay claims (SET runtime.ReplayClaimKey NX) of one
-// function: it counts the successful ones per dead letter, can hold the
-// claim after holdAfter of them until release, and can make the client
-// fail every command from the claim after dieAfter on, as the client of
-// a process that died would. kill does that at once; failSets fails the
+// fault is a go-redis hook (redisfault) on a test's own client to the
+// real Redis. It watches the replay claims (SET inspect.ReplayClaimKey NX)
+// of one function: it counts the successful ones per dead letter, can hold
+// the claim after holdAfter of them until release, and can make the client
+// fail every command from the claim after dieAfter on, as the client of a
+// process that died would. kill does that at once; failSets fails the
 // SETs only.
 type fault struct {
+	redisfault.Hook
 	claimPrefix string
 	holdAfter   int // 0: never hold
 	dieAfter    int // 0: never die
 	hold, held  chan struct{}
 	heldOnce    sync.Once
-	dead        atomic.Bool
 	// failSets fails every SET (a Redis that refuses writes, say OOM).
 	failSets atomic.Bool
 
@@ -42,23 +41,23 @@ type fault struct {
 
 // newFault watches function's replay claims.
 func newFault(function string) *fault {
-	return &fault{claimPrefix: runtime.ReplayClaimKey(function, ""), hold: make(chan struct{}), held: make(chan struct{}), claimed: map[string]int{}}
+	f := &fault{claimPrefix: inspect.ReplayClaimKey(function, ""), hold: make(chan struct{}), held: make(chan struct{}), claimed: map[string]int{}}
+	f.Before = f.before
+	f.After = f.after
+	return f
 }
 
 // client returns a new client to the test's Redis with f as its hook,
 // closed when the test ends.
 func (f *fault) client(t *testing.T) *redis.Client {
-	c := redis.NewClient(srv.Options())
-	c.AddHook(f)
-	t.Cleanup(func() { _ = c.Close() })
-	return c
+	return redisfault.NewClient(t, srv.Options(), &f.Hook)
 }
 
 // release lets a held claim, and every later one, go on.
 func (f *fault) release() { close(f.hold) }
 
 // kill makes every later command fail.
-func (f *fault) kill() { f.dead.Store(true) }
+func (f *fault) kill() { f.Kill() }
 
 // waitHeld waits until a claim is held.
 func (f *fault) waitHeld(t *testing.T) {
@@ -81,75 +80,41 @@ func (f *fault) claims() map[string]int {
 	return out
 }
 
-func (f *fault) DialHook(next redis.DialHook) redis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
-}
-
-func (f *fault) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if f.dead.Load() || f.failSets.Load() && strings.EqualFold(cmd.Name(), "set") {
-			cmd.SetErr(errDied)
-			return errDied
-		}
-		id, isClaim := f.claimOf(cmd)
-		if !isClaim {
-			return next(ctx, cmd)
-		}
-		if err := f.beforeClaim(ctx); err != nil {
-			cmd.SetErr(err)
-			return err
-		}
-		err := next(ctx, cmd)
-		if b, ok := cmd.(*redis.BoolCmd); ok && err == nil && b.Val() {
-			f.mu.Lock()
-			f.claimed[id]++
-			f.mu.Unlock()
-		}
-		return err
-	}
-}
-
-func (f *fault) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if f.dead.Load() {
-			for _, c := range cmds {
-				c.SetErr(errDied)
-			}
-			return errDied
-		}
-		return next(ctx, cmds)
-	}
-}
-
-// claimOf returns the dead-letter id a replay claim is for.
-func (f *fault) claimOf(cmd redis.Cmder) (string, bool) {
-	args := cmd.Args()
-	if len(args) < 3 || !strings.EqualFold(cmd.Name(), "set") {
-		return "", false
-	}
-	key, _ := args[1].(string)
-	id, ok := strings.CutPrefix(key, f.claimPrefix)
-	return id, ok
-}
-
-// beforeClaim counts a claim about to be sent, and holds it or dies as
+// before fails SETs while failSets, and holds or dies at a claim as
 // configured.
-func (f *fault) beforeClaim(ctx context.Context) error {
+func (f *fault) before(ctx context.Context, cmd redis.Cmder) (bool, error) {
+	set, isSet := redisfault.SetOf(cmd)
+	if isSet && f.failSets.Load() {
+		return false, errDied
+	}
+	if !isSet || set.Cond != "nx" || !strings.HasPrefix(set.Key, f.claimPrefix) {
+		return false, nil
+	}
 	f.mu.Lock()
 	f.attempts++
 	n := f.attempts
 	f.mu.Unlock()
 	if f.dieAfter > 0 && n > f.dieAfter {
-		f.kill()
-		return errDied
+		return true, nil
 	}
 	if f.holdAfter > 0 && n > f.holdAfter {
 		f.heldOnce.Do(func() { close(f.held) })
 		select {
 		case <-f.hold:
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 	}
-	return nil
+	return false, nil
+}
+
+// after counts a successful claim.
+func (f *fault) after(cmd redis.Cmder, err error) bool {
+	set, isSet := redisfault.SetOf(cmd)
+	if b, ok := cmd.(*redis.BoolCmd); ok && err == nil && b.Val() && isSet && set.Cond == "nx" && strings.HasPrefix(set.Key, f.claimPrefix) {
+		f.mu.Lock()
+		f.claimed[strings.TrimPrefix(set.Key, f.claimPrefix)]++
+		f.mu.Unlock()
+	}
+	return false
 }

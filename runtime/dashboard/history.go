@@ -2,7 +2,10 @@ package dashboard
 
 import (
 	"cmp"
+	"context"
 	"time"
+
+	"github.com/ordershop/functions/runtime/dashboard/internal/history"
 )
 
 // DefaultSampleEvery is how often the dashboard samples every function
@@ -13,42 +16,32 @@ const DefaultSampleEvery = 10 * time.Second
 // sets no HistoryWindow.
 const DefaultHistoryWindow = time.Hour
 
-// historyConfig is the history part of Config, with defaults applied.
-type historyConfig struct {
-	key    string
-	every  time.Duration
-	window time.Duration
-}
-
 // newHistoryConfig applies the defaults to cfg's history fields: a
 // SampleEvery of 0 is DefaultSampleEvery, a negative one disables
-// sampling (every is then 0); a window shorter than one interval is one
+// sampling (Every is then 0); a window shorter than one interval is one
 // interval.
-func newHistoryConfig(cfg Config) historyConfig {
-	hc := historyConfig{key: cmp.Or(cfg.HistoryKey, cmp.Or(cfg.KeyPrefix, DefaultKeyPrefix)+":history"), window: cmp.Or(max(cfg.HistoryWindow, 0), DefaultHistoryWindow)}
+func newHistoryConfig(cfg Config) history.Config {
+	hc := history.Config{Key: cmp.Or(cfg.HistoryKey, cmp.Or(cfg.KeyPrefix, DefaultKeyPrefix)+":history"), Window: cmp.Or(max(cfg.HistoryWindow, 0), DefaultHistoryWindow)}
 	switch {
 	case cfg.SampleEvery < 0:
 		return hc
 	case cfg.SampleEvery == 0:
-		hc.every = DefaultSampleEvery
+		hc.Every = DefaultSampleEvery
 	default:
-		hc.every = cfg.SampleEvery
+		hc.Every = cfg.SampleEvery
 	}
-	hc.window = max(hc.window, hc.every)
+	hc.Window = max(hc.Window, hc.Every)
 	return hc
 }
 
-// enabled reports whether the dashboard samples.
-func (hc historyConfig) enabled() bool { return hc.every > 0 }
-
-// maxSamples bounds a function's history stream: one sample per interval
-// over the window, and the one that starts it.
-func (hc historyConfig) maxSamples() int64 { return int64(hc.window/hc.every) + 1 }
-
-// functionKey is the stream of function's samples.
-func (hc historyConfig) functionKey(function string) string { return hc.key + ":" + function }
-
-// tickKey is the claim of sampling round bucket.
-func (hc historyConfig) tickKey(bucket int64) string {
-	return hc.key + ":tick:" + itoa(bucket)
-}
+// Run samples every function once per Config.SampleEvery, on the
+// interval's boundaries, into the history the overview charts, until ctx
+// ends; it then returns nil. With sampling disabled (a negative
+// SampleEvery) it returns nil at once. A round that fails (Redis down) is
+// logged and skipped; Run carries on with the next.
+//
+// Run it beside the server that serves the Handler, for as long as it
+// serves it (the gateway runs it as a runtime.Setup Background task). Any
+// number of dashboards on one Redis may run it: the first to claim a
+// round samples it, so the history gets one sample per interval.
+func (h *Handler) Run(ctx context.Context) error { return h.sampler.Run(ctx) }

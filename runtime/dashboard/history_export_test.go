@@ -9,5 +9,5 @@ import (
 // interval's boundary, and reports whether this Handler claimed and wrote
 // it.
 func (h *Handler) SampleAt(ctx context.Context, round time.Time) (bool, error) {
-	return h.sampleRound(ctx, round)
+	return h.sampler.SampleRound(ctx, round)
 }

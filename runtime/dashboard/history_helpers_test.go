@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/dashboard"
+	"github.com/ordershop/functions/runtime/dashboard/internal/history"
 	"github.com/ordershop/functions/runtime/ops/opstest"
 )
 
@@ -51,6 +52,17 @@ func startSampler(t *testing.T, h *dashboard.Handler) {
 			t.Error("Run did not stop within 5s of its context ending")
 		}
 	})
+}
+
+// sampledFunction registers a new function whose group reads a new
+// stream (registerGroup), and returns them with the client and a new
+// history key to sample them under.
+func sampledFunction(t *testing.T) (rdb redis.UniversalClient, key, function, stream string) {
+	t.Helper()
+	rdb = srv.Client(t)
+	key, function, stream = opstest.Unique("history"), opstest.Unique("billing"), opstest.Unique("events:order")
+	registerGroup(t, rdb, function, stream)
+	return rdb, key, function, stream
 }
 
 // registerGroup registers function in the default registry on stream and
@@ -103,27 +115,16 @@ func consumeEvents(t *testing.T, rdb redis.UniversalClient, function, stream str
 	return ids
 }
 
-// historyDoc is the JSON of GET /functions/{function}/history.json.
-type historyDoc struct {
-	Function string     `json:"function"`
-	EveryS   float64    `json:"every_s"`
-	WindowS  float64    `json:"window_s"`
-	T        []float64  `json:"t"`
-	Lag      []*int64   `json:"lag"`
-	Pending  []int64    `json:"pending"`
-	In       []*float64 `json:"in"`
-	Out      []*float64 `json:"out"`
-}
-
-// historyOf fetches function's history.
-func (c *client) historyOf(function string) historyDoc {
+// historyOf fetches function's history: the JSON of GET
+// /functions/{function}/history.json.
+func (c *client) historyOf(function string) history.Columns {
 	c.s.t.Helper()
 	res, body := c.get("/functions/" + function + "/history.json")
 	wantStatus(c.s.t, "history of "+function, res, body, http.StatusOK)
 	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
 		c.s.t.Errorf("history.json has Content-Type %q", ct)
 	}
-	var h historyDoc
+	var h history.Columns
 	if err := json.Unmarshal([]byte(body), &h); err != nil {
 		c.s.t.Fatalf("history.json: %v\n%s", err, body)
 	}

@@ -3,13 +3,15 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/history"
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -23,7 +25,7 @@ type overviewPage struct {
 // overviewRow is one function of the overview.
 type overviewRow struct {
 	ops.FunctionStatus
-	Rates rates
+	Rates history.Rates
 }
 
 // historyView says how the history is kept, for the page.
@@ -34,51 +36,30 @@ type historyView struct {
 	Every, Window string
 }
 
-// InText is the rate of events in, for the page ("-" when unknown).
-func (r rates) InText() string { return rateText(r.In) }
-
-// OutText is the rate of events out, for the page.
-func (r rates) OutText() string { return rateText(r.Out) }
-
-// rateText is r in events per second with one decimal, "-" when unknown.
-func rateText(r rate) string {
-	if r == nil {
-		return "-"
-	}
-	return strconv.FormatFloat(*r, 'f', 1, 64)
-}
-
 // overviewPage adds the latest rates to st. Without them (history off,
 // no recent samples, Redis failing) the rows show "-": the overview never
 // fails for them.
 func (h *Handler) overviewPage(ctx context.Context, st []ops.FunctionStatus) overviewPage {
-	hc := h.history.cfg
-	p := overviewPage{Functions: make([]overviewRow, len(st)), History: historyView{Enabled: hc.enabled(), Window: durationText(hc.window)}}
+	hc := h.history.Config()
+	p := overviewPage{Functions: make([]overviewRow, len(st)), History: historyView{Enabled: hc.Enabled(), Window: durationText(hc.Window)}}
 	names := make([]string, len(st))
 	for i, fs := range st {
 		p.Functions[i].FunctionStatus, names[i] = fs, fs.Name
 	}
-	if !hc.enabled() {
+	if !hc.Enabled() {
 		return p
 	}
-	p.History.Every = durationText(hc.every)
-	latest, err := h.history.latest(ctx, names)
+	p.History.Every = durationText(hc.Every)
+	latest, err := h.history.LatestRates(ctx, names, time.Now())
 	if err != nil {
 		h.cfg.Logger.Warn("dashboard history: latest samples", zap.Error(err))
 		return p
 	}
 	for i := range p.Functions {
-		if ss := latest[names[i]]; len(ss) > 0 && time.Since(ss[len(ss)-1].At) <= staleAfter*hc.every {
-			p.Functions[i].Rates = latestRates(ss)
-		}
+		p.Functions[i].Rates = latest[names[i]]
 	}
 	return p
 }
-
-// staleAfter is how many intervals old the last sample may be for the
-// overview to show its rates: older, no dashboard samples any more, and
-// the rates would be those of long ago.
-const staleAfter = 3
 
 // durationText is d for people: "10 s", "5 min", "1 h".
 func durationText(d time.Duration) string {
@@ -93,48 +74,14 @@ func durationText(d time.Duration) string {
 	return d.String()
 }
 
-// historyJSON is GET /functions/{function}/history.json: the function's
-// samples of the window, oldest first, as columns a chart can draw. t is
-// unix seconds; lag is null where Redis could not tell; in and out are
-// events per second since the previous sample, null for the first sample
-// and wherever the counters do not tell (see ratesBetween).
-type historyJSON struct {
-	Function string     `json:"function"`
-	EveryS   float64    `json:"every_s"`
-	WindowS  float64    `json:"window_s"`
-	T        []float64  `json:"t"`
-	Lag      []*int64   `json:"lag"`
-	Pending  []int64    `json:"pending"`
-	Dead     []int64    `json:"dead"`
-	In       []*float64 `json:"in"`
-	Out      []*float64 `json:"out"`
-}
-
-// serveHistory serves one function's history as JSON.
-func (h *Handler) serveHistory(w http.ResponseWriter, r *http.Request, _ session) {
-	fn, hc := r.PathValue("function"), h.history.cfg
-	samples, err := h.history.window(r.Context(), fn, time.Now())
+// serveHistory serves one function's history as JSON (history.Columns).
+func (h *Handler) serveHistory(w http.ResponseWriter, r *http.Request, _ session.Session) {
+	fn := r.PathValue("function")
+	out, err := h.history.Columns(r.Context(), fn, time.Now())
 	if err != nil {
 		h.cfg.Logger.Error("dashboard history", zap.String("function", fn), zap.Error(err))
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error (see the dashboard's log)"})
 		return
-	}
-	out := historyJSON{
-		Function: fn, EveryS: hc.every.Seconds(), WindowS: hc.window.Seconds(),
-		T: make([]float64, len(samples)), Lag: make([]*int64, len(samples)), Pending: make([]int64, len(samples)),
-		Dead: make([]int64, len(samples)), In: make([]*float64, len(samples)), Out: make([]*float64, len(samples)),
-	}
-	for i, s := range samples {
-		out.T[i] = float64(s.At.UnixMilli()) / 1000
-		if s.Lag >= 0 {
-			lag := s.Lag
-			out.Lag[i] = &lag
-		}
-		out.Pending[i], out.Dead[i] = max(s.Pending, 0), max(s.Dead, 0)
-		if i > 0 {
-			rt := ratesBetween(samples[i-1], s)
-			out.In[i], out.Out[i] = rt.In, rt.Out
-		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -144,13 +91,15 @@ func (h *Handler) serveHistory(w http.ResponseWriter, r *http.Request, _ session
 // the login form).
 func (h *Handler) authedJSON(next sessionHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if c, err := r.Cookie(cookieName); err == nil {
-			if s, ok := h.sessions.check(c.Value); ok {
-				next(w, r, s)
-				return
-			}
+		s, err := h.session(r)
+		switch {
+		case errors.Is(err, errSessionUnchecked):
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+		case err != nil:
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": err.Error()})
+		default:
+			next(w, r, s)
 		}
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "no session: log in first"})
 	}
 }
 

@@ -16,9 +16,7 @@ import (
 )
 
 func TestHistoryRatesCountTheEventsBetweenSamples(t *testing.T) {
-	rdb := srv.Client(t)
-	key, fn, stream := opstest.Unique("history"), opstest.Unique("billing"), opstest.Unique("events:order")
-	registerGroup(t, rdb, fn, stream)
+	rdb, key, fn, stream := sampledFunction(t)
 	s, h := serveSampling(t, rdb, dashboard.Config{HistoryKey: key, SampleEvery: 10 * time.Second})
 
 	publishEvents(t, rdb, stream, 5)
@@ -84,9 +82,7 @@ func TestHistoryRatesCountTheEventsBetweenSamples(t *testing.T) {
 }
 
 func TestHistoryGivesNoRateWhenACounterGoesBack(t *testing.T) {
-	rdb := srv.Client(t)
-	key, fn, stream := opstest.Unique("history"), opstest.Unique("billing"), opstest.Unique("events:order")
-	registerGroup(t, rdb, fn, stream)
+	rdb, key, fn, stream := sampledFunction(t)
 	s, h := serveSampling(t, rdb, dashboard.Config{HistoryKey: key, SampleEvery: 10 * time.Second})
 	publishEvents(t, rdb, stream, 6)
 	consumeEvents(t, rdb, fn, stream, 6, 6)
@@ -107,9 +103,7 @@ func TestHistoryGivesNoRateWhenACounterGoesBack(t *testing.T) {
 }
 
 func TestHistoryIsBoundedInEntriesAndTime(t *testing.T) {
-	rdb := srv.Client(t)
-	key, fn, stream := opstest.Unique("history"), opstest.Unique("billing"), opstest.Unique("events:order")
-	registerGroup(t, rdb, fn, stream)
+	rdb, key, fn, _ := sampledFunction(t)
 	samples := key + ":" + fn
 
 	t.Run("the sampler keeps window/interval+1 samples", func(t *testing.T) {
@@ -159,9 +153,7 @@ func TestHistoryIsBoundedInEntriesAndTime(t *testing.T) {
 }
 
 func TestTwoDashboardsWriteOneSamplePerRound(t *testing.T) {
-	rdb := srv.Client(t)
-	key, fn, stream := opstest.Unique("history"), opstest.Unique("billing"), opstest.Unique("events:order")
-	registerGroup(t, rdb, fn, stream)
+	rdb, key, fn, _ := sampledFunction(t)
 	const every = 100 * time.Millisecond
 	cfg := dashboard.Config{HistoryKey: key, SampleEvery: every, HistoryWindow: time.Minute}
 	_, a := serveSampling(t, rdb, cfg)
@@ -194,9 +186,7 @@ func TestTwoDashboardsWriteOneSamplePerRound(t *testing.T) {
 }
 
 func TestOverviewShowsNoRatesFromOldSamples(t *testing.T) {
-	rdb := srv.Client(t)
-	key, fn, stream := opstest.Unique("history"), opstest.Unique("billing"), opstest.Unique("events:order")
-	registerGroup(t, rdb, fn, stream)
+	rdb, key, fn, stream := sampledFunction(t)
 	s, h := serveSampling(t, rdb, dashboard.Config{HistoryKey: key, SampleEvery: 10 * time.Second})
 	t0 := time.Now().Truncate(10 * time.Second).Add(-30 * time.Minute) // no dashboard has sampled since
 	sampleOrFail(t, h, t0)

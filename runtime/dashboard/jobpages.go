@@ -5,25 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
+	"github.com/ordershop/functions/runtime/dashboard/internal/jobs"
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 )
 
-// jobView is a job as its page shows it.
+// jobView is a job as its page shows it: its record, its state and
+// progress now, and its links.
 type jobView struct {
-	Job job
-	// State is the stored state, or interrupted for a running job whose
-	// heartbeat is older than jobStaleAfter.
-	State string
-	// Running pages refresh themselves; Resumable ones offer Resume.
-	Running, Resumable bool
-	// Value and Max are the progress bar's (Max > 0 always).
-	Value, Max int64
-	// Percent is Value of Max, rounded down.
-	Percent int64
-	// HeartbeatAge is how long ago the run last wrote, for a running job.
-	HeartbeatAge            string
+	Job jobs.Job
+	jobs.Shown
 	URL, ResumeURL, ListURL string
 }
 
@@ -33,36 +27,18 @@ type jobsPage struct {
 }
 
 // viewOf is j as shown now.
-func (h *Handler) viewOf(j job) jobView {
-	v := jobView{Job: j, State: j.State, URL: h.jobPath(j.ID), ResumeURL: h.jobPath(j.ID) + "/resume", ListURL: h.deadLettersPath(j.Function)}
-	age := h.cfg.Now().Sub(j.Heartbeat)
-	if j.State == jobRunning && age > jobStaleAfter {
-		v.State = jobInterrupted
-	}
-	v.Running = v.State == jobRunning
-	v.Resumable = v.State == jobInterrupted || v.State == jobFailed
-	if v.Running {
-		v.HeartbeatAge = age.Round(100 * time.Millisecond).String()
-	}
-	v.Max, v.Value = max(j.Total, j.Done, 1), j.Done
-	if v.State == jobDone {
-		v.Value = v.Max
-	}
-	v.Percent = v.Value * 100 / v.Max
-	return v
+func (h *Handler) viewOf(j jobs.Job) jobView {
+	return jobView{Job: j, Shown: j.ShownAt(h.cfg.Now()), URL: h.jobPath(j.ID), ResumeURL: h.jobPath(j.ID) + "/resume", ListURL: h.deadLettersPath(j.Function)}
 }
-
-// jobPath is the path of job id's page.
-func (h *Handler) jobPath(id string) string { return h.cfg.Prefix + "/jobs/" + id }
 
 // startJob runs a confirmed action on all that match the form's search
 // as a background job and redirects to the job's page.
-func (h *Handler) startJob(w http.ResponseWriter, r *http.Request, action, fn string, form selection) {
+func (h *Handler) startJob(w http.ResponseWriter, r *http.Request, action, fn string, stated form.Selection) {
 	if _, err := h.cfg.Ops.Inspector().Function(r.Context(), fn); err != nil {
 		h.failOps(w, r, fmt.Errorf("%s %s: %w", action, fn, err))
 		return
 	}
-	j, err := h.jobs.start(context.WithoutCancel(r.Context()), action, fn, form.Search)
+	j, err := h.jobs.Start(context.WithoutCancel(r.Context()), action, fn, stated.Search)
 	if err != nil {
 		h.failJob(w, r, fmt.Errorf("start %s of %s: %w", action, fn, err))
 		return
@@ -72,13 +48,13 @@ func (h *Handler) startJob(w http.ResponseWriter, r *http.Request, action, fn st
 }
 
 // jobShow shows one job; a running one refreshes itself.
-func (h *Handler) jobShow(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) jobShow(w http.ResponseWriter, r *http.Request, s session.Session) {
 	id := r.PathValue("id")
-	if !validJobID(id) {
+	if !jobs.ValidID(id) {
 		h.fail(w, r, http.StatusNotFound, "no such job")
 		return
 	}
-	j, err := h.jobs.store.get(r.Context(), id)
+	j, err := h.jobs.Get(r.Context(), id)
 	if err != nil {
 		h.failJob(w, r, err)
 		return
@@ -87,14 +63,14 @@ func (h *Handler) jobShow(w http.ResponseWriter, r *http.Request, s session) {
 }
 
 // jobsList lists the recent jobs, newest first.
-func (h *Handler) jobsList(w http.ResponseWriter, r *http.Request, s session) {
-	jobs, err := h.jobs.store.list(r.Context())
+func (h *Handler) jobsList(w http.ResponseWriter, r *http.Request, s session.Session) {
+	list, err := h.jobs.List(r.Context())
 	if err != nil {
 		h.failJob(w, r, err)
 		return
 	}
 	p := jobsPage{}
-	for _, j := range jobs {
+	for _, j := range list {
 		p.Jobs = append(p.Jobs, h.viewOf(j))
 	}
 	h.page(w, r, s, "jobs", p)
@@ -102,14 +78,14 @@ func (h *Handler) jobsList(w http.ResponseWriter, r *http.Request, s session) {
 
 // jobResume starts a new run of an interrupted or failed job and
 // redirects to its page. Replaying again is safe: a dead letter that was
-// replayed is claimed (runtime.ReplayClaimKey), so the new run skips it.
-func (h *Handler) jobResume(w http.ResponseWriter, r *http.Request, _ session) {
+// replayed is claimed (inspect.ReplayClaimKey), so the new run skips it.
+func (h *Handler) jobResume(w http.ResponseWriter, r *http.Request, _ session.Session) {
 	id := r.PathValue("id")
-	if !validJobID(id) {
+	if !jobs.ValidID(id) {
 		h.fail(w, r, http.StatusNotFound, "no such job")
 		return
 	}
-	j, err := h.jobs.resume(context.WithoutCancel(r.Context()), id)
+	j, err := h.jobs.Resume(context.WithoutCancel(r.Context()), id)
 	if err != nil {
 		h.failJob(w, r, fmt.Errorf("resume job %s: %w", id, err))
 		return
@@ -122,10 +98,10 @@ func (h *Handler) jobResume(w http.ResponseWriter, r *http.Request, _ session) {
 // while closing, else as failOps.
 func (h *Handler) failJob(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, errJobNotResumable):
-		h.fail(w, r, http.StatusConflict, errJobNotResumable.Error())
-	case errors.Is(err, errClosed):
-		h.fail(w, r, http.StatusServiceUnavailable, errClosed.Error())
+	case errors.Is(err, jobs.ErrNotResumable):
+		h.fail(w, r, http.StatusConflict, jobs.ErrNotResumable.Error())
+	case errors.Is(err, jobs.ErrClosed):
+		h.fail(w, r, http.StatusServiceUnavailable, jobs.ErrClosed.Error())
 	default:
 		h.failOps(w, r, err)
 	}

@@ -32,6 +32,28 @@ func seedMany(t *testing.T, rdb redis.UniversalClient, function, stream string, 
 	}
 }
 
+// replayable runs a new function's consumer, fixed, on a new stream and
+// seeds n of its dead letters (seedMany), failed an hour ago; it returns
+// the plain client that did so, the function and its consumer's switch.
+func replayable(t *testing.T, n int) (plain redis.UniversalClient, function string, sw *opstest.Switch) {
+	t.Helper()
+	plain = srv.Client(t)
+	function, stream := opstest.Unique("billing"), opstest.Unique("events:order")
+	sw = opstest.StartBroken(t, plain, function, stream)
+	sw.Fix()
+	seedMany(t, plain, function, stream, n, time.Now().Add(-time.Hour))
+	return plain, function, sw
+}
+
+// serveThrough serves a dashboard with cfg whose Redis client goes
+// through f, and whose checks (deadCount) read plain.
+func serveThrough(t *testing.T, f *fault, plain redis.UniversalClient, cfg dashboard.Config) *site {
+	t.Helper()
+	s := serve(t, f.client(t), cfg)
+	s.rdb = plain
+	return s
+}
+
 // jobStatus is what a job's page shows through its stable selectors.
 type jobStatus struct {
 	State       string
@@ -129,15 +151,10 @@ func waitReplayed(t *testing.T, s *site, sw *opstest.Switch, function string, n 
 
 func TestReplayAllOfManyRunsAsAJobWithProgress(t *testing.T) {
 	const n = 2000
-	plain := srv.Client(t)
-	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
-	sw := opstest.StartBroken(t, plain, fn, stream)
-	sw.Fix()
-	seedMany(t, plain, fn, stream, n, time.Now().Add(-time.Hour))
+	plain, fn, sw := replayable(t, n)
 	f := newFault(fn)
 	f.holdAfter = n / 2
-	s := serve(t, f.client(t), dashboard.Config{Token: opstest.Unique("admin"), ReadOnlyToken: opstest.Unique("read")})
-	s.rdb = plain
+	s := serveThrough(t, f, plain, dashboard.Config{Token: opstest.Unique("admin"), ReadOnlyToken: opstest.Unique("read")})
 	c := s.loggedIn(s.admin)
 	path := c.startAll("replay", fn)
 
@@ -177,20 +194,15 @@ func TestReplayAllOfManyRunsAsAJobWithProgress(t *testing.T) {
 
 func TestJobWhoseProcessDiedShowsInterruptedAndResumeFinishesIt(t *testing.T) {
 	const n, diesAfter = 500, 200
-	plain := srv.Client(t)
-	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
-	sw := opstest.StartBroken(t, plain, fn, stream)
-	sw.Fix()
-	seedMany(t, plain, fn, stream, n, time.Now().Add(-time.Hour))
+	plain, fn, sw := replayable(t, n)
 	clk := &clock{now: time.Now()}
 	cfg := dashboard.Config{Token: opstest.Unique("admin"), ReadOnlyToken: opstest.Unique("read"), Now: clk.Now}
 	dying, watching := newFault(fn), newFault(fn)
 	dying.dieAfter = diesAfter
-	a := serve(t, dying.client(t), cfg) // the process that dies mid-job
-	b := serve(t, watching.client(t), cfg)
-	a.rdb, b.rdb = plain, plain
+	a := serveThrough(t, dying, plain, cfg) // the process that dies mid-job
+	b := serveThrough(t, watching, plain, cfg)
 	path := a.loggedIn(a.admin).startAll("replay", fn)
-	redistest.Eventually(t, jobDeadline, dying.dead.Load, "the first dashboard's Redis client dies after %d claims", diesAfter)
+	redistest.Eventually(t, jobDeadline, dying.Dead, "the first dashboard's Redis client dies after %d claims", diesAfter)
 
 	c := b.loggedIn(b.admin)
 	if st := c.job(path); st.State != "running" {
@@ -226,18 +238,12 @@ func TestJobWhoseProcessDiedShowsInterruptedAndResumeFinishesIt(t *testing.T) {
 
 func TestClosingTheDashboardInterruptsItsJobs(t *testing.T) {
 	const n = 20
-	plain := srv.Client(t)
-	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
-	sw := opstest.StartBroken(t, plain, fn, stream)
-	sw.Fix()
-	seedMany(t, plain, fn, stream, n, time.Now().Add(-time.Hour))
+	plain, fn, sw := replayable(t, n)
 	f := newFault(fn)
 	f.holdAfter = 5
 	cfg := dashboard.Config{Token: opstest.Unique("admin")}
 	watching := newFault(fn)
-	a := serve(t, f.client(t), cfg)
-	b := serve(t, watching.client(t), cfg)
-	a.rdb, b.rdb = plain, plain
+	a, b := serveThrough(t, f, plain, cfg), serveThrough(t, watching, plain, cfg)
 	path := a.loggedIn(a.admin).startAll("replay", fn)
 	f.waitHeld(t)
 	if err := a.h.Close(); err != nil {
@@ -311,17 +317,12 @@ func TestJobsNeedAnAdminSessionAndACSRFToken(t *testing.T) {
 
 func TestAResumedJobIsNotOverwrittenByTheRunItTookOver(t *testing.T) {
 	const n = 30
-	plain := srv.Client(t)
-	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
-	sw := opstest.StartBroken(t, plain, fn, stream)
-	sw.Fix()
-	seedMany(t, plain, fn, stream, n, time.Now().Add(-time.Hour))
+	plain, fn, sw := replayable(t, n)
 	clk := &clock{now: time.Now()}
 	cfg := dashboard.Config{Token: opstest.Unique("admin"), Now: clk.Now}
 	stuck, watching := newFault(fn), newFault(fn)
 	stuck.holdAfter = 10
-	a, b := serve(t, stuck.client(t), cfg), serve(t, watching.client(t), cfg)
-	a.rdb, b.rdb = plain, plain
+	a, b := serveThrough(t, stuck, plain, cfg), serveThrough(t, watching, plain, cfg)
 	path := a.loggedIn(a.admin).startAll("replay", fn)
 	stuck.waitHeld(t) // a's run hangs, alive, with its heartbeat frozen by the clock
 	clk.Add(time.Minute)

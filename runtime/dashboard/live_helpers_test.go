@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -39,6 +40,16 @@ func liveSite(t *testing.T, rdb redis.UniversalClient, cfg dashboard.Config) (*s
 // sseEvent is one Server-Sent Event.
 type sseEvent struct {
 	Event, ID, Data string
+}
+
+// decodeData is ev's data, one line of JSON, as a T.
+func decodeData[T any](t *testing.T, ev sseEvent) T {
+	t.Helper()
+	var d T
+	if err := json.Unmarshal([]byte(ev.Data), &d); err != nil {
+		t.Fatalf("live event %+v: %v", ev, err)
+	}
+	return d
 }
 
 // sseConn is an open live stream read by a plain HTTP client.

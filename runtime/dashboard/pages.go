@@ -1,18 +1,17 @@
 package dashboard
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/dashboard/internal/form"
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
 // overview lists every function with its counts and latest rates.
-func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s session.Session) {
 	st, err := h.cfg.Ops.Status(r.Context())
 	if err != nil {
 		h.failOps(w, r, fmt.Errorf("status: %w", err))
@@ -24,7 +23,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s session) {
 // deadLettersPage is the content of the dead-letter list.
 type deadLettersPage struct {
 	Function string
-	Search   search
+	Search   form.Search
 	// Oldest lists oldest first; else newest first.
 	Oldest      bool
 	Total       int64
@@ -39,27 +38,27 @@ type deadLettersPage struct {
 
 // deadLetters lists one function's dead letters that match the search,
 // a page at a time.
-func (h *Handler) deadLetters(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) deadLetters(w http.ResponseWriter, r *http.Request, s session.Session) {
 	fn, q := r.PathValue("function"), r.URL.Query()
-	srch := searchFrom(q)
-	f, err := srch.filter()
+	srch := form.SearchFrom(q)
+	f, err := srch.Filter()
 	if err != nil {
 		h.failOps(w, r, err)
 		return
 	}
 	p := deadLettersPage{Function: fn, Search: srch, Oldest: q.Get("order") == "oldest", Base: h.deadLettersPath(fn)}
 	in := h.cfg.Ops.Inspector()
-	if p.Total, err = in.CountDeadLetters(r.Context(), fn, runtime.DeadLetterFilter{}); err != nil {
+	if p.Total, err = in.CountDeadLetters(r.Context(), fn, inspect.DeadLetterFilter{}); err != nil {
 		h.failOps(w, r, fmt.Errorf("dead letters of %s: %w", fn, err))
 		return
 	}
-	page, err := in.DeadLetters(r.Context(), fn, runtime.DeadLetterQuery{Filter: f, After: q.Get("after"), Newest: !p.Oldest, Limit: h.cfg.PageSize})
+	page, err := in.DeadLetters(r.Context(), fn, inspect.DeadLetterQuery{Filter: f, After: q.Get("after"), Newest: !p.Oldest, Limit: h.cfg.PageSize})
 	if err != nil {
 		h.failOps(w, r, fmt.Errorf("dead letters of %s: %w", fn, err))
 		return
 	}
 	p.DeadLetters = page.DeadLetters
-	v := srch.values()
+	v := srch.Values()
 	if p.Oldest {
 		v.Set("order", "oldest")
 	}
@@ -85,7 +84,7 @@ type deadLetterPage struct {
 
 // deadLetter shows one dead letter: its fields, error, attempts and
 // times.
-func (h *Handler) deadLetter(w http.ResponseWriter, r *http.Request, s session) {
+func (h *Handler) deadLetter(w http.ResponseWriter, r *http.Request, s session.Session) {
 	fn, id := r.PathValue("function"), r.PathValue("id")
 	found, _, err := h.cfg.Ops.Inspector().DeadLettersByID(r.Context(), fn, []string{id})
 	if err != nil {
@@ -97,30 +96,27 @@ func (h *Handler) deadLetter(w http.ResponseWriter, r *http.Request, s session) 
 		return
 	}
 	dl := found[0]
-	p := deadLetterPage{Function: fn, DeadLetter: dl, Data: dl.RawData, ListURL: h.deadLettersPath(fn)}
-	if len(dl.Data) > 0 {
-		var buf bytes.Buffer
-		if json.Indent(&buf, dl.Data, "", "  ") == nil {
-			p.Data = buf.String()
-		}
-	}
+	p := deadLetterPage{Function: fn, DeadLetter: dl, Data: indented(dl.Data, dl.RawData), ListURL: h.deadLettersPath(fn)}
 	h.page(w, r, s, "deadletter", p)
 }
 
-// deadLettersPath is the path of function's dead-letter list.
-func (h *Handler) deadLettersPath(function string) string {
-	return h.cfg.Prefix + "/functions/" + url.PathEscape(function) + "/dead-letters"
+// deadLetterRow is one dead letter as a row of the dead-letter list.
+type deadLetterRow struct {
+	ops.DeadLetter
+	// Base is the function's dead-letter path; Prefix the dashboard's.
+	Base, Prefix string
+	ReadOnly     bool
 }
 
-// actionPath is the path of function's replay or purge action.
-func (h *Handler) actionPath(function, action string) string {
-	return h.cfg.Prefix + "/functions/" + url.PathEscape(function) + "/" + action
-}
-
-// withQuery is path with v as its query, if any.
-func withQuery(path string, v url.Values) string {
-	if len(v) == 0 {
-		return path
+// EntityURL is the page of the dead letter's entity ("" without one).
+func (r deadLetterRow) EntityURL() string {
+	if r.EntityID == "" || r.Stream == "" {
+		return ""
 	}
-	return path + "?" + v.Encode()
+	return entityPathUnder(r.Prefix, r.Stream, r.EntityID)
+}
+
+// newDeadLetterRow is the row of dl; the templates call it as dlrow.
+func newDeadLetterRow(dl ops.DeadLetter, base, prefix string, readOnly bool) deadLetterRow {
+	return deadLetterRow{DeadLetter: dl, Base: base, Prefix: prefix, ReadOnly: readOnly}
 }

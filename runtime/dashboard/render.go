@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -14,6 +15,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/dashboard/internal/session"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -102,13 +104,13 @@ type view struct {
 }
 
 // page renders an authenticated page with status 200.
-func (h *Handler) page(w http.ResponseWriter, r *http.Request, s session, name string, data any) {
+func (h *Handler) page(w http.ResponseWriter, r *http.Request, s session.Session, name string, data any) {
 	h.render(w, r, http.StatusOK, name, h.sessionView(s, data))
 }
 
 // sessionView is a view for session s.
-func (h *Handler) sessionView(s session, data any) view {
-	return view{LoggedIn: true, CSRF: h.sessions.csrf(s), ReadOnly: s.role != roleAdmin, Data: data}
+func (h *Handler) sessionView(s session.Session, data any) view {
+	return view{LoggedIn: true, CSRF: h.sessions.CSRF(s), ReadOnly: s.Role != session.Admin, Data: data}
 }
 
 // render writes template name with v, never cached.
@@ -143,4 +145,22 @@ func (h *Handler) failOps(w http.ResponseWriter, r *http.Request, err error) {
 		h.cfg.Logger.Error("dashboard", zap.String("path", r.URL.Path), zap.Error(err))
 		h.fail(w, r, http.StatusInternalServerError, "internal error (see the dashboard's log)")
 	}
+}
+
+// indented is data indented when it is JSON, else fallback.
+func indented(data []byte, fallback string) string {
+	var buf bytes.Buffer
+	if len(data) == 0 || json.Indent(&buf, data, "", "  ") != nil {
+		return fallback
+	}
+	return buf.String()
+}
+
+// renderRow renders one row template of page name.
+func (h *Handler) renderRow(page, row string, data any) (string, error) {
+	var buf bytes.Buffer
+	if err := h.pages[page].ExecuteTemplate(&buf, row, data); err != nil {
+		return "", fmt.Errorf("render %s: %w", row, err)
+	}
+	return buf.String(), nil
 }

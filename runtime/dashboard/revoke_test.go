@@ -38,6 +38,17 @@ func (s *site) withCookie(ck *http.Cookie) *client {
 	return c
 }
 
+// loggedInThroughFault logs in to a dashboard whose Redis client goes
+// through a fault that watches no function, and returns the fault, the
+// client and its CSRF token.
+func loggedInThroughFault(t *testing.T) (*fault, *client, string) {
+	t.Helper()
+	f := newFault("none")
+	s := serve(t, f.client(t), dashboard.Config{Token: opstest.Unique("admin")})
+	c := s.loggedIn(s.admin)
+	return f, c, c.csrf()
+}
+
 func TestLogoutRevokesACopyOfTheCookieOnEveryDashboardOfTheRedis(t *testing.T) {
 	cfg := dashboard.Config{Token: opstest.Unique("admin"), ReadOnlyToken: opstest.Unique("read")}
 	gatewayUI, standalone := serve(t, srv.Client(t), cfg), serve(t, srv.Client(t), cfg)
@@ -57,16 +68,18 @@ func TestLogoutRevokesACopyOfTheCookieOnEveryDashboardOfTheRedis(t *testing.T) {
 		}
 		res, body := cl.post("/logout", url.Values{"csrf": {csrf}})
 		wantStatus(t, name+": POST with the logged-out cookie", res, body, http.StatusForbidden)
+		// The script's routes too: the chart's data and the live streams.
+		for _, path := range []string{"/functions/f/history.json", "/status/live", "/events/live", "/functions/f/dead-letters/live"} {
+			res, body := cl.get(path)
+			wantStatus(t, name+": GET "+path+" with the logged-out cookie", res, body, http.StatusUnauthorized)
+		}
 	}
 	res, body = other.get("/")
 	wantStatus(t, "another session after the logout", res, body, http.StatusOK)
 }
 
 func TestSessionsAreRefusedWhileRedisCannotSayWhetherTheyLoggedOut(t *testing.T) {
-	f := newFault("none")
-	s := serve(t, f.client(t), dashboard.Config{Token: opstest.Unique("admin")})
-	c := s.loggedIn(s.admin)
-	csrf := c.csrf()
+	f, c, csrf := loggedInThroughFault(t)
 	f.kill()
 	res, body := c.get("/")
 	wantStatus(t, "GET / while Redis is down", res, body, http.StatusServiceUnavailable)
@@ -78,10 +91,7 @@ func TestSessionsAreRefusedWhileRedisCannotSayWhetherTheyLoggedOut(t *testing.T)
 }
 
 func TestLogoutWhileRedisIsDownSaysTheCookieStaysValid(t *testing.T) {
-	f := newFault("none")
-	s := serve(t, f.client(t), dashboard.Config{Token: opstest.Unique("admin")})
-	c := s.loggedIn(s.admin)
-	csrf := c.csrf()
+	f, c, csrf := loggedInThroughFault(t)
 	f.failSets.Store(true)
 	res, body := c.post("/logout", url.Values{"csrf": {csrf}})
 	wantStatus(t, "logout while Redis refuses writes", res, body, http.StatusServiceUnavailable)

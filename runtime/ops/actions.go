@@ -3,13 +3,13 @@ package ops
 import "context"
 
 // Status reports every known function, by name: those that registered
-// and those known only by a dead-letter stream (runtime.Inspector.Status).
+// and those known only by a dead-letter stream (inspect.Inspector.Status).
 func (o *Ops) Status(ctx context.Context) ([]FunctionStatus, error) {
 	return o.insp.Status(ctx)
 }
 
 // Replay runs the selected dead letters of function again through that
-// function only (runtime.Inspector.Replay): each becomes a task on the
+// function only (inspect.Inspector.Replay): each becomes a task on the
 // function's retry queue and leaves the dead-letter stream once it has
 // settled. If it fails again it returns to the stream with one more
 // attempt. With All, entries written after the replay started are left
@@ -23,7 +23,7 @@ func (o *Ops) Replay(ctx context.Context, function string, sel Selection, progre
 }
 
 // Purge deletes the selected dead letters of function for good
-// (runtime.Inspector.Purge). With All, entries written after the purge
+// (inspect.Inspector.Purge). With All, entries written after the purge
 // started are kept. An unknown function is ErrNotFound; ids not in the
 // stream are reported in NotFound.
 func (o *Ops) Purge(ctx context.Context, function string, sel Selection) (PurgeResult, error) {

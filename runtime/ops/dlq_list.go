@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // DefaultErrorSample is how many of the newest dead letters ListDLQ reads
@@ -63,14 +64,14 @@ func (o *Ops) ListDLQ(ctx context.Context, sample int) ([]DLQSummary, error) {
 // summarise reads one function's dead-letter stream, newest first.
 func (o *Ops) summarise(ctx context.Context, function string, sample int) (DLQSummary, error) {
 	s := DLQSummary{Function: function, Stream: runtime.DeadLetterStream(function), TopErrors: []ErrorCount{}}
-	n, err := o.insp.CountDeadLetters(ctx, function, runtime.DeadLetterFilter{})
+	n, err := o.insp.CountDeadLetters(ctx, function, inspect.DeadLetterFilter{})
 	if err != nil {
 		return s, err
 	}
 	if s.Count = n; n == 0 {
 		return s, nil
 	}
-	first, err := o.insp.DeadLetters(ctx, function, runtime.DeadLetterQuery{Limit: 1})
+	first, err := o.insp.DeadLetters(ctx, function, inspect.DeadLetterQuery{Limit: 1})
 	if err != nil {
 		return s, err
 	}
@@ -79,7 +80,7 @@ func (o *Ops) summarise(ctx context.Context, function string, sample int) (DLQSu
 		s.Oldest = &t
 	}
 	counts := map[string]int{}
-	q := runtime.DeadLetterQuery{Newest: true}
+	q := inspect.DeadLetterQuery{Newest: true}
 	for s.Sampled < sample {
 		q.Limit = min(500, sample-s.Sampled)
 		page, err := o.insp.DeadLetters(ctx, function, q)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // DefaultShowLimit is how many dead letters ShowDLQ returns by default.
@@ -31,7 +32,7 @@ type ShowOptions struct {
 // function is ErrNotFound.
 func (o *Ops) ShowDLQ(ctx context.Context, function string, opts ShowOptions) (DLQPage, error) {
 	page := DLQPage{Function: function, DeadLetters: []DeadLetter{}}
-	total, err := o.insp.CountDeadLetters(ctx, function, runtime.DeadLetterFilter{})
+	total, err := o.insp.CountDeadLetters(ctx, function, inspect.DeadLetterFilter{})
 	if err != nil {
 		return page, err
 	}
@@ -51,7 +52,7 @@ func (o *Ops) ShowDLQ(ctx context.Context, function string, opts ShowOptions) (D
 	if limit <= 0 {
 		limit = DefaultShowLimit
 	}
-	head, err := o.insp.DeadLetters(ctx, function, runtime.DeadLetterQuery{Limit: limit})
+	head, err := o.insp.DeadLetters(ctx, function, inspect.DeadLetterQuery{Limit: limit})
 	if err != nil {
 		return page, err
 	}

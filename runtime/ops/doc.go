@@ -5,7 +5,7 @@
 // /admin API (package admin) are thin layers over it, so both answer the
 // same way.
 //
-// Ops is built on runtime.Inspector alone: it reads and acts through it,
+// Ops is built on inspect.Inspector alone: it reads and acts through it,
 // builds no key and never runs handlers. What it adds is the operator's
 // presentation: summaries with the most frequent error classes, pages of
 // dead letters, and event streams named by aggregate. The names of a
@@ -16,49 +16,49 @@ package ops
 import (
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // ErrNotFound is wrapped by errors about something that does not exist: an
 // unknown function, a dead letter or stream that is not there, an entity
 // without events. The CLI exits 3 on it, the admin API answers 404. It is
-// runtime.ErrNotFound.
-var ErrNotFound = runtime.ErrNotFound
+// inspect.ErrNotFound.
+var ErrNotFound = inspect.ErrNotFound
 
 // ErrInvalid is wrapped by errors about a request that cannot be right: a
 // malformed entry id, a selection with both ids and all, or neither. The
-// CLI exits 2 on it, the admin API answers 400. It is runtime.ErrInvalid.
-var ErrInvalid = runtime.ErrInvalid
+// CLI exits 2 on it, the admin API answers 400. It is inspect.ErrInvalid.
+var ErrInvalid = inspect.ErrInvalid
 
 // The Inspector's types, under the names the operator tools use.
 type (
-	// FunctionStatus is one function at a glance (runtime.FunctionStatus).
-	FunctionStatus = runtime.FunctionStatus
+	// FunctionStatus is one function at a glance (inspect.FunctionStatus).
+	FunctionStatus = inspect.FunctionStatus
 	// StreamStatus is a function's group on one stream.
-	StreamStatus = runtime.StreamStatus
+	StreamStatus = inspect.StreamStatus
 	// ConsumerStatus is one consumer in a group.
-	ConsumerStatus = runtime.ConsumerStatus
+	ConsumerStatus = inspect.ConsumerStatus
 	// Millis is a duration that marshals to JSON as milliseconds.
-	Millis = runtime.Millis
-	// DeadLetter is one dead letter (runtime.DeadLetter, the one type).
-	DeadLetter = runtime.DeadLetter
+	Millis = inspect.Millis
+	// DeadLetter is one dead letter (inspect.DeadLetter, the one type).
+	DeadLetter = inspect.DeadLetter
 	// Selection says which dead letters Replay and Purge apply to.
-	Selection = runtime.Selection
+	Selection = inspect.Selection
 	// ReplayResult says what a replay did.
-	ReplayResult = runtime.ReplayResult
+	ReplayResult = inspect.ReplayResult
 	// PurgeResult says what a purge deleted.
-	PurgeResult = runtime.PurgeResult
+	PurgeResult = inspect.PurgeResult
 	// Failure is an entry an action could not apply to.
-	Failure = runtime.Failure
+	Failure = inspect.Failure
 	// Progress is told how many entries of an action are done.
-	Progress = runtime.Progress
-	// Event is one event-log entry (runtime.Event).
-	Event = runtime.Event
+	Progress = inspect.Progress
+	// Event is one event-log entry (inspect.Event).
+	Event = inspect.Event
 )
 
 // MaxSelectedIDs bounds the ids one replay or purge may name; use All for
 // more.
-const MaxSelectedIDs = runtime.MaxSelectedIDs
+const MaxSelectedIDs = inspect.MaxSelectedIDs
 
 // Options name the conventions of the event log the tools look at. The
 // zero Options mean: streams are named as given, no entity field, times
@@ -90,17 +90,17 @@ type Options struct {
 // It is safe for concurrent use.
 type Ops struct {
 	rdb  redis.UniversalClient
-	insp *runtime.Inspector
+	insp *inspect.Inspector
 	opts Options
 }
 
 // New returns an Ops on rdb with opts. The caller keeps ownership of rdb.
 func New(rdb redis.UniversalClient, opts Options) *Ops {
-	inspOpts := []runtime.InspectorOption{runtime.WithEntityField(opts.EntityField), runtime.WithTimeField(opts.TimeField)}
+	inspOpts := []inspect.Option{inspect.WithEntityField(opts.EntityField), inspect.WithTimeField(opts.TimeField)}
 	if opts.RegistryKey != "" {
-		inspOpts = append(inspOpts, runtime.WithRegistryKey(opts.RegistryKey))
+		inspOpts = append(inspOpts, inspect.WithRegistryKey(opts.RegistryKey))
 	}
-	return &Ops{rdb: rdb, insp: runtime.NewInspector(rdb, inspOpts...), opts: opts}
+	return &Ops{rdb: rdb, insp: inspect.New(rdb, inspOpts...), opts: opts}
 }
 
 // Redis returns the client Ops runs on, for a tool built on Ops that
@@ -109,4 +109,4 @@ func New(rdb redis.UniversalClient, opts Options) *Ops {
 func (o *Ops) Redis() redis.UniversalClient { return o.rdb }
 
 // Inspector returns the Inspector that Ops runs on.
-func (o *Ops) Inspector() *runtime.Inspector { return o.insp }
+func (o *Ops) Inspector() *inspect.Inspector { return o.insp }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordershop/functions/internal/testkit/proctest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // Running is a runtime running functions on a test's Redis until the test
@@ -97,21 +98,21 @@ func (r *Running) Publish(t testing.TB, stream string, fields map[string]string)
 }
 
 // DeadLetters returns the dead letters of function, oldest first.
-func (r *Running) DeadLetters(t testing.TB, function string) []runtime.DeadLetter {
+func (r *Running) DeadLetters(t testing.TB, function string) []inspect.DeadLetter {
 	t.Helper()
 	return DeadLetters(t, r.Redis, function)
 }
 
 // DeadLetters returns the dead letters of function in rdb, oldest first.
-func DeadLetters(t testing.TB, rdb redis.UniversalClient, function string) []runtime.DeadLetter {
+func DeadLetters(t testing.TB, rdb redis.UniversalClient, function string) []inspect.DeadLetter {
 	t.Helper()
 	msgs, err := rdb.XRange(t.Context(), runtime.DeadLetterStream(function), "-", "+").Result()
 	if err != nil {
 		t.Fatalf("runtimetest: XRANGE %s: %v", runtime.DeadLetterStream(function), err)
 	}
-	out := make([]runtime.DeadLetter, len(msgs))
+	out := make([]inspect.DeadLetter, len(msgs))
 	for i, m := range msgs {
-		if out[i], err = runtime.ParseDeadLetter(m); err != nil {
+		if out[i], err = inspect.ParseDeadLetter(m); err != nil {
 			t.Fatalf("runtimetest: dead letter %s: %v", m.ID, err)
 		}
 	}

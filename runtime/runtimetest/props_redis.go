@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // configSet sets a Redis setting for the test and restores it after.
@@ -92,11 +93,11 @@ func replayAfterFix(t *testing.T, tg Target) {
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("dead letters %v, %v", msgs, err)
 	}
-	dl, err := runtime.ParseDeadLetter(msgs[0])
+	dl, err := inspect.ParseDeadLetter(msgs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := runtime.Replay(ctx, s.rdb, dl); err != nil {
+	if err := inspect.Replay(ctx, s.rdb, dl); err != nil {
 		t.Fatal(err)
 	}
 	s.eventually(30*time.Second, "the replayed event committed and left the dead letters", func() bool {
@@ -107,15 +108,15 @@ func replayAfterFix(t *testing.T, tg Target) {
 }
 
 // deadLetters reads the function's dead letters.
-func (s *scenario) deadLetters() []runtime.DeadLetter {
+func (s *scenario) deadLetters() []inspect.DeadLetter {
 	s.t.Helper()
 	msgs, err := s.rdb.XRange(context.Background(), runtime.DeadLetterStream(s.fn), "-", "+").Result()
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	out := make([]runtime.DeadLetter, len(msgs))
+	out := make([]inspect.DeadLetter, len(msgs))
 	for i, m := range msgs {
-		if out[i], err = runtime.ParseDeadLetter(m); err != nil {
+		if out[i], err = inspect.ParseDeadLetter(m); err != nil {
 			s.t.Fatal(err)
 		}
 	}
@@ -131,7 +132,7 @@ func replayFailingAgain(t *testing.T, tg Target) {
 			return len(s.dead()) == 1 && s.pending() == 0
 		})
 		dl := s.deadLetters()[0]
-		if err := runtime.Replay(context.Background(), s.rdb, dl); err != nil {
+		if err := inspect.Replay(context.Background(), s.rdb, dl); err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
 		s.eventually(30*time.Second, fmt.Sprintf("the replay ran and failed (round %d)", round), func() bool {

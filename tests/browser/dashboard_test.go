@@ -16,7 +16,7 @@ import (
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/internal/testkit/shopkit"
 	"github.com/ordershop/functions/internal/testkit/smtptest"
-	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // adminToken logs the browser in; it must never show in a page.
@@ -144,8 +144,8 @@ func TestDashboardInABrowser(t *testing.T) {
 	if status != http.StatusForbidden {
 		t.Errorf("POST purge without the CSRF token = %d, want 403", status)
 	}
-	insp := runtime.NewInspector(rdb, runtime.WithRegistryKey(model.RegistryKey))
-	if n, err := insp.CountDeadLetters(context.Background(), model.FunctionCRM, runtime.DeadLetterFilter{}); err != nil || n != 1 {
+	insp := inspect.New(rdb, inspect.WithRegistryKey(model.RegistryKey))
+	if n, err := insp.CountDeadLetters(context.Background(), model.FunctionCRM, inspect.DeadLetterFilter{}); err != nil || n != 1 {
 		t.Errorf("after the refused POST the CRM has %d dead letters (%v), want 1", n, err)
 	}
 

@@ -3,7 +3,6 @@ package security
 import (
 	"bufio"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -19,12 +18,7 @@ import (
 func TestGatewayStopsPromptlyWithALiveStream(t *testing.T) {
 	r := redistest.New(t, redistest.Options{})
 	gw, _ := startShop(t, r.URL(), "ADMIN_TOKEN="+adminToken, "SHUTDOWN_TIMEOUT=10s")
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.PostForm(gw.URL()+"/admin/ui/login", url.Values{"token": {adminToken}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := dashboardLogin(t, gw.URL()+"/admin/ui", adminToken)
 	cookies := resp.Cookies()
 	if resp.StatusCode != http.StatusSeeOther || len(cookies) != 1 {
 		t.Fatalf("login = %d with %d cookies, want 303 and a session", resp.StatusCode, len(cookies))

@@ -144,19 +144,7 @@ func TestDashboardInTheGateway(t *testing.T) {
 	if resp.StatusCode/100 != 3 || !strings.HasSuffix(resp.Header.Get("Location"), "/admin/ui/login") {
 		t.Fatalf("GET /admin/ui/ without a session = %d Location %q, want a redirect to /admin/ui/login", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	login := func(token string) *http.Response {
-		t.Helper()
-		resp, err := noRedirect.PostForm(gw.URL()+"/admin/ui/login", url.Values{"token": {token}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if strings.Contains(string(body), adminToken) {
-			t.Errorf("login answer shows the token")
-		}
-		return resp
-	}
+	login := func(token string) *http.Response { return dashboardLogin(t, gw.URL()+"/admin/ui", token) }
 	if resp := login("x" + adminToken); resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
 		t.Errorf("login with a wrong token = %d with %d cookies, want 401 and none", resp.StatusCode, len(resp.Cookies()))
 	}
@@ -189,4 +177,22 @@ func TestDashboardInTheGateway(t *testing.T) {
 		t.Errorf("GET /admin/functions beside the dashboard = %d %.200s, want 200 with JSON", code, body)
 	}
 	noSecrets(t, []*proc{off, gw, pj}, adminToken)
+}
+
+// dashboardLogin POSTs token to the dashboard's login at base and returns
+// the answer (redirects not followed, body read and closed); an answer
+// that shows adminToken fails the test.
+func dashboardLogin(t *testing.T, base, token string) *http.Response {
+	t.Helper()
+	noRedirect := &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.PostForm(base+"/login", url.Values{"token": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(body), adminToken) {
+		t.Errorf("login answer shows the token")
+	}
+	return resp
 }

@@ -1,5 +1,5 @@
 // Package opstest seeds dead letters for the tests of the operator tools
-// (runtime.Inspector, runtime/ops, runtime/admin, cmd/ordershop): by
+// (inspect.Inspector, runtime/ops, runtime/admin, cmd/ordershop): by
 // running a real runtime.Runtime with a failing handler, or by writing
 // entries in the documented dlq format directly. It is for tests only.
 package opstest
@@ -19,6 +19,7 @@ import (
 
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops"
 	"github.com/ordershop/functions/runtime/runtimetest"
 )
@@ -112,7 +113,7 @@ func Seed(t testing.TB, rdb redis.UniversalClient, function string, dl DeadLette
 }
 
 // DeadLetters returns function's dead-letter entries, parsed, oldest first.
-func DeadLetters(t testing.TB, rdb redis.UniversalClient, function string) []runtime.DeadLetter {
+func DeadLetters(t testing.TB, rdb redis.UniversalClient, function string) []inspect.DeadLetter {
 	t.Helper()
 	return runtimetest.DeadLetters(t, rdb, function)
 }
