@@ -152,11 +152,7 @@ func TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires(t *testing.T) 
 			t.Errorf("the scheduled replay's claim has %v left, want about %v", d, inspect.ReplayClaimTTL)
 		}
 		redistest.Eventually(t, 10*time.Second, func() bool { return sw.Succeeded("crash-ev") == 1 }, "the replayed event runs")
-		redistest.Eventually(t, 10*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 0 }, "the replayed dead letter leaves the stream")
-		runtimetest.WaitRetriesIdle(t, rdb, fn, 10*time.Second)
-		if n := sw.Succeeded("crash-ev"); n != 1 {
-			t.Fatalf("the event ran %d times, want once", n)
-		}
+		wantReplayedOnce(t, rdb, fn, sw, "crash-ev")
 	})
 }
 
@@ -197,11 +193,7 @@ func TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce(t *testing.T) {
 	sw := opstest.NewSwitch()
 	sw.Fix()
 	runtimetest.Start(t, rdb, runtime.Function{Name: fn, Streams: []string{stream}, Handler: runtime.HandlerFunc(sw.Handle)})
-	redistest.Eventually(t, 10*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 0 }, "the replay settles")
-	runtimetest.WaitRetriesIdle(t, rdb, fn, 10*time.Second)
-	if n := sw.Succeeded("kept-ev"); n != 1 {
-		t.Fatalf("the event ran %d times, want once", n)
-	}
+	wantReplayedOnce(t, rdb, fn, sw, "kept-ev")
 }
 
 // TestReplayIsSkippedForTheClaimTTL (d): a replay that scheduled its task
@@ -227,5 +219,17 @@ func TestReplayIsSkippedForTheClaimTTL(t *testing.T) {
 	}
 	if n := retryTasks(t, rdb, fn); n != 1 {
 		t.Fatalf("%d tasks scheduled, want one", n)
+	}
+}
+
+// wantReplayedOnce waits until fn's replayed dead letter has left the
+// stream and no retry task is left, then fails unless the event ran
+// exactly once.
+func wantReplayedOnce(t *testing.T, rdb redis.UniversalClient, fn string, sw *opstest.Switch, eventID string) {
+	t.Helper()
+	redistest.Eventually(t, 10*time.Second, func() bool { return len(opstest.DeadLetters(t, rdb, fn)) == 0 }, "the replayed dead letter leaves the stream")
+	runtimetest.WaitRetriesIdle(t, rdb, fn, 10*time.Second)
+	if n := sw.Succeeded(eventID); n != 1 {
+		t.Fatalf("the event ran %d times, want once", n)
 	}
 }
