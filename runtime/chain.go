@@ -15,8 +15,9 @@ import (
 //	timeout     the invocation's deadline (Function.Timeout) and its
 //	            "timed out after" wording (timeout.go)
 //	recoverer   a panic becomes a *PanicError (recoverer.go)
+//	limitEmits  an emitted event over the size limit fails permanently,
+//	            whoever emitted it: the handler or a middleware
 //	fn.Middleware, outermost first
-//	limitEmits  an emitted event over the size limit fails permanently
 //	fn.Handler
 //
 // Every invocation starts with no emitted events (a retry in place runs
@@ -27,9 +28,8 @@ func buildChain(fn Function, metricsFor func(stream string) *engine.StreamMetric
 	if metricsFor != nil {
 		mws = append(mws, observe(metricsFor, logFailure))
 	}
-	mws = append(mws, timeout(fn.Timeout), recoverer)
+	mws = append(mws, timeout(fn.Timeout), recoverer, limitEmits)
 	mws = append(mws, fn.Middleware...)
-	mws = append(mws, limitEmits)
 	return Chain(fn.Handler, mws...)
 }
 

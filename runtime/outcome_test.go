@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/ordershop/functions/runtime"
@@ -63,5 +64,26 @@ func TestStreamID(t *testing.T) {
 	}
 	if id, _ := runtime.ParseStreamID("42"); id.String() != "42-0" {
 		t.Fatalf("bare ms: %s", id)
+	}
+}
+
+// TestMiddlewareEmitsMeetTheSizeLimit: the emit limit covers what a
+// Function.Middleware emits after its handler returned, not only the
+// handler's own emits, and a middleware cannot swallow it: the invocation
+// fails permanently and emits nothing.
+func TestMiddlewareEmitsMeetTheSizeLimit(t *testing.T) {
+	huge := strings.Repeat("x", runtime.MaxEntryBytes+1)
+	audit := func(next runtime.Handler) runtime.Handler {
+		return runtime.HandlerFunc(func(ctx context.Context, m *runtime.Message) error {
+			err := next.Handle(ctx, m)
+			m.Emit("events:audit", map[string]string{"type": "audited", "event_id": "a1", "data": `{"blob":"` + huge + `"}`})
+			return err
+		})
+	}
+	fn := runtime.Function{Name: "t", Streams: []string{"events:in"}, Middleware: []runtime.Middleware{audit},
+		Handler: runtime.HandlerFunc(func(context.Context, *runtime.Message) error { return nil })}
+	o := runtime.Invoke(context.Background(), fn, "events:in", map[string]string{"type": "t", "event_id": "e1", "data": "{}"})
+	if !o.Permanent || o.Err == nil || len(o.Emits) != 0 {
+		t.Fatalf("a middleware's emit over the size limit: err %v, permanent %v, %d emits; want a permanent failure and no emits", o.Err, o.Permanent, len(o.Emits))
 	}
 }
