@@ -22,8 +22,8 @@ func (r *RDB) Consumer(group, name string) *Consumer {
 }
 
 // CreateGroup creates the group on stream (MKSTREAM) from start ("0" or
-// "$"), and this consumer in it; a group or consumer that exists already
-// is fine.
+// "$"), and this consumer in it (best effort); a group or consumer that
+// exists already is fine.
 func (c *Consumer) CreateGroup(ctx context.Context, stream, start string) error {
 	err := c.client.XGroupCreateMkStream(ctx, stream, c.Group, start).Err()
 	if err != nil && !hasPrefix(err, "BUSYGROUP") {
@@ -32,9 +32,10 @@ func (c *Consumer) CreateGroup(ctx context.Context, stream, start string) error 
 	// The consumer too, so that it is listed (XINFO CONSUMERS, status,
 	// the dashboard) from the start: a blocked XREADGROUP on an empty
 	// stream does not create it.
-	if err := c.client.XGroupCreateConsumer(ctx, stream, c.Group, c.Name).Err(); err != nil {
-		return fmt.Errorf("XGROUP CREATECONSUMER %s %s %s: %w", stream, c.Group, c.Name, err)
-	}
+	// Best effort: only listings need it, so a Redis that refuses it (an
+	// old one, say) must not keep the function from starting; the first
+	// XREADGROUP with entries creates the consumer anyway.
+	_ = c.client.XGroupCreateConsumer(ctx, stream, c.Group, c.Name).Err()
 	return nil
 }
 
