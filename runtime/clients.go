@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"cmp"
 	"fmt"
+	goruntime "runtime"
 	"strings"
 	"time"
 
@@ -26,7 +28,9 @@ func NewRedisClient(cfg Config) (redis.UniversalClient, error) {
 		base = 3 * time.Second
 	}
 	opts.ReadTimeout = base + cfg.ReadBlock
-	opts.PoolSize = max(opts.PoolSize, cfg.Concurrency*2+8)
+	// At least go-redis's own default (10 per CPU, when the URL sets no
+	// pool_size), and room for the function's invocations beside its reads.
+	opts.PoolSize = max(cmp.Or(opts.PoolSize, 10*goruntime.GOMAXPROCS(0)), cfg.Concurrency*2+8)
 	return redis.NewClient(opts), nil
 }
 

@@ -62,6 +62,9 @@ if [[ -z "${ADMIN_TOKEN:-}" ]]; then
 	admin_token_from="the ADMIN_TOKEN in $run_env"
 fi
 
+# In a subshell with umask 077: the file holds the token, and the
+# caller's umask is left as it was.
+(
 umask 077
 {
 	echo "# Written by scripts/run.sh (make run) for the Redis it started; removed when it stops."
@@ -72,7 +75,7 @@ umask 077
 	echo "ADMIN_TOKEN=$ADMIN_TOKEN"
 	if [[ -n "${ADMIN_READONLY_TOKEN:-}" ]]; then echo "ADMIN_READONLY_TOKEN=$ADMIN_READONLY_TOKEN"; fi
 } > "$run_env"
-umask 022
+)
 trap 'rm -f "$run_env"' EXIT
 mkdir -p data/redis
 

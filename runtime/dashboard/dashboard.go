@@ -87,10 +87,13 @@ type Config struct {
 	// 0 means DefaultHistoryWindow.
 	HistoryWindow time.Duration
 	// MaxLiveStreams bounds the live (Server-Sent Events) streams served
-	// at a time; 0 means DefaultMaxLiveStreams.
+	// at a time; 0 means DefaultMaxLiveStreams, or half the Redis client's
+	// pool when that is smaller (each stream holds a pooled connection
+	// while it blocks, and pages need the rest).
 	MaxLiveStreams int
-	// LiveBlock is how long one blocking read of a live stream waits; 0
-	// means DefaultLiveBlock, more than 5s means 5s.
+	// LiveBlock is how long one blocking read of a live stream waits (and
+	// so how long a stream may outlive CloseLive: go-redis does not cut a
+	// blocked read short); 0 means DefaultLiveBlock, more than 5s means 5s.
 	LiveBlock time.Duration
 	// ReactionScan bounds the entries of each stream an entity's page
 	// reads looking for reactions; 0 means ops.DefaultReactionScan.
@@ -132,7 +135,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	cfg.MaxLiveStreams = cmp.Or(max(cfg.MaxLiveStreams, 0), DefaultMaxLiveStreams)
+	if cfg.MaxLiveStreams <= 0 {
+		cfg.MaxLiveStreams = defaultLiveStreams(cfg.Ops.Redis())
+	}
 	cfg.LiveBlock = min(cmp.Or(max(cfg.LiveBlock, 0), DefaultLiveBlock), maxLiveBlock)
 	p, err := parsePages()
 	if err != nil {

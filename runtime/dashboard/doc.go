@@ -46,8 +46,9 @@
 //
 // Live streams (Server-Sent Events) need a session (else 401), are at
 // most Config.MaxLiveStreams at a time (else 503), block on Redis at
-// most Config.LiveBlock (≤ 5 s) per read, send a comment every 15 s
-// when idle, and end when the client goes away or CloseLive is called.
+// most Config.LiveBlock (1 s by default, ≤ 5 s) per read, send a comment
+// every 15 s when idle, and end when the client goes away, when their
+// session expires, or within one read of CloseLive.
 //
 // Paths are under Config.Prefix. Security: every page needs a session,
 // started by POSTing the admin token (or the read-only token) to /login.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/ordershop/functions/runtime/dashboard/internal/form"
 	"github.com/ordershop/functions/runtime/dashboard/internal/live"
 	"github.com/ordershop/functions/runtime/dashboard/internal/session"
@@ -14,14 +16,25 @@ import (
 
 // DefaultMaxLiveStreams bounds the live (Server-Sent Events) streams one
 // Handler serves at a time when Config sets no MaxLiveStreams. Each holds
-// a Redis connection of the Ops' client while it blocks, so it stays
-// well below go-redis's default pool (10 per CPU).
+// a Redis connection of the Ops' client while it blocks (see
+// defaultLiveStreams).
 const DefaultMaxLiveStreams = 16
+
+// defaultLiveStreams is DefaultMaxLiveStreams, or half of rdb's pool when
+// that is smaller (at least 1), so that open streams never take the
+// connections the pages need.
+func defaultLiveStreams(rdb redis.UniversalClient) int {
+	c, ok := rdb.(interface{ Options() *redis.Options })
+	if !ok || c.Options().PoolSize <= 0 {
+		return DefaultMaxLiveStreams
+	}
+	return max(1, min(DefaultMaxLiveStreams, c.Options().PoolSize/2))
+}
 
 // DefaultLiveBlock is how long one blocking read of a live stream waits
 // for new entries when Config sets no LiveBlock; it bounds how long a
 // stream outlives its client.
-const DefaultLiveBlock = 5 * time.Second
+const DefaultLiveBlock = time.Second
 
 // maxLiveBlock caps Config.LiveBlock.
 const maxLiveBlock = 5 * time.Second
@@ -64,6 +77,9 @@ func (h *Handler) serveLive(next liveHandler) http.HandlerFunc {
 			return
 		}
 		h.live.Serve(w, r, h.cfg.Logger, func(err error) { h.failOps(w, r, err) }, func(ctx context.Context, sse *live.Writer) error {
+			// A stream ends with its session: it was let in by it.
+			ctx, cancel := context.WithDeadline(ctx, s.Expires)
+			defer cancel()
 			return next(ctx, sse, r, s)
 		})
 	}

@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"strings"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -21,6 +22,8 @@ const stepTimeout = 30 * time.Second
 type browser struct {
 	t   *testing.T
 	ctx context.Context
+	// secret, when set, must be in no page that open or submit reaches.
+	secret string
 }
 
 // chromiumPath finds Debian's chromium (or another Chrome) on PATH.
@@ -78,7 +81,17 @@ func step[T any](b *browser, what string, a chromedp.Action[T]) T {
 // open navigates to url and returns the main document's response.
 func (b *browser) open(url string) *network.Response {
 	b.t.Helper()
-	return step(b, "open "+url, chromedp.NavigateResponse(url))
+	resp := step(b, "open "+url, chromedp.NavigateResponse(url))
+	b.noSecret()
+	return resp
+}
+
+// noSecret fails the test if the page shows b.secret.
+func (b *browser) noSecret() {
+	b.t.Helper()
+	if b.secret != "" && strings.Contains(eval[string](b, `document.documentElement.outerHTML`), b.secret) {
+		b.t.Errorf("the page at %s shows the token", eval[string](b, `location.href`))
+	}
 }
 
 // submit clicks sel (a submit button) and returns the response of the
@@ -91,6 +104,7 @@ func (b *browser) submit(sel string) *network.Response {
 	if err != nil {
 		b.t.Fatalf("click %s: %v", sel, err)
 	}
+	b.noSecret()
 	return resp
 }
 

@@ -48,6 +48,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	procs := s.StartAll()
 	base := procs[shopkit.Gateway].URL() + "/admin/ui"
 	b := newBrowser(t, 1280, 900)
+	b.secret = adminToken // every page opened is checked for it
 
 	// A wrong token is refused: the login form again, no session.
 	if resp := b.open(base + "/"); !strings.HasSuffix(resp.URL, "/admin/ui/login") {
@@ -109,7 +110,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	if !eval[bool](b, `window.notReloaded === true`) {
 		t.Error("the page was reloaded to show the dead letter")
 	}
-	if total := b.text("#dead-total"); !strings.Contains(total, "1") {
+	if total := strings.TrimSpace(b.text("#dead-total")); total != "1" {
 		t.Errorf("the dead-letter total says %q, want 1", total)
 	}
 	errText := b.text("table.deadletters tbody tr[data-id] td.error")
@@ -209,8 +210,9 @@ func TestDashboardInABrowser(t *testing.T) {
 	b.open(base + "/entities/" + model.AggCustomer + "/" + bea[0])
 	b.waitJS("Bea's event", `document.querySelector('li.event[data-event-id]') !== null`)
 	chain := eval[[]string](b, `[...document.querySelectorAll('li.event li.reaction')].map(li => li.textContent)`)
-	if len(chain) != 2 || !strings.Contains(chain[0], model.MailRequested) || !strings.Contains(chain[1], model.MailSent) {
-		t.Errorf("Bea's page shows the reactions %q, want %s and under it %s", chain, model.MailRequested, model.MailSent)
+	under := eval[[]string](b, `[...document.querySelectorAll('li.event li.reaction li.reaction')].map(li => li.textContent)`)
+	if len(chain) != 2 || !strings.Contains(chain[0], model.MailRequested) || len(under) != 1 || !strings.Contains(under[0], model.MailSent) {
+		t.Errorf("Bea's page shows the reactions %q (%q nested), want %s and under it %s", chain, under, model.MailRequested, model.MailSent)
 	}
 
 	// The live events page: a new product shows up without a reload,
@@ -239,10 +241,6 @@ func TestDashboardInABrowser(t *testing.T) {
 		}
 	}
 
-	// The pages never showed the token.
-	if strings.Contains(eval[string](b, `document.documentElement.outerHTML`), adminToken) {
-		t.Error("a page shows the admin token")
-	}
 }
 
 // chart picks fn in the overview's chart and waits until uPlot has drawn
