@@ -50,6 +50,19 @@ func TestForemanStartOnFreshClone(t *testing.T) {
 	if want := "redis: " + redisURL + " (from REDIS_URL)"; first != want {
 		t.Errorf("CLI says %q, want %q", first, want)
 	}
+	// The committed .env sets no ADMIN_TOKEN: the dashboard's line stays
+	// up and says how to turn it on.
+	for i, l := range lines {
+		if l.name == "dashboard" {
+			url := fmt.Sprintf("http://127.0.0.1:%d/", base+portStep*i)
+			var code int
+			var body string
+			redistest.Eventually(t, 10*time.Second, func() bool { code, body = get(url); return code != 0 }, "the dashboard answers on %s", url)
+			if code != http.StatusServiceUnavailable || !strings.Contains(body, "set ADMIN_TOKEN") {
+				t.Errorf("foreman start without a token: GET %s = %d %.200s, want 503 saying to set ADMIN_TOKEN", url, code, body)
+			}
+		}
+	}
 	t.Logf("%d processes up in %s (gateway :%d, Redis :%d)", len(lines), time.Since(begin).Round(time.Millisecond), base, redisPort)
 
 	took := fm.stop(syscall.SIGTERM, false, 30*time.Second)
