@@ -2,14 +2,12 @@ package runtimetest
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/ordershop/functions/runtime/inspect"
 )
 
 // ReadUnacked reads up to n new entries of stream as consumer of group
@@ -32,19 +30,7 @@ func ReadUnacked(t testing.TB, rdb redis.UniversalClient, stream, group, consume
 // test then.
 func WaitRetriesIdle(t testing.TB, rdb redis.UniversalClient, function string, timeout time.Duration) {
 	t.Helper()
-	insp := inspect.New(rdb)
-	deadline := time.Now().Add(timeout)
-	for {
-		rc, err := insp.Retries(context.Background(), function)
-		switch {
-		case err == nil && rc.Total() == 0:
-			return
-		case err != nil && !errors.Is(err, inspect.ErrNotFound): // not registered yet: wait
-			t.Fatalf("runtimetest: retries of %s: %v", function, err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("runtimetest: the retry queue of %s still holds %+v after %s", function, rc, timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := waitRetries(asynq.NewInspectorFromRedisClient(rdb), function, time.Now().Add(timeout)); err != nil {
+		t.Fatalf("runtimetest: %v", err)
 	}
 }

@@ -110,17 +110,7 @@ func replayAfterFix(t *testing.T, tg Target) {
 // deadLetters reads the function's dead letters.
 func (s *scenario) deadLetters() []inspect.DeadLetter {
 	s.t.Helper()
-	msgs, err := s.rdb.XRange(context.Background(), runtime.DeadLetterStream(s.fn), "-", "+").Result()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	out := make([]inspect.DeadLetter, len(msgs))
-	for i, m := range msgs {
-		if out[i], err = inspect.ParseDeadLetter(m); err != nil {
-			s.t.Fatal(err)
-		}
-	}
-	return out
+	return DeadLetters(s.t, s.rdb, s.fn)
 }
 
 func replayFailingAgain(t *testing.T, tg Target) {
