@@ -9,6 +9,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/ordershop/functions/runtime/internal/rdb"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // Config is the runtime's configuration, read from the environment by
@@ -64,6 +65,14 @@ type Config struct {
 	// ShutdownTimeout bounds the drain on SIGTERM/SIGINT: in-flight work
 	// not done by then stays pending and is redelivered.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"10s"`
+	// Partitions is the partition count a partitioned family gets when
+	// this process is the first to open it (Function.Partitioned); a
+	// family keeps the count it was created with.
+	Partitions int `env:"PARTITIONS" envDefault:"16"`
+	// PartitionLease is how long an instance's ownership of a partition
+	// of an ordered function lasts unless renewed (every third of it): a
+	// crashed or paused owner's partitions are taken over after it.
+	PartitionLease time.Duration `env:"PARTITION_LEASE" envDefault:"10s"`
 	// StartFrom is where a new function's group starts: "beginning" or "new".
 	StartFrom StartFrom `env:"START_FROM" envDefault:"beginning"`
 	// ConsumerName names this instance in its groups; default host-pid.
@@ -128,6 +137,10 @@ func (c *Config) Validate() error {
 		// Renewal runs every CLAIM_INTERVAL: it must come at least twice
 		// within CLAIM_MIN_IDLE, or peers take over work that is merely slow.
 		return fmt.Errorf("CLAIM_INTERVAL (%v) must be under half of CLAIM_MIN_IDLE (%v)", c.ClaimInterval, c.ClaimMinIdle)
+	case c.Partitions < 1 || c.Partitions > partition.MaxCount:
+		return fmt.Errorf("PARTITIONS must be 1 to %d, got %d", partition.MaxCount, c.Partitions)
+	case c.PartitionLease < 300*time.Millisecond:
+		return fmt.Errorf("PARTITION_LEASE must be at least 300ms, got %v", c.PartitionLease)
 	case c.InvocationTimeout < 0:
 		return fmt.Errorf("INVOCATION_TIMEOUT must not be negative")
 	case c.StartFrom != StartBeginning && c.StartFrom != StartNew:

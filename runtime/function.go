@@ -27,8 +27,17 @@ type Function struct {
 	// Name is the function's name: consumer group, dead-letter stream
 	// dlq:<Name>, metrics label. Letters, digits, '-', '_' and '.'.
 	Name string
-	// Streams are the streams the function consumes, e.g. "events:order".
+	// Streams are the streams the function consumes, e.g. "events:order";
+	// with Partitioned, the partitioned families it consumes.
 	Streams []string
+	// Partitioned makes every name in Streams a partitioned family (see
+	// package runtime/partition): the function consumes each of its
+	// partition streams. A family that does not exist yet is created with
+	// Config.Partitions partitions. With an OrderingKey, each partition
+	// is owned by one live instance at a time (a lease with a fencing
+	// epoch, rebalanced as instances come and go: see doc.go); without
+	// one, every instance reads every partition, as with plain streams.
+	Partitioned bool
 	// Types, when not empty, filters by event type: other events are acked
 	// without running the handler.
 	Types []string
