@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordershop/functions/runtime/internal/engine"
 	"github.com/ordershop/functions/runtime/internal/rdb"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // host is one registered Function as its engine sees it (engine.Host):
@@ -53,7 +54,7 @@ func newWorker(fn Function, cfg Config, r *rdb.RDB, logger *zap.Logger, metrics 
 		Name: fn.Name, Streams: fn.Streams, Accepts: h.fn.accepts, OrderingKey: fn.OrderingKey,
 		Concurrency: fn.Concurrency, MaxAttempts: fn.MaxAttempts,
 		BackoffBase: fn.BackoffBase, BackoffMax: fn.BackoffMax, Timeout: fn.Timeout,
-		StartNew: fn.StartFrom == StartNew,
+		StartNew: fn.StartFrom == StartNew, Partitioned: fn.Partitioned,
 	}
 	return engine.NewWorker(spec, engineConfig(cfg), h, r, logger)
 }
@@ -65,7 +66,7 @@ func engineConfig(cfg Config) engine.Config {
 		BatchSize: cfg.BatchSize, ReadBlock: cfg.ReadBlock, IdempotencyTTL: cfg.IdempotencyTTL,
 		ClaimMinIdle: cfg.ClaimMinIdle, ClaimInterval: cfg.ClaimInterval, ConsumerGoneAfter: cfg.ConsumerGoneAfter,
 		ShutdownTimeout: cfg.ShutdownTimeout, RetryPollInterval: cfg.RetryPollInterval,
-		MaxWriteValues: maxWriteValues,
+		MaxWriteValues: maxWriteValues, Partitions: cfg.Partitions, PartitionLease: cfg.PartitionLease,
 	}
 }
 
@@ -190,8 +191,8 @@ func (h *host) ObserveGivenUp(e *engine.Entry, start time.Time, err error) {
 }
 
 // Registration is the function's FunctionInfo as JSON.
-func (h *host) Registration() ([]byte, error) {
-	b, err := json.Marshal(h.info())
+func (h *host) Registration(streams []string, families []partition.Family) ([]byte, error) {
+	b, err := json.Marshal(h.info(streams, families))
 	if err != nil {
 		return nil, fmt.Errorf("register %s: %w", h.fn.Name, err)
 	}

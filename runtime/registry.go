@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/runtime/internal/rdb"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // FunctionInfo is what a function publishes about itself in its process's
@@ -20,6 +21,11 @@ type FunctionInfo struct {
 	Name        string    `json:"name"`
 	Group       string    `json:"group"`
 	Streams     []string  `json:"streams"`
+	// Families are the partitioned families the function consumes (its
+	// Streams are then their partitions); Leases says its partitions are
+	// owned by one instance at a time (Partitioned with an OrderingKey).
+	Families    []FamilyInfo `json:"families,omitempty"`
+	Leases      bool         `json:"leases,omitempty"`
 	Types       []string  `json:"types,omitempty"`
 	OrderingKey string    `json:"ordering_key,omitempty"`
 	MaxAttempts int       `json:"max_attempts"`
@@ -30,13 +36,25 @@ type FunctionInfo struct {
 	Consumer    string    `json:"consumer"`
 }
 
-// info is what the function publishes about itself.
-func (h *host) info() FunctionInfo {
+// FamilyInfo is one partitioned family a function consumes.
+type FamilyInfo struct {
+	Name       string `json:"name"`
+	Partitions int    `json:"partitions"`
+}
+
+// info is what the function publishes about itself: streams are the
+// streams it reads, families its partitioned families.
+func (h *host) info(streams []string, families []partition.Family) FunctionInfo {
 	f := &h.fn
 	types := append([]string(nil), f.Types...)
 	sort.Strings(types)
+	var fams []FamilyInfo
+	for _, fam := range families {
+		fams = append(fams, FamilyInfo{Name: fam.Name, Partitions: fam.Count})
+	}
 	return FunctionInfo{
-		Name: f.Name, Group: f.Name, Streams: f.Streams, Types: types, OrderingKey: f.OrderingKey,
+		Name: f.Name, Group: f.Name, Streams: streams, Types: types, OrderingKey: f.OrderingKey,
+		Families: fams, Leases: f.Partitioned && f.OrderingKey != "",
 		MaxAttempts: f.MaxAttempts, Concurrency: f.Concurrency,
 		DeadLetter: DeadLetterStream(f.Name), RetryQueue: RetryQueue(f.Name),
 		StartedAt: time.Now().UTC(), Consumer: h.cfg.ConsumerName,

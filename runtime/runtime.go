@@ -123,6 +123,12 @@ func (r *Runtime) Run(ctx context.Context) error {
 		r.logger.Warn("dead-letter gauge not registered", zap.Error(err))
 	}
 	for _, f := range fns {
+		if err := f.OpenFamilies(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
 		if err := f.EnsureGroups(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil

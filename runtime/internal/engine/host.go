@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ordershop/functions/runtime/internal/rdb"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // Host is the runtime as the engine of one function sees it: its Message,
@@ -37,8 +38,10 @@ type Host interface {
 	ObserveGivenUp(e *Entry, start time.Time, err error)
 	// Metrics returns the metrics of one stream of the function.
 	Metrics(stream string) *StreamMetrics
-	// Registration is the function's registry entry (JSON).
-	Registration() ([]byte, error)
+	// Registration is the function's registry entry (JSON): streams are
+	// the streams it reads (every partition of its families), families
+	// its partitioned families.
+	Registration(streams []string, families []partition.Family) ([]byte, error)
 }
 
 // StreamMetrics are the children of the runtime's collectors for one
@@ -64,6 +67,9 @@ type Spec struct {
 	Timeout     time.Duration
 	// StartNew makes a new group start at the stream's end ("$").
 	StartNew bool
+	// Partitioned makes Streams the names of partitioned families (see
+	// families.go).
+	Partitioned bool
 }
 
 // Config is the process configuration the engine uses (see runtime's
@@ -81,4 +87,8 @@ type Config struct {
 	RetryPollInterval time.Duration
 	// MaxWriteValues bounds the field names and values of one write.
 	MaxWriteValues int
+	// Partitions is the count a family this process creates gets;
+	// PartitionLease the life of a partition's ownership lease.
+	Partitions     int
+	PartitionLease time.Duration
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ordershop/functions/runtime/internal/engine/retry"
 	"github.com/ordershop/functions/runtime/internal/inflight"
 	"github.com/ordershop/functions/runtime/internal/rdb"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // Worker is a registered function at work in this process: its pool,
@@ -36,6 +37,10 @@ type Worker struct {
 	// tokens bounds the invocations running at once, stream entries and
 	// retry tasks together, to Concurrency.
 	tokens chan struct{}
+
+	// families are the partitioned families of a Partitioned function,
+	// opened by OpenFamilies; Streams then lists all their partitions.
+	families []partition.Family
 
 	inflight inflight.Set
 	unread   duty.Unread
@@ -111,7 +116,7 @@ func (f *Worker) EnsureGroups(ctx context.Context) error {
 
 // register writes the function's registry entry.
 func (f *Worker) register(ctx context.Context) error {
-	b, err := f.host.Registration()
+	b, err := f.host.Registration(f.Streams, f.families)
 	if err != nil {
 		return err
 	}
