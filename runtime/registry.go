@@ -18,22 +18,22 @@ import (
 // JSON). Operators' tools read it to find the functions, their streams and
 // groups.
 type FunctionInfo struct {
-	Name        string    `json:"name"`
-	Group       string    `json:"group"`
-	Streams     []string  `json:"streams"`
+	Name    string   `json:"name"`
+	Group   string   `json:"group"`
+	Streams []string `json:"streams"`
 	// Families are the partitioned families the function consumes (its
 	// Streams are then their partitions); Leases says its partitions are
 	// owned by one instance at a time (Partitioned with an OrderingKey).
 	Families    []FamilyInfo `json:"families,omitempty"`
 	Leases      bool         `json:"leases,omitempty"`
-	Types       []string  `json:"types,omitempty"`
-	OrderingKey string    `json:"ordering_key,omitempty"`
-	MaxAttempts int       `json:"max_attempts"`
-	Concurrency int       `json:"concurrency"`
-	DeadLetter  string    `json:"dead_letter_stream"`
-	RetryQueue  string    `json:"retry_queue"`
-	StartedAt   time.Time `json:"started_at"`
-	Consumer    string    `json:"consumer"`
+	Types       []string     `json:"types,omitempty"`
+	OrderingKey string       `json:"ordering_key,omitempty"`
+	MaxAttempts int          `json:"max_attempts"`
+	Concurrency int          `json:"concurrency"`
+	DeadLetter  string       `json:"dead_letter_stream"`
+	RetryQueue  string       `json:"retry_queue"`
+	StartedAt   time.Time    `json:"started_at"`
+	Consumer    string       `json:"consumer"`
 }
 
 // FamilyInfo is one partitioned family a function consumes.

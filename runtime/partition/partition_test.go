@@ -57,4 +57,3 @@ func TestSpreadIsEven(t *testing.T) {
 		}
 	}
 }
-
