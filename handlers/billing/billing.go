@@ -16,15 +16,18 @@ import (
 
 // Function is the billing function, looking prices and customers up in
 // dir.
-func Function(dir model.Directory) runtime.Function {
-	b := billing{dir: dir}
+func Function(dir model.Directory, log *model.Log) runtime.Function {
+	b := billing{dir: dir, log: log}
 	mux := runtime.NewTypeMux()
 	typed.On(mux, model.OrderAccepted, b.requestPayment)
 	typed.On(mux, model.BillingCreated, b.confirmPayment)
 	return model.Function(model.FunctionBilling, mux)
 }
 
-type billing struct{ dir model.Directory }
+type billing struct {
+	dir model.Directory
+	log *model.Log
+}
 
 // requestPayment asks the customer to pay an accepted order's total. A
 // customer deleted meanwhile gets no mail.
@@ -43,7 +46,7 @@ func (b billing) requestPayment(ctx context.Context, msg *runtime.Message, v mod
 	if err != nil {
 		return err
 	}
-	return model.RequestMail(msg, model.Mail{
+	return b.log.RequestMail(ctx, msg, model.Mail{
 		To: cu.Email, Kind: model.MailPaymentRequest, CustomerID: cu.ID, OrderID: v.ID,
 		Subject: "Payment request for order " + v.ID,
 		Body:    fmt.Sprintf("Hello %s,\n\nplease pay %d for your order %s (%d items).\n", cu.Name, total, v.ID, len(v.ProductIDs)),
@@ -59,7 +62,7 @@ func (b billing) confirmPayment(ctx context.Context, msg *runtime.Message, bill 
 	if err != nil || !ok {
 		return err
 	}
-	return model.RequestMail(msg, model.Mail{
+	return b.log.RequestMail(ctx, msg, model.Mail{
 		To: cu.Email, Kind: model.MailPaymentReceived, CustomerID: cu.ID, OrderID: bill.OrderID,
 		Subject: "Payment received for order " + bill.OrderID,
 		Body:    fmt.Sprintf("Hello %s,\n\nwe received your payment of %d for order %s. Thank you!\n", cu.Name, bill.Amount, bill.OrderID),

@@ -47,7 +47,7 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := handlertest.Run(t, billing.Function(dir), handlertest.Event(tc.typ, tc.data))
+			res := handlertest.Run(t, billing.Function(dir, handlertest.Log), handlertest.Event(tc.typ, tc.data))
 			out, err := res.Events, res.Err
 			if (err != nil) != tc.wantErr || res.Permanent != tc.wantPermanent {
 				t.Fatalf("err = %v (permanent %v), want error %v (permanent %v)", err, res.Permanent, tc.wantErr, tc.wantPermanent)
@@ -74,6 +74,6 @@ func TestRoutes(t *testing.T) {
 
 func TestMalformedEventsArePermanent(t *testing.T) {
 	for _, data := range []string{`{}`, `{"id":1}`} {
-		handlertest.RequirePermanent(t, billing.Function(fakeDir{}), data)
+		handlertest.RequirePermanent(t, billing.Function(fakeDir{}, handlertest.Log), data)
 	}
 }

@@ -14,27 +14,31 @@ import (
 	"github.com/ordershop/functions/runtime/typed"
 )
 
-// Function is the crm function, looking people and products up in dir.
-func Function(dir model.Directory) runtime.Function {
+// Function is the crm function, looking people and products up in dir and
+// requesting mails on log.
+func Function(dir model.Directory, log *model.Log) runtime.Function {
 	mux := runtime.NewTypeMux()
-	typed.On(mux, model.CustomerCreated, customerMail(model.MailWelcome, "Welcome to OrderShop",
+	typed.On(mux, model.CustomerCreated, customerMail(log, model.MailWelcome, "Welcome to OrderShop",
 		"Hello %s,\n\nwelcome to OrderShop! We are glad to have you.\n"))
-	typed.On(mux, model.CustomerDeleted, customerMail(model.MailGoodbye, "Good-bye from OrderShop",
+	typed.On(mux, model.CustomerDeleted, customerMail(log, model.MailGoodbye, "Good-bye from OrderShop",
 		"Hello %s,\n\nyour account is closed. Thank you for shopping with us.\n"))
-	typed.On(mux, model.OrderAccepted, crm{dir: dir}.thankYou)
+	typed.On(mux, model.OrderAccepted, crm{dir: dir, log: log}.thankYou)
 	return model.Function(model.FunctionCRM, mux)
 }
 
-type crm struct{ dir model.Directory }
+type crm struct {
+	dir model.Directory
+	log *model.Log
+}
 
 // customerMail mails the customer an event is about: a mail of kind with
 // subject, and body with the customer's name for its %s.
-func customerMail(kind, subject, body string) typed.Func[model.Customer] {
-	return func(_ context.Context, msg *runtime.Message, cu model.Customer) error {
+func customerMail(log *model.Log, kind, subject, body string) typed.Func[model.Customer] {
+	return func(ctx context.Context, msg *runtime.Message, cu model.Customer) error {
 		if cu.ID == "" || cu.Email == "" {
 			return model.BadEvent(msg, "want id and email")
 		}
-		return model.RequestMail(msg, model.Mail{
+		return log.RequestMail(ctx, msg, model.Mail{
 			To: cu.Email, Kind: kind, CustomerID: cu.ID, Subject: subject, Body: fmt.Sprintf(body, cu.Name),
 		})
 	}
@@ -65,7 +69,7 @@ func (c crm) thankYou(ctx context.Context, msg *runtime.Message, v model.OrderVe
 		}
 		fmt.Fprintf(&lines, "  - %s\n", name)
 	}
-	return model.RequestMail(msg, model.Mail{
+	return c.log.RequestMail(ctx, msg, model.Mail{
 		To: cu.Email, Kind: model.MailThankYou, CustomerID: cu.ID, OrderID: v.ID,
 		Subject: "Thank you for your order",
 		Body:    fmt.Sprintf("Hello %s,\n\nthank you for your order %s of:\n%s", cu.Name, v.ID, lines.String()),

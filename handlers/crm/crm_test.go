@@ -51,7 +51,7 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := handlertest.Run(t, crm.Function(tc.dir), handlertest.Event(tc.typ, tc.data))
+			res := handlertest.Run(t, crm.Function(tc.dir, handlertest.Log), handlertest.Event(tc.typ, tc.data))
 			out, err := res.Events, res.Err
 			switch {
 			case tc.wantErr == model.ErrBadEvent:
@@ -86,6 +86,6 @@ func TestRoutes(t *testing.T) {
 
 func TestMalformedEventsArePermanent(t *testing.T) {
 	for _, data := range []string{`{}`, `{"id":1}`, `[]`} {
-		handlertest.RequirePermanent(t, crm.Function(fakeDir{}), data)
+		handlertest.RequirePermanent(t, crm.Function(fakeDir{}, handlertest.Log), data)
 	}
 }

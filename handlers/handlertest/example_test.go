@@ -24,13 +24,13 @@ func greeter() runtime.Function {
 
 // welcome gets the event's data decoded: data that does not decode into a
 // model.Customer is dead-lettered without calling it.
-func welcome(_ context.Context, msg *runtime.Message, c model.Customer) error {
+func welcome(ctx context.Context, msg *runtime.Message, c model.Customer) error {
 	if c.Email == "" {
 		return model.BadEvent(msg, "no email") // permanent: dead-lettered at once
 	}
 	// Emitted with the ack, only if welcome returns nil; its id is derived
 	// from the event's, so a re-run requests the same mail.
-	return model.RequestMail(msg, model.Mail{
+	return handlertest.Log.RequestMail(ctx, msg, model.Mail{
 		To: c.Email, Kind: model.MailWelcome, CustomerID: c.ID,
 		Subject: "Welcome", Body: "Hello " + c.Name + "!",
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/ordershop/functions/handlers/handlertest"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/partition"
 	"github.com/ordershop/functions/runtime/typed"
 )
 
@@ -49,16 +50,29 @@ func emitting(stream string, fields map[string]string) runtime.Function {
 	return model.Function("f", mux)
 }
 
-// TestRunRefusesEmitsTheShopCannotRead: an emit on the wrong stream, or
-// one that is no shop event, fails the test.
+// mail is the entry of a mail.requested event about mail id.
+func mail(id string) map[string]string {
+	return model.Event{Type: model.MailRequested, ID: id, EntityID: id, Data: []byte(`{}`)}.Fields()
+}
+
+// mailStream is the partition of events:mail of mail id.
+func mailStream(id string) string {
+	return partition.Stream("events:mail", partition.Of(id, handlertest.Partitions))
+}
+
+// TestRunRefusesEmitsTheShopCannotRead: an emit on the wrong stream (the
+// wrong family, the wrong partition, the family's own name), or one that
+// is no shop event, fails the test.
 func TestRunRefusesEmitsTheShopCannotRead(t *testing.T) {
 	tests := []struct {
 		name, stream string
 		fields       map[string]string
 		want         string
 	}{
-		{"wrong stream", "events:order", model.Event{Type: model.MailRequested, ID: "m1", Data: []byte(`{}`)}.Fields(), "want events:mail"},
-		{"no event id", "events:mail", map[string]string{"type": model.MailRequested, "data": `{}`}, "missing type or event_id"},
+		{"wrong family", "events:order:" + partition.Tag(partition.Of("m1", handlertest.Partitions)), mail("m1"), "want events:mail:"},
+		{"wrong partition", "events:mail:" + partition.Tag(partition.Of("m1", handlertest.Partitions)), mail("m2"), "want " + mailStream("m2")},
+		{"the family, not a partition", "events:mail", mail("m1"), "want " + mailStream("m1")},
+		{"no event id", mailStream("m1"), map[string]string{"type": model.MailRequested, "data": `{}`}, "missing type or event_id"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,7 +83,7 @@ func TestRunRefusesEmitsTheShopCannotRead(t *testing.T) {
 			}
 		})
 	}
-	ok := emitting("events:mail", model.Event{Type: model.MailRequested, ID: "m1", Data: []byte(`{}`)}.Fields())
+	ok := emitting(mailStream("m1"), mail("m1"))
 	res := handlertest.Run(t, ok, handlertest.Event(model.OrderCreated, `{}`))
 	if len(res.Events) != 1 || res.Events[0].ID != "m1" {
 		t.Errorf("events = %+v, want m1", res.Events)

@@ -31,9 +31,10 @@ type Stock interface {
 	Release(ctx context.Context, entryID, orderID string) (bool, error)
 }
 
-// Function is the inventory function on stock.
-func Function(stock Stock) runtime.Function {
-	inv := inventory{stock: stock}
+// Function is the inventory function on stock, emitting its verdicts on
+// log (to the order's partition).
+func Function(stock Stock, log *model.Log) runtime.Function {
+	inv := inventory{stock: stock, log: log}
 	mux := runtime.NewTypeMux()
 	for _, t := range []string{model.InventoryCreated, model.InventoryUpdated} {
 		typed.On(mux, t, inv.entry)
@@ -46,7 +47,10 @@ func Function(stock Stock) runtime.Function {
 	return model.Function(model.FunctionInventory, mux)
 }
 
-type inventory struct{ stock Stock }
+type inventory struct {
+	stock Stock
+	log   *model.Log
+}
 
 func (inv inventory) entry(ctx context.Context, msg *runtime.Message, v model.Inventory) error {
 	if v.ID == "" || v.ProductID == "" || v.Amount < 0 {
@@ -82,7 +86,7 @@ func (inv inventory) reserve(ctx context.Context, msg *runtime.Message, o model.
 	default:
 		return fmt.Errorf("reserve %s: unknown state %q", o.ID, state)
 	}
-	return model.FollowUp(msg, typ, o.ID, "", verdict)
+	return inv.log.FollowUp(ctx, msg, typ, o.ID, "", verdict)
 }
 
 func (inv inventory) release(ctx context.Context, msg *runtime.Message, o model.Order) error {

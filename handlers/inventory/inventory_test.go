@@ -65,7 +65,7 @@ func TestRoutes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			stock := tc.stock
-			res := handlertest.Run(t, inventory.Function(&stock), handlertest.Event(tc.typ, tc.data))
+			res := handlertest.Run(t, inventory.Function(&stock, handlertest.Log), handlertest.Event(tc.typ, tc.data))
 			out, err := res.Events, res.Err
 			if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
@@ -99,7 +99,7 @@ func TestRoutes(t *testing.T) {
 
 func TestVerdictIDIsStable(t *testing.T) {
 	ev := handlertest.Event(model.OrderCreated, `{"id":"o1","product_ids":["p"]}`)
-	fn := inventory.Function(&fakeStock{state: model.Reserved})
+	fn := inventory.Function(&fakeStock{state: model.Reserved}, handlertest.Log)
 	a, b := handlertest.Run(t, fn, ev).Events, handlertest.Run(t, fn, ev).Events
 	if len(a) != 1 || len(b) != 1 {
 		t.Fatalf("emitted %+v and %+v, want one verdict each", a, b)
@@ -111,6 +111,6 @@ func TestVerdictIDIsStable(t *testing.T) {
 
 func TestMalformedEventsArePermanent(t *testing.T) {
 	for _, data := range []string{`{}`, `{"id":1}`} {
-		handlertest.RequirePermanent(t, inventory.Function(&fakeStock{}), data)
+		handlertest.RequirePermanent(t, inventory.Function(&fakeStock{}, handlertest.Log), data)
 	}
 }

@@ -19,13 +19,13 @@ import (
 	"github.com/ordershop/functions/runtime/typed"
 )
 
-// Function is the mailer function, sending through s; now is the clock
-// (time.Now if nil).
-func Function(s mail.Sender, now func() time.Time) runtime.Function {
+// Function is the mailer function, sending through s and emitting mail.sent
+// on log; now is the clock (time.Now if nil).
+func Function(s mail.Sender, now func() time.Time, log *model.Log) runtime.Function {
 	if now == nil {
 		now = time.Now
 	}
-	ml := mailer{sender: s, now: now}
+	ml := mailer{sender: s, now: now, log: log}
 	mux := runtime.NewTypeMux()
 	typed.On(mux, model.MailRequested, ml.deliver)
 	return model.Function(model.FunctionMailer, mux)
@@ -34,6 +34,7 @@ func Function(s mail.Sender, now func() time.Time) runtime.Function {
 type mailer struct {
 	sender mail.Sender
 	now    func() time.Time
+	log    *model.Log
 }
 
 func (ml mailer) deliver(ctx context.Context, msg *runtime.Message, m model.Mail) error {
@@ -44,5 +45,5 @@ func (ml mailer) deliver(ctx context.Context, msg *runtime.Message, m model.Mail
 		return fmt.Errorf("send mail %s to %s: %w", m.ID, m.To, err)
 	}
 	m.SentAt = ml.now().UTC().Format(time.RFC3339Nano)
-	return model.FollowUp(msg, model.MailSent, m.ID, "", m)
+	return ml.log.FollowUp(ctx, msg, model.MailSent, m.ID, "", m)
 }

@@ -40,7 +40,7 @@ func TestDeliver(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &fakeSender{err: tc.sendErr}
-			res := handlertest.Run(t, mailer.Function(s, clock), handlertest.Event(model.MailRequested, tc.data))
+			res := handlertest.Run(t, mailer.Function(s, clock, handlertest.Log), handlertest.Event(model.MailRequested, tc.data))
 			out, err := res.Events, res.Err
 			if (err != nil) != tc.wantErr || errors.Is(err, model.ErrBadEvent) != tc.wantPermanent || res.Permanent != tc.wantPermanent {
 				t.Fatalf("err = %v (permanent %v)", err, res.Permanent)
@@ -68,6 +68,6 @@ func TestDeliver(t *testing.T) {
 
 func TestMalformedEventsArePermanent(t *testing.T) {
 	for _, data := range []string{`{}`, `{"id":1}`} {
-		handlertest.RequirePermanent(t, mailer.Function(&fakeSender{}, nil), data)
+		handlertest.RequirePermanent(t, mailer.Function(&fakeSender{}, nil, handlertest.Log), data)
 	}
 }

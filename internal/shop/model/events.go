@@ -1,11 +1,9 @@
 package model
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
-// Aggregates: each has its own stream events:<aggregate>.
+// Aggregates: each has its own event log, the partitioned family
+// events:<aggregate> (see Log).
 const (
 	AggCustomer  = "customer"
 	AggProduct   = "product"
@@ -21,7 +19,7 @@ func Aggregates() []string {
 	return []string{AggCustomer, AggProduct, AggInventory, AggOrder, AggBilling, AggMail}
 }
 
-// Streams returns the event stream of every aggregate.
+// Streams returns the event log family of every aggregate.
 func Streams() []string {
 	aggs := Aggregates()
 	out := make([]string, len(aggs))
@@ -31,18 +29,17 @@ func Streams() []string {
 	return out
 }
 
-// Stream is the event log of an aggregate: events:<aggregate>.
+// Stream is the event log family of an aggregate: events:<aggregate>, a
+// partitioned family whose partitions are the streams
+// events:<aggregate>:{p<p>} (Log).
 func Stream(aggregate string) string { return "events:" + aggregate }
 
-// StreamOf is the stream an event type belongs to: "order.created" goes to
-// events:order.
-func StreamOf(eventType string) string {
-	agg, _, _ := strings.Cut(eventType, ".")
-	return Stream(agg)
-}
+// StreamOf is the family an event type belongs to: "order.created" goes to
+// a partition of events:order (Log.StreamOf says which).
+func StreamOf(eventType string) string { return Stream(AggregateOf(eventType)) }
 
-// StreamsOf is the streams the events of the given types are in, each
-// once, in the order of Streams (a stream of no known aggregate last).
+// StreamsOf is the families the events of the given types are in, each
+// once, in the order of Streams (a family of no known aggregate last).
 func StreamsOf(eventTypes ...string) []string {
 	var out []string
 	for _, t := range eventTypes {

@@ -10,18 +10,21 @@ import (
 
 // The shop's reactions are runtime handlers written on runtime/typed: each
 // takes its event's data as a model type and emits what it causes on its
-// message with the helpers below, which keep the shop's envelope (entity,
+// message with the helpers of Log below, which write each event to its
+// entity's partition and keep the shop's envelope (entity,
 // correlation and causation ids, deterministic follow-up ids).
 
 // Function is the shop's shape of a function named name: the reactions of
-// mux for its types (sorted, for stable logs) on the streams of those
-// types (StreamsOf), each entity's events in stream order (entity_id), and
+// mux for its types (sorted, for stable logs) on the partitioned families
+// of those types (StreamsOf, Partitioned: every partition of each), each
+// entity's events in stream order (entity_id: an entity's events are all
+// in one partition of its family), and
 // every entry's envelope checked before its reaction runs (CheckEnvelope).
 func Function(name string, mux *runtime.TypeMux) runtime.Function {
 	types := mux.Types()
 	slices.Sort(types)
 	return runtime.Function{
-		Name: name, Streams: StreamsOf(types...), Types: types, Handler: mux,
+		Name: name, Streams: StreamsOf(types...), Partitioned: true, Types: types, Handler: mux,
 		Middleware: []runtime.Middleware{CheckEnvelope}, OrderingKey: FieldEntityID,
 	}
 }
@@ -51,18 +54,26 @@ func BadEvent(msg *runtime.Message, format string, args ...any) error {
 	return runtime.Permanent(fmt.Errorf("%s %s: %w: %w", msg.Type, msg.EventID, fmt.Errorf(format, args...), ErrBadEvent))
 }
 
-// Emit queues events on msg, each to the stream of its type: they are
-// written with msg's ack, only if its handler returns nil.
-func Emit(msg *runtime.Message, events ...Event) {
+// Emit queues events on msg, each to the partition of its entity in the
+// family of its type (Log.StreamOf): they are written with msg's ack,
+// only if its handler returns nil. A family that cannot be opened (Redis
+// unreachable) is an error to retry.
+func (l *Log) Emit(ctx context.Context, msg *runtime.Message, events ...Event) error {
 	for _, e := range events {
-		msg.Emit(StreamOf(e.Type), e.Fields())
+		stream, err := l.StreamOf(ctx, e)
+		if err != nil {
+			return err
+		}
+		msg.Emit(stream, e.Fields())
 	}
+	return nil
 }
 
 // FollowUp queues on msg the event of eventType about entityID that msg's
 // event causes (Event.FollowUp: its id derived from the cause's id, the
-// type and discriminator, so a re-run emits the same id).
-func FollowUp(msg *runtime.Message, eventType, entityID, discriminator string, data any) error {
+// type and discriminator, so a re-run emits the same id), to entityID's
+// partition.
+func (l *Log) FollowUp(ctx context.Context, msg *runtime.Message, eventType, entityID, discriminator string, data any) error {
 	cause, err := causeOf(msg)
 	if err != nil {
 		return err
@@ -71,13 +82,12 @@ func FollowUp(msg *runtime.Message, eventType, entityID, discriminator string, d
 	if err != nil {
 		return err
 	}
-	Emit(msg, out)
-	return nil
+	return l.Emit(ctx, msg, out)
 }
 
 // RequestMail queues on msg the mail.requested event that msg's event
-// causes (Event.RequestMail).
-func RequestMail(msg *runtime.Message, m Mail) error {
+// causes (Event.RequestMail), to the mail's partition of events:mail.
+func (l *Log) RequestMail(ctx context.Context, msg *runtime.Message, m Mail) error {
 	cause, err := causeOf(msg)
 	if err != nil {
 		return err
@@ -86,8 +96,7 @@ func RequestMail(msg *runtime.Message, m Mail) error {
 	if err != nil {
 		return err
 	}
-	Emit(msg, out)
-	return nil
+	return l.Emit(ctx, msg, out)
 }
 
 // causeOf is msg's event as the cause of a follow-up; an envelope that

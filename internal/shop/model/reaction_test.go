@@ -7,12 +7,17 @@ import (
 
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/partition"
 	"github.com/ordershop/functions/runtime/runtimetest"
 	"github.com/ordershop/functions/runtime/typed"
 )
 
+// testLog is the event log the reactions under test emit on: 8
+// partitions per family.
+var testLog = model.FixedLog(8)
+
 // TestFunction: a shop reaction, run through the real wiring, emits its
-// follow-ups to their streams with the envelope; a plain error is
+// follow-ups to their entities' partitions with the envelope; a plain error is
 // retried, a bad event and a malformed envelope are permanent.
 func TestFunction(t *testing.T) {
 	boom := errors.New("boom")
@@ -25,8 +30,8 @@ func TestFunction(t *testing.T) {
 		wantEmits     int
 	}{
 		{"emits to the event's stream", map[string]string{"type": "order.created", "event_id": "e1", "entity_id": "o1", "data": `{}`},
-			func(_ context.Context, msg *runtime.Message, _ model.Order) error {
-				return model.FollowUp(msg, model.OrderAccepted, msg.Fields["entity_id"], "", model.OrderVerdict{ID: "o1"})
+			func(ctx context.Context, msg *runtime.Message, _ model.Order) error {
+				return testLog.FollowUp(ctx, msg, model.OrderAccepted, msg.Fields["entity_id"], "", model.OrderVerdict{ID: "o1"})
 			}, false, false, 1},
 		{"plain error is retried", map[string]string{"type": "order.created", "event_id": "e1", "data": `{}`},
 			func(context.Context, *runtime.Message, model.Order) error { return boom }, true, false, 0},
@@ -52,7 +57,7 @@ func TestFunction(t *testing.T) {
 				t.Fatalf("emitted %d, want %d", len(out.Emits), tc.wantEmits)
 			}
 			for _, e := range out.Emits {
-				if e.Stream != "events:order" || e.Fields["type"] != model.OrderAccepted || e.Fields["causation_id"] != "e1" || e.Fields["entity_id"] != "o1" {
+				if e.Stream != partition.Stream("events:order", partition.Of("o1", 8)) || e.Fields["type"] != model.OrderAccepted || e.Fields["causation_id"] != "e1" || e.Fields["entity_id"] != "o1" {
 					t.Errorf("emit %+v", e)
 				}
 			}
@@ -66,7 +71,7 @@ func TestFunctionShape(t *testing.T) {
 		typed.On(mux, typ, func(context.Context, *runtime.Message, struct{}) error { return nil })
 	}
 	f := model.Function("crm", mux)
-	if f.Name != "crm" || f.OrderingKey != "entity_id" || len(f.Types) != 4 || f.Types[0] != model.CustomerCreated || len(f.Middleware) != 1 {
+	if f.Name != "crm" || f.OrderingKey != "entity_id" || !f.Partitioned || len(f.Types) != 4 || f.Types[0] != model.CustomerCreated || len(f.Middleware) != 1 {
 		t.Errorf("function = %+v", f)
 	}
 	want := []string{"events:customer", "events:order", "events:mail"}
@@ -77,8 +82,8 @@ func TestFunctionShape(t *testing.T) {
 
 func TestRequestMailOnAMessage(t *testing.T) {
 	mux := runtime.NewTypeMux()
-	typed.On(mux, model.CustomerCreated, func(_ context.Context, msg *runtime.Message, c model.Customer) error {
-		return model.RequestMail(msg, model.Mail{To: c.Email, Kind: model.MailWelcome})
+	typed.On(mux, model.CustomerCreated, func(ctx context.Context, msg *runtime.Message, c model.Customer) error {
+		return testLog.RequestMail(ctx, msg, model.Mail{To: c.Email, Kind: model.MailWelcome})
 	})
 	fields := map[string]string{"type": model.CustomerCreated, "event_id": "e1", "correlation_id": "r1", "data": `{"email":"a@x"}`}
 	out := runtimetest.Invoke(t, model.Function("crm", mux), "events:customer", fields)
@@ -89,6 +94,9 @@ func TestRequestMailOnAMessage(t *testing.T) {
 	var m model.Mail
 	if err != nil || e.Decode(&m) != nil || e.Type != model.MailRequested || e.CorrelationID != "r1" || m.CauseEventID != "e1" || m.ID == "" || e.EntityID != m.ID {
 		t.Errorf("emitted %+v (%+v), %v", e, m, err)
+	}
+	if want := partition.Stream("events:mail", partition.Of(m.ID, 8)); out.Emits[0].Stream != want {
+		t.Errorf("mail requested on %s, want the mail's partition %s", out.Emits[0].Stream, want)
 	}
 }
 

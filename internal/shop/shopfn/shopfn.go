@@ -28,23 +28,27 @@ func Main(name string) {
 	}, Names)
 }
 
-// Build builds the shop function name on app's Redis and environment.
+// Build builds the shop function name on app's Redis and environment. A
+// reaction that emits events writes them to its entities' partitions of
+// the event log (model.Log), whose families a process creates with
+// app.Config.Partitions partitions if they do not exist yet.
 func Build(name string, app *runtime.App) (runtime.Function, error) {
+	log := model.NewLog(app.Redis, app.Config.Partitions)
 	switch name {
 	case model.FunctionProjector:
 		return projector.New(readmodel.NewWriter(app.Redis)).Function(), nil
 	case model.FunctionInventory:
-		return inventory.Function(stock.New(app.Redis)), nil
+		return inventory.Function(stock.New(app.Redis), log), nil
 	case model.FunctionBilling:
-		return billing.Function(readmodel.NewReader(app.Redis)), nil
+		return billing.Function(readmodel.NewReader(app.Redis), log), nil
 	case model.FunctionCRM:
-		return crm.Function(readmodel.NewReader(app.Redis)), nil
+		return crm.Function(readmodel.NewReader(app.Redis), log), nil
 	case model.FunctionMailer:
 		sender, err := mail.FromEnv(app.Logger)
 		if err != nil {
 			return runtime.Function{}, fmt.Errorf("%s: %w", name, err)
 		}
-		return mailer.Function(sender, nil), nil
+		return mailer.Function(sender, nil, log), nil
 	}
 	return runtime.Function{}, fmt.Errorf("no shop function %q", name)
 }

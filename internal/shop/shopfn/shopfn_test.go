@@ -13,7 +13,7 @@ import (
 )
 
 // TestBuild: every shop function builds, under its own name, on the
-// streams of the events it handles, ordered per entity.
+// partitioned families of the events it handles, ordered per entity.
 func TestBuild(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
 	t.Cleanup(func() { _ = rdb.Close() })
@@ -32,7 +32,7 @@ func TestBuild(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if fn.Name != name || fn.OrderingKey != model.FieldEntityID || len(fn.Types) == 0 {
+			if fn.Name != name || fn.OrderingKey != model.FieldEntityID || !fn.Partitioned || len(fn.Types) == 0 {
 				t.Errorf("function = %+v", fn)
 			}
 			if diff := cmp.Diff(want[name], fn.Streams); diff != "" {
