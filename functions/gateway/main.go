@@ -34,7 +34,7 @@ func main() {
 			return runtime.Setup{}, err
 		}
 		gw := gateway.New(gateway.Config{
-			Redis: app.Redis, Logger: app.Logger.Named("http"),
+			Redis: app.Redis, Logger: app.Logger.Named("http"), Partitions: app.Config.Partitions,
 			Observe: func(method, route string, status int, d time.Duration) {
 				requests.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
 			},

@@ -36,7 +36,7 @@ func rebuild() error {
 		return err
 	}
 	defer rdb.Close()
-	n, err := readmodel.Rebuild(context.Background(), rdb, projector.New(readmodel.NewWriter(rdb)).Apply)
+	n, err := readmodel.Rebuild(context.Background(), rdb, model.NewLog(rdb, cfg.Partitions), projector.New(readmodel.NewWriter(rdb)).Apply)
 	if err != nil {
 		return err
 	}

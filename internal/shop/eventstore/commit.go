@@ -98,7 +98,12 @@ return out
 // if the claim key exists it writes nothing and reports the previous
 // value; if a guard is set it writes nothing and returns that guard's Err;
 // else it writes the claim, sets the guards, deletes the released keys and
-// appends the events to their streams (model.StreamOf).
+// appends the events to their partitions (model.Log.StreamOf: the
+// partition of each event's entity in the family of its type). A command
+// whose events are about several entities (a batch POST, an order and
+// the guards of its references) touches several partitions in one
+// script: atomic on one Redis node; a Redis Cluster needs them in one
+// slot (see the docs' data model).
 func (s *Store) Commit(ctx context.Context, cmd Command) (Result, error) {
 	keys := []string{""}
 	args := []any{"0", len(cmd.Guards), len(cmd.Release), "", "0"}
@@ -113,7 +118,10 @@ func (s *Store) Commit(ctx context.Context, cmd Command) (Result, error) {
 	keys = append(keys, cmd.Release...)
 	streamIndex := map[string]int{}
 	for _, e := range cmd.Events {
-		stream := model.StreamOf(e.Type)
+		stream, err := s.log.StreamOf(ctx, e)
+		if err != nil {
+			return Result{}, fmt.Errorf("commit %d events: %w", len(cmd.Events), err)
+		}
 		idx, ok := streamIndex[stream]
 		if !ok {
 			keys = append(keys, stream)

@@ -1,5 +1,6 @@
 // Package eventstore is the shop's client of the event log: it publishes
-// events to events:<aggregate> and reads them back.
+// events to their entities' partitions of the families events:<aggregate>
+// (model.Log) and reads them back.
 package eventstore
 
 import (
@@ -20,12 +21,16 @@ var ErrGuarded = errors.New("already done")
 // Store publishes and reads shop events.
 type Store struct {
 	rdb redis.UniversalClient
+	log *model.Log
 }
 
-// New returns a Store on rdb.
-func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+// New returns a Store on rdb writing to and reading the partitions of log.
+func New(rdb redis.UniversalClient, log *model.Log) *Store { return &Store{rdb: rdb, log: log} }
 
-// Publish appends events to their streams (model.StreamOf) atomically:
+// Log is the event log the store writes to.
+func (s *Store) Log() *model.Log { return s.log }
+
+// Publish appends events to their partitions (model.Log.StreamOf) atomically:
 // all of them or none. It returns the entry ids.
 func (s *Store) Publish(ctx context.Context, events ...model.Event) ([]string, error) {
 	if len(events) == 0 {
@@ -38,7 +43,7 @@ func (s *Store) Publish(ctx context.Context, events ...model.Event) ([]string, e
 	return res.EntryIDs, nil
 }
 
-// Range reads up to count events of stream after the entry id after ("0"
+// Range reads up to count events of stream (one partition) after the entry id after ("0"
 // for the beginning), in order.
 func (s *Store) Range(ctx context.Context, stream, after string, count int64) ([]model.Event, error) {
 	start := "-"
@@ -67,10 +72,14 @@ func (s *Store) Range(ctx context.Context, stream, after string, count int64) ([
 }
 
 // History returns every event of one entity of an aggregate, oldest first.
-// It scans the aggregate's stream.
+// It scans the entity's partition of the aggregate's family only.
 func (s *Store) History(ctx context.Context, aggregate, entityID string) ([]model.Event, error) {
+	stream, err := s.log.EntityStream(ctx, aggregate, entityID)
+	if err != nil {
+		return nil, err
+	}
 	var out []model.Event
-	err := s.Scan(ctx, model.Stream(aggregate), func(e model.Event) error {
+	err = s.Scan(ctx, stream, func(e model.Event) error {
 		if e.EntityID == entityID {
 			out = append(out, e)
 		}
@@ -79,7 +88,8 @@ func (s *Store) History(ctx context.Context, aggregate, entityID string) ([]mode
 	return out, err
 }
 
-// Scan calls fn for every event of stream, oldest first, reading in pages.
+// Scan calls fn for every event of stream (one partition), oldest first,
+// reading in pages. ScanAll reads several streams merged.
 func (s *Store) Scan(ctx context.Context, stream string, fn func(model.Event) error) error {
 	const page = 1000
 	after := "0"

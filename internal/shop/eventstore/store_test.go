@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 func newEvent(t *testing.T, typ, id string) model.Event {
@@ -22,12 +23,26 @@ func newEvent(t *testing.T, typ, id string) model.Event {
 	return e
 }
 
-// freshStore empties srv and returns a client of it and a store on it.
+// partitions is the partition count of the families the tests create.
+const partitions = 4
+
+// freshStore empties srv and returns a client of it and a store on it,
+// whose families get partitions partitions.
 func freshStore(t *testing.T) (*redis.Client, *eventstore.Store) {
 	t.Helper()
 	srv.FlushAll(t)
 	rdb := srv.Client(t)
-	return rdb, eventstore.New(rdb)
+	return rdb, eventstore.New(rdb, model.NewLog(rdb, partitions))
+}
+
+// xlen is the number of entries in every partition of aggregate's family.
+func xlen(t *testing.T, rdb *redis.Client, aggregate string) int64 {
+	t.Helper()
+	var n int64
+	for p := range partitions {
+		n += rdb.XLen(context.Background(), partition.Stream(model.Stream(aggregate), p)).Val()
+	}
+	return n
 }
 
 func TestPublishAndHistory(t *testing.T) {
@@ -67,7 +82,7 @@ func TestCommitGuardWithoutErr(t *testing.T) {
 	if _, err := s.Commit(ctx, guarded("b2")); !errors.Is(err, eventstore.ErrGuarded) {
 		t.Fatalf("second: err = %v, want ErrGuarded", err)
 	}
-	if n := rdb.XLen(ctx, model.Stream(model.AggBilling)).Val(); n != 1 {
+	if n := xlen(t, rdb, model.AggBilling); n != 1 {
 		t.Errorf("XLEN = %d, want 1", n)
 	}
 }
@@ -83,7 +98,7 @@ func TestScanPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	err := s.Scan(ctx, model.Stream(model.AggProduct), func(e model.Event) error {
+	err := s.Scan(ctx, partition.Stream(model.Stream(model.AggProduct), partition.Of("p", partitions)), func(e model.Event) error {
 		if e.ID != events[n].ID {
 			t.Fatalf("event %d = %s, want %s", n, e.ID, events[n].ID)
 		}
@@ -111,7 +126,7 @@ func TestCommit(t *testing.T) {
 		if err != nil || !res.Replayed || res.Previous != "first" {
 			t.Fatalf("repeat = %+v, %v; want replayed with the first value", res, err)
 		}
-		if n := rdb.XLen(ctx, model.Stream(model.AggOrder)).Val(); n != 1 {
+		if n := xlen(t, rdb, model.AggOrder); n != 1 {
 			t.Errorf("XLEN = %d, want 1", n)
 		}
 		if ttl := rdb.PTTL(ctx, "idem:k").Val(); ttl <= 0 || ttl > time.Minute {
@@ -133,7 +148,7 @@ func TestCommit(t *testing.T) {
 		if n := rdb.Exists(ctx, "g1", "idem:k").Val(); n != 0 {
 			t.Errorf("%d of guard g1 and the claim written, want none", n)
 		}
-		if rdb.Exists(ctx, "rel").Val() != 1 || rdb.XLen(ctx, model.Stream(model.AggInventory)).Val() != 0 {
+		if rdb.Exists(ctx, "rel").Val() != 1 || xlen(t, rdb, model.AggInventory) != 0 {
 			t.Error("released key deleted or events written by a guarded command")
 		}
 	})

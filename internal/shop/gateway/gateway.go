@@ -61,12 +61,20 @@ type Config struct {
 	IdempotencyTTL time.Duration
 	// Observe, if set, is called after every request.
 	Observe Observer
+	// Partitions is the partition count an event log family gets when the
+	// gateway is the first to open it (the runtime's Config.Partitions,
+	// PARTITIONS); 0 means partition.DefaultCount. A family keeps the
+	// count it was created with.
+	Partitions int
 }
 
 // Gateway is the shop API, an http.Handler.
 type Gateway struct {
 	cfg    Config
 	router chi.Router
+	// log is the partitioned event log, its families opened by Ready
+	// (and on first use).
+	log    *model.Log
 	events *eventstore.Store
 	reads  *readmodel.Reader
 	stock  *stock.Store
@@ -96,9 +104,10 @@ func New(cfg Config) *Gateway {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
+	log := model.NewLog(cfg.Redis, cfg.Partitions)
 	g := &Gateway{
-		cfg: cfg, router: chi.NewRouter(),
-		events: eventstore.New(cfg.Redis), reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
+		cfg: cfg, router: chi.NewRouter(), log: log,
+		events: eventstore.New(cfg.Redis, log), reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
 		cursors: paging.NewCursors(cfg.Redis), keys: idempotency.New(cfg.Redis, cfg.IdempotencyTTL),
 	}
 	g.entities()
@@ -120,8 +129,16 @@ func (g *Gateway) Mount(pattern string, h http.Handler) { g.router.Mount(pattern
 // ServeHTTP serves the shop API.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.router.ServeHTTP(w, r) }
 
-// Ready reports whether Redis answers (for /readyz).
-func (g *Gateway) Ready(ctx context.Context) error { return g.cfg.Redis.Ping(ctx).Err() }
+// Ready reports whether Redis answers and the event log's families are
+// open (for /readyz): the first call that reaches Redis opens them
+// (creating those that do not exist with Config.Partitions partitions).
+func (g *Gateway) Ready(ctx context.Context) error {
+	if err := g.cfg.Redis.Ping(ctx).Err(); err != nil {
+		return err
+	}
+	_, err := g.log.Families(ctx)
+	return err
+}
 
 // routes serves the shop API twice: at the seed's paths in the seed's
 // dialect, and under RESTPrefix in the REST dialect.

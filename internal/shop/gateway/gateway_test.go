@@ -11,22 +11,31 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/shop/gateway"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 func newGateway(t *testing.T) *gateway.Gateway {
 	return gateway.New(gateway.Config{Redis: srv.Client(t), WaitTimeout: 50 * time.Millisecond, MaxBodyBytes: 64})
 }
 
-// gatewayBehind empties srv, appends an event to stream that no projector
-// will handle and returns a gateway on it: its read model is behind (with
-// no projector running it stays behind).
-func gatewayBehind(t *testing.T, stream string) *gateway.Gateway {
+// gatewayBehind empties srv, appends an event to each of streams that no
+// projector will handle and returns a gateway on it: its read model is
+// behind on those streams (with no projector running it stays behind).
+func gatewayBehind(t *testing.T, streams ...string) *gateway.Gateway {
 	t.Helper()
 	srv.FlushAll(t)
-	if err := srv.Client(t).XAdd(t.Context(), &redis.XAddArgs{Stream: stream, Values: map[string]any{"type": "x"}}).Err(); err != nil {
-		t.Fatal(err)
+	for _, stream := range streams {
+		if err := srv.Client(t).XAdd(t.Context(), &redis.XAddArgs{Stream: stream, Values: map[string]any{"type": "x"}}).Err(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return newGateway(t)
+}
+
+// partitionOf is the partition of entity id in the family of aggregate,
+// as the gateway (16 partitions by default) writes it.
+func partitionOf(aggregate, id string) string {
+	return partition.Stream("events:"+aggregate, partition.Of(id, partition.DefaultCount))
 }
 
 // TestRejectsBeforeRedis covers answers that need no read model.
@@ -57,7 +66,7 @@ func TestRejectsBeforeRedis(t *testing.T) {
 // TestStaleReadIsMarked: with no projector running, a query answers after
 // the bounded wait, marked stale.
 func TestStaleReadIsMarked(t *testing.T) {
-	g := gatewayBehind(t, "events:customer")
+	g := gatewayBehind(t, partitionOf("customer", "c1"))
 	rec := httptest.NewRecorder()
 	g.ServeHTTP(rec, httptest.NewRequest("GET", "/customers", nil))
 	if rec.Code != http.StatusOK || rec.Header().Get("X-Read-Stale") != "true" {

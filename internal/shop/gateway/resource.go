@@ -20,7 +20,8 @@ type resource[T any] struct {
 	kind string
 	// location is the REST path of a created entity: RESTPrefix/<location>/<id>.
 	location string
-	// catchUp is what a read of the entity waits for first.
+	// catchUp is what a list of the entities waits for first (a read of
+	// one waits for its partition: catchUpEntity).
 	catchUp func(http.ResponseWriter, *http.Request) error
 	// read returns one entity; ok is false for an unknown or deleted id.
 	read func(ctx context.Context, id string) (v T, ok bool, err error)
@@ -52,10 +53,11 @@ func (res *resource[T]) handlers() entityHandlers {
 	return entityHandlers{list: res.listAll, create: res.create, get: res.get, update: res.update, delete: res.delete}
 }
 
-// must returns the entity id after catching up, or a 404 (503 when the
-// read model is behind: see missing).
+// must returns the entity id after catching up on what it depends on
+// (catchUpEntity: its partition), or a 404 (503 when the read model is
+// behind: see missing).
 func (res *resource[T]) must(w http.ResponseWriter, r *http.Request, id string) (T, error) {
-	if err := res.catchUp(w, r); err != nil {
+	if err := res.g.catchUpEntity(w, r, res.kind, id); err != nil {
 		var zero T
 		return zero, err
 	}

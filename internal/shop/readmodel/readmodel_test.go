@@ -65,7 +65,8 @@ func TestRebuild(t *testing.T) {
 	srv.FlushAll(t)
 	ctx := context.Background()
 	rdb := srv.Client(t)
-	store := eventstore.New(rdb)
+	log := model.NewLog(rdb, 4)
+	store := eventstore.New(rdb, log)
 	var events []model.Event
 	add := func(typ, id string, data any) {
 		e, err := model.NewEvent(typ, id, "", data)
@@ -86,7 +87,7 @@ func TestRebuild(t *testing.T) {
 	}
 	rdb.HSet(ctx, readmodel.EntityKey(model.AggCustomer), "junk", `{"id":"junk"}`)
 
-	n, err := readmodel.Rebuild(ctx, rdb, projector.New(readmodel.NewWriter(rdb)).Apply)
+	n, err := readmodel.Rebuild(ctx, rdb, log, projector.New(readmodel.NewWriter(rdb)).Apply)
 	if err != nil || n != len(events) {
 		t.Fatalf("Rebuild = %d, %v", n, err)
 	}
