@@ -117,16 +117,12 @@ func countKinds(mails []model.Mail) map[string]int {
 	return out
 }
 
-// streamLens is XLEN of every events:* stream.
+// streamLens is XLEN of every partition of every events:* family.
 func streamLens(t *testing.T, rdb *redis.Client) map[string]int64 {
 	t.Helper()
-	out := map[string]int64{}
-	for _, s := range model.Streams() {
-		n, err := rdb.XLen(ctx(), s).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[s] = n
+	out, err := shopkit.Lens(ctx(), rdb)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

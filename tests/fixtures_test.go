@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // catalog is what a contract test orders from: a customer and products
@@ -52,13 +53,13 @@ func units(p string, n int) []string {
 	return out
 }
 
-// countEvents counts the events of type typ in its stream whose data has
-// field equal to value.
+// countEvents counts the events of type typ in its family (every
+// partition) whose data has field equal to value.
 func countEvents(t *testing.T, rdb *redis.Client, typ, field, value string) int {
 	t.Helper()
-	entries, err := rdb.XRange(ctx(), model.StreamOf(typ), "-", "+").Result()
+	entries, err := shopkit.Entries(ctx(), rdb, model.StreamOf(typ))
 	if err != nil {
-		t.Fatalf("XRANGE %s: %v", model.StreamOf(typ), err)
+		t.Fatal(err)
 	}
 	n := 0
 	for _, e := range entries {

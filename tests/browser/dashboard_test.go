@@ -17,6 +17,7 @@ import (
 	"github.com/ordershop/functions/internal/testkit/shopkit"
 	"github.com/ordershop/functions/internal/testkit/smtptest"
 	"github.com/ordershop/functions/runtime/inspect"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // adminToken logs the browser in; it must never show in a page.
@@ -103,7 +104,11 @@ func TestDashboardInABrowser(t *testing.T) {
 	b.waitJS("the live stream of dead letters", `document.querySelector('table.deadletters[data-live-state="open"]') !== null`)
 	eval[bool](b, `window.notReloaded = true`)
 	bad := map[string]any{"type": model.CustomerCreated, "event_id": "browser-malformed-1", "entity_id": "c-browser", "data": "{not json"}
-	if err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: model.Stream(model.AggCustomer), Values: bad}).Err(); err != nil {
+	fam, err := partition.Lookup(context.Background(), rdb, model.Stream(model.AggCustomer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: fam.StreamOf("c-browser"), Values: bad}).Err(); err != nil {
 		t.Fatal(err)
 	}
 	b.waitJS("the malformed event in the CRM's dead letters, without a reload", rows+` === 1`)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/readmodel"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // ledger compares the reactions the event log calls for with the ones
@@ -49,17 +50,15 @@ func subjectOf(m model.Mail) string {
 	return m.CustomerID
 }
 
-// readLog reads every events:* stream into the ledger.
+// readLog reads every partition of every events:* family into the ledger.
 func (l *ledger) readLog(t testing.TB, rdb *redis.Client) {
 	t.Helper()
-	for _, stream := range model.Streams() {
-		entries, err := rdb.XRange(ctx(), stream, "-", "+").Result()
-		if err != nil {
-			t.Fatalf("XRANGE %s: %v", stream, err)
-		}
-		for _, e := range entries {
-			l.readEntry(t, e)
-		}
+	entries, err := shopkit.Entries(ctx(), rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		l.readEntry(t, e.XMessage)
 	}
 }
 
@@ -210,7 +209,7 @@ func (l *ledger) tally(t testing.TB, c *counts) {
 // ordersInLog is the set of order ids with an order.created in the log.
 func ordersInLog(t testing.TB, rdb *redis.Client) map[string]bool {
 	t.Helper()
-	entries, err := rdb.XRange(ctx(), model.Stream(model.AggOrder), "-", "+").Result()
+	entries, err := shopkit.Entries(ctx(), rdb, model.Stream(model.AggOrder))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // poison is one bad entry. Which functions "consume" it, and so must
@@ -47,7 +48,7 @@ func poisons(knownType string) []poison {
 	}
 }
 
-// knownTypes is, per stream, a type with a handler whose data the poisons
+// knownTypes is, per family, a type with a handler whose data the poisons
 // leave out.
 var knownTypes = map[string][]string{
 	"events:customer":  {model.CustomerCreated},
@@ -59,7 +60,8 @@ var knownTypes = map[string][]string{
 }
 
 // TestPoisonEvents adds malformed entries, an unknown type and events with
-// missing fields to every events:* stream: each is dead-lettered by exactly
+// missing fields to every events:* family (to the partition of their
+// entity, "" for none): each is dead-lettered by exactly
 // the functions that consume it (as runtime.ListFunctions describes them),
 // with its origin, and the commands sent after it are fully reacted to.
 func TestPoisonEvents(t *testing.T) {
@@ -72,9 +74,15 @@ func TestPoisonEvents(t *testing.T) {
 	}
 	want := map[string][]string{} // function -> "stream entry-id" it must dead-letter
 	added := 0
-	for _, stream := range model.Streams() {
-		for _, typ := range knownTypes[stream] {
+	for _, family := range model.Streams() {
+		fam, err := partition.Lookup(ctx(), rdb, family)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typ := range knownTypes[family] {
 			for _, p := range poisons(typ) {
+				entity, _ := p.fields["entity_id"].(string)
+				stream := fam.StreamOf(entity) // where the gateway would put it
 				id, err := rdb.XAdd(ctx(), &redis.XAddArgs{Stream: stream, Values: p.fields}).Result()
 				if err != nil {
 					t.Fatal(err)

@@ -7,18 +7,19 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 	"github.com/ordershop/functions/runtime"
 )
 
 // ctx is the context of the suite's Redis calls.
 func ctx() context.Context { return context.Background() }
 
-// pendingTotal is the sum of XPENDING over every group of every events:*
-// stream.
+// pendingTotal is the sum of XPENDING over every group of every partition
+// of every events:* family.
 func pendingTotal(t testing.TB, rdb *redis.Client) int64 {
 	t.Helper()
 	var n int64
-	for _, s := range model.Streams() {
+	for _, s := range logStreams(t, rdb) {
 		groups, err := rdb.XInfoGroups(ctx(), s).Result()
 		if err != nil {
 			continue // no such stream
@@ -32,6 +33,16 @@ func pendingTotal(t testing.TB, rdb *redis.Client) int64 {
 		}
 	}
 	return n
+}
+
+// logStreams is every partition of every events:* family (shopkit.Streams).
+func logStreams(t testing.TB, rdb *redis.Client) []string {
+	t.Helper()
+	streams, err := shopkit.Streams(ctx(), rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return streams
 }
 
 // deadLetters is XLEN dlq:<function> of every reaction.
@@ -68,12 +79,13 @@ func registered(t testing.TB, rdb *redis.Client) {
 	}
 }
 
-// groupPending is the sum of XPENDING of one group over every events:*
-// stream: right after a kill, what the dead instance left behind.
+// groupPending is the sum of XPENDING of one group over every partition
+// of every events:* family: right after a kill, what the dead instance
+// left behind.
 func groupPending(t testing.TB, rdb *redis.Client, group string) int64 {
 	t.Helper()
 	var n int64
-	for _, s := range model.Streams() {
+	for _, s := range logStreams(t, rdb) {
 		p, err := rdb.XPending(ctx(), s, group).Result()
 		if err != nil {
 			continue // no such stream or group

@@ -31,12 +31,17 @@ func Settle(t testing.TB, rdb redis.UniversalClient, timeout time.Duration, skip
 }
 
 // Quiet returns nil when every consumer group of every stream of the shop
-// (model.Streams) but those named in skip has been delivered every entry
+// (every partition of every family model.Streams names: Streams) but
+// those named in skip has been delivered every entry
 // and has nothing pending, no function but those skipped has a retry
 // scheduled, pending or running in asynq, and no stream grew while this
 // was checked; otherwise it says what is not done.
 func Quiet(ctx context.Context, rdb redis.UniversalClient, skip ...string) error {
-	before, err := runtime.Positions(ctx, rdb, model.Streams()...)
+	streams, err := Streams(ctx, rdb)
+	if err != nil {
+		return err
+	}
+	before, err := runtime.Positions(ctx, rdb, streams...)
 	if err != nil {
 		return fmt.Errorf("stream positions: %w", err)
 	}
@@ -67,7 +72,7 @@ func Quiet(ctx context.Context, rdb redis.UniversalClient, skip ...string) error
 			}
 		}
 	}
-	after, err := runtime.Positions(ctx, rdb, model.Streams()...)
+	after, err := runtime.Positions(ctx, rdb, streams...)
 	if err != nil {
 		return fmt.Errorf("stream positions: %w", err)
 	}

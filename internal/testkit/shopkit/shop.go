@@ -40,19 +40,25 @@ func NewShop(t testing.TB, bin string, env ...string) *Shop {
 	return &Shop{FnEnv: map[string][]string{}, t: t, bin: bin, env: env, group: proctest.NewGroup(t), procs: map[string]*Process{}}
 }
 
-// Env is the environment of function name's processes with env last;
-// a later variable wins over an earlier one (os.Environ, the shop's env,
-// FnEnv[name], env).
+// Env is the environment of process name with env last; a later variable
+// wins over an earlier one (os.Environ, the shop's env, FnEnv of the
+// process's function (BinaryOf), FnEnv[name] for another instance such as
+// "projector2", env).
 func (s *Shop) Env(name string, env ...string) []string {
-	return append(append(append([]string{}, s.env...), s.FnEnv[name]...), env...)
+	out := append(append([]string{}, s.env...), s.FnEnv[BinaryOf(name)]...)
+	if fn := BinaryOf(name); fn != name {
+		out = append(out, s.FnEnv[name]...)
+	}
+	return append(out, env...)
 }
 
-// Start runs function name's binary on a free port (another one if its
-// port was taken meanwhile, see proctest.StartFree), with env added, and
-// makes it the function's current process (Proc).
+// Start runs process name's binary (BinaryOf: "projector2" is a second
+// projector) on a free port (another one if its port was taken meanwhile,
+// see proctest.StartFree), with env added, and makes it the process's
+// current one (Proc).
 func (s *Shop) Start(name string, env ...string) *Process {
 	s.t.Helper()
-	return s.StartBinary(name, filepath.Join(s.bin, name), env...)
+	return s.StartBinary(name, filepath.Join(s.bin, BinaryOf(name)), env...)
 }
 
 // StartBinary is Start of the binary at path, such as a rebuilt one.
@@ -69,7 +75,7 @@ func (s *Shop) StartBinary(name, path string, env ...string) *Process {
 // clients expect it.
 func (s *Shop) StartOn(name string, port int, env ...string) *Process {
 	s.t.Helper()
-	p, err := s.group.Start(name, filepath.Join(s.bin, name), port, s.Env(name, env...))
+	p, err := s.group.Start(name, filepath.Join(s.bin, BinaryOf(name)), port, s.Env(name, env...))
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -88,11 +94,19 @@ func (s *Shop) StartHealthy(name string, env ...string) *Process {
 // serves /healthz and returns them by name.
 func (s *Shop) StartAll() map[string]*Process {
 	s.t.Helper()
+	return s.StartScaled(1)
+}
+
+// StartScaled is StartAll with n instances of each ordered function
+// (Scaled(n): "projector2" is the second projector), each with its own
+// consumer name (the runtime's default, host-pid).
+func (s *Shop) StartScaled(n int) map[string]*Process {
+	s.t.Helper()
 	out := map[string]*Process{}
-	for _, name := range Processes() {
+	for _, name := range Scaled(n) {
 		out[name] = s.Start(name)
 	}
-	for _, name := range Processes() {
+	for _, name := range Scaled(n) {
 		WaitHealthy(s.t, out[name])
 	}
 	return out
