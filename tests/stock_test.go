@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/internal/shop/stock"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestConcurrentOrdersNeverOversell sends 40 orders of one unit at once
@@ -16,10 +19,20 @@ import (
 // refused (409) or rejected, and the stock ends at zero.
 func TestConcurrentOrdersNeverOversell(t *testing.T) {
 	_, a, rdb := ownShop(t)
+	neverOversell(t, a, rdb)
+}
+
+// neverOversell is TestConcurrentOrdersNeverOversell on the shop a serves:
+// while the 40 orders race, the product's stock is sampled and must
+// never be below zero.
+func neverOversell(t *testing.T, a api, rdb *redis.Client) {
+	t.Helper()
 	cat := newCatalog(a, 1, 100, 10)
 	pid := cat.products[0]
 
 	body, _ := json.Marshal(cat.order(pid))
+	sampling, samples := make(chan struct{}), make(chan []int64, 1)
+	go func() { samples <- sampleStock(rdb, pid, sampling) }()
 	var wg sync.WaitGroup
 	codes := make([]int, 40)
 	for i := range codes {
@@ -48,6 +61,17 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 	}
 	orders := waitOrders(t, a)
 	settle(t, rdb)
+	close(sampling)
+	levels := <-samples
+	for _, n := range levels {
+		if n < 0 {
+			t.Errorf("stock sampled at %d during the race, want never below 0", n)
+			break
+		}
+	}
+	if len(levels) == 0 {
+		t.Error("the stock was never sampled during the race")
+	}
 	status := map[string]int{}
 	for _, o := range orders {
 		status[o.Status]++
@@ -61,7 +85,25 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 	if rep.Stock[pid] != 0 {
 		t.Errorf("stock = %d, want 0", rep.Stock[pid])
 	}
-	t.Logf("accepted %d, rejected %d, refused with 409: %d", status[model.StatusAccepted], status[model.StatusRejected], refused)
+	t.Logf("accepted %d, rejected %d, refused with 409: %d; stock sampled %d times", status[model.StatusAccepted], status[model.StatusRejected], refused, len(levels))
+}
+
+// sampleStock reads product's available stock (shop:stock) until stop
+// closes, at most 10,000 times, and returns what it read.
+func sampleStock(rdb *redis.Client, product string, stop <-chan struct{}) []int64 {
+	var out []int64
+	for range 10_000 {
+		select {
+		case <-stop:
+			return out
+		default:
+		}
+		if n, err := rdb.HGet(ctx(), stock.LevelsKey, product).Int64(); err == nil {
+			out = append(out, n)
+		}
+		time.Sleep(time.Millisecond) // a sampling rate, not a synchronisation
+	}
+	return out
 }
 
 // TestStockUnderConcurrentCommands: eight clients at once create, update

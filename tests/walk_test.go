@@ -13,14 +13,20 @@ import (
 // answer is exactly 200, a POST answers the array of new ids, and GET of
 // a deleted entity answers 200 with the body null.
 func TestSeedClientWalk(t *testing.T) {
-	walk(t, dialect{prefix: "", created: http.StatusOK})
+	walk(t, freshSharedAPI(t), seedWalk)
 }
 
 // TestV1Walk is the same walk on the REST dialect: 201 and a Location on
 // create, 404 on GET of a deleted entity, paged lists.
 func TestV1Walk(t *testing.T) {
-	walk(t, dialect{prefix: v1, created: http.StatusCreated, rest: true})
+	walk(t, freshSharedAPI(t), v1Walk)
 }
+
+// The dialects of the walks: the seed's, and the REST one.
+var (
+	seedWalk = dialect{prefix: "", created: http.StatusOK}
+	v1Walk   = dialect{prefix: v1, created: http.StatusCreated, rest: true}
+)
 
 // dialect is what a walk expects of one dialect.
 type dialect struct {
@@ -41,8 +47,9 @@ type walker struct {
 // every list of ten spans several pages.
 const walkPageSize = 3
 
-func walk(t *testing.T, d dialect) {
-	w := walker{t: t, a: freshSharedAPI(t), d: d, rng: rand.New(rand.NewPCG(10, 20))}
+// walk walks the shop a serves (on an empty Redis) in dialect d.
+func walk(t *testing.T, a api, d dialect) {
+	w := walker{t: t, a: a, d: d, rng: rand.New(rand.NewPCG(10, 20))}
 
 	var customers []map[string]any
 	for range 10 {

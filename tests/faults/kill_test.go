@@ -29,11 +29,18 @@ const (
 // sending to a fresh SMTP server, and creates a catalogue.
 func faultShop(t *testing.T, env ...string) (*shopkit.Shop, map[string]*proc, api, catalogue, *smtptest.Server) {
 	t.Helper()
+	return faultShopScaled(t, 1, env...)
+}
+
+// faultShopScaled is faultShop with n instances of each ordered function
+// (shopkit.Scaled: "projector2" is the second projector).
+func faultShopScaled(t *testing.T, n int, env ...string) (*shopkit.Shop, map[string]*proc, api, catalogue, *smtptest.Server) {
+	t.Helper()
 	kit.Redis.FlushAll(t)
 	smtp := smtptest.Start(t)
 	s := newShop(t, env...)
 	s.FnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.Addr()}
-	procs := s.StartAll()
+	procs := s.StartScaled(n)
 	a := newAPI(t, procs[shopkit.Gateway].URL())
 	return s, procs, a, newCatalogue(t, a, 20, 10), smtp
 }

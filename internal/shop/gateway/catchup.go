@@ -3,12 +3,14 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"go.uber.org/zap"
 
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // staleHeader marks an answer served from a read model that did not catch
@@ -55,9 +57,15 @@ func inventoryWait(all ...string) entityWait {
 }
 
 // waitFor waits, bounded by WaitTimeout, until function has handled every
-// event of streams published before now. behind is true when it did not
-// in time (and the request is still live): the caller answers without it.
+// event of streams (partitions, never a family's name: no entry is there)
+// published before now. behind is true when it did not in time (and the
+// request is still live): the caller answers without it.
 func (g *Gateway) waitFor(ctx context.Context, function string, streams ...string) (behind bool, err error) {
+	for _, s := range streams {
+		if _, _, ok := partition.Parse(s); !ok {
+			return false, fmt.Errorf("read-your-writes: %s is no partition stream", s)
+		}
+	}
 	pos, err := runtime.Positions(ctx, g.cfg.Redis, streams...)
 	if err != nil {
 		return false, err

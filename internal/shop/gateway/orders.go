@@ -110,7 +110,11 @@ func (g *Gateway) checkStock(ctx context.Context, units, held map[string]int) er
 	if err := g.coverStock(ctx, units, held); !errors.As(err, &short) {
 		return err
 	}
-	behind, err := g.waitFor(ctx, model.FunctionInventory, model.Stream(model.AggInventory), model.Stream(model.AggOrder))
+	streams, err := g.log.Streams(ctx, model.AggInventory, model.AggOrder)
+	if err != nil {
+		return err
+	}
+	behind, err := g.waitFor(ctx, model.FunctionInventory, streams...)
 	if err != nil {
 		return err
 	}
