@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/internal/testkit/proctest"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 var seq atomic.Int64
@@ -35,13 +36,38 @@ func newScenario(t *testing.T, tg Target, env ...string) *scenario {
 	n := seq.Add(1)
 	fn := fmt.Sprintf("conf%d-%d", time.Now().UnixNano()%1e6, n)
 	s := &scenario{t: t, tg: tg, rdb: tg.Client(t), fn: fn, stream: "events:" + fn, procs: proctest.NewGroup(t)}
-	s.base = append([]string{
+	s.base = []string{
 		"REDIS_URL=" + tg.URL, "FUNCTION=" + fn, "STREAM=" + s.stream,
 		"LOG_FORMAT=console", "LOG_LEVEL=info", "READ_BLOCK=100ms", "CONCURRENCY=4",
 		"CLAIM_MIN_IDLE=2s", "CLAIM_INTERVAL=200ms", "SHUTDOWN_TIMEOUT=5s",
 		"RETRY_BACKOFF_BASE=100ms", "RETRY_BACKOFF_MAX=500ms", "RETRY_POLL_INTERVAL=100ms",
-	}, env...)
+	}
+	if tg.Partitions > 0 {
+		s.base = append(s.base, "PARTITIONED=1", "PARTITIONS="+strconv.Itoa(tg.Partitions), "PARTITION_LEASE=2s")
+	}
+	s.base = append(s.base, env...)
 	return s
+}
+
+// streams are the streams the scenario's events are in: its stream, or
+// every partition of its family.
+func (s *scenario) streams() []string {
+	if s.tg.Partitions == 0 {
+		return []string{s.stream}
+	}
+	return partition.Family{Name: s.stream, Count: s.tg.Partitions}.Streams()
+}
+
+// streamOf is the stream an event with these fields goes to.
+func (s *scenario) streamOf(values map[string]any) string {
+	if s.tg.Partitions == 0 {
+		return s.stream
+	}
+	key, _ := values["entity_id"].(string)
+	if key == "" {
+		key, _ = values["event_id"].(string)
+	}
+	return partition.Stream(s.stream, partition.Of(key, s.tg.Partitions))
 }
 
 // start runs a worker with the scenario's environment plus env and waits
@@ -74,8 +100,9 @@ func (s *scenario) publish(id, key string) {
 // xadd appends raw fields to the scenario's stream.
 func (s *scenario) xadd(values map[string]any) {
 	s.t.Helper()
-	if err := s.rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: s.stream, Values: values}).Err(); err != nil {
-		s.t.Fatalf("XADD %s: %v", s.stream, err)
+	stream := s.streamOf(values)
+	if err := s.rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: stream, Values: values}).Err(); err != nil {
+		s.t.Fatalf("XADD %s: %v", stream, err)
 	}
 }
 
@@ -157,14 +184,18 @@ func (s *scenario) runCounts() map[string]int {
 // pending is the number of entries delivered to the group and not acked.
 func (s *scenario) pending() int64 {
 	s.t.Helper()
-	p, err := s.rdb.XPending(context.Background(), s.stream, s.fn).Result()
-	if err != nil {
-		if strings.Contains(err.Error(), "NOGROUP") {
-			return 0
+	var n int64
+	for _, stream := range s.streams() {
+		p, err := s.rdb.XPending(context.Background(), stream, s.fn).Result()
+		if err != nil {
+			if strings.Contains(err.Error(), "NOGROUP") {
+				continue
+			}
+			s.t.Fatalf("XPENDING: %v", err)
 		}
-		s.t.Fatalf("XPENDING: %v", err)
+		n += p.Count
 	}
-	return p.Count
+	return n
 }
 
 // dead returns the dead letters' original event ids (or "" for entries

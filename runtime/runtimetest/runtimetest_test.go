@@ -18,4 +18,17 @@ func TestConformance(t *testing.T) {
 	runtimetest.Run(t, srv.Target(worker))
 }
 
+// TestConformanceOnPartitions runs the whole suite again with every event
+// in a partitioned family of 4 partitions (ordered functions leased).
+func TestConformanceOnPartitions(t *testing.T) {
+	srv := runtimetest.StartRedis(t, runtimetest.RedisOptions{AppendOnly: true})
+	worker, err := runtimetest.BuildWorker(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := srv.Target(worker)
+	tg.Partitions = 4
+	runtimetest.Run(t, tg)
+}
+
 func TestMain(m *testing.M) { os.Exit(m.Run()) }

@@ -21,6 +21,12 @@ type Target struct {
 	Kill, Restart func() error
 	// Worker is the path of the worker binary (see BuildWorker).
 	Worker string
+	// Partitions, when above 0, runs every property on a partitioned
+	// family of that many partitions instead of one stream: an event
+	// goes to the partition of its ordering key (of its event id when it
+	// has none), and an ordered function's partitions are leased, with
+	// PARTITION_LEASE equal to the suite's CLAIM_MIN_IDLE.
+	Partitions int
 }
 
 // Property is one promise of the delivery contract and the test that

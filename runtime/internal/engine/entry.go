@@ -41,6 +41,11 @@ type Entry struct {
 	Fields map[string]string
 	Data   json.RawMessage
 
+	// Lease and Token are the partition lease the entry was read under
+	// and its token then (leased functions only): its commit is fenced
+	// by them.
+	Lease, Token string
+
 	// commit is the storage of the item that settles a stream entry (one
 	// per entry, so it needs no allocation of its own).
 	commit commitItem

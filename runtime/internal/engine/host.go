@@ -38,6 +38,11 @@ type Host interface {
 	ObserveGivenUp(e *Entry, start time.Time, err error)
 	// Metrics returns the metrics of one stream of the function.
 	Metrics(stream string) *StreamMetrics
+	// PartitionsHeld is told how many partitions a leased function holds
+	// here after every change; PartitionEvent of every partition
+	// "acquired", "released" or "lost".
+	PartitionsHeld(n int)
+	PartitionEvent(kind string, p int)
 	// Registration is the function's registry entry (JSON): streams are
 	// the streams it reads (every partition of its families), families
 	// its partitioned families.

@@ -22,6 +22,13 @@ import (
 // It blocks while the pool is full, until ctx (the handlers' context)
 // ends; entries it cannot take then stay pending.
 func (f *Worker) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int) {
+	var lease, token string
+	if f.leased() {
+		if lease, token = f.leaseOf(stream); token == "" {
+			f.unowned(stream, entries)
+			return
+		}
+	}
 	if !f.pool.acquire(ctx, len(entries)) {
 		for _, e := range entries {
 			f.inflight.Remove(stream, e.ID)
@@ -40,6 +47,7 @@ func (f *Worker) intake(ctx context.Context, stream string, entries []redis.XMes
 	var runIdx []int // run[k] is entries[runIdx[k]]
 	for i, e := range entries {
 		msg := Peek(f.host, f.Name, stream, e.ID, e.Values)
+		msg.Lease, msg.Token = lease, token
 		msg.run.counted = 1
 		if counts != nil {
 			c := counts[e.ID]

@@ -78,18 +78,26 @@ func (f *Worker) Start(readCtx, handlerCtx context.Context, ret *retry.Retrier) 
 	d.liveness = duty.NewLiveness(claimCtx, duty.LivenessParams{Logger: f.logger, Group: f.group})
 	d.renewer.Start(&d.claiming)
 	d.liveness.Start(&d.claiming)
-	var before func(context.Context)
-	if f.OrderingKey != "" {
-		before = f.claims.TakeOver
-	}
-	d.reader = duty.NewReader(readCtx, duty.ReaderParams{
+	rp := duty.ReaderParams{
 		Logger: f.logger, Group: f.group, Records: f.records, Streams: f.Streams,
 		BatchSize: f.cfg.BatchSize, ReadBlock: f.cfg.ReadBlock, Inflight: &f.inflight, Hard: handlerCtx,
-		Before: before, Intake: f.intake, EventIDs: eventIDs, RecoverOwn: f.claims.RecoverOwn,
+		Intake: f.intake, EventIDs: eventIDs, RecoverOwn: f.claims.RecoverOwn,
 		EnsureGroups: f.EnsureGroups, GiveBack: f.giveBack,
-	})
+	}
+	reclaimed := f.Streams
+	switch {
+	case f.leased():
+		// Leases replace takeover by idle time: a partition's entries
+		// are claimed by its next owner only (ownership.go).
+		f.startOwnership(readCtx, claimCtx, handlerCtx)
+		rp.Streams, rp.ReadSet, rp.ReadBlock = nil, f.reads, f.leaseBlock()
+		reclaimed = nil
+	case f.OrderingKey != "":
+		rp.Before = f.claims.TakeOver
+	}
+	d.reader = duty.NewReader(readCtx, rp)
 	d.reclaimer = duty.NewReclaimer(readCtx, duty.ReclaimerParams{
-		Logger: f.logger, Interval: f.cfg.ClaimInterval, Streams: f.Streams, ClaimIdle: f.claims.ClaimIdle,
+		Logger: f.logger, Interval: f.cfg.ClaimInterval, Streams: reclaimed, ClaimIdle: f.claims.ClaimIdle,
 		RecoverOwn: func(ctx context.Context, stream string) error { return f.claims.RecoverOwn(ctx, handlerCtx, stream) },
 	})
 	d.janitor = duty.NewJanitor(readCtx, duty.JanitorParams{
@@ -107,6 +115,9 @@ func (f *Worker) stopReading() {
 	f.duties.reader.Shutdown()
 	f.duties.reclaimer.Shutdown()
 	f.duties.janitor.Shutdown()
+	if f.owner != nil {
+		f.owner.StopAcquiring()
+	}
 	f.pool.stop()
 }
 
@@ -121,5 +132,8 @@ func (f *Worker) readersDone(timeout time.Duration) bool {
 func (f *Worker) stopClaiming(timeout time.Duration) {
 	f.duties.renewer.Shutdown()
 	f.duties.liveness.Shutdown()
+	if f.owner != nil {
+		f.owner.Shutdown() // releases its leases: the commits are written
+	}
 	duty.WaitGroup(&f.duties.claiming, timeout)
 }

@@ -54,6 +54,28 @@ func (p *pool) abandon(l *lane) {
 	}
 }
 
+// abandonParked leaves the lanes waiting for a retry whose entries are of
+// streams pending, at once: their partition is handed over or lost, and
+// its next owner runs them, in order.
+func (p *pool) abandonParked(streams []string) {
+	in := make(map[string]bool, len(streams))
+	for _, s := range streams {
+		in[s] = true
+	}
+	p.mu.Lock()
+	var ls []*lane
+	for l := range p.parked {
+		if len(l.msgs) > 0 && in[l.msgs[0].Stream] {
+			l.timer.Stop()
+			ls = append(ls, l)
+		}
+	}
+	p.mu.Unlock()
+	for _, l := range ls {
+		p.abandon(l)
+	}
+}
+
 // stop is called once reading has stopped: lanes waiting for a retry are
 // abandoned at once (their entries stay pending, in order), and no lane
 // parks again.

@@ -71,6 +71,7 @@ func (f *Worker) deadLetter(msg *Entry, cause error) *commitItem {
 // item returns msg's commit item set to it, with the entry it settles.
 func (f *Worker) item(msg *Entry, it commitItem) *commitItem {
 	it.Stream, it.ID, it.EventID = msg.Stream, msg.ID, msg.EventID
+	it.Lease, it.Token = msg.Lease, msg.Token
 	msg.commit = it
 	return &msg.commit
 }

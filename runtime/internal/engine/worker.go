@@ -42,6 +42,11 @@ type Worker struct {
 	// opened by OpenFamilies; Streams then lists all their partitions.
 	families []partition.Family
 
+	// owner and reads are a leased function's partition ownership and
+	// the streams it reads (ownership.go).
+	owner *duty.Owner
+	reads *duty.ReadSet
+
 	inflight inflight.Set
 	unread   duty.Unread
 	claims   *duty.Claims

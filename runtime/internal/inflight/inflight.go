@@ -94,9 +94,18 @@ func (s *Set) Renewable(stream string, now time.Time) []string {
 	return ids
 }
 
-// Count is the number of tracked entries.
-func (s *Set) Count() int {
+// CountIn is the number of tracked entries of the given streams.
+func (s *Set) CountIn(streams []string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.m)
+	n := 0
+	for k := range s.m {
+		for _, st := range streams {
+			if k.stream == st {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }

@@ -26,6 +26,10 @@ type CommitItem struct {
 	// DeadLetterGuard is the record that guards DeadLetter when the item
 	// records nothing else (see DeadLetterGuard).
 	DeadLetterGuard string
+	// Lease and Token, when set, are the partition lease the invocation
+	// ran under and its token then: the item is written only while that
+	// token still holds the lease (fencing of a former owner).
+	Lease, Token string
 }
 
 // guard is the record field the item sets, which also guards its writes.
@@ -42,7 +46,7 @@ func (it *CommitItem) guard() string {
 // Commit writes items, settled by consumer of the records' function, with
 // one run of commit.lua: atomically, all-or-nothing, each write guarded by
 // a record, and fenced (an item whose entry is now pending to another
-// consumer writes nothing). maxValues bounds the field names and values of
+// consumer, or whose partition lease has passed on, writes nothing). maxValues bounds the field names and values of
 // one write. It returns the indexes of the fenced items. An error the
 // script raised before writing (IsRefused) will not pass on a retry.
 func (d *Records) Commit(ctx context.Context, consumer string, maxValues int, items []CommitItem) (fenced []int, err error) {
@@ -90,7 +94,11 @@ func (d *Records) Commit(ctx context.Context, consumer string, maxValues int, it
 		if it.DeadLetter != nil {
 			writes = append(writes[:len(writes):len(writes)], *it.DeadLetter)
 		}
-		args = append(args, ack, id, it.guard(), len(writes))
+		lease := 0
+		if it.Lease != "" {
+			lease = keyIndex(it.Lease)
+		}
+		args = append(args, ack, id, it.guard(), lease, it.Token, len(writes))
 		for _, w := range writes {
 			args = append(args, keyIndex(w.Stream), len(w.Fields)*2)
 			for k, v := range w.Fields {

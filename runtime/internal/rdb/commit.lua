@@ -5,7 +5,8 @@
 -- group, OOM) is raised before the first write. Redis does not roll back
 -- a script, so nothing may fail once writing has begun.
 --
--- KEYS[1…] every stream the group acks, emits to or dead-letters to
+-- KEYS[1…] every stream the group acks, emits to or dead-letters to, and
+--          every partition lease its items are fenced by
 --
 -- ARGV[1…4] the records' prefix, window, shards and clock (see records.lua,
 --          the prelude this script runs after)
@@ -22,11 +23,17 @@
 --                 guard of the item's writes: they are skipped if the
 --                 record exists in the windows w-1, w or w+1, or an
 --                 earlier item of this group has it
+--            lease index into KEYS of the partition lease the item was
+--                 run under, 0 for none
+--            token the lease's token when it was run ("" for none)
 --            n    the number of writes that follow (emits, dead letter)
 --          then n writes, each: stream index into KEYS, value count f,
 --          f values (field, value, field, value…)
 --
--- Fencing: an item with an entry is written only if the entry is still
+-- Fencing: an item run under a partition lease is written only if that
+-- lease still holds its token (the same owner's same tenure): a former
+-- owner, whose lease expired or was taken over, writes nothing and the
+-- item is reported fenced. And an item with an entry is written only if the entry is still
 -- pending to this consumer (XPENDING, one per stream). If it is pending
 -- to another one (taken over), the whole item is skipped (no writes, no
 -- record, no ack) and reported; if it is not pending at all (settled already, e.g. this
@@ -51,17 +58,21 @@ end
 if nr == nil then
   return redis.error_reply('commit: malformed range count')
 end
-local items = {}
+local items, leases = {}, {}
 while i <= #ARGV do
-  local it = { ack = tonumber(ARGV[i]), id = ARGV[i + 1], rec = ARGV[i + 2], writes = {} }
-  local n = tonumber(ARGV[i + 3])
-  if it.ack == nil or n == nil or it.ack > #KEYS then
+  local it = { ack = tonumber(ARGV[i]), id = ARGV[i + 1], rec = ARGV[i + 2], lease = tonumber(ARGV[i + 3]),
+    token = ARGV[i + 4], writes = {} }
+  local n = tonumber(ARGV[i + 5])
+  if it.ack == nil or n == nil or it.ack > #KEYS or it.lease == nil or it.lease < 0 or it.lease > #KEYS then
     return redis.error_reply('commit: malformed item at ARGV ' .. i)
   end
   if n > 0 and it.rec == '' then
     return redis.error_reply('commit: item at ARGV ' .. i .. ' writes without a guard')
   end
-  i = i + 4
+  if it.lease > 0 then
+    leases[it.lease] = true
+  end
+  i = i + 6
   for _ = 1, n do
     local s, f = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
     if s == nil or f == nil or s < 1 or s > #KEYS or f < 2 or f % 2 ~= 0 or i + 1 + f > #ARGV then
@@ -80,7 +91,7 @@ local w = currentWindow()
 
 -- Phase 2: read. Key types, entry ownership, guards.
 for k = 1, #KEYS do
-  local t = redis.call('TYPE', KEYS[k]).ok
+  local t = leases[k] and 'none' or redis.call('TYPE', KEYS[k]).ok
   if t ~= 'stream' and t ~= 'none' then
     return redis.error_reply('commit: ' .. KEYS[k] .. ' is a ' .. t .. ', not a stream')
   end
@@ -118,10 +129,21 @@ for s, r in pairs(ranges) do
     from = '(' .. p[#p][1]
   end
 end
+local held = {}
+local function holds(lease, token)
+  local key = lease .. ' ' .. token
+  if held[key] == nil then
+    held[key] = redis.call('GET', KEYS[lease]) == token
+  end
+  return held[key]
+end
 local skipped, fenced, seen = 0, {}, {}
 for k, it in ipairs(items) do
   it.go = true
-  if it.ack > 0 and not (mine[it.ack] and mine[it.ack][it.id]) then
+  if it.lease > 0 and not holds(it.lease, it.token) then
+    it.go = false -- run under a lease no longer held
+    fenced[#fenced + 1] = k
+  elseif it.ack > 0 and not (mine[it.ack] and mine[it.ack][it.id]) then
     local p = redis.call('XPENDING', KEYS[it.ack], group, it.id, it.id, 1)
     if #p == 0 then
       it.go = false -- settled already

@@ -17,6 +17,7 @@
 //	WORKER_PERMANENT    event ids that fail with a permanent error
 //	WORKER_EXIT_ON      event ids that make the process exit (code 3) mid-run
 //	WORKER_HANG_ON      event ids whose invocations never return, ignoring ctx
+//	PARTITIONED         "1": STREAM names a partitioned family (PARTITIONS)
 //
 // and every setting of runtime.Config (REDIS_URL, CLAIM_MIN_IDLE, ...).
 package main
@@ -112,6 +113,7 @@ func main() {
 		})
 		return runtime.Setup{Functions: []runtime.Function{{
 			Name: os.Getenv("FUNCTION"), Streams: []string{stream}, Handler: handler, OrderingKey: orderingKey,
+			Partitioned: os.Getenv("PARTITIONED") == "1",
 		}}}, nil
 	})
 }

@@ -30,6 +30,9 @@ type Item[T any] struct {
 	Record     bool        // record EventID as done
 	Emits      []rdb.Write // XADDed unless the event is recorded done already
 	DeadLetter *rdb.Write  // XADDed to the dead-letter stream
+	// Lease and Token fence the item by a partition lease (see
+	// rdb.CommitItem).
+	Lease, Token string
 	// Release, when set, is the in-flight stream entry whose slot the
 	// committer gives back once the item is written or given up.
 	Release *T
@@ -220,7 +223,7 @@ func (c *Committer[T]) Exec(ctx context.Context, group []*Item[T]) error {
 	for i, it := range group {
 		items[i] = rdb.CommitItem{
 			Stream: it.Stream, ID: it.ID, Ack: it.Ack, EventID: it.EventID, Record: it.Record,
-			Emits: it.Emits,
+			Emits: it.Emits, Lease: it.Lease, Token: it.Token,
 		}
 		if dl := it.DeadLetter; dl != nil {
 			items[i].DeadLetter = dl
@@ -233,7 +236,7 @@ func (c *Committer[T]) Exec(ctx context.Context, group []*Item[T]) error {
 	}
 	for _, k := range fenced {
 		it := group[k]
-		c.logger.Warn("commit fenced: the entry is now pending to another consumer; this run's outcome is not written",
+		c.logger.Warn("commit fenced: the entry is now another consumer's (taken over, or its partition's lease passed on); this run's outcome is not written",
 			zap.String("stream", it.Stream), zap.String("entry_id", it.ID), zap.String("event_id", it.EventID))
 		if c.p.OnFenced != nil {
 			c.p.OnFenced(it.Stream, it.ID)

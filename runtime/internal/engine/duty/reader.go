@@ -36,7 +36,11 @@ type ReaderParams struct {
 	Logger    *zap.Logger
 	Group     *rdb.Consumer
 	Records   *rdb.Records
-	Streams   []string
+	Streams []string
+	// ReadSet, when set, replaces Streams: the reader reads what it holds
+	// at each read (a leased function's owned partitions), and recovers
+	// nothing at start (each partition is recovered when acquired).
+	ReadSet   *ReadSet
 	BatchSize int
 	ReadBlock time.Duration
 	Inflight  *inflight.Set
@@ -157,12 +161,35 @@ func (r *Reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 		}
 	}
 	for ctx.Err() == nil {
-		args := rdb.ReadArgs{Streams: p.Streams, Count: p.BatchSize, Block: p.ReadBlock}
+		streams := p.Streams
+		if p.ReadSet != nil {
+			var changed <-chan struct{}
+			if streams, changed = p.ReadSet.Begin(); len(streams) == 0 {
+				if held != nil {
+					send(checkedBatch{res: held})
+					held = nil
+				} else {
+					p.ReadSet.idle(changed, p.ReadBlock, ctx.Done())
+				}
+				p.ReadSet.End()
+				continue
+			}
+		}
+		args := rdb.ReadArgs{Streams: streams, Count: p.BatchSize, Block: p.ReadBlock}
 		if held != nil {
 			args.Block = -1 // answer at once: a batch waits
 			args.Lookup, args.LookupIDs = p.Records, p.EventIDs(held)
 		}
 		res, lookup, err := p.Group.Read(ctx, args)
+		if err == nil {
+			// Tracked before the read ends (ReadSet.Remove waits for it).
+			for i := range res {
+				res[i].Messages = p.Inflight.AddNew(res[i].Stream, res[i].Messages)
+			}
+		}
+		if p.ReadSet != nil {
+			p.ReadSet.End()
+		}
 		if held != nil {
 			done, _ := lookup()
 			send(checkedBatch{res: held, done: split(held, done)})
@@ -190,9 +217,6 @@ func (r *Reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 			p.Logger.Info("read recovered")
 			failing = false
 			b = backoff.New(50*time.Millisecond, 5*time.Second)
-		}
-		for i := range res {
-			res[i].Messages = p.Inflight.AddNew(res[i].Stream, res[i].Messages)
 		}
 		if entries(res) > 0 {
 			held = res
