@@ -108,6 +108,31 @@
 //     them before anything new), not between two instances running at
 //     once, and not for a handler given up after its timeout (its retry
 //     may run while it still runs).
+//   - Partitions (Function.Partitioned; package runtime/partition): each
+//     name in Streams is a family of P partition streams, P fixed when the
+//     family is created (Config.Partitions for a new one, kept in
+//     <family>:partitions), and the function reads every partition. With
+//     an OrderingKey the function is leased: each partition is read by one
+//     live instance at a time, the holder of its lease
+//     fn:{p<p>}:<function>:lease ("<consumer>:<epoch>", life
+//     PartitionLease, renewed every third of it); instances share the
+//     partitions evenly and stickily (one keeps what it holds up to its
+//     share, fn:{<function>}:members lists the live ones); a new owner first
+//     claims every entry of the partition still pending in the group and
+//     runs them in stream order, then reads new ones; an owner handing a
+//     partition over (rebalance) stops reading it, lets what it read settle
+//     and commit (up to ShutdownTimeout), then releases the lease; on
+//     SIGTERM every lease is released after the final commits; a crashed
+//     or paused owner's leases expire after PartitionLease and are taken
+//     over. Fencing by epoch: an outcome is written only while the lease
+//     still holds the token it was read under, so a former owner (paused
+//     past its lease, or whose lease passed on) writes nothing, and a
+//     partition is read only while its lease was renewed within two thirds
+//     of its life, with reads blocking for at most a quarter of it. So
+//     per-key order holds across instances, handovers, crashes and pauses
+//     when every event of a key is in one partition (the producer's
+//     partition key is the ordering key). Without an OrderingKey every
+//     instance reads every partition, as with plain streams.
 //   - Shutdown (ctx done, SIGTERM/SIGINT under Main): reading stops, keys
 //     waiting for a retry in place are left pending, the work already
 //     delivered finishes within ShutdownTimeout and is committed; then
@@ -129,7 +154,8 @@
 // # Conformance
 //
 // Every promise above is a property of the conformance suite (package
-// runtimetest, run by TestConformance against real processes on a given
+// runtimetest, run by TestConformance, and on partitions by
+// TestConformanceOnPartitions, against real processes on a given
 // Redis; go test -run 'TestConformance/<name>' ./runtime/runtimetest/),
 // and is also pinned by the unit tests named beside it (package runtime;
 // those of the replay claims in package runtime/inspect):
@@ -158,6 +184,9 @@
 //	Redis/RefusedWritesNotReady                 TestReadyzReportsARedisThatRefusesWrites, TestNoTakeoverWhileRedisRefusesWrites
 //	Replay/FailingAgain                         TestArchivedTaskDoesNotSwallowAFailure, TestReplayInterruptedByShutdownsIsNotLost
 //	Replay/AfterFix                             TestReplayOfAnOrderedFunctionNeverRunsBesideItsKey
+//	(partitions: every property above again)    TestConformanceOnPartitions (4 partitions, ordered functions leased)
+//	(partition leases under faults)             TestPartitionOwnershipUnderChaos, TestLeasedPartitionsSplitAndKeepOrder
+//	(fencing of a former owner)                 TestFormerOwnerCommitsNothing
 //
 // Main wires all of it into a process: configuration from the environment
 // (Config), zap logs, and /healthz, /readyz and /metrics on $PORT.

@@ -10,7 +10,8 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("default config invalid: %v", err)
 	}
-	if cfg.RedisURL != "redis://127.0.0.1:6379/0" || cfg.MaxAttempts != 5 || cfg.IdempotencyTTL != 24*time.Hour || cfg.StartFrom != StartBeginning {
+	if cfg.RedisURL != "redis://127.0.0.1:6379/0" || cfg.MaxAttempts != 5 || cfg.IdempotencyTTL != 24*time.Hour || cfg.StartFrom != StartBeginning ||
+		cfg.Partitions != 16 || cfg.PartitionLease != 10*time.Second {
 		t.Fatalf("unexpected defaults: %+v", cfg)
 	}
 	bad := []struct {
@@ -24,6 +25,9 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		// Renewal every CLAIM_INTERVAL must come twice within CLAIM_MIN_IDLE.
 		{"claim interval half the min idle", func(c *Config) { c.ClaimInterval = c.ClaimMinIdle / 2 }},
 		{"claim interval over the min idle", func(c *Config) { c.ClaimInterval = 2 * c.ClaimMinIdle }},
+		{"no partitions", func(c *Config) { c.Partitions = 0 }},
+		{"too many partitions", func(c *Config) { c.Partitions = 1025 }},
+		{"partition lease too short", func(c *Config) { c.PartitionLease = 100 * time.Millisecond }},
 	}
 	for _, b := range bad {
 		t.Run(b.name, func(t *testing.T) {

@@ -119,8 +119,8 @@ func (l *Leases) members(ctx context.Context, arg string) ([]string, error) {
 
 // ClaimAll claims to this consumer every entry of stream pending in the
 // group, whoever holds it (XAUTOCLAIM with no minimum idle time, JUSTID,
-// which leaves delivery counts alone), and returns how many it claimed
-// from others.
+// which leaves delivery counts alone), and returns how many entries were
+// pending (its own among them).
 func (c *Consumer) ClaimAll(ctx context.Context, stream string, count int) (int, error) {
 	n := 0
 	start := "0-0"

@@ -33,9 +33,9 @@ type Reader struct {
 
 // ReaderParams is what the reader needs.
 type ReaderParams struct {
-	Logger    *zap.Logger
-	Group     *rdb.Consumer
-	Records   *rdb.Records
+	Logger  *zap.Logger
+	Group   *rdb.Consumer
+	Records *rdb.Records
 	Streams []string
 	// ReadSet, when set, replaces Streams: the reader reads what it holds
 	// at each read (a leased function's owned partitions), and recovers
