@@ -11,7 +11,7 @@ import (
 // orderedInstances is how many instances of each ordered function
 // (projector, inventory) the partition tests run: each owns some of the
 // partitions of the event log.
-const orderedInstances = 1
+const orderedInstances = 2
 
 // scaledShop empties Redis and starts the shop with orderedInstances
 // instances of each ordered function (shopkit.Scaled), and returns a

@@ -15,7 +15,7 @@ import (
 // orderedInstances is how many instances of each ordered function
 // (projector, inventory) the partition tests run, each owning some of
 // the partitions.
-const orderedInstances = 1
+const orderedInstances = 2
 
 // partitionLease is the PARTITION_LEASE of the partition tests: how long a
 // killed instance's partitions stay with it before another takes them.

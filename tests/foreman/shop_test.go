@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // portStep is foreman's distance between the ports of consecutive
@@ -25,8 +27,9 @@ const portStep = 100
 // procLine is one Procfile line.
 type procLine struct {
 	name string
-	// function is true for a line "name: bin/name" (a shop function that
-	// serves /healthz on its PORT).
+	// function is true for a line "name: bin/<binary>" of a shop function
+	// (binary is shopkit.BinaryOf(name): "projector2: bin/projector" is a
+	// second projector), which serves /healthz on its PORT.
 	function bool
 }
 
@@ -45,7 +48,7 @@ func procfile(t *testing.T) []procLine {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if m := procfileLine.FindStringSubmatch(sc.Text()); m != nil {
-			lines = append(lines, procLine{name: m[1], function: strings.TrimSpace(m[2]) == "bin/"+m[1]})
+			lines = append(lines, procLine{name: m[1], function: strings.TrimSpace(m[2]) == "bin/"+shopkit.BinaryOf(m[1])})
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -177,7 +180,7 @@ func waitRegistered(t *testing.T, lines []procLine, extra ...string) string {
 		first, reg := cliStatus(t, extra...)
 		var missing []string
 		for _, l := range lines[1:] {
-			if l.function && !reg[l.name] {
+			if l.function && !reg[shopkit.BinaryOf(l.name)] {
 				missing = append(missing, l.name)
 			}
 		}
