@@ -34,6 +34,9 @@ var ErrInvalid = inspect.ErrInvalid
 type (
 	// FunctionStatus is one function at a glance (inspect.FunctionStatus).
 	FunctionStatus = inspect.FunctionStatus
+	// PartitionStatus is one partition of a partitioned function: owner,
+	// epoch, lag and pending (inspect.PartitionStatus).
+	PartitionStatus = inspect.PartitionStatus
 	// StreamStatus is a function's group on one stream.
 	StreamStatus = inspect.StreamStatus
 	// ConsumerStatus is one consumer in a group.
