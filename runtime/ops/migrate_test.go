@@ -441,3 +441,42 @@ func TestMigrateAllTakesTheRegistrysFamilies(t *testing.T) {
 	}
 	checkPartitions(t, rdb, log, log.stream)
 }
+
+func TestMigrateMovesGroupsThatStartedOnTheEmptyPartitionsForward(t *testing.T) {
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	log := writeSourceLog(t, rdb, 1000, 50, 0)
+	if err := rdb.XGroupCreate(ctx, log.stream, "projector", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	readGroup(t, rdb, log.stream, "projector", 600)
+	// The new, partitioned projector started before the migration: its
+	// group stands at the start of every (empty) partition.
+	fam, err := partition.Open(ctx, rdb, log.stream, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range fam.Count {
+		if err := rdb.XGroupCreateMkStream(ctx, fam.Stream(p), "projector", "0").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := ops.MigrateToPartitions(ctx, rdb, ops.MigrateOptions{Family: log.stream, Key: "entity_id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Groups) != 1 || rep.Groups[0].Moved != 4 || rep.Groups[0].Created != 0 || rep.Groups[0].Position != log.ids[599] {
+		t.Fatalf("groups: %+v", rep.Groups)
+	}
+	var lag int64
+	for p := range fam.Count {
+		g := groupOn(t, rdb, fam.Stream(p), "projector")
+		if g.LastDeliveredID != log.ids[599] || g.Lag != after(t, rdb, fam.Stream(p), log.ids[599]) {
+			t.Fatalf("partition %d: group at %s lag %d", p, g.LastDeliveredID, g.Lag)
+		}
+		lag += g.Lag
+	}
+	if lag != 400 {
+		t.Fatalf("lag over the partitions %d, want the 400 the source group had not read", lag)
+	}
+}
