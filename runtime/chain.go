@@ -2,26 +2,15 @@ package runtime
 
 import (
 	"context"
+	"time"
 
 	"github.com/ordershop/functions/runtime/internal/engine"
+	"github.com/ordershop/functions/runtime/internal/invocation"
 )
 
-// buildChain builds the handler chain of fn: the one chain a running
-// function (stream entries and retry tasks alike) and Invoke run, so that
-// what a test sees through Invoke is the real wiring. Outermost first:
-//
-//	observe     metrics (in flight, latency, failed) and the failure log
-//	            line; left out when metricsFor is nil (Invoke)
-//	timeout     the invocation's deadline (Function.Timeout) and its
-//	            "timed out after" wording (timeout.go)
-//	recoverer   a panic becomes a *PanicError (recoverer.go)
-//	limitEmits  an emitted event over the size limit fails permanently,
-//	            whoever emitted it: the handler or a middleware
-//	fn.Middleware, outermost first
-//	fn.Handler
-//
-// Every invocation starts with no emitted events (a retry in place runs
-// the same Message again).
+// buildChain builds the one handler chain of fn that a running function
+// and Invoke run (metricsFor nil: no metrics, as in Invoke); the order of
+// its links is in internal/invocation's package doc.
 func buildChain(fn Function, metricsFor func(stream string) *engine.StreamMetrics, logFailure func(*Message, error)) Handler {
 	mws := make([]Middleware, 0, 4+len(fn.Middleware))
 	mws = append(mws, freshEmits)
@@ -39,4 +28,27 @@ func freshEmits(next Handler) Handler {
 		msg.emits = msg.emits[:0]
 		return next.Handle(ctx, msg)
 	})
+}
+
+func observe(metricsFor func(stream string) *engine.StreamMetrics, logFailure func(*Message, error)) Middleware {
+	byStream := func(msg *Message) *engine.StreamMetrics { return metricsFor(msg.Stream) }
+	return func(next Handler) Handler {
+		return HandlerFunc(invocation.Observe(next.Handle, byStream, logFailure))
+	}
+}
+
+// observed counts the end of an invocation that began at start; true if
+// it failed.
+func observed(m *engine.StreamMetrics, start time.Time, err error) bool {
+	return invocation.Observed(m, start, err)
+}
+
+func timeout(d time.Duration) Middleware {
+	return func(next Handler) Handler { return HandlerFunc(invocation.Timeout(next.Handle, d)) }
+}
+
+func recoverer(next Handler) Handler {
+	return HandlerFunc(invocation.Recover(next.Handle, func(value any, stack []byte) error {
+		return &PanicError{Value: value, Stack: stack}
+	}))
 }

@@ -15,22 +15,9 @@ var ErrClusterUnsupported = rdb.ErrClusterUnsupported
 
 // NotReadyError is why a Runtime is not ready. Reason is one of a fixed set
 // of phrases (never Redis's own words, which may name hosts), safe to show
-// on /readyz; Err is the cause, for the log.
-type NotReadyError struct {
-	Reason string
-	Err    error
-}
-
-// Error gives the reason and the cause.
-func (e *NotReadyError) Error() string {
-	if e.Err == nil {
-		return e.Reason
-	}
-	return e.Reason + ": " + e.Err.Error()
-}
-
-// Unwrap returns the cause.
-func (e *NotReadyError) Unwrap() error { return e.Err }
+// on /readyz; Err is the cause, for the log. Error gives both, Unwrap the
+// cause.
+type NotReadyError = health.NotReadyError
 
 // redisWritable reports whether Redis takes writes now: it SETs this
 // instance's probe key (with a short TTL) and classifies a refusal (see
