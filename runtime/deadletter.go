@@ -33,8 +33,7 @@ const DLQFieldPrefix = entry.DLQFieldPrefix
 func newDeadLetterEntry(function string, msg *Message, cause error, now time.Time) Emit {
 	fields := entry.DeadLetterFields(entry.Failure{
 		Function: function, Stream: msg.Stream, ID: msg.ID, Fields: msg.Fields,
-		Attempt: msg.Attempt, FirstFailure: msg.FirstFailure,
-		Err: cause, Permanent: IsPermanent(cause) || isDecodeError(cause),
+		Attempt: msg.Attempt, FirstFailure: msg.FirstFailure, Err: cause,
 	}, now)
 	return Emit{Stream: DeadLetterStream(function), Fields: fields}
 }

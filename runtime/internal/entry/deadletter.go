@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/runtime/internal/engine"
+	"github.com/ordershop/functions/runtime/internal/failure"
 )
 
 // The metadata fields of a dead-letter entry (runtime.DLQField*).
@@ -32,7 +33,6 @@ type Failure struct {
 	Attempt              int
 	FirstFailure         time.Time // zero: now
 	Err                  error
-	Permanent            bool
 }
 
 // DeadLetterFields builds the fields of f's dead letter, written at now.
@@ -66,7 +66,7 @@ func DeadLetterFields(f Failure, now time.Time) map[string]string {
 	fields[DLQFieldAttempts] = strconv.Itoa(f.Attempt)
 	fields[DLQFieldFirstFailure] = first.UTC().Format(time.RFC3339Nano)
 	fields[DLQFieldLastFailure] = now.UTC().Format(time.RFC3339Nano)
-	fields[DLQFieldPermanent] = strconv.FormatBool(f.Permanent)
+	fields[DLQFieldPermanent] = strconv.FormatBool(failure.IsPermanent(f.Err) || failure.IsDecodeError(f.Err))
 	return fields
 }
 

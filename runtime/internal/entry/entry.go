@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/ordershop/functions/runtime/internal/engine"
+	"github.com/ordershop/functions/runtime/internal/failure"
 )
 
 // The per-entry size limit (runtime.MaxEntryFields, runtime.MaxEntryBytes):
@@ -45,6 +46,16 @@ func OverLimit(n, bytes int) string {
 		return ""
 	}
 	return fmt.Sprintf("%d fields, %d bytes (limit %d fields, %d bytes)", n, bytes, MaxFields, MaxBytes)
+}
+
+// CheckEmit fails permanently (failure.Permanent) when an event to
+// stream with fields is over the size limit, since it could never be
+// written.
+func CheckEmit(stream string, fields map[string]string) error {
+	if why := OverLimit(Size(fields)); why != "" {
+		return failure.Permanent(fmt.Errorf("emit to %s too large: %s", stream, why))
+	}
+	return nil
 }
 
 // Data checks the size and the contract fields of an entry's fields and

@@ -1,21 +1,21 @@
-// Package invocation holds the bodies of the runtime's own middleware:
-// metrics and the failure log line around an invocation, its deadline and
-// "timed out after" wording, and panic recovery. Each wraps next, the
-// rest of the chain.
+// Package invocation builds the runtime's links of a function's handler
+// chain (Chain): metrics and the failure log line around an invocation,
+// its deadline and "timed out after" wording, panic recovery and the
+// limit on emitted events. Each wraps next, the rest of the chain.
 //
-// runtime's buildChain (chain.go) builds a function's handler chain: the
-// one chain a running function (stream entries and retry tasks alike) and
+// runtime's buildChain (chain.go) builds a function's handler chain with
+// Chain: the one chain a running function (stream entries and retry tasks alike) and
 // runtime.Invoke run, so that what a test sees through Invoke is the real
 // wiring. Outermost first:
 //
-//	freshEmits  drops the events an earlier attempt emitted (a retry in
+//	fresh       drops the events an earlier attempt emitted (a retry in
 //	            place runs the same Message again)
 //	Observe     metrics (in flight, latency, failed) and the failure log
 //	            line; left out in Invoke
 //	Timeout     the invocation's deadline (Function.Timeout) and its
 //	            "timed out after" wording
 //	Recover     a panic becomes a *runtime.PanicError
-//	limitEmits  an emitted event over the size limit fails permanently,
+//	checkEmits  an emitted event over the size limit fails permanently,
 //	            whoever emitted it: the handler or a middleware
 //	Function.Middleware, outermost first
 //	Function.Handler
@@ -28,7 +28,50 @@ import (
 
 	"github.com/ordershop/functions/runtime/internal/engine"
 	"github.com/ordershop/functions/runtime/internal/engine/watch"
+	"github.com/ordershop/functions/runtime/internal/failure"
 )
+
+// Links are what the runtime's links need of a function and of its
+// messages M.
+type Links[M any] struct {
+	// Timeout bounds one invocation (Function.Timeout).
+	Timeout time.Duration
+	// MetricsFor gives the metrics of a message's stream; nil leaves
+	// Observe out (runtime.Invoke).
+	MetricsFor func(M) *engine.StreamMetrics
+	// LogFailure writes the one log line of a failed invocation.
+	LogFailure func(M, error)
+	// Fresh drops the events an earlier attempt of the message emitted.
+	Fresh func(M)
+	// CheckEmits fails an invocation whose emitted events could never be
+	// written (over the size limit); it runs after a successful one.
+	CheckEmits func(M) error
+}
+
+// Chain wraps inner (the function's middleware and handler) in the
+// runtime's links, in the order of the package doc.
+func Chain[M any](inner Call[M], l Links[M]) Call[M] {
+	c := checkEmits(inner, l.CheckEmits)
+	c = Recover(c)
+	c = Timeout(c, l.Timeout)
+	if l.MetricsFor != nil {
+		c = Observe(c, l.MetricsFor, l.LogFailure)
+	}
+	return func(ctx context.Context, msg M) error {
+		l.Fresh(msg)
+		return c(ctx, msg)
+	}
+}
+
+// checkEmits runs check after a successful invocation of next.
+func checkEmits[M any](next Call[M], check func(M) error) Call[M] {
+	return func(ctx context.Context, msg M) error {
+		if err := next(ctx, msg); err != nil {
+			return err
+		}
+		return check(msg)
+	}
+}
 
 // Call is one step of a handler chain: the rest of the chain, run on a
 // message of type M (runtime's Handler.Handle).
@@ -92,14 +135,14 @@ func Timeout[M any](next Call[M], d time.Duration) Call[M] {
 }
 
 // Recover turns a panic of next (the handler or a middleware inside it)
-// into panicked(value, stack): the attempt fails like any other. It
-// catches panic(nil) too.
-func Recover[M any](next Call[M], panicked func(value any, stack []byte) error) Call[M] {
+// into a *failure.PanicError with the stack: the attempt fails like any
+// other. It catches panic(nil) too.
+func Recover[M any](next Call[M]) Call[M] {
 	return func(ctx context.Context, msg M) (err error) {
 		done := false
 		defer func() {
 			if !done {
-				err = panicked(recover(), debug.Stack())
+				err = &failure.PanicError{Value: recover(), Stack: debug.Stack()}
 			}
 		}()
 		err = next(ctx, msg)
