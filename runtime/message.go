@@ -16,20 +16,6 @@ const (
 	FieldData    = engine.FieldData    // the event's payload, a JSON object
 )
 
-// The per-entry size limit. A stream entry over it is not run: it is
-// dead-lettered at once as malformed ("entry too large"), with a dead
-// letter that is a summary (see newDeadLetterEntry), so that every commit
-// stays small enough to be written whole. An event a handler emits over it
-// fails the invocation permanently. Fields count names and values alike:
-// MaxEntryBytes (1 MiB) bounds the sum of len(name)+len(value).
-const (
-	MaxEntryFields = entry.MaxFields
-	MaxEntryBytes  = entry.MaxBytes
-)
-
-// maxWriteValues is the most field names and values one write may carry.
-const maxWriteValues = entry.MaxWriteValues
-
 // Message is one event handed to a Handler.
 type Message struct {
 	// Function is the name of the function being invoked.
@@ -106,3 +92,17 @@ func eventData(fields map[string]string, eventType, eventID string) (json.RawMes
 	}
 	return data, nil
 }
+
+// The per-entry size limit. A stream entry over it is not run: it is
+// dead-lettered at once as malformed ("entry too large"), with a dead
+// letter that is a summary (see newDeadLetterEntry), so that every commit
+// stays small enough to be written whole. An event a handler emits over it
+// fails the invocation permanently. Fields count names and values alike:
+// MaxEntryBytes (1 MiB) bounds the sum of len(name)+len(value).
+const (
+	MaxEntryFields = entry.MaxFields
+	MaxEntryBytes  = entry.MaxBytes
+)
+
+// maxWriteValues is the most field names and values one write may carry.
+const maxWriteValues = entry.MaxWriteValues
