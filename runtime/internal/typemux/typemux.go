@@ -17,8 +17,8 @@ func (m *Mux[H]) On(eventType string, h H) {
 	m.handlers[eventType] = h
 }
 
-// Default registers h for every type without a handler of its own (nil:
-// none).
+// Default registers h for every type without a handler of its own; a
+// nil interface value (H being an interface, as runtime.Handler) sets none.
 func (m *Mux[H]) Default(h H) { m.fallback, m.hasFallback = h, any(h) != nil }
 
 // Types lists the registered event types.
