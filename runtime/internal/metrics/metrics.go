@@ -21,6 +21,12 @@ type Collectors struct {
 	fenced       *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
 	inFlight     *prometheus.GaugeVec
+
+	// registry and namespace serve the series registered later
+	// (partitions).
+	registry   *prometheus.Registry
+	namespace  string
+	partitions partitions
 }
 
 // New registers the runtime's collectors (and the Go and process
@@ -31,6 +37,7 @@ func New(reg *prometheus.Registry, namespace string) *Collectors {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
 	}
 	c := &Collectors{
+		registry: reg, namespace: namespace,
 		processed:    counter("events_processed_total", "Invocations that succeeded and were committed."),
 		failed:       counter("events_failed_total", "Invocations that returned an error or panicked."),
 		retried:      counter("events_retried_total", "Retries scheduled after a failed invocation."),
