@@ -30,10 +30,9 @@ type Params struct {
 
 // Run serves HTTP and runs p.Run and p.Background until SIGTERM or
 // SIGINT, then drains: on the signal Stopping is called and the HTTP
-// server drains beside the runtime, under the same timeout; Run returns
-// once all three have, with the first error of the runtime, the HTTP
-// server and the background duty ("stopped" is logged after a clean
-// stop).
+// server drains beside the runtime, under the same timeout. Run returns
+// once all three have: the HTTP server's error, else the background
+// duty's, else the runtime's ("stopped" is logged after a clean stop).
 func Run(p Params) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
