@@ -2,17 +2,16 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/ordershop/functions/runtime/internal/health"
 	"github.com/ordershop/functions/runtime/internal/httpserver"
+	"github.com/ordershop/functions/runtime/internal/process"
 )
 
 // App is what a function process is built from: its configuration, a Redis
@@ -108,70 +107,30 @@ func run(name string, setup func(app *App) (Setup, error), opts []MainOption) er
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-
-	srv, err := newHTTPServer(cfg, logger, app.Metrics, rt, s)
-	if err != nil {
-		return err
-	}
-	httpErr := make(chan error, 1)
-	go func() { httpErr <- srv.Serve() }()
-	// The HTTP server drains beside the runtime, under the same timeout.
-	httpDown := make(chan struct{})
-	go func() {
-		defer close(httpDown)
-		<-ctx.Done()
-		if s.Stopping != nil {
-			s.Stopping()
-		}
-		if err := srv.Shutdown(cfg.ShutdownTimeout); err != nil {
-			logger.Warn("http shutdown", zap.Error(err))
-		}
-	}()
-
-	background := make(chan error, 1)
-	if s.Background != nil {
-		go func() { background <- s.Background(ctx) }()
-	} else {
-		background <- nil
-	}
-
-	runErr := rt.Run(ctx)
-	stop()
-	<-httpDown
-	bgErr := <-background
-	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("http: %w", err)
-	}
-	if bgErr != nil {
-		return fmt.Errorf("background: %w", bgErr)
-	}
-	if runErr != nil {
-		return runErr
-	}
-	logger.Info("stopped")
-	return nil
+	return process.Run(process.Params{
+		HTTP: httpParams(cfg, logger, app.Metrics, rt, s), Logger: logger, ShutdownTimeout: cfg.ShutdownTimeout,
+		Run: rt.Run, Stopping: s.Stopping, Background: s.Background,
+	})
 }
 
-// newHTTPServer returns the server of /healthz, /readyz (rt and s.Ready),
+// httpParams are the server of /healthz, /readyz (rt and s.Ready),
 // /metrics (m) and s.HTTP.
-func newHTTPServer(cfg Config, logger *zap.Logger, m *Metrics, rt *Runtime, s Setup) (*httpserver.Server, error) {
-	return httpserver.New(httpserver.Params{
+func httpParams(cfg Config, logger *zap.Logger, m *Metrics, rt *Runtime, s Setup) httpserver.Params {
+	return httpserver.Params{
 		Host: cfg.ListenHost, Port: cfg.Port, Logger: logger, Metrics: m.Handler(), Routes: s.HTTP,
-		Ready: func(ctx context.Context) error {
-			err := rt.Ready(ctx)
-			if err == nil && s.Ready != nil {
-				err = s.Ready(ctx)
-			}
-			return err
-		},
-		Reason: func(err error) (string, bool) {
-			var nr *NotReadyError
-			if errors.As(err, &nr) {
-				return nr.Reason, true
-			}
-			return "", false
-		},
-	})
+		Ready: process.AllReady(rt.Ready, s.Ready), Reason: health.Reason,
+	}
+}
+
+// NewRedisClient builds a client from cfg.RedisURL. redis:// and rediss://
+// (TLS) URLs are accepted, with user, password and database; the client
+// reconnects by itself, so a Redis that goes away is retried, not fatal.
+func NewRedisClient(cfg Config) (redis.UniversalClient, error) {
+	return process.NewRedisClient(cfg.RedisURL, cfg.ReadBlock, cfg.Concurrency)
+}
+
+// NewLogger builds the process logger: JSON for production, console for
+// development (cfg.LogFormat), at cfg.LogLevel.
+func NewLogger(cfg Config) (*zap.Logger, error) {
+	return process.NewLogger(cfg.LogLevel, cfg.LogFormat)
 }

@@ -1,42 +1,36 @@
 package runtime
 
 import (
-	"context"
+	"time"
 
 	"github.com/ordershop/functions/runtime/internal/engine"
+	"github.com/ordershop/functions/runtime/internal/entry"
+	"github.com/ordershop/functions/runtime/internal/invocation"
 )
 
-// buildChain builds the handler chain of fn: the one chain a running
-// function (stream entries and retry tasks alike) and Invoke run, so that
-// what a test sees through Invoke is the real wiring. Outermost first:
-//
-//	observe     metrics (in flight, latency, failed) and the failure log
-//	            line; left out when metricsFor is nil (Invoke)
-//	timeout     the invocation's deadline (Function.Timeout) and its
-//	            "timed out after" wording (timeout.go)
-//	recoverer   a panic becomes a *PanicError (recoverer.go)
-//	limitEmits  an emitted event over the size limit fails permanently,
-//	            whoever emitted it: the handler or a middleware
-//	fn.Middleware, outermost first
-//	fn.Handler
-//
-// Every invocation starts with no emitted events (a retry in place runs
-// the same Message again).
+// buildChain builds the one handler chain of fn that a running function
+// and Invoke (metricsFor nil: no metrics) run: the runtime's links, in
+// internal/invocation's order, around fn.Middleware and fn.Handler.
 func buildChain(fn Function, metricsFor func(stream string) *engine.StreamMetrics, logFailure func(*Message, error)) Handler {
-	mws := make([]Middleware, 0, 4+len(fn.Middleware))
-	mws = append(mws, freshEmits)
-	if metricsFor != nil {
-		mws = append(mws, observe(metricsFor, logFailure))
+	links := invocation.Links[*Message]{
+		Timeout: fn.Timeout, LogFailure: logFailure,
+		Fresh: func(msg *Message) { msg.emits = msg.emits[:0] },
+		CheckEmits: func(msg *Message) error {
+			for _, e := range msg.emits {
+				if err := entry.CheckEmit(e.Stream, e.Fields); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	}
-	mws = append(mws, timeout(fn.Timeout), recoverer, limitEmits)
-	mws = append(mws, fn.Middleware...)
-	return Chain(fn.Handler, mws...)
+	if metricsFor != nil {
+		links.MetricsFor = func(msg *Message) *engine.StreamMetrics { return metricsFor(msg.Stream) }
+	}
+	return HandlerFunc(invocation.Chain(Chain(fn.Handler, fn.Middleware...).Handle, links))
 }
 
-// freshEmits drops the events an earlier attempt of msg emitted.
-func freshEmits(next Handler) Handler {
-	return HandlerFunc(func(ctx context.Context, msg *Message) error {
-		msg.emits = msg.emits[:0]
-		return next.Handle(ctx, msg)
-	})
+// observed is invocation.Observed: true if the invocation failed.
+func observed(m *engine.StreamMetrics, start time.Time, err error) bool {
+	return invocation.Observed(m, start, err)
 }

@@ -2,10 +2,16 @@ package runtime
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/ordershop/functions/internal/testkit/redistest"
 )
 
 // TestCommitWritesEachEventOnce drives the committer directly: the same
@@ -91,5 +97,110 @@ func TestCommitSeesRecordsOfThePreviousWindow(t *testing.T) {
 	}
 	if n := rdb.XLen(ctx, "events:out").Val(); n != 1 {
 		t.Fatalf("%d emitted events, want 1: the previous window's record was ignored", n)
+	}
+}
+
+// TestTakenOverEntryIsCommittedByItsNewOwnerOnly (fencing, end to end):
+// instance A is running an entry's handler when the entry is claimed by
+// consumer B. A's commit must write nothing (no emit, no ack: the entry
+// stays B's) and is counted as fenced; B then runs it and its commit writes.
+func TestTakenOverEntryIsCommittedByItsNewOwnerOnly(t *testing.T) {
+	_, rdb := startRedis(t)
+	ctx := context.Background()
+	const stream, name, out = "events:fence", "fence", "events:fence:out"
+	running, release := make(chan struct{}), make(chan struct{})
+	handler := func(block bool) Function {
+		return Function{Name: name, Streams: []string{stream},
+			Handler: HandlerFunc(func(ctx context.Context, m *Message) error {
+				if block {
+					close(running)
+					<-release
+				}
+				m.Emit(out, map[string]string{"type": "done", "event_id": "out-" + m.EventID, "data": "{}"})
+				return nil
+			})}
+	}
+	// A neither renews nor reclaims during the test (the takeover is done
+	// by hand below, so that it happens exactly while A's handler runs).
+	cfgA := checkConfig("A")
+	cfgA.ClaimInterval, cfgA.ClaimMinIdle = time.Hour, 3*time.Hour
+	a := New(cfgA, rdb, zaptest.NewLogger(t), nil)
+	if err := a.Register(handler(true)); err != nil {
+		t.Fatal(err)
+	}
+	runFor(t, a)
+	redistest.Eventually(t, 10*time.Second, func() bool { return a.Ready(ctx) == nil }, "A ready")
+	id := rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []string{"type", "t", "event_id", "f1", "data", "{}"}}).Val()
+	select {
+	case <-running:
+	case <-time.After(10 * time.Second):
+		t.Fatal("A's handler did not start")
+	}
+	if err := rdb.XClaim(ctx, &redis.XClaimArgs{Stream: stream, Group: name, Consumer: "B", Messages: []string{id}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	fenced := a.metrics.forStream(name, stream).Fenced
+	redistest.Eventually(t, 10*time.Second, func() bool { var m dto.Metric; _ = fenced.Write(&m); return m.GetCounter().GetValue() == 1 }, "A's commit fenced")
+	if n := rdb.XLen(ctx, out).Val(); n != 0 {
+		t.Fatalf("%d events emitted by A, which no longer owned the entry", n)
+	}
+	p := rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: stream, Group: name, Start: "-", End: "+", Count: 10}).Val()
+	if len(p) != 1 || p[0].Consumer != "B" {
+		t.Fatalf("pending %+v, want the entry still pending to B", p)
+	}
+	if d, _ := newDoneRecords(rdb, name, cfgA.IdempotencyTTL).Done(ctx, []string{"f1"}); d[0] {
+		t.Fatal("A recorded the event as done")
+	}
+	// B starts, drains its own pending entry and commits it.
+	b := New(checkConfig("B"), rdb, zaptest.NewLogger(t), nil)
+	if err := b.Register(handler(false)); err != nil {
+		t.Fatal(err)
+	}
+	runFor(t, b)
+	redistest.Eventually(t, 10*time.Second, func() bool {
+		return rdb.XLen(ctx, out).Val() == 1 && rdb.XPending(ctx, stream, name).Val().Count == 0
+	}, "B's commit written")
+}
+
+// BenchmarkCommitGroup times the commit of groups of 100 settled entries
+// (record and ack, no emits: the common case), per entry, and reports the
+// Redis time the script takes per entry.
+func BenchmarkCommitGroup(b *testing.B) {
+	_, rdb := startRedis(b)
+	ctx := context.Background()
+	const stream, group, size = "events:b", "fn", 100
+	rdb.XGroupCreateMkStream(ctx, stream, group, "$")
+	c := testCommitter(newDoneRecords(rdb, group, time.Hour), "c")
+	b.ResetTimer()
+	for done := 0; done < b.N; done += size {
+		b.StopTimer()
+		pipe := rdb.Pipeline()
+		for i := range size {
+			pipe.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []string{"type", "t", "event_id", strconv.Itoa(done + i), "data", "{}"}})
+		}
+		pipe.Exec(ctx)
+		res := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "c", Streams: []string{stream, ">"}, Count: size}).Val()
+		items := make([]*commitItem, 0, size)
+		for _, m := range res[0].Messages {
+			items = append(items, &commitItem{stream: stream, id: m.ID, ack: true, eventID: m.Values["event_id"].(string), record: true})
+		}
+		b.StartTimer()
+		if err := c.exec(ctx, items); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	// What the commit costs Redis itself (its one thread serves every
+	// function): the script's time per entry, from INFO commandstats.
+	for _, l := range strings.Split(rdb.Info(ctx, "commandstats").Val(), "\r\n") {
+		if rest, ok := strings.CutPrefix(l, "cmdstat_evalsha:"); ok {
+			for _, kv := range strings.Split(rest, ",") {
+				if v, ok := strings.CutPrefix(kv, "usec="); ok {
+					usec, _ := strconv.ParseFloat(v, 64)
+					b.ReportMetric(usec/float64(b.N), "redis-µs/entry")
+				}
+			}
+		}
 	}
 }

@@ -126,9 +126,9 @@
 //     or paused owner's leases expire after PartitionLease and are taken
 //     over. Fencing by epoch: an outcome is written only while the lease
 //     still holds the token it was read under, so a former owner (paused
-//     past its lease, or whose lease passed on) writes nothing, and a
-//     partition is read only while its lease was renewed within two thirds
-//     of its life, with reads blocking for at most a quarter of it. So
+//     past its lease, or whose lease passed on) writes nothing; and every
+//     read checks the leases of the partitions it reads in the same step
+//     (a script), so a former owner takes no new entry either. So
 //     per-key order holds across instances, handovers, crashes and pauses
 //     when every event of a key is in one partition (the producer's
 //     partition key is the ordering key). Without an OrderingKey every

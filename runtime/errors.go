@@ -1,52 +1,54 @@
 package runtime
 
 import (
-	"errors"
-	"fmt"
+	"context"
+
+	"github.com/ordershop/functions/runtime/internal/failure"
+	"github.com/ordershop/functions/runtime/internal/health"
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
-
-// permanentError marks an error that retrying cannot fix.
-type permanentError struct{ err error }
-
-func (e *permanentError) Error() string { return e.err.Error() }
-func (e *permanentError) Unwrap() error { return e.err }
 
 // Permanent marks err as not worth retrying: the runtime dead-letters the
 // event on this attempt. Permanent(nil) is nil.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &permanentError{err: err}
-}
+func Permanent(err error) error { return failure.Permanent(err) }
 
 // IsPermanent reports whether err, or an error it wraps, was marked Permanent.
-func IsPermanent(err error) bool {
-	var p *permanentError
-	return errors.As(err, &p)
-}
+func IsPermanent(err error) bool { return failure.IsPermanent(err) }
 
 // DecodeError says a stream entry is not a well-formed event (a required
 // field is missing or data is not a JSON object). It is always permanent.
-type DecodeError struct {
-	Reason string
-}
-
-// Error says why the entry is malformed.
-func (e *DecodeError) Error() string { return "malformed event: " + e.Reason }
+// Its Reason says why; Error gives "malformed event: <reason>".
+type DecodeError = failure.DecodeError
 
 // UnknownTypeError is returned by TypeMux for an event type it has no
-// handler for.
-type UnknownTypeError struct{ Type string }
+// handler for; its Type names it.
+type UnknownTypeError = failure.UnknownTypeError
 
-// Error names the type.
-func (e *UnknownTypeError) Error() string { return fmt.Sprintf("unknown event type %q", e.Type) }
+// PanicError is the failure a recovered handler panic turns into: Value
+// is what was passed to panic, Stack the goroutine's stack then.
+type PanicError = failure.PanicError
 
-// PanicError is the failure a recovered handler panic turns into.
-type PanicError struct {
-	Value any
-	Stack []byte
+func isDecodeError(err error) bool { return failure.IsDecodeError(err) }
+
+// ErrClusterUnsupported is returned by Register and Run of a Runtime built
+// with a client that spreads keys over several nodes (*redis.ClusterClient,
+// *redis.Ring): the commit script touches several streams and hashes at
+// once, which a Cluster refuses (CROSSSLOT).
+var ErrClusterUnsupported = rdb.ErrClusterUnsupported
+
+// NotReadyError is why a Runtime is not ready. Reason is one of a fixed set
+// of phrases (never Redis's own words, which may name hosts), safe to show
+// on /readyz; Err is the cause, for the log. Error gives both, Unwrap the
+// cause.
+type NotReadyError = health.NotReadyError
+
+// redisWritable reports whether Redis takes writes now: it SETs this
+// instance's probe key (with a short TTL) and classifies a refusal (see
+// health.Writable: a PING is not enough). It costs one round trip.
+func (r *Runtime) redisWritable(ctx context.Context) error {
+	reason, err := health.Writable(ctx, r.rdb, r.cfg.Namespace, r.cfg.ConsumerName)
+	if err == nil {
+		return nil
+	}
+	return &NotReadyError{Reason: reason, Err: err}
 }
-
-// Error gives the panic value; the stack is in Stack.
-func (e *PanicError) Error() string { return fmt.Sprintf("handler panic: %v", e.Value) }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/runtime/internal/engine"
+	"github.com/ordershop/functions/runtime/internal/entry"
 )
 
 // The fields every event entry carries (the event-log contract).
@@ -85,35 +86,23 @@ func newMessage(function, stream, id string, fields map[string]string) (*Message
 // eventData checks the size (MaxEntryFields, MaxEntryBytes) and the
 // contract fields of an entry's fields, and returns its Data.
 func eventData(fields map[string]string, eventType, eventID string) (json.RawMessage, error) {
-	if why := overLimit(entrySize(fields)); why != "" {
-		return nil, &DecodeError{Reason: "entry too large: " + why}
+	data, reason := entry.Data(fields, eventType, eventID)
+	if reason != "" {
+		return nil, &DecodeError{Reason: reason}
 	}
-	switch {
-	case eventType == "":
-		return nil, &DecodeError{Reason: "missing field " + FieldType}
-	case eventID == "":
-		return nil, &DecodeError{Reason: "missing field " + FieldEventID}
-	}
-	data, ok := fields[FieldData]
-	if !ok {
-		return nil, &DecodeError{Reason: "missing field " + FieldData}
-	}
-	if !isJSONObject(data) {
-		return nil, &DecodeError{Reason: "field data is not a JSON object"}
-	}
-	return json.RawMessage(data), nil
+	return data, nil
 }
 
-func isJSONObject(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case '{':
-			return json.Valid([]byte(s))
-		default:
-			return false
-		}
-	}
-	return false
-}
+// The per-entry size limit. A stream entry over it is not run: it is
+// dead-lettered at once as malformed ("entry too large"), with a dead
+// letter that is a summary (see newDeadLetterEntry), so that every commit
+// stays small enough to be written whole. An event a handler emits over it
+// fails the invocation permanently. Fields count names and values alike:
+// MaxEntryBytes (1 MiB) bounds the sum of len(name)+len(value).
+const (
+	MaxEntryFields = entry.MaxFields
+	MaxEntryBytes  = entry.MaxBytes
+)
+
+// maxWriteValues is the most field names and values one write may carry.
+const maxWriteValues = entry.MaxWriteValues

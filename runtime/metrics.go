@@ -4,10 +4,10 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ordershop/functions/runtime/internal/engine"
+	"github.com/ordershop/functions/runtime/internal/metrics"
 )
 
 // Metrics holds the runtime's Prometheus collectors and the registry that
@@ -24,14 +24,7 @@ type Metrics struct {
 	// Namespace starts every series name.
 	Namespace string
 
-	processed    *prometheus.CounterVec
-	failed       *prometheus.CounterVec
-	retried      *prometheus.CounterVec
-	deadLettered *prometheus.CounterVec
-	skipped      *prometheus.CounterVec
-	fenced       *prometheus.CounterVec
-	latency      *prometheus.HistogramVec
-	inFlight     *prometheus.GaugeVec
+	collectors *metrics.Collectors
 }
 
 // NewMetrics registers the runtime's collectors (and the Go and process
@@ -44,32 +37,8 @@ func NewMetricsIn(namespace string) *Metrics {
 	if namespace == "" {
 		namespace = DefaultNamespace
 	}
-	labels := []string{"function", "stream"}
-	counter := func(name, help string) *prometheus.CounterVec {
-		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
-	}
-	m := &Metrics{
-		Registry:     prometheus.NewRegistry(),
-		Namespace:    namespace,
-		processed:    counter("events_processed_total", "Invocations that succeeded and were committed."),
-		failed:       counter("events_failed_total", "Invocations that returned an error or panicked."),
-		retried:      counter("events_retried_total", "Retries scheduled after a failed invocation."),
-		deadLettered: counter("events_dead_lettered_total", "Events written to the dead-letter stream."),
-		skipped:      counter("events_skipped_total", "Events acked without running: filtered out, already done, or a replay of a dead letter that has left."),
-		fenced: counter("commits_fenced_total",
-			"Outcomes not written because another consumer had taken the entry over meanwhile (it runs there)."),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: namespace, Name: "handler_duration_seconds",
-			Help:    "Handler latency, successful or not.",
-			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, labels),
-		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: namespace, Name: "handler_in_flight", Help: "Invocations running now.",
-		}, labels),
-	}
-	m.Registry.MustRegister(m.processed, m.failed, m.retried, m.deadLettered, m.skipped, m.fenced, m.latency, m.inFlight,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return m
+	reg := prometheus.NewRegistry()
+	return &Metrics{Registry: reg, Namespace: namespace, collectors: metrics.New(reg, namespace)}
 }
 
 // Handler serves the registry in the Prometheus text format.
@@ -77,17 +46,7 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
 }
 
-// forStream returns the children of the runtime's collectors for one
-// (function, stream), looked up once instead of per event.
+// forStream returns the collectors' children for one (function, stream).
 func (m *Metrics) forStream(function, stream string) *engine.StreamMetrics {
-	return &engine.StreamMetrics{
-		Processed:    m.processed.WithLabelValues(function, stream),
-		Failed:       m.failed.WithLabelValues(function, stream),
-		Retried:      m.retried.WithLabelValues(function, stream),
-		DeadLettered: m.deadLettered.WithLabelValues(function, stream),
-		Skipped:      m.skipped.WithLabelValues(function, stream),
-		Fenced:       m.fenced.WithLabelValues(function, stream),
-		Latency:      m.latency.WithLabelValues(function, stream),
-		InFlight:     m.inFlight.WithLabelValues(function, stream),
-	}
+	return m.collectors.ForStream(function, stream)
 }

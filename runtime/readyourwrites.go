@@ -6,13 +6,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/runtime/internal/backoff"
 	"github.com/ordershop/functions/runtime/internal/rdb"
+	"github.com/ordershop/functions/runtime/internal/readyourwrites"
+	"github.com/ordershop/functions/runtime/internal/streamid"
 )
-
-// Read-your-writes: take Positions when a query arrives, then wait until
-// the projecting function has caught up with them (CaughtUp,
-// WaitCaughtUp).
 
 // Positions returns the ID of the newest entry of each stream ("0-0" for an
 // empty or missing stream), in one round trip. With CaughtUp it gives
@@ -28,49 +25,26 @@ func Positions(ctx context.Context, client redis.UniversalClient, streams ...str
 // entry that failed and waits for a retry counts as handled (it is acked).
 // It costs one round trip.
 func CaughtUp(ctx context.Context, client redis.UniversalClient, function string, positions map[string]string) (bool, error) {
-	var streams []string
-	for stream, pos := range positions {
-		if pos != "0-0" {
-			streams = append(streams, stream)
-		}
-	}
-	if len(streams) == 0 {
-		return true, nil
-	}
-	progress, err := rdb.New(client).Progress(ctx, function, streams)
-	if err != nil {
-		return false, err
-	}
-	for _, s := range streams {
-		p, pos := progress[s], positions[s]
-		if !p.Found || CompareIDs(p.LastDelivered, pos) < 0 {
-			return false, nil
-		}
-		if p.Pending > 0 && CompareIDs(p.Lowest, pos) <= 0 {
-			return false, nil
-		}
-	}
-	return true, nil
+	return readyourwrites.CaughtUp(ctx, rdb.New(client), function, positions)
 }
 
 // WaitCaughtUp polls CaughtUp until it is true, ctx ends or timeout passes;
 // it returns context.DeadlineExceeded when the function did not catch up in
 // time.
 func WaitCaughtUp(ctx context.Context, client redis.UniversalClient, function string, positions map[string]string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	delay := 250 * time.Microsecond
-	for {
-		ok, err := CaughtUp(ctx, client, function, positions)
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		if !backoff.Sleep(ctx, delay) {
-			return ctx.Err()
-		}
-		delay = min(delay*2, 4*time.Millisecond)
-	}
+	return readyourwrites.Wait(ctx, rdb.New(client), function, positions, timeout)
 }
+
+// StreamID is a Redis stream entry id, "<ms>-<seq>": the one place the
+// runtime, its operator tools and the shop do stream-id arithmetic. Its
+// methods: String (as Redis formats it), Compare (-1, 0 or 1), Next (the
+// smallest id after it, an exclusive range start) and Time (the wall-clock
+// time of its milliseconds part, UTC).
+type StreamID = streamid.ID
+
+// ParseStreamID parses "<ms>-<seq>" (a bare "<ms>" means seq 0).
+func ParseStreamID(s string) (StreamID, error) { return streamid.Parse(s) }
+
+// CompareIDs compares two stream ids as strings; a malformed id reads
+// as 0-0.
+func CompareIDs(a, b string) int { return streamid.CompareStrings(a, b) }

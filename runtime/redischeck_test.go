@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/runtime/internal/httpserver"
 )
 
 func checkConfig(consumer string) Config {
@@ -104,7 +104,7 @@ func TestReadyzReportsARedisThatRefusesWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	runFor(t, rt)
-	srv, err := newHTTPServer(cfg, zap.NewNop(), rt.metrics, rt, Setup{})
+	srv, err := httpserver.New(httpParams(cfg, zaptest.NewLogger(t), rt.metrics, rt, Setup{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func usedMemory(ctx context.Context, rdb *redis.Client) (int64, error) {
 func TestClusterClientIsRefused(t *testing.T) {
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}})
 	defer cc.Close()
-	rt := New(checkConfig("a"), cc, zap.NewNop(), nil)
+	rt := New(checkConfig("a"), cc, zaptest.NewLogger(t), nil)
 	if err := rt.Register(noop()); !errors.Is(err, ErrClusterUnsupported) {
 		t.Fatalf("Register with a Cluster client: %v, want ErrClusterUnsupported", err)
 	}

@@ -9,7 +9,7 @@ import (
 func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ordershop",
-		Short: "Watch OrderShop functions; inspect, replay and purge dead letters",
+		Short: "Watch OrderShop functions; inspect, replay and purge dead letters; migrate to partitions",
 		Long: `ordershop is the operator's tool for OrderShop Functions. It talks to Redis
 directly, the one it names first on stderr ("redis: URL (from ...)"):
   1. REDIS_URL, if set (rediss:// and passwords are supported);
@@ -33,6 +33,7 @@ Exit codes:
 		newDLQCmd(a),
 		newEventsCmd(a),
 		newDashboardCmd(a),
+		newPartitionsCmd(a),
 	)
 	return root
 }

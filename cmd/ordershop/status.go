@@ -39,6 +39,16 @@ how long they have been idle, and four counts:
   retrying  failed invocations waiting for a retry or replay (asynq queue)
   dead      entries in the dead-letter stream dlq:<function>
 
+A partitioned family (<family>:{p0}..{pN}) is one row, its counts summed.
+Each partitioned function then gets a table of its partitions:
+
+  partition  p: partition p of each of the function's families
+  owner      the instance holding the partition's lease (- when none)
+  epoch      the owner's fencing epoch (one more at every takeover)
+  lease      how long the lease lasts unless renewed
+  lag        undelivered entries, summed over the families' partition p
+  pending    delivered, not yet acked, summed the same way
+
 With --watch the view refreshes every --interval until Ctrl-C; with --json
 it prints one JSON array per refresh.`,
 		Example: "  ordershop status\n  ordershop status --watch --interval 5s\n  ordershop status --json | jq '.[] | {name, dead}'",
@@ -102,7 +112,9 @@ func every(ctx context.Context, interval time.Duration, f func(context.Context) 
 	}
 }
 
-// renderStatus prints the functions table and the consumers table.
+// renderStatus prints the functions table, the consumers table and the
+// partitions of each partitioned function (renderPartitions). A
+// partitioned family's streams are one row (foldFamilies).
 func renderStatus(w io.Writer, st []ops.FunctionStatus) {
 	if len(st) == 0 {
 		fmt.Fprintln(w, "No functions: none has registered in Redis and there are no dead letters.")
@@ -111,11 +123,12 @@ func renderStatus(w io.Writer, st []ops.FunctionStatus) {
 	tw := newTable(w, "FUNCTION", "STREAM", "LAG", "PENDING", "RETRYING", "DEAD", "CONSUMERS")
 	for _, f := range st {
 		counts := fmt.Sprintf("%d\t%d", f.Retrying, f.Dead)
-		if !f.Registered || len(f.Streams) == 0 {
+		streams := foldFamilies(f)
+		if !f.Registered || len(streams) == 0 {
 			fmt.Fprintf(tw, "%s\t(not registered)\t-\t-\t%s\t-\n", f.Name, counts)
 			continue
 		}
-		for i, s := range f.Streams {
+		for i, s := range streams {
 			name := f.Name
 			if i > 0 {
 				name, counts = "", "\t"
@@ -131,9 +144,15 @@ func renderStatus(w io.Writer, st []ops.FunctionStatus) {
 		}
 	}
 	_ = tw.Flush()
+	renderConsumers(w, st)
+	renderPartitions(w, st)
+}
+
+// renderConsumers prints every consumer of every function's groups.
+func renderConsumers(w io.Writer, st []ops.FunctionStatus) {
 	var rows []string
 	for _, f := range st {
-		for _, s := range f.Streams {
+		for _, s := range foldFamilies(f) {
 			for _, c := range s.Consumers {
 				rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%d\t%s", f.Name, s.Stream, c.Name, c.Pending, short(time.Duration(c.Idle))))
 			}
@@ -143,7 +162,7 @@ func renderStatus(w io.Writer, st []ops.FunctionStatus) {
 		return
 	}
 	fmt.Fprintln(w)
-	tw = newTable(w, "FUNCTION", "STREAM", "CONSUMER", "PENDING", "IDLE")
+	tw := newTable(w, "FUNCTION", "STREAM", "CONSUMER", "PENDING", "IDLE")
 	fmt.Fprintln(tw, strings.Join(rows, "\n"))
 	_ = tw.Flush()
 }

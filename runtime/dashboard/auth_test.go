@@ -102,3 +102,54 @@ func TestPagesAreSentWithSecureHeaders(t *testing.T) {
 		t.Errorf("stylesheet Content-Type %q", res.Header.Get("Content-Type"))
 	}
 }
+
+func TestLogoutRevokesACopyOfTheCookieOnEveryDashboardOfTheRedis(t *testing.T) {
+	cfg := twoTokens()
+	gatewayUI, standalone := serve(t, srv.Client(t), cfg), serve(t, srv.Client(t), cfg)
+	c := gatewayUI.loggedIn(gatewayUI.admin)
+	ck := c.sessionCookie()
+	copyHere, copyThere := gatewayUI.withCookie(ck), standalone.withCookie(ck)
+	csrf := copyHere.csrf() // the copy works, on both dashboards, before the logout
+	copyThere.csrf()
+	other := gatewayUI.loggedIn(gatewayUI.admin)
+
+	res, body := c.post("/logout", url.Values{"csrf": {c.csrf()}})
+	wantStatus(t, "logout", res, body, http.StatusSeeOther)
+	for name, cl := range map[string]*client{"same dashboard": copyHere, "other dashboard": copyThere} {
+		res, _ := cl.get("/")
+		if wantStatus(t, name+": GET / with the logged-out cookie", res, "", http.StatusSeeOther); res.Header.Get("Location") != "/login" {
+			t.Errorf("%s: the logged-out cookie redirects to %q, want /login", name, res.Header.Get("Location"))
+		}
+		res, body := cl.post("/logout", url.Values{"csrf": {csrf}})
+		wantStatus(t, name+": POST with the logged-out cookie", res, body, http.StatusForbidden)
+		// The script's routes too: the chart's data and the live streams.
+		for _, path := range []string{"/functions/f/history.json", "/status/live", "/events/live", "/functions/f/dead-letters/live"} {
+			res, body := cl.get(path)
+			wantStatus(t, name+": GET "+path+" with the logged-out cookie", res, body, http.StatusUnauthorized)
+		}
+	}
+	res, body = other.get("/")
+	wantStatus(t, "another session after the logout", res, body, http.StatusOK)
+}
+
+func TestSessionsAreRefusedWhileRedisCannotSayWhetherTheyLoggedOut(t *testing.T) {
+	f, c, csrf := loggedInThroughFault(t)
+	f.kill()
+	res, body := c.get("/")
+	wantStatus(t, "GET / while Redis is down", res, body, http.StatusServiceUnavailable)
+	if !strings.Contains(body, "Redis is unreachable") {
+		t.Errorf("the 503 page does not say why:\n%s", body)
+	}
+	res, body = c.post("/logout", url.Values{"csrf": {csrf}})
+	wantStatus(t, "logout while Redis is down", res, body, http.StatusServiceUnavailable)
+}
+
+func TestLogoutWhileRedisIsDownSaysTheCookieStaysValid(t *testing.T) {
+	f, c, csrf := loggedInThroughFault(t)
+	f.failSets.Store(true)
+	res, body := c.post("/logout", url.Values{"csrf": {csrf}})
+	wantStatus(t, "logout while Redis refuses writes", res, body, http.StatusServiceUnavailable)
+	if !strings.Contains(body, "could not be revoked") || !strings.Contains(strings.Join(res.Header.Values("Set-Cookie"), ";"), "Max-Age=0") {
+		t.Errorf("a logout that could not revoke does not clear the cookie and say so:\n%s", body)
+	}
+}

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime/dashboard"
 	"github.com/ordershop/functions/runtime/ops/opstest"
@@ -19,40 +17,6 @@ import (
 
 // jobDeadline bounds every wait for a job or for the replays it made.
 const jobDeadline = 90 * time.Second
-
-// seedMany writes n dead letters of function from stream, failed at
-// failed, with event ids ev-0 … ev-(n-1).
-func seedMany(t *testing.T, rdb redis.UniversalClient, function, stream string, n int, failed time.Time) {
-	t.Helper()
-	for i := range n {
-		opstest.Seed(t, rdb, function, opstest.DeadLetter{
-			Stream: stream, EntryID: fmt.Sprintf("1-%d", i), Type: "order.created", EventID: fmt.Sprintf("ev-%d", i),
-			Data: fmt.Sprintf(`{"n":%d}`, i), Error: "downstream unavailable", Attempts: 2, Failed: failed,
-		})
-	}
-}
-
-// replayable runs a new function's consumer, fixed, on a new stream and
-// seeds n of its dead letters (seedMany), failed an hour ago; it returns
-// the plain client that did so, the function and its consumer's switch.
-func replayable(t *testing.T, n int) (plain redis.UniversalClient, function string, sw *opstest.Switch) {
-	t.Helper()
-	plain = srv.Client(t)
-	function, stream := opstest.Unique("billing"), opstest.Unique("events:order")
-	sw = opstest.StartBroken(t, plain, function, stream)
-	sw.Fix()
-	seedMany(t, plain, function, stream, n, time.Now().Add(-time.Hour))
-	return plain, function, sw
-}
-
-// serveThrough serves a dashboard with cfg whose Redis client goes
-// through f, and whose checks (deadCount) read plain.
-func serveThrough(t *testing.T, f *fault, plain redis.UniversalClient, cfg dashboard.Config) *site {
-	t.Helper()
-	s := serve(t, f.client(t), cfg)
-	s.rdb = plain
-	return s
-}
 
 // jobStatus is what a job's page shows through its stable selectors.
 type jobStatus struct {
@@ -154,7 +118,7 @@ func TestReplayAllOfManyRunsAsAJobWithProgress(t *testing.T) {
 	plain, fn, sw := replayable(t, n)
 	f := newFault(fn)
 	f.holdAfter = n / 2
-	s := serveThrough(t, f, plain, dashboard.Config{Token: opstest.Unique("admin"), ReadOnlyToken: opstest.Unique("read")})
+	s := serveThrough(t, f, plain, twoTokens())
 	c := s.loggedIn(s.admin)
 	path := c.startAll("replay", fn)
 

@@ -21,8 +21,7 @@ import (
 )
 
 func TestInspectorFunctionsAreTheRegistryAndTheDeadLetterStreams(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	registered, orphan := opstest.Unique("billing"), opstest.Unique("retired")
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: registered, Group: registered, Streams: []string{"events:order"}})
 	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, registered, info).Err())
@@ -98,8 +97,7 @@ func seedVaried(t *testing.T, rdb redis.UniversalClient, function string, n int,
 }
 
 func TestInspectorDeadLettersPageAndFilter(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	fn := opstest.Unique("billing")
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	ids := seedVaried(t, rdb, fn, 7, t0)
@@ -209,8 +207,7 @@ func TestDeadLetterJSONIsTheDocumentedShape(t *testing.T) {
 }
 
 func TestInspectorStreamPosition(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	stream := opstest.Unique("events:order")
 	insp := inspect.New(rdb)
 	if pos, err := insp.Stream(ctx, stream); err != nil || pos.Exists || pos.Length != 0 || pos.LastID != "" {
@@ -239,8 +236,7 @@ func TestInspectorStreamPosition(t *testing.T) {
 }
 
 func TestInspectorEventsAreDecodedOnce(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	stream := opstest.Unique("events:order")
 	at := "2025-03-01T10:00:00Z"
 	id := opstest.Publish(t, rdb, stream, "order.created", "e1", "o1", map[string]int{"qty": 1})
@@ -275,8 +271,7 @@ func mustParse(t *testing.T, id string) runtime.StreamID {
 }
 
 func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	fn, stream := opstest.Unique("projector"), opstest.Unique("events:product")
 	// A registered function whose group has read one of three entries.
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{stream}, MaxAttempts: 5})
@@ -325,8 +320,7 @@ func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
 }
 
 func TestStatusOfAStreamWithoutTheGroup(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	fn := opstest.Unique("new")
 	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{opstest.Unique("events:none")}})
 	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, fn, info).Err())
@@ -356,8 +350,7 @@ func deref(p *int64) any {
 }
 
 func TestPurge(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	fn := opstest.Unique("mailer")
 	var ids []string
 	for i := range 5 {
@@ -421,8 +414,7 @@ func TestSelectionValidate(t *testing.T) {
 }
 
 func TestReplayAllMatchingHasNoCapAndReportsProgress(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	fn := opstest.Unique("billing")
 	n := inspect.MaxSelectedIDs + 1
 	ids := seedVaried(t, rdb, fn, n, time.Now().Add(-time.Hour))
@@ -453,8 +445,7 @@ func TestReplayAllMatchingHasNoCapAndReportsProgress(t *testing.T) {
 }
 
 func TestPurgeAllMatchingKeepsTheOthers(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	fn := opstest.Unique("mailer")
 	ids := seedVaried(t, rdb, fn, 250, time.Now().Add(-time.Hour))
 	insp := inspect.New(rdb)
@@ -474,10 +465,7 @@ func TestPurgeAllMatchingKeepsTheOthers(t *testing.T) {
 }
 
 func TestReplayAfterTheFixRunsOnceAndLeavesTheStream(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
-	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
-	sw := opstest.StartBroken(t, rdb, fn, stream)
+	rdb, ctx, fn, stream, sw := brokenBilling(t)
 	_, dlID := opstest.FailOne(t, rdb, fn, stream, "order.created", "o-ev-1", "o1", map[string]int{"qty": 1})
 
 	sw.Fix()
@@ -507,8 +495,7 @@ func TestReplayAfterTheFixRunsOnceAndLeavesTheStream(t *testing.T) {
 }
 
 func TestReplayOfAnEventThatStillFailsReturnsWithOneMoreAttempt(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	fn, stream := opstest.Unique("inventory"), opstest.Unique("events:order")
 	opstest.StartBroken(t, rdb, fn, stream)
 	entry, first := opstest.FailOne(t, rdb, fn, stream, "order.created", "o-ev-2", "o2", map[string]int{"qty": 1})
@@ -529,8 +516,7 @@ func TestReplayOfAnEventThatStillFailsReturnsWithOneMoreAttempt(t *testing.T) {
 }
 
 func TestReplayClaimedByAnotherReplayIsSkipped(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	fn := opstest.Unique("crm")
 	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: "events:customer", EntryID: "1-1", Type: "customer.created",
 		EventID: "c", Data: "{}", Error: "x", Attempts: 1, Failed: time.Now()})
@@ -547,8 +533,7 @@ func TestReplayClaimedByAnotherReplayIsSkipped(t *testing.T) {
 }
 
 func TestReplayReportsMalformedAndUnknown(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	fn := opstest.Unique("projector")
 	bad, err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: runtime.DeadLetterStream(fn), Values: map[string]any{"type": "t"}}).Result()
 	if err != nil {

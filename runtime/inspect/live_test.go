@@ -1,7 +1,6 @@
 package inspect_test
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -13,8 +12,7 @@ import (
 )
 
 func TestInspectorListsAndWaitsForTheEventsOfAPrefix(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
+	rdb, ctx := newRedis(t)
 	prefix := opstest.Unique("live[1]*") + ":" // SCAN pattern characters are taken literally
 	a, b := prefix+"a", prefix+"b"
 	opstest.Publish(t, rdb, a, "t", "e0", "x", map[string]int{})

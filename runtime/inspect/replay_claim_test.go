@@ -112,10 +112,7 @@ func raceReplays(t *testing.T, rdb redis.UniversalClient, function, id string, n
 // pending claim expires; then replays racing each other schedule it once,
 // it runs once, and its claim is kept ReplayClaimTTL.
 func TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires(t *testing.T) {
-	rdb := srv.Client(t)
-	ctx := context.Background()
-	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
-	sw := opstest.StartBroken(t, rdb, fn, stream)
+	rdb, ctx, fn, stream, sw := brokenBilling(t)
 	_, id := opstest.FailOne(t, rdb, fn, stream, "order.created", "crash-ev", "o1", map[string]int{"qty": 1})
 	sw.Fix()
 
@@ -162,10 +159,7 @@ func TestReplayThatDiesAfterItsClaimIsReplayedOnceTheClaimExpires(t *testing.T) 
 // task and says skipped (not replayed), keeps the claim, and the entry
 // runs once.
 func TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce(t *testing.T) {
-	rdb, stream, fn := srv.Client(t), opstest.Unique("events:keepclaim"), opstest.Unique("keepclaim")
-	ctx := context.Background()
-	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: stream, EntryID: "1-1", Type: "t",
-		EventID: "kept-ev", Data: "{}", Error: "x", Attempts: 1, Failed: time.Now()})
+	rdb, ctx, stream, fn, id := seededDeadLetter(t, "keepclaim", "kept-ev")
 
 	dyingClient, dying := newCrashingClient(t, fn, beforeKeepingTheClaim)
 	dyingInsp := inspect.New(dyingClient)
@@ -200,10 +194,7 @@ func TestReplayThatDiesBeforeKeepingItsClaimIsScheduledOnce(t *testing.T) {
 // keeps its claim for ReplayClaimTTL, not ReplayClaimPending, so a second
 // replay is skipped while the first one's task still waits.
 func TestReplayIsSkippedForTheClaimTTL(t *testing.T) {
-	rdb, stream, fn := srv.Client(t), opstest.Unique("events:claimttl"), opstest.Unique("claimttl")
-	ctx := context.Background()
-	id := opstest.Seed(t, rdb, fn, opstest.DeadLetter{Stream: stream, EntryID: "1-1", Type: "t",
-		EventID: "ttl-ev", Data: "{}", Error: "x", Attempts: 1, Failed: time.Now()})
+	rdb, ctx, _, fn, id := seededDeadLetter(t, "claimttl", "ttl-ev")
 	insp := inspect.New(rdb)
 	inspect.SetReplayClaimPending(insp, time.Second)
 	res, err := insp.Replay(ctx, fn, inspect.Selection{IDs: []string{id}}, nil)

@@ -33,6 +33,10 @@ type FunctionStatus struct {
 	Retrying int64 `json:"retrying"`
 	// Dead is the length of the function's dead-letter stream.
 	Dead int64 `json:"dead"`
+	// Partitions are the function's partitions, partition 0 first, for a
+	// function that consumes partitioned families (its registration's
+	// Families); absent for one that does not.
+	Partitions []PartitionStatus `json:"partitions,omitempty"`
 }
 
 // StreamStatus is a function's consumer group on one stream.
@@ -142,6 +146,11 @@ func (i *Inspector) status(ctx context.Context, kf KnownFunction, queues map[str
 	if lagKnown {
 		fs.Lag = &lag
 	}
+	parts, err := i.partitions(ctx, kf.Info, fs.Streams)
+	if err != nil {
+		return fs, err
+	}
+	fs.Partitions = parts
 	rc, err := i.retries(kf.Name, queues)
 	if err != nil {
 		return fs, err

@@ -6,7 +6,9 @@
 // same way.
 //
 // Ops is built on inspect.Inspector alone: it reads and acts through it,
-// builds no key and never runs handlers. What it adds is the operator's
+// builds no key and never runs handlers. The one exception is
+// MigrateToPartitions (migrate.go), which moves a single-stream log into a
+// partitioned family under the names of package runtime/partition. What it adds is the operator's
 // presentation: summaries with the most frequent error classes, pages of
 // dead letters, and event streams named by aggregate. The names of a
 // particular event log (its stream prefix, the fields that carry an
@@ -34,6 +36,9 @@ var ErrInvalid = inspect.ErrInvalid
 type (
 	// FunctionStatus is one function at a glance (inspect.FunctionStatus).
 	FunctionStatus = inspect.FunctionStatus
+	// PartitionStatus is one partition of a partitioned function: owner,
+	// epoch, lag and pending (inspect.PartitionStatus).
+	PartitionStatus = inspect.PartitionStatus
 	// StreamStatus is a function's group on one stream.
 	StreamStatus = inspect.StreamStatus
 	// ConsumerStatus is one consumer in a group.

@@ -76,10 +76,86 @@ func checkSystemd(t *testing.T, ds []deployable) {
 	}
 	known := names(ds)
 	matches, _ := filepath.Glob(filepath.Join(dir, "*.env"))
+	replicas := 0
 	for _, m := range matches {
 		n := strings.TrimSuffix(filepath.Base(m), ".env")
+		if fn, ok := replicaOf(n); ok && known[fn] {
+			checkReplicaEnv(t, m, fn, ports)
+			replicas++
+			continue
+		}
 		if n != "common" && !known[n] {
 			t.Errorf("%s is for %s, which is no function under functions/", filepath.Base(m), n)
+		}
+	}
+	if replicas < 2 {
+		t.Errorf("%d instance files <function>-<n>.env for ordershop-replica@.service, want at least two instances of one function", replicas)
+	}
+	checkReplicaUnit(t, dir, unit)
+	for _, k := range []string{"PARTITIONS", "PARTITION_LEASE"} {
+		if common[k] == "" {
+			t.Errorf("common.env sets no %s (every process must agree on it)", k)
+		}
+	}
+}
+
+// replicaOf reads an instance name of ordershop-replica@.service,
+// "<function>-<n>", and returns the function.
+func replicaOf(instance string) (string, bool) {
+	fn, n, ok := strings.Cut(instance, "-")
+	if !ok || fn == "" || n == "" || strings.Trim(n, "0123456789") != "" {
+		return "", false
+	}
+	return fn, true
+}
+
+// checkReplicaEnv checks one instance's environment file: it names its
+// function and has a port of its own among ports (which it joins).
+func checkReplicaEnv(t *testing.T, path, fn string, ports map[string]string) {
+	t.Helper()
+	env, err := loadEnvFile(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	name := filepath.Base(path)
+	if env["FUNCTION"] != fn {
+		t.Errorf("%s: FUNCTION=%q, want %s", name, env["FUNCTION"], fn)
+	}
+	port := env["PORT"]
+	if port == "" {
+		t.Errorf("%s sets no PORT", name)
+	} else if other, dup := ports[port]; dup {
+		t.Errorf("%s and %s.env both use PORT=%s", name, other, port)
+	}
+	ports[port] = strings.TrimSuffix(name, ".env")
+}
+
+// checkReplicaUnit checks ordershop-replica@.service, the template that
+// runs several instances of one function: it runs $FUNCTION from the
+// instance's file, and otherwise is ordershop@.service (the same
+// shutdown, restart and hardening settings).
+func checkReplicaUnit(t *testing.T, dir string, single unitFile) {
+	t.Helper()
+	unit, err := loadUnit(filepath.Join(dir, "ordershop-replica@.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := "Service"
+	if got := unit.get(svc, "ExecStart"); got != "/usr/bin/env /opt/ordershop/current/${FUNCTION}" {
+		t.Errorf("ordershop-replica@.service ExecStart=%q, want the instance's $FUNCTION (through /usr/bin/env)", got)
+	}
+	if got := unit[svc]["EnvironmentFile"]; !slices.Equal(got, []string{"/etc/ordershop/common.env", "/etc/ordershop/%i.env"}) {
+		t.Errorf("ordershop-replica@.service EnvironmentFile=%v, want common.env then %%i.env", got)
+	}
+	for section, keys := range single {
+		for k, want := range keys {
+			if (section == svc && k == "ExecStart") || (section == "Unit" && k == "Description") {
+				continue
+			}
+			if got := unit[section][k]; !slices.Equal(got, want) {
+				t.Errorf("ordershop-replica@.service [%s] %s=%v, ordershop@.service has %v: keep the two in step", section, k, got, want)
+			}
 		}
 	}
 }

@@ -13,14 +13,20 @@ import (
 
 // checkK8s checks the kustomize base against the functions: a Deployment
 // and a PodDisruptionBudget each; a ScaledObject whose triggers name
-// exactly the streams and consumer groups a reaction function registered;
-// a Service, and no ScaledObject, for a function that consumes no stream.
+// exactly the streams and consumer groups a reaction function registered
+// (for a partitioned one, every partition stream, summed: see
+// partitionProblems); a Service, and no ScaledObject, for a function that
+// consumes no stream.
 func checkK8s(t *testing.T, ds []deployable) {
 	k, objs, err := loadKustomization(repoRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkSharedConfig(t, objs)
+	partitions, err := configPartitions(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	known := names(ds)
 	for _, o := range objs {
 		switch o.Kind {
@@ -48,6 +54,11 @@ func checkK8s(t *testing.T, ds []deployable) {
 				t.Errorf("no ScaledObject for reaction function %s (consumes %v)", d.name, d.consumption())
 			case d.reacts():
 				checkScaledObject(t, objs, so, d)
+				if d.partitioned() {
+					for _, p := range partitionProblems(objs, d, partitions) {
+						t.Error(p)
+					}
+				}
 			case hasSO:
 				t.Errorf("ScaledObject %s, but %s consumes no stream", d.name, d.name)
 			case !hasSvc:

@@ -82,6 +82,9 @@ type deployment struct {
 		Selector struct {
 			MatchLabels map[string]string `yaml:"matchLabels"`
 		} `yaml:"selector"`
+		Strategy struct {
+			Type string `yaml:"type"`
+		} `yaml:"strategy"`
 		Template struct {
 			Spec struct {
 				TerminationGracePeriodSeconds *int `yaml:"terminationGracePeriodSeconds"`
@@ -103,8 +106,16 @@ type scaledObject struct {
 		} `yaml:"scaleTargetRef"`
 		MinReplicaCount *int `yaml:"minReplicaCount"`
 		MaxReplicaCount *int `yaml:"maxReplicaCount"`
-		Triggers        []struct {
+		Advanced        struct {
+			ScalingModifiers struct {
+				Formula    string `yaml:"formula"`
+				Target     string `yaml:"target"`
+				MetricType string `yaml:"metricType"`
+			} `yaml:"scalingModifiers"`
+		} `yaml:"advanced"`
+		Triggers []struct {
 			Type     string            `yaml:"type"`
+			Name     string            `yaml:"name"`
 			Metadata map[string]string `yaml:"metadata"`
 		} `yaml:"triggers"`
 	} `yaml:"spec"`
@@ -113,7 +124,9 @@ type scaledObject struct {
 // pdb is a policy/v1 PodDisruptionBudget.
 type pdb struct {
 	Spec struct {
-		Selector struct {
+		MaxUnavailable any `yaml:"maxUnavailable"`
+		MinAvailable   any `yaml:"minAvailable"`
+		Selector       struct {
 			MatchLabels map[string]string `yaml:"matchLabels"`
 		} `yaml:"selector"`
 	} `yaml:"spec"`

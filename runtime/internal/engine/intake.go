@@ -21,10 +21,11 @@ import (
 //
 // It blocks while the pool is full, until ctx (the handlers' context)
 // ends; entries it cannot take then stay pending.
-func (f *Worker) intake(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int) {
-	var lease, token string
+func (f *Worker) intake(ctx context.Context, stream, token string, entries []redis.XMessage, done []bool, counts map[string]int) {
+	var lease string
 	if f.leased() {
-		if lease, token = f.leaseOf(stream); token == "" {
+		var held bool
+		if lease, held = f.leaseOf(stream, token); !held {
 			f.unowned(stream, entries)
 			return
 		}

@@ -90,7 +90,7 @@ func (f *Worker) Start(readCtx, handlerCtx context.Context, ret *retry.Retrier) 
 		// Leases replace takeover by idle time: a partition's entries
 		// are claimed by its next owner only (ownership.go).
 		f.startOwnership(readCtx, claimCtx, handlerCtx)
-		rp.Streams, rp.ReadSet, rp.ReadBlock = nil, f.reads, f.leaseBlock()
+		rp.Streams, rp.ReadSet, rp.Refused = nil, f.reads, f.refusedPartition
 		reclaimed = nil
 	case f.OrderingKey != "":
 		rp.Before = f.claims.TakeOver
@@ -98,7 +98,7 @@ func (f *Worker) Start(readCtx, handlerCtx context.Context, ret *retry.Retrier) 
 	d.reader = duty.NewReader(readCtx, rp)
 	d.reclaimer = duty.NewReclaimer(readCtx, duty.ReclaimerParams{
 		Logger: f.logger, Interval: f.cfg.ClaimInterval, Streams: reclaimed, ClaimIdle: f.claims.ClaimIdle,
-		RecoverOwn: func(ctx context.Context, stream string) error { return f.claims.RecoverOwn(ctx, handlerCtx, stream) },
+		RecoverOwn: func(ctx context.Context, stream string) error { return f.claims.RecoverOwn(ctx, handlerCtx, stream, "") },
 	})
 	d.janitor = duty.NewJanitor(readCtx, duty.JanitorParams{
 		Logger: f.logger, Group: f.group, Streams: f.Streams, GoneAfter: f.cfg.ConsumerGoneAfter,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordershop/functions/runtime/internal/backoff"
 	"github.com/ordershop/functions/runtime/internal/engine/duty"
+	"github.com/ordershop/functions/runtime/internal/rdb"
 	"github.com/ordershop/functions/runtime/partition"
 )
 
@@ -49,15 +50,9 @@ func (f *Worker) partitionCount() int {
 	return n
 }
 
-// leaseBlock bounds a leased reader's blocking read to a quarter of a
-// lease's life.
-func (f *Worker) leaseBlock() time.Duration {
-	return min(f.cfg.ReadBlock, f.cfg.PartitionLease/4)
-}
-
 // startOwnership builds the owner and the read set of a leased function.
 func (f *Worker) startOwnership(readCtx, claimCtx, handlerCtx context.Context) {
-	f.reads = duty.NewReadSet(func(p int) bool { return f.owner.Readable(p) != "" })
+	f.reads = duty.NewReadSet()
 	f.owner = duty.NewOwner(claimCtx, duty.OwnerParams{
 		Logger: f.logger, Leases: f.rdb.Leases(f.Name, f.cfg.ConsumerName),
 		Partitions: f.partitionCount(), TTL: f.cfg.PartitionLease,
@@ -91,7 +86,7 @@ func (f *Worker) recoverPartition(ctx, hard context.Context, p int, token string
 			}
 			n, err := f.group.ClaimAll(ctx, s, f.cfg.BatchSize)
 			if err == nil {
-				err = f.claims.RecoverOwn(ctx, hard, s)
+				err = f.claims.RecoverOwn(ctx, hard, s, token)
 			}
 			if err == nil {
 				claimed += n
@@ -109,7 +104,7 @@ func (f *Worker) recoverPartition(ctx, hard context.Context, p int, token string
 			zap.Int("partition", p), zap.Int("entries", claimed), zap.String("token", token))
 	}
 	if f.owner.Token(p) == token {
-		f.reads.Add(p, streams)
+		f.reads.Add(rdb.LeasedPart{P: p, Lease: partition.Lease(f.Name, p), Token: token, Streams: streams})
 	}
 }
 
@@ -134,15 +129,22 @@ func (f *Worker) dropPartition(p int) {
 	f.pool.abandonParked(f.partitionStreams(p))
 }
 
-// leaseOf returns the lease key and token entries of stream are run
-// under now; token is "" when this instance does not hold the stream's
-// partition (its entries are then not run here).
-func (f *Worker) leaseOf(stream string) (key, token string) {
+// leaseOf returns the lease key of stream's partition and whether
+// this instance holds it under token now: entries read or recovered under
+// another token (an earlier tenure) are not run here.
+func (f *Worker) leaseOf(stream, token string) (key string, held bool) {
 	_, p, ok := partition.Parse(stream)
-	if !ok {
-		return "", ""
+	if !ok || token == "" {
+		return "", false
 	}
-	return partition.Lease(f.Name, p), f.owner.Token(p)
+	return partition.Lease(f.Name, p), f.owner.Token(p) == token
+}
+
+// refusedPartition takes a partition whose lease a read found passed on
+// out of the reads at once; the owner's next round drops it.
+func (f *Worker) refusedPartition(part rdb.LeasedPart) {
+	f.logger.Warn("partition not read: its lease no longer holds this tenure's token", zap.Int("partition", part.P), zap.String("token", part.Token))
+	f.reads.Remove(part.P, false)
 }
 
 // unowned drops entries of a partition this instance no longer holds:

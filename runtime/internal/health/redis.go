@@ -5,6 +5,7 @@ package health
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -101,4 +102,31 @@ func judgePolicy(policy string, logger *zap.Logger, allowEviction bool) error {
 		return nil
 	}
 	return fmt.Errorf("redis maxmemory-policy is %s: Redis would evict streams, pending entries or idempotency records and lose or repeat events; set it to noeviction (CONFIG SET maxmemory-policy noeviction), or set ALLOW_EVICTION=true (Config.AllowEviction) to accept the risk", policy)
+}
+
+// NotReadyError is why a Runtime is not ready (runtime.NotReadyError).
+type NotReadyError struct {
+	Reason string
+	Err    error
+}
+
+// Error gives the reason and the cause.
+func (e *NotReadyError) Error() string {
+	if e.Err == nil {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *NotReadyError) Unwrap() error { return e.Err }
+
+// Reason returns the reason of a *NotReadyError in err's chain, safe to
+// show on /readyz; false if there is none.
+func Reason(err error) (string, bool) {
+	var nr *NotReadyError
+	if errors.As(err, &nr) {
+		return nr.Reason, true
+	}
+	return "", false
 }

@@ -5,7 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/ordershop/functions/internal/testkit/redistest"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // The lease is exclusive, numbers its tenures, and only the token that
@@ -79,4 +82,54 @@ func TestMembership(t *testing.T) {
 		m, _ := a.Heartbeat(ctx, time.Minute)
 		return len(m) == 1 && m[0] == "a"
 	}, "b left and c expired")
+}
+
+// A leased read reads only the partitions whose lease its token still
+// holds: one whose lease passed on is refused and none of its entries is
+// delivered; with nothing new it reports each stream's newest id.
+func TestLeasedReadIsFenced(t *testing.T) {
+	srv, err := redistest.Start(redistest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	client := srv.Client(t)
+	ctx := context.Background()
+	r := New(client)
+	a := r.Consumer("fn", "A")
+	for _, s := range []string{"s:{p0}", "s:{p1}"} {
+		if err := a.CreateGroup(ctx, s, "0"); err != nil {
+			t.Fatal(err)
+		}
+		client.XAdd(ctx, &redis.XAddArgs{Stream: s, Values: []string{"k", "v"}})
+	}
+	leases := r.Leases("fn", "A")
+	tok0, _, _ := leases.Acquire(ctx, 0, time.Minute)
+	tok1, _, _ := leases.Acquire(ctx, 1, time.Minute)
+	client.Set(ctx, partition.Lease("fn", 1), "B:9", time.Minute) // p1 passed on
+	parts := []LeasedPart{
+		{P: 0, Lease: partition.Lease("fn", 0), Token: tok0, Streams: []string{"s:{p0}"}},
+		{P: 1, Lease: partition.Lease("fn", 1), Token: tok1, Streams: []string{"s:{p1}"}},
+	}
+	res, err := a.ReadLeased(ctx, parts, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Refused) != 1 || res.Refused[0].P != 1 {
+		t.Fatalf("refused %+v, want partition 1", res.Refused)
+	}
+	if len(res.Entries) != 1 || res.Entries[0].Stream != "s:{p0}" || len(res.Entries[0].Messages) != 1 || res.Entries[0].Messages[0].Values["k"] != "v" {
+		t.Fatalf("entries %+v, want the one of s:{p0}", res.Entries)
+	}
+	if n := client.XPending(ctx, "s:{p1}", "fn").Val().Count; n != 0 {
+		t.Fatalf("%d entries of the refused partition delivered", n)
+	}
+	res, err = a.ReadLeased(ctx, parts[:1], 10)
+	if err != nil || len(res.Entries) != 0 {
+		t.Fatalf("second read: %+v %v, want nothing new", res, err)
+	}
+	last := client.XRevRangeN(ctx, "s:{p0}", "+", "-", 1).Val()[0].ID
+	if res.Newest["s:{p0}"] != last {
+		t.Fatalf("newest %v, want s:{p0} at %s", res.Newest, last)
+	}
 }

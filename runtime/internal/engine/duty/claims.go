@@ -36,8 +36,9 @@ type Claims struct {
 }
 
 // RecoverOwn hands the entries of stream pending on this consumer and not
-// tracked here to intake, oldest first, with their delivery counts.
-func (f *Claims) RecoverOwn(ctx, hard context.Context, stream string) error {
+// tracked here to intake, oldest first, with their delivery counts (and,
+// for a leased function, the partition token they are recovered under).
+func (f *Claims) RecoverOwn(ctx, hard context.Context, stream, token string) error {
 	start := "-"
 	for ctx.Err() == nil {
 		pend, err := f.Group.PendingOwn(ctx, stream, start, f.BatchSize)
@@ -62,7 +63,7 @@ func (f *Claims) RecoverOwn(ctx, hard context.Context, stream string) error {
 				return err
 			}
 			if msgs = f.Inflight.AddNew(stream, msgs); len(msgs) > 0 {
-				f.Intake(hard, stream, msgs, nil, counts)
+				f.Intake(hard, stream, token, msgs, nil, counts)
 			}
 		}
 		if len(pend) < f.BatchSize {

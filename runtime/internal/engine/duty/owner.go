@@ -106,20 +106,6 @@ func (o *Owner) Token(p int) string {
 	return ""
 }
 
-// Readable returns the token of partition p if this instance may read
-// it now: held, not being released, and renewed within the last two
-// thirds of a lease's life, so that a read begun now (blocking at most a
-// quarter of it) ends before the lease could expire. After a pause
-// (SIGSTOP) or an outage the partition is not read until renewed.
-func (o *Owner) Readable(p int) string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if t := o.held[p]; t != nil && !t.releasing && time.Since(t.renewed) < 2*o.p.TTL/3 {
-		return t.token
-	}
-	return ""
-}
-
 // Held returns the partitions held, with their tokens.
 func (o *Owner) Held() map[int]string {
 	o.mu.Lock()

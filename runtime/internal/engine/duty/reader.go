@@ -56,15 +56,20 @@ type ReaderParams struct {
 	// RecoverOwn hands this consumer's own pending entries of a stream to
 	// intake; EnsureGroups creates missing groups; GiveBack notes a
 	// delivery that never ran.
-	RecoverOwn   func(ctx, hard context.Context, stream string) error
+	RecoverOwn   func(ctx, hard context.Context, stream, token string) error
 	EnsureGroups func(ctx context.Context) error
 	GiveBack     func(stream, id string)
+	// Refused is told of a partition of ReadSet whose lease its token no
+	// longer holds (leased functions).
+	Refused func(part rdb.LeasedPart)
 }
 
-// Intake turns entries read or recovered from stream into work: done, when
+// Intake turns entries read or recovered from stream into work: token,
+// for a leased function, is the partition token they were read under;
+// done, when
 // not nil, says per entry whether its event is done already; counts, for
 // recovered entries, gives each one's delivery count.
-type Intake func(ctx context.Context, stream string, entries []redis.XMessage, done []bool, counts map[string]int)
+type Intake func(ctx context.Context, stream, token string, entries []redis.XMessage, done []bool, counts map[string]int)
 
 // checkedBatch is a read batch and, per stream and entry, whether the
 // event is done already (nil when the lookup did not happen or failed:
@@ -72,6 +77,9 @@ type Intake func(ctx context.Context, stream string, entries []redis.XMessage, d
 type checkedBatch struct {
 	res  []redis.XStream
 	done [][]bool
+	// tokens, for a leased read, are the tokens its streams were read
+	// under.
+	tokens map[string]string
 }
 
 // NewReader returns the reader of one function, reading until base ends
@@ -111,12 +119,16 @@ func (r *Reader) run(ctx, hard context.Context) {
 				if b.done != nil {
 					done = b.done[i]
 				}
-				r.p.Intake(hard, xs.Stream, xs.Messages, done, nil)
+				r.p.Intake(hard, xs.Stream, b.tokens[xs.Stream], xs.Messages, done, nil)
 			}
 		}
 	}()
-	r.recover(ctx, hard)
-	r.read(ctx, hard, batches)
+	if r.p.ReadSet != nil {
+		r.readLeased(ctx, hard, batches)
+	} else {
+		r.recover(ctx, hard)
+		r.read(ctx, hard, batches)
+	}
 	close(batches)
 	<-intakeDone
 }
@@ -127,7 +139,7 @@ func (r *Reader) recover(ctx, hard context.Context) {
 	b := backoff.New(50*time.Millisecond, 5*time.Second)
 	for _, s := range r.p.Streams {
 		for {
-			err := r.p.RecoverOwn(ctx, hard, s)
+			err := r.p.RecoverOwn(ctx, hard, s, "")
 			if err == nil || ctx.Err() != nil {
 				break
 			}
@@ -161,34 +173,16 @@ func (r *Reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 		}
 	}
 	for ctx.Err() == nil {
-		streams := p.Streams
-		if p.ReadSet != nil {
-			var changed <-chan struct{}
-			if streams, changed = p.ReadSet.Begin(); len(streams) == 0 {
-				if held != nil {
-					send(checkedBatch{res: held})
-					held = nil
-				} else {
-					p.ReadSet.idle(changed, p.ReadBlock, ctx.Done())
-				}
-				p.ReadSet.End()
-				continue
-			}
-		}
-		args := rdb.ReadArgs{Streams: streams, Count: p.BatchSize, Block: p.ReadBlock}
+		args := rdb.ReadArgs{Streams: p.Streams, Count: p.BatchSize, Block: p.ReadBlock}
 		if held != nil {
 			args.Block = -1 // answer at once: a batch waits
 			args.Lookup, args.LookupIDs = p.Records, p.EventIDs(held)
 		}
 		res, lookup, err := p.Group.Read(ctx, args)
 		if err == nil {
-			// Tracked before the read ends (ReadSet.Remove waits for it).
 			for i := range res {
 				res[i].Messages = p.Inflight.AddNew(res[i].Stream, res[i].Messages)
 			}
-		}
-		if p.ReadSet != nil {
-			p.ReadSet.End()
 		}
 		if held != nil {
 			done, _ := lookup()
@@ -244,4 +238,79 @@ func entries(res []redis.XStream) (n int) {
 		n += len(xs.Messages)
 	}
 	return n
+}
+
+// readLeased is read for a leased function: each read checks the leases
+// of the partitions it reads in the same step (rdb.ReadLeased), so this
+// instance takes no entry of a partition it no longer owns; when there is
+// nothing new it waits on XREAD, which takes nothing. A partition found
+// not owned is taken out of the reads (Refused). What was read is tracked
+// before the read ends, so ReadSet.Remove returns only once it is.
+func (r *Reader) readLeased(ctx, hard context.Context, batches chan<- checkedBatch) {
+	p := r.p
+	b := backoff.New(50*time.Millisecond, 5*time.Second)
+	failing := false
+	for ctx.Err() == nil {
+		parts, changed := p.ReadSet.Begin()
+		if len(parts) == 0 {
+			p.ReadSet.idle(changed, p.ReadBlock, ctx.Done())
+			p.ReadSet.End()
+			continue
+		}
+		res, err := p.Group.ReadLeased(ctx, parts, p.BatchSize)
+		if err == nil {
+			for i := range res.Entries {
+				res.Entries[i].Messages = p.Inflight.AddNew(res.Entries[i].Stream, res.Entries[i].Messages)
+			}
+		}
+		p.ReadSet.End()
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if rdb.IsNoGroup(err) {
+				p.Logger.Warn("consumer group missing: recreating", zap.Error(err))
+				_ = p.EnsureGroups(ctx)
+				continue
+			}
+			if !failing {
+				p.Logger.Warn("read failed: retrying with backoff", zap.Error(err))
+				failing = true
+			}
+			b.Wait(ctx)
+			continue
+		}
+		if failing {
+			p.Logger.Info("read recovered")
+			failing = false
+			b = backoff.New(50*time.Millisecond, 5*time.Second)
+		}
+		for _, part := range res.Refused {
+			p.Refused(part)
+		}
+		if entries(res.Entries) > 0 {
+			tokens := make(map[string]string, len(parts))
+			for _, part := range parts {
+				for _, s := range part.Streams {
+					tokens[s] = part.Token
+				}
+			}
+			select {
+			case batches <- checkedBatch{res: res.Entries, tokens: tokens}:
+			case <-hard.Done():
+				for _, xs := range res.Entries {
+					for _, m := range xs.Messages {
+						p.Inflight.Remove(xs.Stream, m.ID)
+						p.GiveBack(xs.Stream, m.ID)
+					}
+				}
+			}
+			continue
+		}
+		if len(res.Newest) > 0 {
+			if err := p.Group.WaitNew(ctx, res.Newest, p.ReadBlock); err != nil && ctx.Err() == nil {
+				b.Wait(ctx)
+			}
+		}
+	}
 }

@@ -3,6 +3,8 @@ package duty
 import (
 	"sync"
 	"time"
+
+	"github.com/ordershop/functions/runtime/internal/rdb"
 )
 
 // ReadSet is the changing set of streams a leased function's reader reads:
@@ -12,27 +14,23 @@ import (
 type ReadSet struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
-	parts   map[int][]string
+	parts   map[int]rdb.LeasedPart
 	began   uint64 // reads begun
 	ended   uint64 // reads ended
 	changed chan struct{}
-	// readable, when set, filters the partitions at each read (see
-	// Owner.Readable).
-	readable func(p int) bool
 }
 
-// NewReadSet returns an empty read set; readable, when not nil, says
-// whether a partition of the set may be read now.
-func NewReadSet(readable func(p int) bool) *ReadSet {
-	s := &ReadSet{parts: map[int][]string{}, changed: make(chan struct{}), readable: readable}
+// NewReadSet returns an empty read set.
+func NewReadSet() *ReadSet {
+	s := &ReadSet{parts: map[int]rdb.LeasedPart{}, changed: make(chan struct{})}
 	s.cond = sync.NewCond(&s.mu)
 	return s
 }
 
-// Add makes partition p's streams part of the reads.
-func (s *ReadSet) Add(p int, streams []string) {
+// Add makes a partition part of the reads, under its token.
+func (s *ReadSet) Add(part rdb.LeasedPart) {
 	s.mu.Lock()
-	s.parts[p] = streams
+	s.parts[part.P] = part
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()
@@ -55,17 +53,17 @@ func (s *ReadSet) Remove(p int, wait bool) {
 	}
 }
 
-// Begin starts a read: the streams to read now, partition by partition,
+// Begin starts a read: the partitions to read now, in partition order,
 // and a channel closed when the set changes (to wait on when it is empty).
 // Every Begin is followed by an End.
-func (s *ReadSet) Begin() ([]string, <-chan struct{}) {
+func (s *ReadSet) Begin() ([]rdb.LeasedPart, <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.began++
-	var out []string
+	var out []rdb.LeasedPart
 	for p := range maxKey(s.parts) + 1 {
-		if streams, ok := s.parts[p]; ok && (s.readable == nil || s.readable(p)) {
-			out = append(out, streams...)
+		if part, ok := s.parts[p]; ok {
+			out = append(out, part)
 		}
 	}
 	return out, s.changed
@@ -91,7 +89,7 @@ func (s *ReadSet) idle(changed <-chan struct{}, d time.Duration, done <-chan str
 	}
 }
 
-func maxKey(m map[int][]string) int {
+func maxKey(m map[int]rdb.LeasedPart) int {
 	n := -1
 	for k := range m {
 		n = max(n, k)

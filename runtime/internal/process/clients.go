@@ -1,4 +1,8 @@
-package runtime
+// Package process builds and runs a function process (runtime.Main): its
+// Redis client and logger from the configuration, and the run of the
+// runtime beside its HTTP server and background duty until a signal,
+// with the drain order.
+package process
 
 import (
 	"cmp"
@@ -12,13 +16,13 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// NewRedisClient builds a client from cfg.RedisURL. redis:// and rediss://
-// (TLS) URLs are accepted, with user, password and database; the client
-// reconnects by itself, so a Redis that goes away is retried, not fatal.
-func NewRedisClient(cfg Config) (redis.UniversalClient, error) {
-	opts, err := redis.ParseURL(cfg.RedisURL)
+// NewRedisClient builds a client from url (redis:// or rediss://). The
+// reader's block (readBlock) is added to the read timeout, and the pool
+// has room for concurrency invocations beside the reads.
+func NewRedisClient(url string, readBlock time.Duration, concurrency int) (redis.UniversalClient, error) {
+	opts, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", redactURLError(err, cfg.RedisURL))
+		return nil, fmt.Errorf("REDIS_URL: %w", redactURLError(err, url))
 	}
 	// The reader sends its blocking XREADGROUP in a pipeline, which go-redis
 	// bounds by ReadTimeout alone: give it the block on top of the usual
@@ -27,10 +31,10 @@ func NewRedisClient(cfg Config) (redis.UniversalClient, error) {
 	if base <= 0 {
 		base = 3 * time.Second
 	}
-	opts.ReadTimeout = base + cfg.ReadBlock
+	opts.ReadTimeout = base + readBlock
 	// At least go-redis's own default (10 per CPU, when the URL sets no
 	// pool_size), and room for the function's invocations beside its reads.
-	opts.PoolSize = max(cmp.Or(opts.PoolSize, 10*goruntime.GOMAXPROCS(0)), cfg.Concurrency*2+8)
+	opts.PoolSize = max(cmp.Or(opts.PoolSize, 10*goruntime.GOMAXPROCS(0)), concurrency*2+8)
 	return redis.NewClient(opts), nil
 }
 
@@ -43,18 +47,18 @@ func redactURLError(err error, url string) error {
 	return fmt.Errorf("%s", msg)
 }
 
-// NewLogger builds the process logger: JSON for production, console for
-// development (cfg.LogFormat), at cfg.LogLevel.
-func NewLogger(cfg Config) (*zap.Logger, error) {
-	level, err := zapcore.ParseLevel(cfg.LogLevel)
+// NewLogger builds the process logger: JSON, or console when format is
+// "console", at level.
+func NewLogger(level, format string) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {
 		return nil, fmt.Errorf("LOG_LEVEL: %w", err)
 	}
 	zc := zap.NewProductionConfig()
-	if cfg.LogFormat == "console" {
+	if format == "console" {
 		zc = zap.NewDevelopmentConfig()
 	}
-	zc.Level = zap.NewAtomicLevelAt(level)
+	zc.Level = zap.NewAtomicLevelAt(lvl)
 	zc.DisableStacktrace = true
 	logger, err := zc.Build()
 	if err != nil {
