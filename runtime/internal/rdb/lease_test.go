@@ -14,13 +14,7 @@ import (
 // The lease is exclusive, numbers its tenures, and only the token that
 // holds it renews or releases it.
 func TestLeaseTenures(t *testing.T) {
-	srv, err := redistest.Start(redistest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	client := srv.Client(t)
-	ctx := context.Background()
+	client, ctx := startRedis(t), context.Background()
 	a, b := New(client).Leases("fn", "A"), New(client).Leases("fn", "B")
 
 	tokA, ok, err := a.Acquire(ctx, 3, time.Minute)
@@ -61,13 +55,7 @@ func TestLeaseTenures(t *testing.T) {
 // Membership lists the live members in name order and forgets one that
 // leaves or stops renewing.
 func TestMembership(t *testing.T) {
-	srv, err := redistest.Start(redistest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	client := srv.Client(t)
-	ctx := context.Background()
+	client, ctx := startRedis(t), context.Background()
 	a, b, c := New(client).Leases("fn", "a"), New(client).Leases("fn", "b"), New(client).Leases("fn", "c")
 	if _, err := c.Heartbeat(ctx, 300*time.Millisecond); err != nil {
 		t.Fatal(err)
@@ -88,13 +76,7 @@ func TestMembership(t *testing.T) {
 // holds: one whose lease passed on is refused and none of its entries is
 // delivered; with nothing new it reports each stream's newest id.
 func TestLeasedReadIsFenced(t *testing.T) {
-	srv, err := redistest.Start(redistest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	client := srv.Client(t)
-	ctx := context.Background()
+	client, ctx := startRedis(t), context.Background()
 	r := New(client)
 	a := r.Consumer("fn", "A")
 	for _, s := range []string{"s:{p0}", "s:{p1}"} {
@@ -132,4 +114,15 @@ func TestLeasedReadIsFenced(t *testing.T) {
 	if res.Newest["s:{p0}"] != last {
 		t.Fatalf("newest %v, want s:{p0} at %s", res.Newest, last)
 	}
+}
+
+// startRedis starts a throwaway redis-server for the test.
+func startRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	srv, err := redistest.Start(redistest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv.Client(t)
 }

@@ -61,11 +61,7 @@ func (c *Consumer) ReadLeased(ctx context.Context, parts []LeasedPart, count int
 	}
 	if last, _ := raw[2].([]any); len(last) > 0 {
 		out.Newest = make(map[string]string, len(last)/2)
-		for i := 0; i+1 < len(last); i += 2 {
-			s, _ := last[i].(string)
-			id, _ := last[i+1].(string)
-			out.Newest[s] = id
-		}
+		eachPair(last, func(s string, id any) { out.Newest[s], _ = id.(string) })
 	}
 	return out, nil
 }
@@ -106,13 +102,18 @@ func parseXRead(v any) ([]redis.XStream, error) {
 			id, _ := ent[0].(string)
 			fields, _ := ent[1].([]any)
 			values := make(map[string]any, len(fields)/2)
-			for i := 0; i+1 < len(fields); i += 2 {
-				f, _ := fields[i].(string)
-				values[f] = fields[i+1]
-			}
+			eachPair(fields, func(f string, v any) { values[f] = v })
 			xs.Messages = append(xs.Messages, redis.XMessage{ID: id, Values: values})
 		}
 		out = append(out, xs)
 	}
 	return out, nil
+}
+
+// eachPair calls fn for every name and value of a flat name/value list.
+func eachPair(list []any, fn func(name string, value any)) {
+	for i := 0; i+1 < len(list); i += 2 {
+		name, _ := list[i].(string)
+		fn(name, list[i+1])
+	}
 }

@@ -157,21 +157,8 @@ func (r *Reader) recover(ctx, hard context.Context) {
 
 func (r *Reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 	p := r.p
-	b := backoff.New(50*time.Millisecond, 5*time.Second)
-	failing := false
+	health := readHealth{p: &r.p}
 	var held []redis.XStream // read, not yet looked up
-	send := func(cb checkedBatch) {
-		select {
-		case batches <- cb:
-		case <-hard.Done():
-			for _, xs := range cb.res {
-				for _, m := range xs.Messages {
-					p.Inflight.Remove(xs.Stream, m.ID)
-					p.GiveBack(xs.Stream, m.ID)
-				}
-			}
-		}
-	}
 	for ctx.Err() == nil {
 		args := rdb.ReadArgs{Streams: p.Streams, Count: p.BatchSize, Block: p.ReadBlock}
 		if held != nil {
@@ -186,38 +173,33 @@ func (r *Reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 		}
 		if held != nil {
 			done, _ := lookup()
-			send(checkedBatch{res: held, done: split(held, done)})
+			r.send(hard, batches, checkedBatch{res: held, done: split(held, done)})
 			held = nil
 		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			if rdb.IsNoGroup(err) {
-				// The stream or group vanished (a Redis without
-				// persistence restarted): create it again.
-				p.Logger.Warn("consumer group missing: recreating", zap.Error(err))
-				_ = p.EnsureGroups(ctx)
-				continue
-			}
-			if !failing {
-				p.Logger.Warn("read failed: retrying with backoff", zap.Error(err))
-				failing = true
-			}
-			b.Wait(ctx)
+		if !health.after(ctx, err) {
 			continue
-		}
-		if failing {
-			p.Logger.Info("read recovered")
-			failing = false
-			b = backoff.New(50*time.Millisecond, 5*time.Second)
 		}
 		if entries(res) > 0 {
 			held = res
 		}
 	}
 	if held != nil {
-		send(checkedBatch{res: held})
+		r.send(hard, batches, checkedBatch{res: held})
+	}
+}
+
+// send hands a read batch to intake; once hard has ended its entries are
+// no longer tracked and their deliveries are given back.
+func (r *Reader) send(hard context.Context, batches chan<- checkedBatch, cb checkedBatch) {
+	select {
+	case batches <- cb:
+	case <-hard.Done():
+		for _, xs := range cb.res {
+			for _, m := range xs.Messages {
+				r.p.Inflight.Remove(xs.Stream, m.ID)
+				r.p.GiveBack(xs.Stream, m.ID)
+			}
+		}
 	}
 }
 
@@ -240,6 +222,21 @@ func entries(res []redis.XStream) (n int) {
 	return n
 }
 
+// maxLeasedWait bounds a leased reader's wait for new entries: the wait
+// (XREAD) does not see partitions acquired meanwhile, which are read at
+// its end.
+const maxLeasedWait = 250 * time.Millisecond
+
+// closed reports whether ch is closed.
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
 // readLeased is read for a leased function: each read checks the leases
 // of the partitions it reads in the same step (rdb.ReadLeased), so this
 // instance takes no entry of a partition it no longer owns; when there is
@@ -248,8 +245,7 @@ func entries(res []redis.XStream) (n int) {
 // before the read ends, so ReadSet.Remove returns only once it is.
 func (r *Reader) readLeased(ctx, hard context.Context, batches chan<- checkedBatch) {
 	p := r.p
-	b := backoff.New(50*time.Millisecond, 5*time.Second)
-	failing := false
+	health := readHealth{p: &r.p}
 	for ctx.Err() == nil {
 		parts, changed := p.ReadSet.Begin()
 		if len(parts) == 0 {
@@ -264,26 +260,8 @@ func (r *Reader) readLeased(ctx, hard context.Context, batches chan<- checkedBat
 			}
 		}
 		p.ReadSet.End()
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			if rdb.IsNoGroup(err) {
-				p.Logger.Warn("consumer group missing: recreating", zap.Error(err))
-				_ = p.EnsureGroups(ctx)
-				continue
-			}
-			if !failing {
-				p.Logger.Warn("read failed: retrying with backoff", zap.Error(err))
-				failing = true
-			}
-			b.Wait(ctx)
+		if !health.after(ctx, err) {
 			continue
-		}
-		if failing {
-			p.Logger.Info("read recovered")
-			failing = false
-			b = backoff.New(50*time.Millisecond, 5*time.Second)
 		}
 		for _, part := range res.Refused {
 			p.Refused(part)
@@ -295,22 +273,53 @@ func (r *Reader) readLeased(ctx, hard context.Context, batches chan<- checkedBat
 					tokens[s] = part.Token
 				}
 			}
-			select {
-			case batches <- checkedBatch{res: res.Entries, tokens: tokens}:
-			case <-hard.Done():
-				for _, xs := range res.Entries {
-					for _, m := range xs.Messages {
-						p.Inflight.Remove(xs.Stream, m.ID)
-						p.GiveBack(xs.Stream, m.ID)
-					}
-				}
-			}
+			r.send(hard, batches, checkedBatch{res: res.Entries, tokens: tokens})
 			continue
 		}
-		if len(res.Newest) > 0 {
-			if err := p.Group.WaitNew(ctx, res.Newest, p.ReadBlock); err != nil && ctx.Err() == nil {
-				b.Wait(ctx)
-			}
+		if len(res.Newest) > 0 && !closed(changed) {
+			health.after(ctx, p.Group.WaitNew(ctx, res.Newest, min(p.ReadBlock, maxLeasedWait)))
 		}
 	}
+}
+
+// readHealth is a read loop's handling of failed reads: a missing group is
+// created again, other errors back off (logged once per outage), and the
+// recovery is logged.
+type readHealth struct {
+	p       *ReaderParams
+	b       *backoff.Backoff
+	failing bool
+}
+
+// after handles the outcome of one read: true when it succeeded and the
+// loop goes on with its result; false when it failed (handled: the loop
+// reads again, and stops if ctx ended).
+func (h *readHealth) after(ctx context.Context, err error) bool {
+	if err == nil {
+		if h.failing {
+			h.p.Logger.Info("read recovered")
+			h.failing = false
+			h.b = nil
+		}
+		return true
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	if rdb.IsNoGroup(err) {
+		// The stream or group vanished (a Redis without persistence
+		// restarted): create it again.
+		h.p.Logger.Warn("consumer group missing: recreating", zap.Error(err))
+		_ = h.p.EnsureGroups(ctx)
+		return false
+	}
+	if !h.failing {
+		h.p.Logger.Warn("read failed: retrying with backoff", zap.Error(err))
+		h.failing = true
+	}
+	if h.b == nil {
+		h.b = backoff.New(50*time.Millisecond, 5*time.Second)
+	}
+	h.b.Wait(ctx)
+	return false
 }
