@@ -32,15 +32,19 @@ func (g *Gateway) createBilling(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return respond.Errorf(http.StatusConflict, "order %s is %s, not accepted", o.ID, o.Status)
 	}
-	b, err := g.bill(r, newIDs(1)[0], o)
+	b, err := g.bill(w, r, newIDs(1)[0], o)
 	if err != nil {
 		return err
 	}
 	return publishCreated(g, w, r, "billings", model.BillingCreated, []string{b.ID}, []model.Billing{b}, paidGuard(o.ID, b.ID))
 }
 
-// bill makes billing id of order o, for the order's total now.
-func (g *Gateway) bill(r *http.Request, id string, o model.Order) (model.Billing, error) {
+// bill makes billing id of order o, for the order's total now: the prices
+// of its products once the projector has caught up on their partitions.
+func (g *Gateway) bill(w http.ResponseWriter, r *http.Request, id string, o model.Order) (model.Billing, error) {
+	if err := g.catchUpRefs(w, r, model.AggProduct, o.ProductIDs...); err != nil {
+		return model.Billing{}, err
+	}
 	total, err := model.Total(r.Context(), g.reads, o.ProductIDs)
 	if errors.Is(err, model.ErrTotalTooLarge) {
 		return model.Billing{}, respond.Errorf(http.StatusConflict, "order %s cannot be billed: %v", o.ID, err)
@@ -73,7 +77,7 @@ func (g *Gateway) updateBilling(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := g.bill(r, id, o)
+	b, err := g.bill(w, r, id, o)
 	if err != nil {
 		return err
 	}

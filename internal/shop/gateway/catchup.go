@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"go.uber.org/zap"
 
@@ -112,6 +113,27 @@ func (g *Gateway) catchUpOrders(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return g.catchUp(w, r)
+}
+
+// catchUpRefs waits, bounded, until the projector has applied every event
+// published before now in the partitions of the entities ids of
+// aggregate: what a command that reads other entities (a billing's
+// prices, an inventory entry's product) waits for first.
+func (g *Gateway) catchUpRefs(w http.ResponseWriter, r *http.Request, aggregate string, ids ...string) error {
+	var streams []string
+	for _, id := range ids {
+		s, err := g.log.EntityStream(r.Context(), aggregate, id)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(streams, s) {
+			streams = append(streams, s)
+		}
+	}
+	if len(streams) == 0 {
+		return nil
+	}
+	return g.waitOrStale(w, r, model.FunctionProjector, projectorWait().why, streams)
 }
 
 // catchUpEntity waits, bounded, for what a read of entity id of aggregate

@@ -17,7 +17,11 @@ import (
 // checkNewInventory refuses entries for unknown products, or for a product
 // listed twice, and answers the guards that give each product one entry.
 func (g *Gateway) checkNewInventory(w http.ResponseWriter, r *http.Request, invs []model.Inventory) ([]eventstore.Guard, error) {
-	if err := g.catchUp(w, r); err != nil {
+	products := make([]string, len(invs))
+	for i, inv := range invs {
+		products[i] = inv.ProductID
+	}
+	if err := g.catchUpRefs(w, r, model.AggProduct, products...); err != nil {
 		return nil, err
 	}
 	guards := make([]eventstore.Guard, len(invs))
@@ -39,6 +43,9 @@ func (g *Gateway) checkNewInventory(w http.ResponseWriter, r *http.Request, invs
 // another product takes that product's guard and releases the old one's.
 func (g *Gateway) checkInventoryUpdate(w http.ResponseWriter, r *http.Request, old, inv model.Inventory) (eventstore.Command, error) {
 	var cmd eventstore.Command
+	if err := g.catchUpRefs(w, r, model.AggProduct, inv.ProductID); err != nil {
+		return cmd, err
+	}
 	if _, err := g.products.lookup(w, r, inv.ProductID); err != nil {
 		return cmd, err
 	}

@@ -37,7 +37,7 @@ func (g *Gateway) checkOrderUpdate(w http.ResponseWriter, r *http.Request, old, 
 	if old.Status == model.StatusPaid {
 		return eventstore.Command{}, respond.Errorf(http.StatusConflict, "order %s is paid and cannot change", o.ID)
 	}
-	if err := g.checkOrderRefs(w, r, o); err != nil {
+	if err := g.checkOrderRefsCaughtUp(w, r, o); err != nil {
 		return eventstore.Command{}, err
 	}
 	var held map[string]int
