@@ -52,10 +52,14 @@ func freshRedis(t *testing.T) {
 	kit.Redis.FlushAll(t)
 }
 
-// startShared starts every Procfile function and waits for their
-// /healthz; shared.mu is held.
+// startShared empties Redis, starts every Procfile function and waits for
+// their /healthz; shared.mu is held. The flush drops what a shop killed
+// before (a test's own, ended with SIGKILL) left: its partition leases
+// would keep the new projector and inventory off those partitions until
+// they expire (PARTITION_LEASE), and their reads stale meanwhile.
 func startShared(t *testing.T) {
 	t.Helper()
+	kit.Redis.FlushAll(t)
 	var procs []*proctest.Process
 	fail := func(err error) {
 		for _, p := range procs {
