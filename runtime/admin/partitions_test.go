@@ -18,15 +18,7 @@ func TestFunctionsShowPartitionsOverHTTP(t *testing.T) {
 	rdb := srv.Client(t)
 	ctx := context.Background()
 	fn := opstest.Unique("inventory")
-	fam, err := partition.Open(ctx, rdb, opstest.Unique("events:order"), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p := range fam.Count {
-		if err := rdb.XGroupCreateMkStream(ctx, fam.Stream(p), fn, "0").Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fam := opstest.Family(t, rdb, opstest.Unique("events:order"), 2, fn)
 	if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: fam.Stream(1), Values: []string{"entity_id", "o1"}}).Err(); err != nil {
 		t.Fatal(err)
 	}

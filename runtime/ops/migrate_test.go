@@ -180,13 +180,9 @@ func TestMigrateMovesEveryEntryOnceIntoItsPartitionWithItsIDAndTheGroups(t *test
 	ctx := context.Background()
 	log := writeSourceLog(t, rdb, migrateEntries, migrateKeys, 3)
 	for _, g := range []string{"idle", "pending", "mid"} {
-		if err := rdb.XGroupCreate(ctx, log.stream, g, "0").Err(); err != nil {
-			t.Fatal(err)
-		}
+		opstest.Group(t, rdb, log.stream, g, "0")
 	}
-	if err := rdb.XGroupCreate(ctx, log.stream, "fresh", "$").Err(); err != nil {
-		t.Fatal(err)
-	}
+	opstest.Group(t, rdb, log.stream, "fresh", "$")
 	readGroup(t, rdb, log.stream, "idle", len(log.ids))
 	readGroup(t, rdb, log.stream, "pending", 6000, log.ids[2000], log.ids[4500])
 	readGroup(t, rdb, log.stream, "mid", 3000)
@@ -284,9 +280,7 @@ func slicesIndex(gs []ops.GroupMove, name string) int {
 func TestMigrateCutShortThenRerunGivesTheSameResult(t *testing.T) {
 	rdb := srv.Client(t)
 	log := writeSourceLog(t, rdb, migrateEntries, migrateKeys, 0)
-	if err := rdb.XGroupCreate(context.Background(), log.stream, "g", "0").Err(); err != nil {
-		t.Fatal(err)
-	}
+	opstest.Group(t, rdb, log.stream, "g", "0")
 	readGroup(t, rdb, log.stream, "g", 5000)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -346,9 +340,7 @@ func TestMigrateDryRunWritesNothing(t *testing.T) {
 	rdb := srv.Client(t)
 	ctx := context.Background()
 	log := writeSourceLog(t, rdb, 200, 20, 1)
-	if err := rdb.XGroupCreate(ctx, log.stream, "g", "0").Err(); err != nil {
-		t.Fatal(err)
-	}
+	opstest.Group(t, rdb, log.stream, "g", "0")
 	rep, err := ops.MigrateToPartitions(ctx, rdb, ops.MigrateOptions{Family: log.stream, Key: "entity_id", DryRun: true})
 	if err != nil {
 		t.Fatal(err)
@@ -446,21 +438,11 @@ func TestMigrateMovesGroupsThatStartedOnTheEmptyPartitionsForward(t *testing.T) 
 	rdb := srv.Client(t)
 	ctx := context.Background()
 	log := writeSourceLog(t, rdb, 1000, 50, 0)
-	if err := rdb.XGroupCreate(ctx, log.stream, "projector", "0").Err(); err != nil {
-		t.Fatal(err)
-	}
+	opstest.Group(t, rdb, log.stream, "projector", "0")
 	readGroup(t, rdb, log.stream, "projector", 600)
 	// The new, partitioned projector started before the migration: its
 	// group stands at the start of every (empty) partition.
-	fam, err := partition.Open(ctx, rdb, log.stream, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p := range fam.Count {
-		if err := rdb.XGroupCreateMkStream(ctx, fam.Stream(p), "projector", "0").Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fam := opstest.Family(t, rdb, log.stream, 4, "projector")
 	rep, err := ops.MigrateToPartitions(ctx, rdb, ops.MigrateOptions{Family: log.stream, Key: "entity_id"})
 	if err != nil {
 		t.Fatal(err)

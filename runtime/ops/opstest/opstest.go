@@ -21,6 +21,7 @@ import (
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops"
+	"github.com/ordershop/functions/runtime/partition"
 	"github.com/ordershop/functions/runtime/runtimetest"
 )
 
@@ -174,4 +175,27 @@ func (s *Switch) Handle(_ context.Context, m *runtime.Message) error {
 	s.ok[m.EventID]++
 	s.mu.Unlock()
 	return nil
+}
+
+// Group creates group on stream, reading from start ("0", "$" or an
+// entry id), and the stream if it does not exist yet.
+func Group(t testing.TB, rdb redis.UniversalClient, stream, group, start string) {
+	t.Helper()
+	if err := rdb.XGroupCreateMkStream(context.Background(), stream, group, start).Err(); err != nil {
+		t.Fatalf("create group %s on %s: %v", group, stream, err)
+	}
+}
+
+// Family opens the partitioned family stream with count partitions and
+// creates group on each partition from its start.
+func Family(t testing.TB, rdb redis.UniversalClient, stream string, count int, group string) partition.Family {
+	t.Helper()
+	fam, err := partition.Open(context.Background(), rdb, stream, count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range fam.Count {
+		Group(t, rdb, fam.Stream(p), group, "0")
+	}
+	return fam
 }
