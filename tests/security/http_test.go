@@ -99,7 +99,7 @@ func TestHTTPLimits(t *testing.T) {
 // answer 503 with a generic JSON error that shows nothing of Redis.
 func TestRedisDownAnswersGeneric(t *testing.T) {
 	r := redistest.New(t, redistest.Options{Args: []string{"--requirepass", password}})
-	gw, pj := startShop(t, fmt.Sprintf("redis://:%s@%s/0", password, r.Addr()))
+	gw, pj := startShop(t, redisURL("", password, r.Addr()))
 	if err := r.Kill(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,57 @@
 package security
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // proc is one running binary.
 type proc = shopkit.Process
+
+// Distinctive secrets, easy to find in a log.
+const (
+	password      = "s3cret-Pa55word-9f1e"
+	wrongPassword = "wr0ng-Pa55word-7c2d"
+	aclPassword   = "acl-Pa55word-41b7"
+	adminToken    = "admin-T0ken-5e8a"
+)
+
+// startShop starts the gateway and the projector on redisURL with env and
+// waits until both are ready.
+func startShop(t *testing.T, redisURL string, env ...string) (gw, pj *proc) {
+	t.Helper()
+	env = append([]string{"REDIS_URL=" + redisURL}, env...)
+	gw, pj = start(t, shopkit.Gateway, env...), start(t, model.FunctionProjector, env...)
+	waitStatus(t, gw.URL()+"/readyz", http.StatusOK)
+	waitStatus(t, pj.URL()+"/readyz", http.StatusOK)
+	return gw, pj
+}
+
+// redisURL is the REDIS_URL of the Redis at addr for user (""
+// is the default user) with password.
+func redisURL(user, password, addr string) string {
+	return fmt.Sprintf("redis://%s:%s@%s/0", user, password, addr)
+}
+
+// shopWorks creates a customer and waits until the projector has made it
+// visible: the gateway writes and the projector reads and writes.
+func shopWorks(t *testing.T, gw *proc) {
+	t.Helper()
+	if code, body := do(t, http.MethodPost, gw.URL()+"/v1/customers", `{"name":"Ann","email":"ann@example.com"}`); code != http.StatusCreated {
+		t.Fatalf("POST /v1/customers = %d %s", code, body)
+	}
+	redistest.Eventually(t, 15*time.Second, func() bool {
+		code, body := get(t, gw.URL()+"/customers")
+		return code == http.StatusOK && strings.Contains(body, "ann@example.com")
+	}, "the customer is projected")
+}
 
 // start runs a binary with env (JSON logs at debug level, so that every
 // line a secret could reach is written) until the test ends; its output
