@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -101,16 +99,11 @@ func TestStatusShowsPartitions(t *testing.T) {
 			}
 		}
 	}
-	info, _ := json.Marshal(runtime.FunctionInfo{
+	opstest.Register(t, rdb, shopfn.Conventions.RegistryKey, runtime.FunctionInfo{
 		Name: fn, Group: fn, Streams: fam.Streams(), Leases: true, OrderingKey: "entity_id",
 		Families: []runtime.FamilyInfo{{Name: fam.Name, Partitions: fam.Count}},
 	})
-	if err := rdb.HSet(ctx, shopfn.Conventions.RegistryKey, fn, info).Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rdb.Set(ctx, partition.Lease(fn, 1), "projector-7f9c:4", time.Minute).Err(); err != nil {
-		t.Fatal(err)
-	}
+	opstest.HoldLease(t, rdb, fn, 1, "projector-7f9c:4")
 
 	out, _ := wantCode(t, exitOK, "status")
 	for _, want := range []*regexp.Regexp{

@@ -199,3 +199,25 @@ func Family(t testing.TB, rdb redis.UniversalClient, stream string, count int, g
 	}
 	return fam
 }
+
+// Register publishes info in the registry at key (a hash: field the
+// function's name, value info as JSON), as a running function does.
+func Register(t testing.TB, rdb redis.UniversalClient, key string, info runtime.FunctionInfo) {
+	t.Helper()
+	b, err := json.Marshal(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.HSet(context.Background(), key, info.Name, b).Err(); err != nil {
+		t.Fatalf("register %s in %s: %v", info.Name, key, err)
+	}
+}
+
+// HoldLease writes the lease of function's partition p as held by owner
+// ("<instance>:<epoch>") for a minute, as the instance holding it does.
+func HoldLease(t testing.TB, rdb redis.UniversalClient, function string, p int, owner string) {
+	t.Helper()
+	if err := rdb.Set(context.Background(), partition.Lease(function, p), owner, time.Minute).Err(); err != nil {
+		t.Fatalf("hold lease %d of %s: %v", p, function, err)
+	}
+}
