@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -179,24 +178,6 @@ func TestDashboardInTheGateway(t *testing.T) {
 	noSecrets(t, []*proc{off, gw, pj}, adminToken)
 }
 
-// dashboardLogin POSTs token to the dashboard's login at base and returns
-// the answer (redirects not followed, body read and closed); an answer
-// that shows adminToken fails the test.
-func dashboardLogin(t *testing.T, base, token string) *http.Response {
-	t.Helper()
-	noRedirect := &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.PostForm(base+"/login", url.Values{"token": {token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if strings.Contains(string(body), adminToken) {
-		t.Errorf("login answer shows the token")
-	}
-	return resp
-}
-
 // TestGatewayStopsPromptlyWithALiveStream: a browser tab with the
 // dashboard open holds a live stream (Server-Sent Events) on the gateway.
 // On SIGTERM the gateway ends that stream when shutdown begins
@@ -236,35 +217,4 @@ func TestGatewayStopsPromptlyWithALiveStream(t *testing.T) {
 		}
 	}
 	t.Logf("gateway stopped in %s with two live streams open", took.Round(time.Millisecond))
-}
-
-// openLive opens the live stream at url with the session cookie, reads
-// its first line, and returns a channel closed when the stream ends.
-func openLive(t *testing.T, url string, session *http.Cookie) chan struct{} {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.AddCookie(session)
-	req.Header.Set("Accept", "text/event-stream")
-	live, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { live.Body.Close() })
-	if live.StatusCode != http.StatusOK || !strings.HasPrefix(live.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("GET %s = %d %s, want 200 and an event stream", url, live.StatusCode, live.Header.Get("Content-Type"))
-	}
-	lines := bufio.NewScanner(live.Body)
-	if !lines.Scan() {
-		t.Fatalf("the live stream %s ended before its first line: %v", url, lines.Err())
-	}
-	ended := make(chan struct{})
-	go func() {
-		for lines.Scan() {
-		}
-		close(ended)
-	}()
-	return ended
 }

@@ -1,8 +1,11 @@
 package security
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -104,4 +107,53 @@ func noSecrets(t *testing.T, procs []*proc, secrets ...string) {
 			}
 		}
 	}
+}
+
+// dashboardLogin POSTs token to the dashboard's login at base and returns
+// the answer (redirects not followed, body read and closed); an answer
+// that shows adminToken fails the test.
+func dashboardLogin(t *testing.T, base, token string) *http.Response {
+	t.Helper()
+	noRedirect := &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.PostForm(base+"/login", url.Values{"token": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(body), adminToken) {
+		t.Errorf("login answer shows the token")
+	}
+	return resp
+}
+
+// openLive opens the live stream at url with the session cookie, reads
+// its first line, and returns a channel closed when the stream ends.
+func openLive(t *testing.T, url string, session *http.Cookie) chan struct{} {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(session)
+	req.Header.Set("Accept", "text/event-stream")
+	live, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { live.Body.Close() })
+	if live.StatusCode != http.StatusOK || !strings.HasPrefix(live.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("GET %s = %d %s, want 200 and an event stream", url, live.StatusCode, live.Header.Get("Content-Type"))
+	}
+	lines := bufio.NewScanner(live.Body)
+	if !lines.Scan() {
+		t.Fatalf("the live stream %s ended before its first line: %v", url, lines.Err())
+	}
+	ended := make(chan struct{})
+	go func() {
+		for lines.Scan() {
+		}
+		close(ended)
+	}()
+	return ended
 }
