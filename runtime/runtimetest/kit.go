@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ordershop/functions/runtime/partition"
+
 	"github.com/ordershop/functions/runtime"
 )
 
@@ -51,10 +53,15 @@ func jsonText(t testing.TB, data any) string {
 // recovery, the invocation timeout), and returns what the runtime would do:
 // skip it, commit its emits, retry it or dead-letter it (Outcome.Permanent).
 // Nothing is written to Redis. It fails the test if fn does not read
-// stream: the runtime would never deliver the entry.
+// stream (for a Partitioned function: a partition of one of its families):
+// the runtime would never deliver the entry.
 func Invoke(t testing.TB, fn runtime.Function, stream string, fields map[string]string) runtime.Outcome {
 	t.Helper()
-	if !slices.Contains(fn.Streams, stream) {
+	read := stream
+	if family, _, ok := partition.Parse(stream); ok && fn.Partitioned {
+		read = family
+	}
+	if !slices.Contains(fn.Streams, read) {
 		t.Fatalf("runtimetest.Invoke: function %s does not read %s (it reads %v)", fn.Name, stream, fn.Streams)
 	}
 	return runtime.Invoke(t.Context(), fn, stream, fields)

@@ -1,6 +1,8 @@
 package runtimetest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // DefaultSettleTimeout is how long Settle waits by default.
@@ -38,8 +41,14 @@ func settle(t testing.TB, rdb redis.UniversalClient, fns []runtime.Function, tim
 	deadline := time.Now().Add(timeout)
 	insp := asynq.NewInspectorFromRedisClient(rdb)
 	var streams []string
+	read := make(map[string][]string, len(fns))
 	for _, fn := range fns {
-		streams = append(streams, fn.Streams...)
+		s, err := streamsRead(t.Context(), rdb, fn)
+		if err != nil {
+			return err
+		}
+		read[fn.Name] = s
+		streams = append(streams, s...)
 	}
 	slices.Sort(streams)
 	streams = slices.Compact(streams)
@@ -49,8 +58,8 @@ func settle(t testing.TB, rdb redis.UniversalClient, fns []runtime.Function, tim
 			return err
 		}
 		for _, fn := range fns {
-			pos := make(map[string]string, len(fn.Streams))
-			for _, s := range fn.Streams {
+			pos := make(map[string]string, len(read[fn.Name]))
+			for _, s := range read[fn.Name] {
 				pos[s] = before[s]
 			}
 			if err := runtime.WaitCaughtUp(t.Context(), rdb, fn.Name, pos, time.Until(deadline)); err != nil {
@@ -92,4 +101,25 @@ func waitRetries(insp *asynq.Inspector, function string, deadline time.Time) err
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// streamsRead are the streams fn reads: its Streams, or, for a
+// Partitioned function, every partition of its families (none of a family
+// not created yet).
+func streamsRead(ctx context.Context, rdb redis.UniversalClient, fn runtime.Function) ([]string, error) {
+	if !fn.Partitioned {
+		return fn.Streams, nil
+	}
+	var out []string
+	for _, name := range fn.Streams {
+		fam, err := partition.Lookup(ctx, rdb, name)
+		if errors.Is(err, partition.ErrNotCreated) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fam.Streams()...)
+	}
+	return out, nil
 }

@@ -3,9 +3,11 @@ package runtimetest_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/partition"
 	"github.com/ordershop/functions/runtime/runtimetest"
 	"github.com/ordershop/functions/runtime/typed"
 )
@@ -92,5 +94,29 @@ func TestStartPublishSettle(t *testing.T) {
 	}
 	if d := runtimetest.DeadLetters(t, rdb, "kit-b"); len(d) != 0 {
 		t.Errorf("second function's dead letters = %+v", d)
+	}
+}
+
+// The kit on a partitioned family: Invoke takes an entry of a partition,
+// and Settle waits for every partition the function reads.
+func TestKitOnPartitions(t *testing.T) {
+	fn := echo("kit-p")
+	fn.Partitioned, fn.OrderingKey = true, "entity_id"
+	if out := runtimetest.Invoke(t, fn, "events:kit-p:{p3}", runtimetest.Entry(t, "thing.happened", "e1", thing{N: 1})); len(out.Emits) != 1 {
+		t.Fatalf("invoke on a partition: %+v", out)
+	}
+	rdb := runtimetest.StartRedis(t).Client(t)
+	run := runtimetest.Start(t, rdb, fn)
+	fam, err := partition.Lookup(context.Background(), rdb, "events:kit-p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		key := "k" + strconv.Itoa(i)
+		run.Publish(t, fam.StreamOf(key), runtimetest.Entry(t, "thing.happened", "e"+strconv.Itoa(i), thing{N: i + 100}, "entity_id", key))
+	}
+	run.Settle(t)
+	if n, err := rdb.XLen(context.Background(), "events:kit-p-out").Result(); err != nil || n != 40 {
+		t.Fatalf("after Settle %d emits, %v; want all 40", n, err)
 	}
 }
