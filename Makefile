@@ -60,7 +60,7 @@ BENCH_EVENTS ?= 100000
 # BENCH_GO: the runtime's Go benchmarks that make bench runs BENCH_EVENTS times
 # each. BenchmarkWindowExpiry (1M records per iteration) is a one-off of
 # docs/reliability.md, run with -benchtime 1x.
-BENCH_GO := ^Benchmark(Drain|BaselineRawLoop|CommitGroup)$$
+BENCH_GO := ^Benchmark(Drain|DrainPartitioned|BaselineRawLoop|CommitGroup)$$
 
 # A count of executions, not a duration: Go 1.26's fuzz coordinator can fail a
 # duration run with a spurious "context deadline exceeded" as the time runs out

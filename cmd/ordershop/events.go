@@ -12,17 +12,11 @@ import (
 
 // newEventsCmd groups the event-log commands.
 func newEventsCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "events",
-		Short: "Follow the event log or show one entity's history",
-		Long: `The event log is one stream per aggregate, events:<aggregate> (customer,
+	return groupCmd("events", "Follow the event log or show one entity's history",
+		`The event log is one stream per aggregate, events:<aggregate> (customer,
 product, inventory, order, billing, ...). An <aggregate> argument may be
 given as "order" or "events:order".`,
-		Args: subcommandRequired,
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(newEventsTailCmd(a), newEventsShowCmd(a))
-	return cmd
+		newEventsTailCmd(a), newEventsShowCmd(a))
 }
 
 // renderEvent prints one event as a header line and its indented data.

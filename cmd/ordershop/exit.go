@@ -63,6 +63,20 @@ func positional(v cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
+// groupCmd is a command that only groups subs: run alone it prints its
+// help; an argument that is not one of subs is a usage error.
+func groupCmd(use, short, long string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long:  long,
+		Args:  subcommandRequired,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 // subcommandRequired is the Args of a command that only groups others: an
 // argument that is not one of them is a usage error, with suggestions.
 func subcommandRequired(cmd *cobra.Command, args []string) error {

@@ -15,19 +15,13 @@ import (
 
 // newPartitionsCmd groups the commands on partitioned stream families.
 func newPartitionsCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "partitions",
-		Short: "Move a single-stream event log into partitions",
-		Long: `A partitioned family events:<aggregate> is P streams events:<aggregate>:{p0}
+	return groupCmd("partitions", "Move a single-stream event log into partitions",
+		`A partitioned family events:<aggregate> is P streams events:<aggregate>:{p0}
 .. {p<P-1>}; an event goes to partition FNV-1a(entity id) mod P. P is stored
 at events:<aggregate>:partitions when the family is created and never
 changes in place. "ordershop status" shows each partition's owner, epoch
 and lag.`,
-		Args: subcommandRequired,
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(newPartitionsMigrateCmd(a))
-	return cmd
+		newPartitionsMigrateCmd(a))
 }
 
 func newPartitionsMigrateCmd(a *app) *cobra.Command {

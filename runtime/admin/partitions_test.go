@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/ops/opstest"
-	"github.com/ordershop/functions/runtime/partition"
 )
 
 func TestFunctionsShowPartitionsOverHTTP(t *testing.T) {
@@ -18,26 +16,13 @@ func TestFunctionsShowPartitionsOverHTTP(t *testing.T) {
 	rdb := srv.Client(t)
 	ctx := context.Background()
 	fn := opstest.Unique("inventory")
-	fam, err := partition.Open(ctx, rdb, opstest.Unique("events:order"), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p := range fam.Count {
-		if err := rdb.XGroupCreateMkStream(ctx, fam.Stream(p), fn, "0").Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fam := opstest.Family(t, rdb, opstest.Unique("events:order"), 2, fn)
 	if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: fam.Stream(1), Values: []string{"entity_id", "o1"}}).Err(); err != nil {
 		t.Fatal(err)
 	}
-	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: fam.Streams(), Leases: true,
+	opstest.Register(t, rdb, runtime.DefaultRegistryKey, runtime.FunctionInfo{Name: fn, Group: fn, Streams: fam.Streams(), Leases: true,
 		Families: []runtime.FamilyInfo{{Name: fam.Name, Partitions: fam.Count}}})
-	if err := rdb.HSet(ctx, runtime.DefaultRegistryKey, fn, info).Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rdb.Set(ctx, partition.Lease(fn, 1), "pod-b:9", time.Minute).Err(); err != nil {
-		t.Fatal(err)
-	}
+	opstest.HoldLease(t, rdb, fn, 1, "pod-b:9")
 
 	status, _, raw := call(t, ts, "GET", "/admin/functions", "Bearer "+token, "")
 	var st []struct {

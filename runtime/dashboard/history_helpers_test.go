@@ -70,18 +70,9 @@ func sampledFunction(t *testing.T) (rdb redis.UniversalClient, key, function, st
 // function with consume.
 func registerGroup(t *testing.T, rdb redis.UniversalClient, function, stream string) {
 	t.Helper()
-	ctx := t.Context()
-	info, err := json.Marshal(runtime.FunctionInfo{Name: function, Group: function, Streams: []string{stream}, DeadLetter: runtime.DeadLetterStream(function)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rdb.HSet(ctx, runtime.DefaultRegistryKey, function, info).Err(); err != nil {
-		t.Fatal(err)
-	}
+	opstest.Register(t, rdb, runtime.DefaultRegistryKey, runtime.FunctionInfo{Name: function, Group: function, Streams: []string{stream}, DeadLetter: runtime.DeadLetterStream(function)})
 	t.Cleanup(func() { rdb.HDel(context.Background(), runtime.DefaultRegistryKey, function) })
-	if err := rdb.XGroupCreateMkStream(ctx, stream, function, "0").Err(); err != nil {
-		t.Fatal(err)
-	}
+	opstest.Group(t, rdb, stream, function, "0")
 }
 
 // publishEvents appends n events to stream.

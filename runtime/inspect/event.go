@@ -122,34 +122,48 @@ const tailBlock = 2 * time.Second
 // its first entry, with fromStart), until ctx ends (nil) or each returns
 // an error. The stream need not exist yet.
 func (i *Inspector) Tail(ctx context.Context, stream string, fromStart bool, each func(Event) error) error {
+	return i.TailStreams(ctx, []string{stream}, fromStart, each)
+}
+
+// TailStreams is Tail over several streams at once (the partitions of a
+// family): each stream's events come in its order, the streams
+// interleaved as they are read.
+func (i *Inspector) TailStreams(ctx context.Context, streams []string, fromStart bool, each func(Event) error) error {
 	// Resolve "$" once: re-reading from "$" would skip entries appended
 	// between two reads.
-	last := "0-0"
-	if !fromStart {
-		pos, err := i.Stream(ctx, stream)
-		if err != nil {
-			return err
-		}
-		if pos.LastID != "" {
-			last = pos.LastID
+	last := make([]string, len(streams))
+	for k, stream := range streams {
+		last[k] = "0-0"
+		if !fromStart {
+			pos, err := i.Stream(ctx, stream)
+			if err != nil {
+				return err
+			}
+			if pos.LastID != "" {
+				last[k] = pos.LastID
+			}
 		}
 	}
+	index := make(map[string]int, len(streams))
+	for k, s := range streams {
+		index[s] = k
+	}
 	for {
-		res, err := i.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{stream, last}, Count: pageSize, Block: tailBlock}).Result()
+		res, err := i.rdb.XRead(ctx, &redis.XReadArgs{Streams: append(append([]string{}, streams...), last...), Count: pageSize, Block: tailBlock}).Result()
 		switch {
 		case ctx.Err() != nil:
 			return nil
 		case errors.Is(err, redis.Nil):
 			continue
 		case err != nil:
-			return fmt.Errorf("XREAD %s: %w", stream, err)
+			return fmt.Errorf("XREAD %v: %w", streams, err)
 		}
 		for _, s := range res {
 			for _, x := range s.Messages {
-				if err := each(i.event(stream, x)); err != nil {
+				if err := each(i.event(s.Stream, x)); err != nil {
 					return err
 				}
-				last = x.ID
+				last[index[s.Stream]] = x.ID
 			}
 		}
 	}

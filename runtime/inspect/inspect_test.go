@@ -23,8 +23,7 @@ import (
 func TestInspectorFunctionsAreTheRegistryAndTheDeadLetterStreams(t *testing.T) {
 	rdb, ctx := newRedis(t)
 	registered, orphan := opstest.Unique("billing"), opstest.Unique("retired")
-	info, _ := json.Marshal(runtime.FunctionInfo{Name: registered, Group: registered, Streams: []string{"events:order"}})
-	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, registered, info).Err())
+	opstest.Register(t, rdb, runtime.DefaultRegistryKey, runtime.FunctionInfo{Name: registered, Group: registered, Streams: []string{"events:order"}})
 	opstest.Seed(t, rdb, orphan, opstest.DeadLetter{Stream: "events:order", EntryID: "1-1", Type: "t", EventID: "x", Data: "{}", Error: "e", Attempts: 1, Failed: time.Now()})
 	insp := inspect.New(rdb)
 
@@ -274,8 +273,7 @@ func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
 	rdb, ctx := newRedis(t)
 	fn, stream := opstest.Unique("projector"), opstest.Unique("events:product")
 	// A registered function whose group has read one of three entries.
-	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{stream}, MaxAttempts: 5})
-	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, fn, info).Err())
+	opstest.Register(t, rdb, runtime.DefaultRegistryKey, runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{stream}, MaxAttempts: 5})
 	for i := range 3 {
 		opstest.Publish(t, rdb, stream, "product.created", "p"+string(rune('0'+i)), "p", map[string]int{})
 	}
@@ -322,8 +320,7 @@ func TestStatusCountsLagPendingRetryingAndDead(t *testing.T) {
 func TestStatusOfAStreamWithoutTheGroup(t *testing.T) {
 	rdb, ctx := newRedis(t)
 	fn := opstest.Unique("new")
-	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{opstest.Unique("events:none")}})
-	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, fn, info).Err())
+	opstest.Register(t, rdb, runtime.DefaultRegistryKey, runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{opstest.Unique("events:none")}})
 	st, err := inspect.New(rdb).Status(ctx)
 	if err != nil {
 		t.Fatal(err)

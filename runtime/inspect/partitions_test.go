@@ -47,9 +47,7 @@ func registerPartitioned(t *testing.T, rdb *redis.Client, fn string, fams ...par
 		info.Streams = append(info.Streams, f.Streams()...)
 		info.Families = append(info.Families, runtime.FamilyInfo{Name: f.Name, Partitions: f.Count})
 	}
-	v, err := json.Marshal(info)
-	must(t, err)
-	must(t, rdb.HSet(context.Background(), runtime.DefaultRegistryKey, fn, v).Err())
+	opstest.Register(t, rdb, runtime.DefaultRegistryKey, info)
 }
 
 func TestStatusShowsEachPartitionsOwnerEpochLagAndPending(t *testing.T) {
@@ -134,8 +132,7 @@ func TestStatusOfAnUnpartitionedFunctionHasNoPartitions(t *testing.T) {
 	ctx := context.Background()
 	fn, stream := opstest.Unique("billing"), opstest.Unique("events:order")
 	fillPartition(t, rdb, stream, fn, "c", partitionSetup{3, 1, 0})
-	info, _ := json.Marshal(runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{stream}})
-	must(t, rdb.HSet(ctx, runtime.DefaultRegistryKey, fn, info).Err())
+	opstest.Register(t, rdb, runtime.DefaultRegistryKey, runtime.FunctionInfo{Name: fn, Group: fn, Streams: []string{stream}})
 	st, err := inspect.New(rdb).FunctionStatus(ctx, fn)
 	must(t, err)
 	if st.Partitions != nil || st.Lag == nil || *st.Lag != 2 {

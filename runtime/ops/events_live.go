@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // EventStreams returns the streams of the event log: every stream whose
@@ -20,8 +21,12 @@ func (o *Ops) EventStreams(ctx context.Context) ([]string, error) {
 }
 
 // Aggregate is the aggregate a stream holds: its name without
-// StreamPrefix ("events:order" gives "order").
+// StreamPrefix ("events:order" and its partitions "events:order:{p3}"
+// give "order").
 func (o *Ops) Aggregate(stream string) string {
+	if fam, _, ok := partition.Parse(stream); ok {
+		stream = fam
+	}
 	if a := strings.TrimPrefix(stream, o.opts.StreamPrefix); a != "" {
 		return a
 	}
@@ -31,7 +36,8 @@ func (o *Ops) Aggregate(stream string) string {
 // EventFilter selects events. Every field set must match; the zero
 // filter matches every event.
 type EventFilter struct {
-	// Stream is one stream of the event log, as EventStream gives it.
+	// Stream is one stream of the event log, as EventStream gives it
+	// (a partitioned family's name selects all its partitions).
 	Stream string
 	// Type is the event type, exactly.
 	Type string
@@ -41,7 +47,7 @@ type EventFilter struct {
 
 // Match reports whether e is selected by the filter.
 func (f EventFilter) Match(e Event) bool {
-	return (f.Stream == "" || e.Stream == f.Stream) && (f.Type == "" || e.Type == f.Type) &&
+	return (f.Stream == "" || e.Stream == f.Stream || familyOf(e.Stream) == f.Stream) && (f.Type == "" || e.Type == f.Type) &&
 		(f.EntityID == "" || e.EntityID == f.EntityID)
 }
 
@@ -74,12 +80,15 @@ func (o *Ops) Latest(ctx context.Context, f EventFilter, limit, scan int) (Lates
 		scan = DefaultLatestScan
 	}
 	limit = max(limit, 1)
-	streams := []string{f.Stream}
+	var streams []string
+	var err error
 	if f.Stream == "" {
-		var err error
-		if streams, err = o.EventStreams(ctx); err != nil {
-			return res, err
-		}
+		streams, err = o.EventStreams(ctx)
+	} else {
+		streams, err = o.streamsOf(ctx, f.Stream)
+	}
+	if err != nil {
+		return res, err
 	}
 	res.Streams = streams
 	for _, s := range streams {
@@ -132,4 +141,10 @@ func sortNewestFirst(es []Event) {
 		}
 		return es[a].Stream < es[b].Stream
 	})
+}
+
+// familyOf is the family of a partition stream, or "" for another stream.
+func familyOf(stream string) string {
+	fam, _, _ := partition.Parse(stream)
+	return fam
 }

@@ -31,8 +31,9 @@ type sourceLog struct {
 
 // writeSourceLog writes n entries over keys entities (entry i is about
 // entity i%keys, with that entity's sequence number), and then noKey
-// entries without an entity_id, into a new stream.
-func writeSourceLog(t *testing.T, rdb *redis.Client, n, keys, noKey int) sourceLog {
+// entries without an entity_id, into a new stream; then it creates groups
+// on that stream, reading from its start.
+func writeSourceLog(t *testing.T, rdb *redis.Client, n, keys, noKey int, groups ...string) sourceLog {
 	t.Helper()
 	ctx := context.Background()
 	log := sourceLog{stream: opstest.Unique("events:order"), keyOf: map[string]string{}}
@@ -63,6 +64,9 @@ func writeSourceLog(t *testing.T, rdb *redis.Client, n, keys, noKey int) sourceL
 				log.noKey = append(log.noKey, c.Val())
 			}
 		}
+	}
+	for _, g := range groups {
+		opstest.Group(t, rdb, log.stream, g, "0")
 	}
 	return log
 }
@@ -178,15 +182,8 @@ func after(t *testing.T, rdb *redis.Client, stream, id string) int64 {
 func TestMigrateMovesEveryEntryOnceIntoItsPartitionWithItsIDAndTheGroups(t *testing.T) {
 	rdb := srv.Client(t)
 	ctx := context.Background()
-	log := writeSourceLog(t, rdb, migrateEntries, migrateKeys, 3)
-	for _, g := range []string{"idle", "pending", "mid"} {
-		if err := rdb.XGroupCreate(ctx, log.stream, g, "0").Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := rdb.XGroupCreate(ctx, log.stream, "fresh", "$").Err(); err != nil {
-		t.Fatal(err)
-	}
+	log := writeSourceLog(t, rdb, migrateEntries, migrateKeys, 3, "idle", "pending", "mid")
+	opstest.Group(t, rdb, log.stream, "fresh", "$")
 	readGroup(t, rdb, log.stream, "idle", len(log.ids))
 	readGroup(t, rdb, log.stream, "pending", 6000, log.ids[2000], log.ids[4500])
 	readGroup(t, rdb, log.stream, "mid", 3000)
@@ -283,10 +280,7 @@ func slicesIndex(gs []ops.GroupMove, name string) int {
 
 func TestMigrateCutShortThenRerunGivesTheSameResult(t *testing.T) {
 	rdb := srv.Client(t)
-	log := writeSourceLog(t, rdb, migrateEntries, migrateKeys, 0)
-	if err := rdb.XGroupCreate(context.Background(), log.stream, "g", "0").Err(); err != nil {
-		t.Fatal(err)
-	}
+	log := writeSourceLog(t, rdb, migrateEntries, migrateKeys, 0, "g")
 	readGroup(t, rdb, log.stream, "g", 5000)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -345,10 +339,7 @@ func TestMigrateCutShortThenRerunGivesTheSameResult(t *testing.T) {
 func TestMigrateDryRunWritesNothing(t *testing.T) {
 	rdb := srv.Client(t)
 	ctx := context.Background()
-	log := writeSourceLog(t, rdb, 200, 20, 1)
-	if err := rdb.XGroupCreate(ctx, log.stream, "g", "0").Err(); err != nil {
-		t.Fatal(err)
-	}
+	log := writeSourceLog(t, rdb, 200, 20, 1, "g")
 	rep, err := ops.MigrateToPartitions(ctx, rdb, ops.MigrateOptions{Family: log.stream, Key: "entity_id", DryRun: true})
 	if err != nil {
 		t.Fatal(err)
@@ -445,22 +436,11 @@ func TestMigrateAllTakesTheRegistrysFamilies(t *testing.T) {
 func TestMigrateMovesGroupsThatStartedOnTheEmptyPartitionsForward(t *testing.T) {
 	rdb := srv.Client(t)
 	ctx := context.Background()
-	log := writeSourceLog(t, rdb, 1000, 50, 0)
-	if err := rdb.XGroupCreate(ctx, log.stream, "projector", "0").Err(); err != nil {
-		t.Fatal(err)
-	}
+	log := writeSourceLog(t, rdb, 1000, 50, 0, "projector")
 	readGroup(t, rdb, log.stream, "projector", 600)
 	// The new, partitioned projector started before the migration: its
 	// group stands at the start of every (empty) partition.
-	fam, err := partition.Open(ctx, rdb, log.stream, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p := range fam.Count {
-		if err := rdb.XGroupCreateMkStream(ctx, fam.Stream(p), "projector", "0").Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fam := opstest.Family(t, rdb, log.stream, 4, "projector")
 	rep, err := ops.MigrateToPartitions(ctx, rdb, ops.MigrateOptions{Family: log.stream, Key: "entity_id"})
 	if err != nil {
 		t.Fatal(err)

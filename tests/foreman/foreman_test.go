@@ -3,15 +3,11 @@ package foreman
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -65,77 +61,10 @@ func TestForemanStartOnFreshClone(t *testing.T) {
 	}
 	t.Logf("%d processes up in %s (gateway :%d, Redis :%d)", len(lines), time.Since(begin).Round(time.Millisecond), base, redisPort)
 
-	took := fm.stop(syscall.SIGTERM, false, 30*time.Second)
+	took := fm.terminate(30 * time.Second)
 	waitGone(t, pids, 5*time.Second)
 	wantGraceful(t, fm.Output(), names(lines))
 	t.Logf("SIGTERM to foreman: every process exited 0 in %s", took.Round(time.Millisecond))
-}
-
-// wantGraceful fails unless foreman's output says that every process in
-// names exited with code 0 and that foreman killed none (its timeout, from
-// the committed .foreman, is above the runtime's drain bound).
-func wantGraceful(t *testing.T, out string, names []string) {
-	t.Helper()
-	for _, n := range names {
-		if !regexp.MustCompile(`(?m)^\S+ ` + regexp.QuoteMeta(n) + `\.1\s+\| exited with code 0$`).MatchString(out) {
-			t.Errorf("foreman did not report %s exiting with code 0", n)
-		}
-	}
-	if strings.Contains(out, "sending SIGKILL") {
-		t.Error("foreman had to SIGKILL processes that had not exited within its timeout")
-	}
-}
-
-// defaultRedisPort is the committed .env's REDIS_PORT, where make run
-// tries first.
-const defaultRedisPort = 6380
-
-// upLine is what scripts/run.sh prints once the gateway answers.
-var upLine = regexp.MustCompile(`OrderShop is up: gateway (http://127\.0\.0\.1:\d+) \(Redis on port (\d+),`)
-
-// dashboardLine is what it prints next: the dashboard process's URL (the
-// Procfile's dashboard line), whose token to log in with, and the
-// dashboard under the gateway.
-var dashboardLine = regexp.MustCompile(`Dashboard: (http://127\.0\.0\.1:\d+)/ \(log in with (.+); also at (http://127\.0\.0\.1:\d+)/admin/ui/\)`)
-
-// wantDashboard fails unless the dashboard line names the gateway and
-// the dashboard process logs in with token (and only with token) at its
-// own URL and under the gateway.
-func wantDashboard(t *testing.T, line []string, gateway, tokenFrom, token string) {
-	t.Helper()
-	if line[2] != tokenFrom || line[3] != gateway {
-		t.Errorf("make run says the dashboard logs in with %q and is also at %s; want %q and the gateway %s", line[2], line[3], tokenFrom, gateway)
-	}
-	for _, base := range []string{line[1], gateway + "/admin/ui"} {
-		if code := login(base, "not-"+token); code != http.StatusUnauthorized {
-			t.Errorf("%s/login with a wrong token = %d, want 401", base, code)
-		}
-		if code := login(base, token); code != http.StatusSeeOther {
-			t.Errorf("%s/login with the token = %d, want 303 (a session)", base, code)
-		}
-	}
-}
-
-// login POSTs token to base/login and returns the status, redirects not
-// followed.
-func login(base, token string) int {
-	c := http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.PostForm(base+"/login", url.Values{"token": {token}})
-	if err != nil {
-		return 0
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
-}
-
-// envValue is the value of name in an env file's text, "" if absent.
-func envValue(text, name string) string {
-	for _, l := range strings.Split(text, "\n") {
-		if v, ok := strings.CutPrefix(l, name+"="); ok {
-			return v
-		}
-	}
-	return ""
 }
 
 // TestMakeRunBesideTakenPort runs `make run` in the fresh copy while ports
@@ -184,34 +113,13 @@ func TestMakeRunBesideTakenPort(t *testing.T) {
 		t.Errorf("CLI in the project folder says %q, want make run's Redis from .env.run", first)
 	}
 
-	took := run.stop(syscall.SIGINT, true, 30*time.Second)
+	took := run.ctrlC(30 * time.Second)
 	waitGone(t, pids, 5*time.Second)
 	wantGraceful(t, run.Output(), names(lines))
 	if _, err := os.Stat(filepath.Join(clone, ".env.run")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf(".env.run left behind after make run stopped: %v", err)
 	}
 	t.Logf("make run beside a taken 6380: Redis on %s; Ctrl-C stopped everything in %s", port, took.Round(time.Millisecond))
-}
-
-// hold listens on 127.0.0.1:port until the test ends, unless something
-// already does (then the port is taken all the same).
-func hold(t *testing.T, port int) {
-	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		t.Logf("port %d is already taken (%v): make run must pass it by", port, err)
-		return
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.Close()
-		}
-	}()
 }
 
 // TestMakeRunTakesSeedPortWhenFree: make run puts the shop's Redis on the
@@ -248,6 +156,6 @@ func TestMakeRunTakesSeedPortWhenFree(t *testing.T) {
 	if strings.Contains(run.Output(), " crm.1 ") {
 		t.Errorf("WITHOUT=crm started the crm:\n%s", run.Output())
 	}
-	run.stop(syscall.SIGINT, true, 30*time.Second)
+	run.ctrlC(30 * time.Second)
 	waitGone(t, pids, 5*time.Second)
 }

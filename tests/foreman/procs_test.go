@@ -106,7 +106,7 @@ func (c *command) startedPids(names []string, timeout time.Duration) map[string]
 	c.t.Helper()
 	pids := map[string]int{}
 	for _, n := range names {
-		re := regexp.MustCompile(`(?m)^\S+ ` + regexp.QuoteMeta(n) + `\.1\s+\| started with pid (\d+)$`)
+		re := foremanSaid(n, `started with pid (\d+)`)
 		pid, err := strconv.Atoi(c.waitFor(re, timeout)[1])
 		if err != nil {
 			c.t.Fatal(err)
@@ -114,6 +114,20 @@ func (c *command) startedPids(names []string, timeout time.Duration) map[string]
 		pids[n] = pid
 	}
 	return pids
+}
+
+// terminate stops the command as a supervisor does, with SIGTERM to it
+// alone (see stop).
+func (c *command) terminate(timeout time.Duration) time.Duration {
+	c.t.Helper()
+	return c.stop(syscall.SIGTERM, false, timeout)
+}
+
+// ctrlC stops the command as Ctrl-C in a terminal does, with SIGINT to its
+// whole process group (see stop).
+func (c *command) ctrlC(timeout time.Duration) time.Duration {
+	c.t.Helper()
+	return c.stop(syscall.SIGINT, true, timeout)
 }
 
 // stop sends sig to the command (group: to its whole process group, as
@@ -172,4 +186,25 @@ func running(pid int) bool {
 	s := string(stat)
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// foremanSaid matches the line of foreman's output in which it says what
+// (a regular expression) about process name's first instance.
+func foremanSaid(name, what string) *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^\S+ ` + regexp.QuoteMeta(name) + `\.1\s+\| ` + what + `$`)
+}
+
+// wantGraceful fails unless foreman's output says that every process in
+// names exited with code 0 and that foreman killed none (its timeout, from
+// the committed .foreman, is above the runtime's drain bound).
+func wantGraceful(t *testing.T, out string, names []string) {
+	t.Helper()
+	for _, n := range names {
+		if !foremanSaid(n, `exited with code 0`).MatchString(out) {
+			t.Errorf("foreman did not report %s exiting with code 0", n)
+		}
+	}
+	if strings.Contains(out, "sending SIGKILL") {
+		t.Error("foreman had to SIGKILL processes that had not exited within its timeout")
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,4 +193,77 @@ func waitRegistered(t *testing.T, lines []procLine, extra ...string) string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// defaultRedisPort is the committed .env's REDIS_PORT, where make run
+// tries first.
+const defaultRedisPort = 6380
+
+// upLine is what scripts/run.sh prints once the gateway answers.
+var upLine = regexp.MustCompile(`OrderShop is up: gateway (http://127\.0\.0\.1:\d+) \(Redis on port (\d+),`)
+
+// dashboardLine is what it prints next: the dashboard process's URL (the
+// Procfile's dashboard line), whose token to log in with, and the
+// dashboard under the gateway.
+var dashboardLine = regexp.MustCompile(`Dashboard: (http://127\.0\.0\.1:\d+)/ \(log in with (.+); also at (http://127\.0\.0\.1:\d+)/admin/ui/\)`)
+
+// wantDashboard fails unless the dashboard line names the gateway and
+// the dashboard process logs in with token (and only with token) at its
+// own URL and under the gateway.
+func wantDashboard(t *testing.T, line []string, gateway, tokenFrom, token string) {
+	t.Helper()
+	if line[2] != tokenFrom || line[3] != gateway {
+		t.Errorf("make run says the dashboard logs in with %q and is also at %s; want %q and the gateway %s", line[2], line[3], tokenFrom, gateway)
+	}
+	for _, base := range []string{line[1], gateway + "/admin/ui"} {
+		if code := login(base, "not-"+token); code != http.StatusUnauthorized {
+			t.Errorf("%s/login with a wrong token = %d, want 401", base, code)
+		}
+		if code := login(base, token); code != http.StatusSeeOther {
+			t.Errorf("%s/login with the token = %d, want 303 (a session)", base, code)
+		}
+	}
+}
+
+// login POSTs token to base/login and returns the status, redirects not
+// followed.
+func login(base, token string) int {
+	c := http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(base+"/login", url.Values{"token": {token}})
+	if err != nil {
+		return 0
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// envValue is the value of name in an env file's text, "" if absent.
+func envValue(text, name string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(l, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// hold listens on 127.0.0.1:port until the test ends, unless something
+// already does (then the port is taken all the same).
+func hold(t *testing.T, port int) {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		t.Logf("port %d is already taken (%v): make run must pass it by", port, err)
+		return
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
 }

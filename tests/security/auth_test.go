@@ -2,7 +2,6 @@ package security
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,48 +9,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/testkit/redistest"
-	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
-
-// Distinctive secrets, easy to find in a log.
-const (
-	password      = "s3cret-Pa55word-9f1e"
-	wrongPassword = "wr0ng-Pa55word-7c2d"
-	aclPassword   = "acl-Pa55word-41b7"
-	adminToken    = "admin-T0ken-5e8a"
-)
-
-// startShop starts the gateway and the projector on redisURL with env and
-// waits until both are ready.
-func startShop(t *testing.T, redisURL string, env ...string) (gw, pj *proc) {
-	t.Helper()
-	env = append([]string{"REDIS_URL=" + redisURL}, env...)
-	gw, pj = start(t, shopkit.Gateway, env...), start(t, model.FunctionProjector, env...)
-	waitStatus(t, gw.URL()+"/readyz", http.StatusOK)
-	waitStatus(t, pj.URL()+"/readyz", http.StatusOK)
-	return gw, pj
-}
-
-// shopWorks creates a customer and waits until the projector has made it
-// visible: the gateway writes and the projector reads and writes.
-func shopWorks(t *testing.T, gw *proc) {
-	t.Helper()
-	if code, body := do(t, http.MethodPost, gw.URL()+"/v1/customers", `{"name":"Ann","email":"ann@example.com"}`); code != http.StatusCreated {
-		t.Fatalf("POST /v1/customers = %d %s", code, body)
-	}
-	redistest.Eventually(t, 15*time.Second, func() bool {
-		code, body := get(t, gw.URL()+"/customers")
-		return code == http.StatusOK && strings.Contains(body, "ann@example.com")
-	}, "the customer is projected")
-}
 
 // TestRedisPassword: REDIS_URL redis://:<password>@host works for a
 // function and the gateway, and the password is in no log line.
 func TestRedisPassword(t *testing.T) {
 	r := redistest.New(t, redistest.Options{Args: []string{"--requirepass", password}})
-	gw, pj := startShop(t, fmt.Sprintf("redis://:%s@%s/0", password, r.Addr()))
+	gw, pj := startShop(t, redisURL("", password, r.Addr()))
 	shopWorks(t, gw)
 	noSecrets(t, []*proc{gw, pj}, password)
 }
@@ -66,7 +31,7 @@ func TestRedisACLUser(t *testing.T) {
 	if err := admin.Do(ctx, "ACL", "SETUSER", "shop", "on", ">"+aclPassword, "~*", "&*", "+@all").Err(); err != nil {
 		t.Fatal(err)
 	}
-	gw, pj := startShop(t, fmt.Sprintf("redis://shop:%s@%s/0", aclPassword, r.Addr()))
+	gw, pj := startShop(t, redisURL("shop", aclPassword, r.Addr()))
 	shopWorks(t, gw)
 	clients, err := admin.ClientList(ctx).Result()
 	if err != nil {
@@ -91,7 +56,7 @@ func TestRedisACLUser(t *testing.T) {
 // and log neither the wrong nor the right password.
 func TestWrongRedisPassword(t *testing.T) {
 	r := redistest.New(t, redistest.Options{Args: []string{"--requirepass", password}})
-	url := fmt.Sprintf("redis://:%s@%s/0", wrongPassword, r.Addr())
+	url := redisURL("", wrongPassword, r.Addr())
 	gw, pj := start(t, "gateway", "REDIS_URL="+url), start(t, "projector", "REDIS_URL="+url)
 	waitStatus(t, gw.URL()+"/healthz", http.StatusOK)
 	waitStatus(t, pj.URL()+"/healthz", http.StatusOK)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -99,7 +98,7 @@ func TestHTTPLimits(t *testing.T) {
 // answer 503 with a generic JSON error that shows nothing of Redis.
 func TestRedisDownAnswersGeneric(t *testing.T) {
 	r := redistest.New(t, redistest.Options{Args: []string{"--requirepass", password}})
-	gw, pj := startShop(t, fmt.Sprintf("redis://:%s@%s/0", password, r.Addr()))
+	gw, pj := startShop(t, redisURL("", password, r.Addr()))
 	if err := r.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -179,20 +178,43 @@ func TestDashboardInTheGateway(t *testing.T) {
 	noSecrets(t, []*proc{off, gw, pj}, adminToken)
 }
 
-// dashboardLogin POSTs token to the dashboard's login at base and returns
-// the answer (redirects not followed, body read and closed); an answer
-// that shows adminToken fails the test.
-func dashboardLogin(t *testing.T, base, token string) *http.Response {
-	t.Helper()
-	noRedirect := &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.PostForm(base+"/login", url.Values{"token": {token}})
-	if err != nil {
-		t.Fatal(err)
+// TestGatewayStopsPromptlyWithALiveStream: a browser tab with the
+// dashboard open holds a live stream (Server-Sent Events) on the gateway.
+// On SIGTERM the gateway ends that stream when shutdown begins
+// (runtime.Setup.Stopping), instead of waiting out its 10 s
+// SHUTDOWN_TIMEOUT for it, and exits 0: also a stream blocked on Redis
+// (the events page's), which ends within one live block (1 s).
+func TestGatewayStopsPromptlyWithALiveStream(t *testing.T) {
+	r := redistest.New(t, redistest.Options{})
+	gw, _ := startShop(t, r.URL(), "ADMIN_TOKEN="+adminToken, "SHUTDOWN_TIMEOUT=10s")
+	resp := dashboardLogin(t, gw.URL()+"/admin/ui", adminToken)
+	cookies := resp.Cookies()
+	if resp.StatusCode != http.StatusSeeOther || len(cookies) != 1 {
+		t.Fatalf("login = %d with %d cookies, want 303 and a session", resp.StatusCode, len(cookies))
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if strings.Contains(string(body), adminToken) {
-		t.Errorf("login answer shows the token")
+
+	// The counts stream (a timer) and the events stream (a blocking
+	// XREAD on Redis), as an open overview and events page hold them.
+	var ended []chan struct{}
+	for _, path := range []string{"/admin/ui/status/live", "/admin/ui/events/live"} {
+		ended = append(ended, openLive(t, gw.URL()+path, cookies[0]))
 	}
-	return resp
+
+	start := time.Now()
+	code, err := gw.Stop(15 * time.Second)
+	took := time.Since(start)
+	if err != nil || code != 0 {
+		t.Fatalf("gateway after SIGTERM: exit %d (%v), want 0", code, err)
+	}
+	if took > 3*time.Second {
+		t.Errorf("the gateway took %s to stop with live streams open, want well under its 10 s SHUTDOWN_TIMEOUT", took.Round(time.Millisecond))
+	}
+	for i, e := range ended {
+		select {
+		case <-e:
+		case <-time.After(5 * time.Second):
+			t.Errorf("live stream %d did not end with the gateway", i)
+		}
+	}
+	t.Logf("gateway stopped in %s with two live streams open", took.Round(time.Millisecond))
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/inspect"
 	"github.com/ordershop/functions/runtime/ops"
+	"github.com/ordershop/functions/runtime/partition"
 	"github.com/ordershop/functions/runtime/runtimetest"
 )
 
@@ -174,4 +175,49 @@ func (s *Switch) Handle(_ context.Context, m *runtime.Message) error {
 	s.ok[m.EventID]++
 	s.mu.Unlock()
 	return nil
+}
+
+// Group creates group on stream, reading from start ("0", "$" or an
+// entry id), and the stream if it does not exist yet.
+func Group(t testing.TB, rdb redis.UniversalClient, stream, group, start string) {
+	t.Helper()
+	if err := rdb.XGroupCreateMkStream(context.Background(), stream, group, start).Err(); err != nil {
+		t.Fatalf("create group %s on %s: %v", group, stream, err)
+	}
+}
+
+// Family opens the partitioned family stream with count partitions and
+// creates group on each partition from its start.
+func Family(t testing.TB, rdb redis.UniversalClient, stream string, count int, group string) partition.Family {
+	t.Helper()
+	fam, err := partition.Open(context.Background(), rdb, stream, count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range fam.Count {
+		Group(t, rdb, fam.Stream(p), group, "0")
+	}
+	return fam
+}
+
+// Register publishes info in the registry at key (a hash: field the
+// function's name, value info as JSON), as a running function does.
+func Register(t testing.TB, rdb redis.UniversalClient, key string, info runtime.FunctionInfo) {
+	t.Helper()
+	b, err := json.Marshal(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.HSet(context.Background(), key, info.Name, b).Err(); err != nil {
+		t.Fatalf("register %s in %s: %v", info.Name, key, err)
+	}
+}
+
+// HoldLease writes the lease of function's partition p as held by owner
+// ("<instance>:<epoch>") for a minute, as the instance holding it does.
+func HoldLease(t testing.TB, rdb redis.UniversalClient, function string, p int, owner string) {
+	t.Helper()
+	if err := rdb.Set(context.Background(), partition.Lease(function, p), owner, time.Minute).Err(); err != nil {
+		t.Fatalf("hold lease %d of %s: %v", p, function, err)
+	}
 }

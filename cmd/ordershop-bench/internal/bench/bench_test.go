@@ -76,16 +76,16 @@ func TestIdempotencyMemory(t *testing.T) {
 func TestShopLoadAndSuiteTable(t *testing.T) {
 	own := redistest.New(t, redistest.Options{})
 	rdb := own.Client(t)
-	s, err := Shop(context.Background(), rdb, ShopOptions{BinDir: kit.Bin, RedisURL: own.URL(), Rate: 100, Duration: time.Second})
+	s, err := Shop(context.Background(), rdb, ShopOptions{BinDir: kit.Bin, RedisURL: own.URL(), Rate: 100, Duration: time.Second, Instances: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Orders != 100 || s.OrdersPerSec <= 0 || s.PostP99ms < s.PostP50ms || len(s.RSSIdleMB) != len(shopkit.Processes()) {
+	if s.Orders != 100 || s.OrdersPerSec <= 0 || s.PostP99ms < s.PostP50ms || len(s.RSSIdleMB) != len(shopkit.Scaled(2)) || s.Instances != 2 {
 		t.Fatalf("shop result %+v", s)
 	}
 	var buf strings.Builder
-	Report{Drains: []DrainResult{{System: "runtime", Concurrency: 8, Events: 10, EventsPerSec: 5}}, Shop: &s}.WriteTable(&buf)
-	for _, want := range []string{"runtime", "orders/s", "gateway"} {
+	Report{Drains: []DrainResult{{System: "runtime", Concurrency: 8, Events: 10, EventsPerSec: 5}}, Shops: []ShopResult{s}}.WriteTable(&buf)
+	for _, want := range []string{"runtime", "orders/s", "gateway", "projector2", "2 instance(s)"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ordershop/functions/internal/testkit/proctest"
+	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
 // process is one running function binary.
@@ -18,7 +19,7 @@ type process struct{ *proctest.Process }
 // startProcess runs binDir/name against redisURL on a free loopback port
 // and waits for its /readyz.
 func startProcess(binDir, name, redisURL string) (*process, error) {
-	p, err := proctest.StartFree(name, filepath.Join(binDir, name), []string{"REDIS_URL=" + redisURL,
+	p, err := proctest.StartFree(name, filepath.Join(binDir, shopkit.BinaryOf(name)), []string{"REDIS_URL=" + redisURL,
 		"LISTEN_HOST=127.0.0.1", "LOG_LEVEL=error", "CONSUMER_NAME=bench-" + name})
 	if err != nil {
 		return nil, err

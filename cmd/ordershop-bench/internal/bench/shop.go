@@ -23,10 +23,15 @@ type ShopOptions struct {
 	Duration time.Duration
 	// Clients is the number of concurrent HTTP clients.
 	Clients int
+	// Instances is how many instances of each ordered function (projector,
+	// inventory) run, each owning some of the log's partitions (default 1).
+	Instances int
 }
 
 // ShopResult is the outcome of a shop load.
 type ShopResult struct {
+	// Instances is the instances of each ordered function.
+	Instances    int                `json:"instances"`
 	Orders       int                `json:"orders"`
 	OrdersPerSec float64            `json:"orders_per_sec"`
 	PostP50ms    float64            `json:"post_p50_ms"`
@@ -45,20 +50,21 @@ func Shop(ctx context.Context, rdb redis.UniversalClient, o ShopOptions) (ShopRe
 		return ShopResult{}, fmt.Errorf("shop load needs a positive rate and duration")
 	}
 	o.Clients = max(o.Clients, 8)
+	o.Instances = max(o.Instances, 1)
 	procs := map[string]*process{}
 	defer func() {
 		for _, p := range procs {
 			p.stop()
 		}
 	}()
-	for _, name := range shopkit.Processes() {
+	for _, name := range shopkit.Scaled(o.Instances) {
 		p, err := startProcess(o.BinDir, name, o.RedisURL)
 		if err != nil {
 			return ShopResult{}, err
 		}
 		procs[name] = p
 	}
-	res := ShopResult{RSSIdleMB: map[string]float64{}, RSSLoadMB: map[string]float64{}}
+	res := ShopResult{Instances: o.Instances, RSSIdleMB: map[string]float64{}, RSSLoadMB: map[string]float64{}}
 	for name, p := range procs {
 		rss, err := p.rssMB()
 		if err != nil {
