@@ -2,6 +2,7 @@ package tests
 
 import (
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -14,7 +15,8 @@ import (
 const orderedInstances = 2
 
 // scaledShop empties Redis and starts the shop with orderedInstances
-// instances of each ordered function (shopkit.Scaled), and returns a
+// instances of each ordered function (shopkit.Scaled), waits until the
+// partitions are shared among them (shopkit.LeaseOwners), and returns a
 // client of its gateway and a Redis client.
 func scaledShop(t *testing.T) (api, *redis.Client) {
 	t.Helper()
@@ -28,6 +30,10 @@ func scaledShop(t *testing.T) (api, *redis.Client) {
 				t.Fatalf("instance %d of %s is not running", n, fn)
 			}
 		}
+	}
+	// The instances share the partitions before the test goes on.
+	for _, fn := range shopkit.Ordered() {
+		t.Logf("%s: partitions per owner %v", fn, shopkit.WaitShared(t, rdb, fn, orderedInstances, 30*time.Second))
 	}
 	return api{t: t, base: procs[shopkit.Gateway].URL()}, rdb
 }

@@ -33,7 +33,8 @@ func faultShop(t *testing.T, env ...string) (*shopkit.Shop, map[string]*proc, ap
 }
 
 // faultShopScaled is faultShop with n instances of each ordered function
-// (shopkit.Scaled: "projector2" is the second projector).
+// (shopkit.Scaled: "projector2" is the second projector), once they share
+// the partitions (shopkit.WaitShared).
 func faultShopScaled(t *testing.T, n int, env ...string) (*shopkit.Shop, map[string]*proc, api, catalogue, *smtptest.Server) {
 	t.Helper()
 	kit.Redis.FlushAll(t)
@@ -41,6 +42,11 @@ func faultShopScaled(t *testing.T, n int, env ...string) (*shopkit.Shop, map[str
 	s := newShop(t, env...)
 	s.FnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.Addr()}
 	procs := s.StartScaled(n)
+	if n > 1 {
+		for _, fn := range shopkit.Ordered() {
+			t.Logf("%s: partitions per owner %v", fn, shopkit.WaitShared(t, kit.Redis.Client(t), fn, n, 30*time.Second))
+		}
+	}
 	a := newAPI(t, procs[shopkit.Gateway].URL())
 	return s, procs, a, newCatalogue(t, a, 20, 10), smtp
 }

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -77,4 +80,55 @@ func Lens(ctx context.Context, rdb redis.UniversalClient) (map[string]int64, err
 		out[s] = n
 	}
 	return out, nil
+}
+
+// LeaseOwners returns, for leased function fn, how many partitions of the
+// shop's families each owner holds (by consumer name: a lease holds
+// "<consumer>:<epoch>"), read from the leases of partitions 0 to P-1 of
+// events:order (every shop family is created with one count), and P.
+func LeaseOwners(ctx context.Context, rdb redis.UniversalClient, fn string) (map[string]int, int, error) {
+	fam, err := partition.Lookup(ctx, rdb, model.Stream(model.AggOrder))
+	if err != nil {
+		return nil, 0, err
+	}
+	out := map[string]int{}
+	for p := range fam.Count {
+		v, err := rdb.Get(ctx, partition.Lease(fn, p)).Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("lease of %s on partition %d: %w", fn, p, err)
+		}
+		if i := strings.LastIndex(v, ":"); i > 0 {
+			v = v[:i]
+		}
+		out[v]++
+	}
+	return out, fam.Count, nil
+}
+
+// WaitShared waits until every partition of leased function fn is owned
+// and n instances own them, failing t after timeout, and returns the
+// partitions per owner.
+func WaitShared(t testing.TB, rdb redis.UniversalClient, fn string, n int, timeout time.Duration) map[string]int {
+	t.Helper()
+	var owners map[string]int
+	var count, held int
+	var err error
+	deadline := time.Now().Add(timeout)
+	for {
+		owners, count, err = LeaseOwners(context.Background(), rdb, fn)
+		held = 0
+		for _, k := range owners {
+			held += k
+		}
+		if err == nil && len(owners) == n && held == count {
+			return owners
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d of %d partitions owned, by %v (want %d owners), err %v, after %s", fn, held, count, owners, n, err, timeout)
+		}
+		time.Sleep(50 * time.Millisecond) // a poll interval
+	}
 }
