@@ -9,6 +9,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/runtime"
@@ -71,6 +72,9 @@ func (inv inventory) reserve(ctx context.Context, msg *runtime.Message, o model.
 	if o.ID == "" || len(o.ProductIDs) == 0 {
 		return model.BadEvent(msg, "want id and product_ids")
 	}
+	if err := inv.entriesHandled(ctx, msg); err != nil {
+		return err
+	}
 	state, reason, err := inv.stock.Reserve(ctx, msg.ID, o.ID, o.Units())
 	if err != nil {
 		return err
@@ -95,4 +99,25 @@ func (inv inventory) release(ctx context.Context, msg *runtime.Message, o model.
 	}
 	_, err := inv.stock.Release(ctx, msg.ID, o.ID)
 	return err
+}
+
+// entriesWait bounds how long an order's verdict waits for the inventory
+// entries published before it; past it the order is retried.
+const entriesWait = 2 * time.Second
+
+// entriesHandled waits, up to entriesWait, until this function has handled
+// every inventory event published before the order: they are other
+// entities' events, in other partitions (maybe owned by another instance,
+// or recovered later after a restart), and the order's stock depends on
+// them. Still not handled, the order fails, to be retried in place.
+func (inv inventory) entriesHandled(ctx context.Context, msg *runtime.Message) error {
+	pos, err := inv.log.PositionsBefore(ctx, msg.ID, model.AggInventory)
+	if err != nil || len(pos) == 0 {
+		return err
+	}
+	client := inv.log.Client()
+	if err := runtime.WaitCaughtUp(ctx, client, model.FunctionInventory, pos, entriesWait); err != nil {
+		return fmt.Errorf("inventory entries published before order event %s not all handled yet: %w", msg.ID, err)
+	}
+	return nil
 }

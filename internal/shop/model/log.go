@@ -122,3 +122,42 @@ func AggregateOf(eventType string) string {
 	agg, _, _ := strings.Cut(eventType, ".")
 	return agg
 }
+
+// PositionsBefore returns, for every partition of the aggregates'
+// families, the newest entry no later than entryID's millisecond (stream
+// ids are Redis's clock on one node, so these are the entries published
+// before or with it), for runtime.CaughtUp: a reaction that depends on
+// other entities' events (an order's verdict on the inventory entries of
+// its products) waits until its function has handled them. Partitions
+// with no such entry are left out; a log without Redis (FixedLog) gives
+// none.
+func (l *Log) PositionsBefore(ctx context.Context, entryID string, aggregates ...string) (map[string]string, error) {
+	if l.client == nil {
+		return nil, nil
+	}
+	ms, _, _ := strings.Cut(entryID, "-")
+	end := ms + "-18446744073709551615"
+	streams, err := l.Streams(ctx, aggregates...)
+	if err != nil {
+		return nil, err
+	}
+	cmds := make([]*redis.XMessageSliceCmd, len(streams))
+	if _, err := l.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, s := range streams {
+			cmds[i] = pipe.XRevRangeN(ctx, s, end, "-", 1)
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("positions before %s: %w", entryID, err)
+	}
+	pos := map[string]string{}
+	for i, c := range cmds {
+		if msgs := c.Val(); len(msgs) == 1 {
+			pos[streams[i]] = msgs[0].ID
+		}
+	}
+	return pos, nil
+}
+
+// Client is the log's Redis (nil for a FixedLog).
+func (l *Log) Client() redis.UniversalClient { return l.client }
