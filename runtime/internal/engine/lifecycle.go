@@ -98,7 +98,9 @@ func (f *Worker) Start(readCtx, handlerCtx context.Context, ret *retry.Retrier) 
 	d.reader = duty.NewReader(readCtx, rp)
 	d.reclaimer = duty.NewReclaimer(readCtx, duty.ReclaimerParams{
 		Logger: f.logger, Interval: f.cfg.ClaimInterval, Streams: reclaimed, ClaimIdle: f.claims.ClaimIdle,
-		RecoverOwn: func(ctx context.Context, stream string) error { return f.claims.RecoverOwn(ctx, handlerCtx, stream, "") },
+		RecoverOwn: func(ctx context.Context, stream string) error {
+			return f.claims.RecoverOwn(ctx, handlerCtx, stream, "")
+		},
 	})
 	d.janitor = duty.NewJanitor(readCtx, duty.JanitorParams{
 		Logger: f.logger, Group: f.group, Streams: f.Streams, GoneAfter: f.cfg.ConsumerGoneAfter,
