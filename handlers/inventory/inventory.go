@@ -30,6 +30,9 @@ type Stock interface {
 	Reserve(ctx context.Context, entryID, orderID string, units map[string]int) (state, reason string, err error)
 	// Release gives back an order's units, once.
 	Release(ctx context.Context, entryID, orderID string) (bool, error)
+	// Covers reports whether the available stock covers units now (a
+	// read: it reserves nothing).
+	Covers(ctx context.Context, units map[string]int) (bool, error)
 }
 
 // Function is the inventory function on stock, emitting its verdicts on
@@ -72,8 +75,17 @@ func (inv inventory) reserve(ctx context.Context, msg *runtime.Message, o model.
 	if o.ID == "" || len(o.ProductIDs) == 0 {
 		return model.BadEvent(msg, "want id and product_ids")
 	}
-	if err := inv.entriesHandled(ctx, msg); err != nil {
+	// Short of stock now, the verdict would be a rejection: first make
+	// sure no inventory event published before the order is still to be
+	// handled (it may be in another partition, on another instance).
+	covered, err := inv.stock.Covers(ctx, o.Units())
+	if err != nil {
 		return err
+	}
+	if !covered {
+		if err := inv.entriesHandled(ctx, msg); err != nil {
+			return err
+		}
 	}
 	state, reason, err := inv.stock.Reserve(ctx, msg.ID, o.ID, o.Units())
 	if err != nil {

@@ -28,6 +28,8 @@ func (f *fakeStock) Reserve(_ context.Context, entryID, id string, units map[str
 	f.calls = append(f.calls, fmt.Sprintf("reserve %s %s %v", entryID, id, units))
 	return f.state, f.reason, f.err
 }
+func (f *fakeStock) Covers(context.Context, map[string]int) (bool, error) { return true, nil }
+
 func (f *fakeStock) Release(_ context.Context, entryID, id string) (bool, error) {
 	f.calls = append(f.calls, "release "+entryID+" "+id)
 	return true, f.err

@@ -69,6 +69,30 @@ func (s *Store) Reserve(ctx context.Context, entryID, orderID string, units map[
 	return res[0], res[1], nil
 }
 
+// Covers reports whether the available units of every product cover units
+// now (one HMGET; it reserves nothing).
+func (s *Store) Covers(ctx context.Context, units map[string]int) (bool, error) {
+	products := make([]string, 0, len(units))
+	for p := range units {
+		products = append(products, p)
+	}
+	if len(products) == 0 {
+		return true, nil
+	}
+	have, err := s.rdb.HMGet(ctx, LevelsKey, products...).Result()
+	if err != nil {
+		return false, fmt.Errorf("stock of %v: %w", products, err)
+	}
+	for i, p := range products {
+		v, _ := have[i].(string)
+		n, _ := strconv.ParseInt(v, 10, 64)
+		if n < int64(units[p]) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // Release gives back what orderID holds, exactly once; it reports whether
 // this call released it.
 func (s *Store) Release(ctx context.Context, entryID, orderID string) (bool, error) {
