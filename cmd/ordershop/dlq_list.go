@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordershop/functions/cmd/internal/cmdkit"
+	"github.com/ordershop/functions/cmd/ordershop/internal/render"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -49,14 +50,14 @@ func renderDLQList(w io.Writer, list []ops.DLQSummary, now time.Time) {
 		fmt.Fprintln(w, "No functions and no dead letters.")
 		return
 	}
-	tw := newTable(w, "FUNCTION", "DEAD", "OLDEST", "NEWEST")
+	tw := render.Table(w, "FUNCTION", "DEAD", "OLDEST", "NEWEST")
 	for _, s := range list {
 		oldest, newest := "-", "-"
 		if s.Oldest != nil {
-			oldest = when(*s.Oldest, now)
+			oldest = render.When(*s.Oldest, now)
 		}
 		if s.Newest != nil {
-			newest = when(*s.Newest, now)
+			newest = render.When(*s.Newest, now)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", s.Function, s.Count, oldest, newest)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordershop/functions/cmd/internal/cmdkit"
+	"github.com/ordershop/functions/cmd/ordershop/internal/render"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/ops"
 )
@@ -71,12 +72,12 @@ func renderDLQPage(w io.Writer, p ops.DLQPage, paged bool, now time.Time) {
 			fmt.Fprintf(w, " (entity %s)", dl.EntityID)
 		}
 		fmt.Fprintf(w, "\n  from:          %s %s\n", dl.Stream, dl.EntryID)
-		fmt.Fprintf(w, "  first failure: %s\n", when(dl.FirstFailure, now))
-		fmt.Fprintf(w, "  last failure:  %s\n", when(dl.LastFailure, now))
-		if fields := fieldList(dl.Fields); fields != "" {
+		fmt.Fprintf(w, "  first failure: %s\n", render.When(dl.FirstFailure, now))
+		fmt.Fprintf(w, "  last failure:  %s\n", render.When(dl.LastFailure, now))
+		if fields := render.FieldList(dl.Fields); fields != "" {
 			fmt.Fprintf(w, "  fields:        %s\n", fields)
 		}
-		fmt.Fprintf(w, "  data:\n%s\n", prettyData(dl.Data, dl.RawData, "    "))
+		fmt.Fprintf(w, "  data:\n%s\n", render.PrettyData(dl.Data, dl.RawData, "    "))
 	}
 	if paged && int64(len(p.DeadLetters)) < p.Total {
 		fmt.Fprintf(w, "\n(%d more: use --limit)\n", p.Total-int64(len(p.DeadLetters)))

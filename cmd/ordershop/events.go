@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordershop/functions/cmd/internal/cmdkit"
+	"github.com/ordershop/functions/cmd/ordershop/internal/render"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -26,10 +27,10 @@ func renderEvent(w io.Writer, e ops.Event) {
 		fmt.Fprintf(w, "  entity=%s", e.EntityID)
 	}
 	fmt.Fprintf(w, "  event_id=%s\n", e.EventID)
-	if fields := fieldList(e.Fields); fields != "" {
+	if fields := render.FieldList(e.Fields); fields != "" {
 		fmt.Fprintf(w, "    %s\n", fields)
 	}
-	fmt.Fprintf(w, "%s\n\n", prettyData(e.Data, e.RawData, "    "))
+	fmt.Fprintf(w, "%s\n\n", render.PrettyData(e.Data, e.RawData, "    "))
 }
 
 func newEventsTailCmd(a *app) *cobra.Command {
@@ -45,7 +46,7 @@ With --json each event is one line of JSON.`,
 		RunE: a.opsRun(func(cmd *cobra.Command, o *ops.Ops, args []string) error {
 			err := o.Tail(cmd.Context(), args[0], fromStart, func(e ops.Event) error {
 				if asJSON {
-					return writeJSONLine(a.stdout, e)
+					return render.JSONLine(a.stdout, e)
 				}
 				renderEvent(a.stdout, e)
 				return nil

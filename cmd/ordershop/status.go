@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordershop/functions/cmd/internal/cmdkit"
+	"github.com/ordershop/functions/cmd/ordershop/internal/render"
 	"github.com/ordershop/functions/runtime/ops"
 )
 
@@ -67,7 +68,7 @@ it prints one JSON array per refresh.`,
 				}
 				if asJSON {
 					if watch {
-						return writeJSONLine(a.stdout, st)
+						return render.JSONLine(a.stdout, st)
 					}
 					return cmdkit.WriteJSON(a.stdout, st)
 				}
@@ -113,17 +114,17 @@ func every(ctx context.Context, interval time.Duration, f func(context.Context) 
 }
 
 // renderStatus prints the functions table, the consumers table and the
-// partitions of each partitioned function (renderPartitions). A
-// partitioned family's streams are one row (foldFamilies).
+// partitions of each partitioned function (render.Partitions). A
+// partitioned family's streams are one row (render.FoldFamilies).
 func renderStatus(w io.Writer, st []ops.FunctionStatus) {
 	if len(st) == 0 {
 		fmt.Fprintln(w, "No functions: none has registered in Redis and there are no dead letters.")
 		return
 	}
-	tw := newTable(w, "FUNCTION", "STREAM", "LAG", "PENDING", "RETRYING", "DEAD", "CONSUMERS")
+	tw := render.Table(w, "FUNCTION", "STREAM", "LAG", "PENDING", "RETRYING", "DEAD", "CONSUMERS")
 	for _, f := range st {
 		counts := fmt.Sprintf("%d\t%d", f.Retrying, f.Dead)
-		streams := foldFamilies(f)
+		streams := render.FoldFamilies(f)
 		if !f.Registered || len(streams) == 0 {
 			fmt.Fprintf(tw, "%s\t(not registered)\t-\t-\t%s\t-\n", f.Name, counts)
 			continue
@@ -145,16 +146,16 @@ func renderStatus(w io.Writer, st []ops.FunctionStatus) {
 	}
 	_ = tw.Flush()
 	renderConsumers(w, st)
-	renderPartitions(w, st)
+	render.Partitions(w, st)
 }
 
 // renderConsumers prints every consumer of every function's groups.
 func renderConsumers(w io.Writer, st []ops.FunctionStatus) {
 	var rows []string
 	for _, f := range st {
-		for _, s := range foldFamilies(f) {
+		for _, s := range render.FoldFamilies(f) {
 			for _, c := range s.Consumers {
-				rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%d\t%s", f.Name, s.Stream, c.Name, c.Pending, short(time.Duration(c.Idle))))
+				rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%d\t%s", f.Name, s.Stream, c.Name, c.Pending, render.Short(time.Duration(c.Idle))))
 			}
 		}
 	}
@@ -162,7 +163,7 @@ func renderConsumers(w io.Writer, st []ops.FunctionStatus) {
 		return
 	}
 	fmt.Fprintln(w)
-	tw := newTable(w, "FUNCTION", "STREAM", "CONSUMER", "PENDING", "IDLE")
+	tw := render.Table(w, "FUNCTION", "STREAM", "CONSUMER", "PENDING", "IDLE")
 	fmt.Fprintln(tw, strings.Join(rows, "\n"))
 	_ = tw.Flush()
 }

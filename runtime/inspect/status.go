@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/runtime"
+	"github.com/ordershop/functions/runtime/inspect/internal/partview"
 )
 
 // FunctionStatus is one function at a glance: its groups, what they have
@@ -67,12 +67,7 @@ type ConsumerStatus struct {
 }
 
 // Millis is a duration that marshals to JSON as whole milliseconds.
-type Millis time.Duration
-
-// MarshalJSON writes the duration in milliseconds.
-func (m Millis) MarshalJSON() ([]byte, error) {
-	return fmt.Appendf(nil, "%d", time.Duration(m).Milliseconds()), nil
-}
+type Millis = partview.Millis
 
 // Status reports every known function (see Functions), by name.
 func (i *Inspector) Status(ctx context.Context) ([]FunctionStatus, error) {

@@ -73,7 +73,7 @@ type Spec struct {
 	// StartNew makes a new group start at the stream's end ("$").
 	StartNew bool
 	// Partitioned makes Streams the names of partitioned families (see
-	// families.go).
+	// tenure.go).
 	Partitioned bool
 }
 

@@ -25,7 +25,7 @@ func (f *Worker) intake(ctx context.Context, stream, token string, entries []red
 	var lease string
 	if f.leased() {
 		var held bool
-		if lease, held = f.leaseOf(stream, token); !held {
+		if lease, held = f.tenure.LeaseOf(stream, token); !held {
 			f.unowned(stream, entries)
 			return
 		}

@@ -88,9 +88,9 @@ func (f *Worker) Start(readCtx, handlerCtx context.Context, ret *retry.Retrier) 
 	switch {
 	case f.leased():
 		// Leases replace takeover by idle time: a partition's entries
-		// are claimed by its next owner only (ownership.go).
-		f.startOwnership(readCtx, claimCtx, handlerCtx)
-		rp.Streams, rp.ReadSet, rp.Refused = nil, f.reads, f.refusedPartition
+		// are claimed by its next owner only (engine/tenure).
+		f.startTenure(readCtx, claimCtx, handlerCtx)
+		rp.Streams, rp.ReadSet, rp.Refused = nil, f.tenure.Reads(), f.tenure.Refused
 		reclaimed = nil
 	case f.OrderingKey != "":
 		rp.Before = f.claims.TakeOver
@@ -117,8 +117,8 @@ func (f *Worker) stopReading() {
 	f.duties.reader.Shutdown()
 	f.duties.reclaimer.Shutdown()
 	f.duties.janitor.Shutdown()
-	if f.owner != nil {
-		f.owner.StopAcquiring()
+	if f.tenure != nil {
+		f.tenure.StopAcquiring()
 	}
 	f.pool.stop()
 }
@@ -134,8 +134,8 @@ func (f *Worker) readersDone(timeout time.Duration) bool {
 func (f *Worker) stopClaiming(timeout time.Duration) {
 	f.duties.renewer.Shutdown()
 	f.duties.liveness.Shutdown()
-	if f.owner != nil {
-		f.owner.Shutdown() // releases its leases: the commits are written
+	if f.tenure != nil {
+		f.tenure.Shutdown() // releases its leases: the commits are written
 	}
 	duty.WaitGroup(&f.duties.claiming, timeout)
 }

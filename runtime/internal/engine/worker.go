@@ -10,6 +10,7 @@ import (
 	"github.com/ordershop/functions/runtime/internal/engine/commit"
 	"github.com/ordershop/functions/runtime/internal/engine/duty"
 	"github.com/ordershop/functions/runtime/internal/engine/retry"
+	"github.com/ordershop/functions/runtime/internal/engine/tenure"
 	"github.com/ordershop/functions/runtime/internal/inflight"
 	"github.com/ordershop/functions/runtime/internal/rdb"
 	"github.com/ordershop/functions/runtime/partition"
@@ -42,10 +43,9 @@ type Worker struct {
 	// opened by OpenFamilies; Streams then lists all their partitions.
 	families []partition.Family
 
-	// owner and reads are a leased function's partition ownership and
-	// the streams it reads (ownership.go).
-	owner *duty.Owner
-	reads *duty.ReadSet
+	// tenure is a leased function's ownership of its partitions and the
+	// streams it reads (engine/tenure, tenure.go).
+	tenure *tenure.Tenure
 
 	inflight inflight.Set
 	unread   duty.Unread

@@ -13,7 +13,7 @@ import (
 )
 
 // Owner keeps this instance's share of an ordered function's partitions
-// (see engine/ownership.go for what owning one means). Every third of the
+// (see engine/tenure for what owning one means). Every third of the
 // lease's life it renews its membership (the live instances sharing the
 // function), renews the leases it holds, and rebalances:
 //

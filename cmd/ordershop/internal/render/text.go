@@ -1,4 +1,7 @@
-package main
+// Package render holds the ordershop command's text output: tables,
+// times and durations, event data and fields, and the status views of
+// partitioned functions.
+package render
 
 import (
 	"bytes"
@@ -11,25 +14,25 @@ import (
 	"time"
 )
 
-// writeJSONLine prints v as one line of JSON (for streams of values).
-func writeJSONLine(w io.Writer, v any) error {
+// JSONLine prints v as one line of JSON (for streams of values).
+func JSONLine(w io.Writer, v any) error {
 	if err := json.NewEncoder(w).Encode(v); err != nil {
 		return fmt.Errorf("write JSON: %w", err)
 	}
 	return nil
 }
 
-// newTable returns a tab-separated table writer on w with a header row
+// Table returns a tab-separated table writer on w with a header row
 // of columns; Flush it.
-func newTable(w io.Writer, columns ...string) *tabwriter.Writer {
+func Table(w io.Writer, columns ...string) *tabwriter.Writer {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(columns, "\t"))
 	return tw
 }
 
-// when formats t in UTC with how long ago it was, e.g.
+// When formats t in UTC with how long ago it was, e.g.
 // "2025-03-01 10:00:00Z (3m ago)"; "-" for the zero time.
-func when(t, now time.Time) string {
+func When(t, now time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
@@ -51,8 +54,8 @@ func ago(d time.Duration) string {
 	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }
 
-// short renders a duration compactly: 850ms, 4.2s, 3m5s.
-func short(d time.Duration) string {
+// Short renders a duration compactly: 850ms, 4.2s, 3m5s.
+func Short(d time.Duration) string {
 	switch {
 	case d < time.Second:
 		return d.Round(time.Millisecond).String()
@@ -62,9 +65,9 @@ func short(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-// prettyData indents a JSON value, each line prefixed with indent; raw
+// PrettyData indents a JSON value, each line prefixed with indent; raw
 // (non-JSON) data is shown quoted.
-func prettyData(data json.RawMessage, raw, indent string) string {
+func PrettyData(data json.RawMessage, raw, indent string) string {
 	if len(data) == 0 {
 		if raw == "" {
 			return indent + "(none)"
@@ -78,8 +81,8 @@ func prettyData(data json.RawMessage, raw, indent string) string {
 	return indent + buf.String()
 }
 
-// fieldList renders the non-empty fields as "k=v, k=v" in key order.
-func fieldList(fields map[string]string) string {
+// FieldList renders the non-empty fields as "k=v, k=v" in key order.
+func FieldList(fields map[string]string) string {
 	keys := make([]string, 0, len(fields))
 	for k, v := range fields {
 		if v != "" {

@@ -1,4 +1,4 @@
-package main
+package render
 
 import (
 	"fmt"
@@ -12,12 +12,12 @@ import (
 	"github.com/ordershop/functions/runtime/partition"
 )
 
-// foldFamilies returns f's streams for the status tables: a partitioned
+// FoldFamilies returns f's streams for the status tables: a partitioned
 // family's partition streams become one row, named
 // "<family>:{p0..p<P-1>}", with the lengths, lags and pending entries
 // summed and the consumers merged by name (pending summed, the shortest
 // idle time). Other streams are as they are. The JSON keeps every stream.
-func foldFamilies(f ops.FunctionStatus) []ops.StreamStatus {
+func FoldFamilies(f ops.FunctionStatus) []ops.StreamStatus {
 	if f.Registration == nil || len(f.Registration.Families) == 0 {
 		return f.Streams
 	}
@@ -70,11 +70,11 @@ func mergeConsumers(into, more []ops.ConsumerStatus) []ops.ConsumerStatus {
 	return into
 }
 
-// renderPartitions prints, for each partitioned function, one row per
+// Partitions prints, for each partitioned function, one row per
 // partition: its owner and epoch (from the lease; "-" when no instance
 // holds it) and its lag and pending entries summed over the function's
 // families.
-func renderPartitions(w io.Writer, st []ops.FunctionStatus) {
+func Partitions(w io.Writer, st []ops.FunctionStatus) {
 	for _, f := range st {
 		if len(f.Partitions) == 0 {
 			continue
@@ -88,11 +88,11 @@ func renderPartitions(w io.Writer, st []ops.FunctionStatus) {
 			owned = "each owned by one instance (leases)"
 		}
 		fmt.Fprintf(w, "\n%s: %d partitions of %s, %s\n", f.Name, len(f.Partitions), strings.Join(fams, ", "), owned)
-		tw := newTable(w, "PARTITION", "OWNER", "EPOCH", "LEASE", "LAG", "PENDING")
+		tw := Table(w, "PARTITION", "OWNER", "EPOCH", "LEASE", "LAG", "PENDING")
 		for _, p := range f.Partitions {
 			owner, epoch, lease := "-", "-", "-"
 			if p.Owner != "" {
-				owner, epoch, lease = p.Owner, strconv.FormatInt(p.Epoch, 10), short(time.Duration(p.LeaseTTL))
+				owner, epoch, lease = p.Owner, strconv.FormatInt(p.Epoch, 10), Short(time.Duration(p.LeaseTTL))
 			}
 			lag := "?"
 			if p.Lag != nil {
