@@ -79,17 +79,7 @@ func TestMigrationKeepsTheReadModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, st := range streams {
-		groups, err := rdb.XInfoGroups(ctx, st).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, g := range groups {
-			if g.Lag != 0 || g.Pending != 0 {
-				t.Fatalf("after the migration %s on %s has lag %d, %d pending; want 0 and 0", g.Name, st, g.Lag, g.Pending)
-			}
-		}
-	}
+	caughtUpGroups(t, rdb, streams)
 	reports, _, err = ops.MigrateAll(ctx, rdb, model.RegistryKey, ops.MigrateOptions{Key: model.FieldEntityID})
 	if err != nil {
 		t.Fatal(err)
@@ -191,20 +181,7 @@ func unpartition(t *testing.T, rdb redis.UniversalClient) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		groups := map[string]bool{}
-		for _, st := range fam.Streams() {
-			infos, err := rdb.XInfoGroups(ctx, st).Result()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, g := range infos {
-				if g.Pending != 0 || g.Lag != 0 {
-					t.Fatalf("%s of %s has %d pending, lag %d: the shop was not settled", g.Name, st, g.Pending, g.Lag)
-				}
-				groups[g.Name] = true
-			}
-		}
-		for g := range groups {
+		for _, g := range caughtUpGroups(t, rdb, fam.Streams()) {
 			// Settled: every group has read the whole log of the family.
 			if err := rdb.XGroupCreate(ctx, family, g, last.String()).Err(); err != nil {
 				t.Fatal(err)
@@ -214,4 +191,29 @@ func unpartition(t *testing.T, rdb redis.UniversalClient) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// caughtUpGroups returns the names of the groups on streams, failing the
+// test unless every one has read its stream to the end and has nothing
+// pending.
+func caughtUpGroups(t *testing.T, rdb redis.UniversalClient, streams []string) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	var names []string
+	for _, st := range streams {
+		infos, err := rdb.XInfoGroups(context.Background(), st).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range infos {
+			if g.Pending != 0 || g.Lag != 0 {
+				t.Fatalf("group %s on %s has %d pending, lag %d; want 0 and 0", g.Name, st, g.Pending, g.Lag)
+			}
+			if !seen[g.Name] {
+				seen[g.Name] = true
+				names = append(names, g.Name)
+			}
+		}
+	}
+	return names
 }

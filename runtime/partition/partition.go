@@ -153,3 +153,20 @@ func validate(name string, count int) error {
 	}
 	return nil
 }
+
+// Streams returns every partition stream of the named families, family by
+// family, partition 0 first; a family not created yet has none.
+func Streams(ctx context.Context, client redis.UniversalClient, families ...string) ([]string, error) {
+	var out []string
+	for _, name := range families {
+		fam, err := Lookup(ctx, client, name)
+		if errors.Is(err, ErrNotCreated) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fam.Streams()...)
+	}
+	return out, nil
+}

@@ -2,7 +2,6 @@ package runtimetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -110,16 +109,5 @@ func streamsRead(ctx context.Context, rdb redis.UniversalClient, fn runtime.Func
 	if !fn.Partitioned {
 		return fn.Streams, nil
 	}
-	var out []string
-	for _, name := range fn.Streams {
-		fam, err := partition.Lookup(ctx, rdb, name)
-		if errors.Is(err, partition.ErrNotCreated) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fam.Streams()...)
-	}
-	return out, nil
+	return partition.Streams(ctx, rdb, fn.Streams...)
 }

@@ -23,18 +23,7 @@ func Streams(ctx context.Context, rdb redis.UniversalClient, families ...string)
 	if len(families) == 0 {
 		families = model.Streams()
 	}
-	var out []string
-	for _, name := range families {
-		fam, err := partition.Lookup(ctx, rdb, name)
-		if errors.Is(err, partition.ErrNotCreated) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fam.Streams()...)
-	}
-	return out, nil
+	return partition.Streams(ctx, rdb, families...)
 }
 
 // Entry is one entry of the event log and the partition stream it is in.
