@@ -77,6 +77,15 @@ func (h *host) NewEntry() *engine.Entry {
 	return &d.entry
 }
 
+// ReadStreams looks up the metrics of the partitions a Partitioned
+// function reads; it runs before the function starts, so Metrics reads
+// the map without a lock.
+func (h *host) ReadStreams(streams []string) {
+	for _, s := range streams {
+		h.byStream[s] = h.metrics.forStream(h.fn.Name, s)
+	}
+}
+
 // Metrics returns the metrics of one stream of the function.
 func (h *host) Metrics(stream string) *engine.StreamMetrics {
 	if m, ok := h.byStream[stream]; ok {

@@ -81,7 +81,7 @@ func TestLeasedPartitionsSplitAndKeepOrder(t *testing.T) {
 	publishSeq(0, perKey/2)
 	cfg2 := cfg
 	cfg2.ConsumerName = uniq("consumer")
-	start(t, rdb, cfg2, fn)
+	second := start(t, rdb, cfg2, fn)
 	publishSeq(perKey/2, perKey)
 	redistest.Eventually(t, 20*time.Second, func() bool { return seen.total() == keys*perKey }, "every event handled")
 	redistest.Eventually(t, 10*time.Second, func() bool {
@@ -89,6 +89,17 @@ func TestLeasedPartitionsSplitAndKeepOrder(t *testing.T) {
 		return len(h) == 2 && h[cfg.ConsumerName] == parts/2 && h[cfg2.ConsumerName] == parts/2
 	}, "the partitions split evenly between the two instances")
 	seen.requireOncePerKeyInOrder(t, keys, perKey)
+
+	// A graceful stop releases the leases after its last commits: none
+	// is left to expire, and the first instance takes them all back.
+	if err := second.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if h := holders(t, rdb, name, parts); h[cfg2.ConsumerName] != 0 {
+		t.Fatalf("after a graceful stop the stopped instance still holds %d leases", h[cfg2.ConsumerName])
+	}
+	redistest.Eventually(t, 10*time.Second, func() bool { return holders(t, rdb, name, parts)[cfg.ConsumerName] == parts },
+		"the remaining instance holds every partition")
 }
 
 // holders counts the partitions each consumer holds a lease of.

@@ -2,11 +2,11 @@ package browser
 
 import (
 	"context"
-	"strings"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 

@@ -38,6 +38,10 @@ type Host interface {
 	ObserveGivenUp(e *Entry, start time.Time, err error)
 	// Metrics returns the metrics of one stream of the function.
 	Metrics(stream string) *StreamMetrics
+	// ReadStreams is told, once and before the function starts, the
+	// streams a Partitioned function reads (its families' partitions),
+	// so that Metrics finds their children without a lookup per event.
+	ReadStreams(streams []string)
 	// PartitionsHeld is told how many partitions a leased function holds
 	// here after every change; PartitionEvent of every partition
 	// "acquired", "released" or "lost".

@@ -27,6 +27,7 @@ func (f *Worker) OpenFamilies(ctx context.Context) error {
 		return err
 	}
 	f.families, f.Streams, f.claims.Streams = families, streams, streams
+	f.host.ReadStreams(streams)
 	return nil
 }
 
