@@ -124,7 +124,10 @@
 //     and commit (up to ShutdownTimeout), then releases the lease; on
 //     SIGTERM every lease is released after the final commits; a crashed
 //     or paused owner's leases expire after PartitionLease and are taken
-//     over. Fencing by epoch: an outcome is written only while the lease
+//     over. An entry of a partition read here that is left pending to this
+//     instance and no longer tracked (a Redis restarted from an older
+//     AOF, say) is recovered after ClaimMinIdle, as on a plain stream.
+//     Fencing by epoch: an outcome is written only while the lease
 //     still holds the token it was read under, so a former owner (paused
 //     past its lease, or whose lease passed on) writes nothing; and every
 //     read checks the leases of the partitions it reads in the same step

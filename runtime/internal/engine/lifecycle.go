@@ -84,22 +84,34 @@ func (f *Worker) Start(readCtx, handlerCtx context.Context, ret *retry.Retrier) 
 		Intake: f.intake, EventIDs: eventIDs, RecoverOwn: f.claims.RecoverOwn,
 		EnsureGroups: f.EnsureGroups, GiveBack: f.giveBack,
 	}
-	reclaimed := f.Streams
+	// token is the partition token entries of stream are recovered under
+	// ("" for a function that is not leased).
+	token := func(string) string { return "" }
+	claimIdle := f.claims.ClaimIdle
 	switch {
 	case f.leased():
-		// Leases replace takeover by idle time: a partition's entries
-		// are claimed by its next owner only (engine/tenure).
+		// Leases replace takeover by idle time between instances: a
+		// partition's entries are claimed by its next owner (engine/tenure).
+		// The reclaimer only looks at the partitions read here, for
+		// entries left pending and untracked (a Redis restarted from an
+		// older AOF, say): as on a plain stream, after ClaimMinIdle.
 		f.startTenure(readCtx, claimCtx, handlerCtx)
 		rp.Streams, rp.ReadSet, rp.Refused = nil, f.tenure.Reads(), f.tenure.Refused
-		reclaimed = nil
+		token = f.tenure.Reads().Token
+		claimIdle = func(ctx context.Context, stream string) (int, error) {
+			if token(stream) == "" {
+				return 0, nil
+			}
+			return f.claims.ClaimIdle(ctx, stream)
+		}
 	case f.OrderingKey != "":
 		rp.Before = f.claims.TakeOver
 	}
 	d.reader = duty.NewReader(readCtx, rp)
 	d.reclaimer = duty.NewReclaimer(readCtx, duty.ReclaimerParams{
-		Logger: f.logger, Interval: f.cfg.ClaimInterval, Streams: reclaimed, ClaimIdle: f.claims.ClaimIdle,
+		Logger: f.logger, Interval: f.cfg.ClaimInterval, Streams: f.Streams, ClaimIdle: claimIdle,
 		RecoverOwn: func(ctx context.Context, stream string) error {
-			return f.claims.RecoverOwn(ctx, handlerCtx, stream, "")
+			return f.claims.RecoverOwn(ctx, handlerCtx, stream, token(stream))
 		},
 	})
 	d.janitor = duty.NewJanitor(readCtx, duty.JanitorParams{

@@ -53,6 +53,21 @@ func (s *ReadSet) Remove(p int, wait bool) {
 	}
 }
 
+// Token returns the token under which stream's partition is read now, or
+// "" when the set does not read it.
+func (s *ReadSet) Token(stream string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, part := range s.parts {
+		for _, st := range part.Streams {
+			if st == stream {
+				return part.Token
+			}
+		}
+	}
+	return ""
+}
+
 // Begin starts a read: the partitions to read now, in partition order,
 // and a channel closed when the set changes (to wait on when it is empty).
 // Every Begin is followed by an End.
