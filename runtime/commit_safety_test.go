@@ -121,7 +121,7 @@ func TestCommitOfAConsumerThatLostItsEntryWritesNothing(t *testing.T) {
 	if n := rdb.XLen(ctx, DeadLetterStream(group)).Val(); n != 0 {
 		t.Fatalf("%d dead letters written by a consumer that lost its entry", n)
 	}
-	if d, _ := records.Done(ctx, []string{"x0", "x1"}); d[0] || !d[1] {
+	if d, _ := records.Done(ctx, refs(stream, "x0", "x1")); d[0] || !d[1] {
 		t.Fatalf("records %v, want x0 not recorded, x1 recorded", d)
 	}
 	p := rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: stream, Group: group, Start: "-", End: "+", Count: 10}).Val()
@@ -154,7 +154,7 @@ func TestWindowsSurviveClockSkew(t *testing.T) {
 	if err := ca.exec(ctx, []*commitItem{{eventID: "x", record: true, emits: outEmit("events:out", "x")}}); err != nil {
 		t.Fatal(err)
 	}
-	if d, err := behind.Done(ctx, []string{"x"}); err != nil || !d[0] {
+	if d, err := behind.Done(ctx, refs("", "x")); err != nil || !d[0] {
 		t.Fatalf("the instance behind does not see the record: %v %v", d, err)
 	}
 	if err := cb.exec(ctx, []*commitItem{{eventID: "x", record: true, emits: outEmit("events:out", "x")}}); err != nil {
@@ -172,8 +172,8 @@ func TestWindowsSurviveClockSkew(t *testing.T) {
 	w := ts.UnixMilli() / ttl.Milliseconds()
 	redisClock := newDoneRecords(rdb, "fn", ttl)
 	f := recordField("y")
-	rdb.HSet(ctx, redisClock.Key(w+1, f), f, "1")
-	if d, _ := redisClock.Done(ctx, []string{"y"}); !d[0] {
+	rdb.HSet(ctx, redisClock.Key("", w+1, f), f, "1")
+	if d, _ := redisClock.Done(ctx, refs("", "y")); !d[0] {
 		t.Fatal("a record of window w+1 not found")
 	}
 	cr := testCommitter(redisClock, "C")
@@ -203,7 +203,7 @@ func TestRecordsAreShardedPerWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	keys := rdb.Keys(ctx, DoneKeyPrefix("fn")+"*").Val()
+	keys := rdb.Keys(ctx, DoneKeyPrefix("fn", "")+"*").Val()
 	total, most := int64(0), int64(0)
 	for _, k := range keys {
 		l := rdb.HLen(ctx, k).Val()
@@ -227,7 +227,7 @@ func TestRecordsAreShardedPerWindow(t *testing.T) {
 	for i := 0; i < n; i += 37 {
 		ids = append(ids, "e"+strconv.Itoa(i))
 	}
-	d, err := records.Done(ctx, append(ids, "never"))
+	d, err := records.Done(ctx, refs("", append(ids, "never")...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func TestOversizeWriteFailsBeforeAnyWrite(t *testing.T) {
 	if n, p := rdb.XLen(ctx, "events:out").Val(), rdb.XPending(ctx, stream, group).Val().Count; n != 0 || p != 2 {
 		t.Fatalf("after a failed commit: %d emits, %d pending; want 0 and 2 (nothing written)", n, p)
 	}
-	if keys := rdb.Keys(ctx, DoneKeyPrefix(group)+"*").Val(); len(keys) != 0 {
+	if keys := rdb.Keys(ctx, DoneKeyPrefix(group, stream)+"*").Val(); len(keys) != 0 {
 		t.Fatalf("records written by a failed commit: %v", keys)
 	}
 }

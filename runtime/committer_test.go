@@ -54,7 +54,7 @@ func TestCommitWritesEachEventOnce(t *testing.T) {
 			t.Fatalf("after commit %d: %d pending", run, p)
 		}
 	}
-	done, err := c.records.Done(ctx, []string{"x", "z"})
+	done, err := c.records.Done(ctx, refs(stream, "x", "z"))
 	if err != nil || !done[0] || done[1] {
 		t.Fatalf("records done=%v err=%v; want x recorded, z (dead-lettered) not", done, err)
 	}
@@ -69,7 +69,7 @@ func TestCommitWritesEachEventOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if done, _ := c.records.Done(ctx, []string{"w"}); !done[0] {
+	if done, _ := c.records.Done(ctx, refs(stream, "w")); !done[0] {
 		t.Fatal("plain commit did not record")
 	}
 	if p := rdb.XPending(ctx, stream, group).Val().Count; p != 0 {
@@ -90,7 +90,7 @@ func TestCommitSeesRecordsOfThePreviousWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	records.Now = time.Now
-	if done, _ := records.Done(ctx, []string{"x"}); !done[0] {
+	if done, _ := records.Done(ctx, refs("", "x")); !done[0] {
 		t.Fatal("record of the previous window not found")
 	}
 	if err := c.exec(ctx, []*commitItem{{eventID: "x", record: true, emits: emit}}); err != nil {
@@ -259,7 +259,7 @@ func requireFenced(t *testing.T, rdb *redis.Client, a *Runtime, name, stream, ou
 	if len(p) != 1 || p[0].Consumer != pendingTo {
 		t.Fatalf("pending %+v, want the entry still pending to %s", p, pendingTo)
 	}
-	if d, _ := newDoneRecords(rdb, name, a.cfg.IdempotencyTTL).Done(ctx, []string{"f1"}); d[0] {
+	if d, _ := newDoneRecords(rdb, name, a.cfg.IdempotencyTTL).Done(ctx, refs(stream, "f1")); d[0] {
 		t.Fatal("the event was recorded as done")
 	}
 }

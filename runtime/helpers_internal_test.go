@@ -37,6 +37,15 @@ func newDoneRecords(client redis.UniversalClient, function string, ttl time.Dura
 	return rdb.New(client).NewRecords(function, ttl)
 }
 
+// refs names events ids of stream for a records lookup.
+func refs(stream string, ids ...string) []rdb.Ref {
+	out := make([]rdb.Ref, len(ids))
+	for i, id := range ids {
+		out[i] = rdb.Ref{Stream: stream, EventID: id}
+	}
+	return out
+}
+
 // recordField is the hash field that records eventID.
 func recordField(eventID string) string { return rdb.RecordField(eventID) }
 

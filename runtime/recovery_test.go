@@ -76,7 +76,7 @@ func TestCrashBetweenHandlerAndCommit(t *testing.T) {
 	if n := xlen(t, rdb, out); n != 1 {
 		t.Fatalf("%d emitted events after recovery, want exactly 1", n)
 	}
-	keys, _ := rdb.Keys(context.Background(), runtime.DoneKeyPrefix(name)+"*").Result()
+	keys, _ := rdb.Keys(context.Background(), runtime.DoneKeyPrefix(name, stream)+"*").Result()
 	records := int64(0)
 	for _, k := range keys {
 		records += rdb.HLen(context.Background(), k).Val()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ordershop/functions/runtime/internal/rdb"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 )
@@ -70,7 +71,7 @@ func (f *Worker) intake(ctx context.Context, stream, token string, entries []red
 	}
 	if done == nil && len(run) > 0 {
 		var err error
-		if done, err = f.doneAlready(ctx, entries); err != nil {
+		if done, err = f.doneAlready(ctx, stream, entries); err != nil {
 			f.logger.Warn("idempotency check failed: running anyway (commits are guarded)", zap.Error(err))
 		}
 	}
@@ -114,22 +115,22 @@ func (f *Worker) malformed(msg *Entry, err error) *commitItem {
 	return f.deadLetter(msg, err)
 }
 
-// doneAlready reports, in one round trip, which entries' events already
-// have an idempotency record.
-func (f *Worker) doneAlready(ctx context.Context, entries []redis.XMessage) ([]bool, error) {
+// doneAlready reports, in one round trip, which entries of stream have
+// their event recorded done already.
+func (f *Worker) doneAlready(ctx context.Context, stream string, entries []redis.XMessage) ([]bool, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	return f.records.Done(ctx, eventIDs([]redis.XStream{{Messages: entries}}))
+	return f.records.Done(ctx, eventRefs([]redis.XStream{{Stream: stream, Messages: entries}}))
 }
 
-// eventIDs lists the event ids of a read's entries, stream by stream.
-func eventIDs(res []redis.XStream) []string {
-	var ids []string
+// eventRefs lists the events of a read's entries, stream by stream.
+func eventRefs(res []redis.XStream) []rdb.Ref {
+	var refs []rdb.Ref
 	for _, xs := range res {
 		for _, m := range xs.Messages {
 			id, _ := m.Values[FieldEventID].(string)
-			ids = append(ids, id)
+			refs = append(refs, rdb.Ref{Stream: xs.Stream, EventID: id})
 		}
 	}
-	return ids
+	return refs
 }

@@ -81,7 +81,7 @@ func (f *Worker) Start(readCtx, handlerCtx context.Context, ret *retry.Retrier) 
 	rp := duty.ReaderParams{
 		Logger: f.logger, Group: f.group, Records: f.records, Streams: f.Streams,
 		BatchSize: f.cfg.BatchSize, ReadBlock: f.cfg.ReadBlock, Inflight: &f.inflight, Hard: handlerCtx,
-		Intake: f.intake, EventIDs: eventIDs, RecoverOwn: f.claims.RecoverOwn,
+		Intake: f.intake, EventRefs: eventRefs, RecoverOwn: f.claims.RecoverOwn,
 		EnsureGroups: f.EnsureGroups, GiveBack: f.giveBack,
 	}
 	// token is the partition token entries of stream are recovered under

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ordershop/functions/runtime/internal/rdb"
 	"github.com/ordershop/functions/runtime/internal/retrytask"
 )
 
@@ -27,7 +28,7 @@ func (f *Worker) handleRetry(ctx context.Context, p retrytask.Payload, retried i
 		dl := f.host.DeadLetter(msg, derr)
 		return f.settleRetry(&commitItem{DeadLetter: &dl})
 	}
-	done, err := f.records.Done(ctx, []string{msg.EventID})
+	done, err := f.records.Done(ctx, []rdb.Ref{{Stream: p.Stream, EventID: msg.EventID}})
 	if err != nil {
 		return retrytask.Infra(err)
 	}

@@ -90,7 +90,8 @@ func (f *Worker) metrics(stream string) *StreamMetrics { return f.host.Metrics(s
 func (f *Worker) giveBack(stream, id string) { f.unread.GiveBack(stream, id) }
 
 // EnsureGroups creates the function's consumer group on each stream
-// (MKSTREAM) and registers the function, retrying while Redis is
+// (MKSTREAM), registers the function and looks for idempotency records
+// of earlier versions (rdb.Records.DetectLegacy), retrying while Redis is
 // unreachable.
 func (f *Worker) EnsureGroups(ctx context.Context) error {
 	start := "0"
@@ -115,6 +116,11 @@ func (f *Worker) EnsureGroups(ctx context.Context) error {
 				return ctx.Err()
 			}
 		}
+	}
+	if err := f.records.DetectLegacy(ctx); err != nil {
+		// Not fatal: only a function upgraded within IDEMPOTENCY_TTL has
+		// such records; say so, since a redelivery may then run again.
+		f.logger.Warn("idempotency records of an earlier version not looked for", zap.Error(err))
 	}
 	return nil
 }

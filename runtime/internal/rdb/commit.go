@@ -30,11 +30,17 @@ type CommitItem struct {
 	// ran under and its token then: the item is written only while that
 	// token still holds the lease (fencing of a former owner).
 	Lease, Token string
+
+	// guardField, when set, is the item's guard in place of the one its
+	// other fields give (a write to another slot, see clusterCommit).
+	guardField string
 }
 
 // guard is the record field the item sets, which also guards its writes.
 func (it *CommitItem) guard() string {
 	switch {
+	case it.guardField != "":
+		return it.guardField
 	case it.Record || len(it.Emits) > 0:
 		return RecordField(it.EventID)
 	case it.DeadLetter != nil:
@@ -43,13 +49,40 @@ func (it *CommitItem) guard() string {
 	return ""
 }
 
+// writes lists the item's XADDs: its emits, then its dead letter.
+func (it *CommitItem) writes() []Write {
+	w := it.Emits
+	if it.DeadLetter != nil {
+		w = append(w[:len(w):len(w)], *it.DeadLetter)
+	}
+	return w
+}
+
 // Commit writes items, settled by consumer of the records' function, with
 // one run of commit.lua: atomically, all-or-nothing, each write guarded by
 // a record, and fenced (an item whose entry is now pending to another
-// consumer, or whose partition lease has passed on, writes nothing). maxValues bounds the field names and values of
-// one write. It returns the indexes of the fenced items. An error the
-// script raised before writing (IsRefused) will not pass on a retry.
+// consumer, or whose partition lease has passed on, writes nothing).
+// maxValues bounds the field names and values of one write. It returns the
+// indexes of the fenced items. An error the script raised before writing
+// (IsRefused) will not pass on a retry.
+//
+// On a Redis Cluster a script keeps to one slot, so Commit runs one per
+// slot of the items' entries (see clusterCommit): each is atomic, and a
+// write to another slot than its entry's goes first, guarded there.
 func (d *Records) Commit(ctx context.Context, consumer string, maxValues int, items []CommitItem) (fenced []int, err error) {
+	if d.cluster {
+		return d.clusterCommit(ctx, consumer, maxValues, items)
+	}
+	all := make([]int, len(items))
+	for i := range all {
+		all[i] = i
+	}
+	return d.run(ctx, consumer, maxValues, items, all)
+}
+
+// run writes items[at] with one run of commit.lua and returns the indexes
+// (into items) of the fenced ones.
+func (d *Records) run(ctx context.Context, consumer string, maxValues int, items []CommitItem, at []int) ([]int, error) {
 	var keys []string
 	index := map[string]int{}
 	keyIndex := func(stream string) int {
@@ -61,11 +94,16 @@ func (d *Records) Commit(ctx context.Context, consumer string, maxValues int, it
 		}
 		return i
 	}
+	var tab prefixes
+	pfx := make([]int, len(at))
+	for j, i := range at {
+		pfx[j] = tab.of(d, items[i].Stream)
+	}
 	// The id range of each stream's entries, for the script's one
 	// ownership check per stream.
 	type idRange struct{ lo, hi string }
 	ranges := map[int]*idRange{}
-	for i := range items {
+	for _, i := range at {
 		it := &items[i]
 		if !it.Ack {
 			continue
@@ -80,31 +118,31 @@ func (d *Records) Commit(ctx context.Context, consumer string, maxValues int, it
 			r.hi = it.ID
 		}
 	}
-	args := append(d.scriptArgs(), d.function, consumer, maxValues, len(ranges))
+	args := append(d.scriptArgs(tab.list), d.function, consumer, maxValues, len(ranges))
 	for k, r := range ranges {
 		args = append(args, k, r.lo, r.hi)
 	}
-	for i := range items {
+	for j, i := range at {
 		it := &items[i]
 		ack, id := 0, ""
 		if it.Ack {
 			ack, id = keyIndex(it.Stream), it.ID
 		}
-		writes := it.Emits
-		if it.DeadLetter != nil {
-			writes = append(writes[:len(writes):len(writes)], *it.DeadLetter)
-		}
+		writes := it.writes()
 		lease := 0
 		if it.Lease != "" {
 			lease = keyIndex(it.Lease)
 		}
-		args = append(args, ack, id, it.guard(), lease, it.Token, len(writes))
+		args = append(args, ack, id, pfx[j], it.guard(), lease, it.Token, len(writes))
 		for _, w := range writes {
 			args = append(args, keyIndex(w.Stream), len(w.Fields)*2)
 			for k, v := range w.Fields {
 				args = append(args, k, v)
 			}
 		}
+	}
+	if len(keys) == 0 {
+		keys = append(keys, tab.list[0]) // routing on a Cluster
 	}
 	res, err := commitScript.Run(ctx, d.client, keys, args...).Int64Slice()
 	if err != nil {
@@ -113,9 +151,10 @@ func (d *Records) Commit(ctx context.Context, consumer string, maxValues int, it
 	if len(res) == 0 {
 		return nil, fmt.Errorf("commit script: empty reply")
 	}
+	var fenced []int
 	for _, k := range res[1:] {
-		if k >= 1 && int(k) <= len(items) {
-			fenced = append(fenced, int(k)-1)
+		if k >= 1 && int(k) <= len(at) {
+			fenced = append(fenced, at[k-1])
 		}
 	}
 	return fenced, nil

@@ -8,17 +8,19 @@
 -- KEYS[1…] every stream the group acks, emits to or dead-letters to, and
 --          every partition lease its items are fenced by
 --
--- ARGV[1…4] the records' prefix, window, shards and clock (see records.lua,
---          the prelude this script runs after)
--- ARGV[5]  the consumer group (the function's name)
--- ARGV[6]  the consumer committing (this instance)
--- ARGV[7]  the most field names and values one write may carry
--- ARGV[8]  r, the number of streams whose entries the group settles, then
+-- ARGV[1…] the prelude's (records.lua: window, shards, clock, record
+--          prefixes), then from ARGV[BASE]:
+-- +0       the consumer group (the function's name)
+-- +1       the consumer committing (this instance)
+-- +2       the most field names and values one write may carry
+-- +3       r, the number of streams whose entries the group settles, then
 --          r triples: stream index into KEYS, lowest and highest entry id
 --          of the group on it
 -- then     the items, each:
 --            ack  index into KEYS of the entry's stream, 0 for none
 --            id   the entry id ("" for none)
+--            pfx  index of the record prefix the item's record is filed
+--                 under (the slot of its entry's stream)
 --            rec  the record field to set, "" for none; it is also the
 --                 guard of the item's writes: they are skipped if the
 --                 record exists in the windows w-1, w or w+1, or an
@@ -41,12 +43,12 @@
 --
 -- Returns {skipped, fenced…}: the number of items whose writes were
 -- skipped, then the (1-based) positions of the fenced items.
-local group, consumer, maxValues = ARGV[5], ARGV[6], tonumber(ARGV[7])
+local group, consumer, maxValues = ARGV[BASE], ARGV[BASE + 1], tonumber(ARGV[BASE + 2])
 
 -- Phase 1: parse and validate; no Redis call.
 local ranges = {}
-local nr = tonumber(ARGV[8])
-local i = 9
+local nr = tonumber(ARGV[BASE + 3])
+local i = BASE + 4
 for _ = 1, (nr or -1) do
   local s = tonumber(ARGV[i])
   if s == nil or s < 1 or s > #KEYS then
@@ -60,10 +62,11 @@ if nr == nil then
 end
 local items, leases = {}, {}
 while i <= #ARGV do
-  local it = { ack = tonumber(ARGV[i]), id = ARGV[i + 1], rec = ARGV[i + 2], lease = tonumber(ARGV[i + 3]),
-    token = ARGV[i + 4], writes = {} }
-  local n = tonumber(ARGV[i + 5])
-  if it.ack == nil or n == nil or it.ack > #KEYS or it.lease == nil or it.lease < 0 or it.lease > #KEYS then
+  local it = { ack = tonumber(ARGV[i]), id = ARGV[i + 1], pfx = tonumber(ARGV[i + 2]), rec = ARGV[i + 3],
+    lease = tonumber(ARGV[i + 4]), token = ARGV[i + 5], writes = {} }
+  local n = tonumber(ARGV[i + 6])
+  if it.ack == nil or n == nil or it.ack > #KEYS or it.lease == nil or it.lease < 0 or it.lease > #KEYS
+    or it.pfx == nil or it.pfx < 1 or it.pfx > np then
     return redis.error_reply('commit: malformed item at ARGV ' .. i)
   end
   if n > 0 and it.rec == '' then
@@ -72,7 +75,7 @@ while i <= #ARGV do
   if it.lease > 0 then
     leases[it.lease] = true
   end
-  i = i + 6
+  i = i + 7
   for _ = 1, n do
     local s, f = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
     if s == nil or f == nil or s < 1 or s > #KEYS or f < 2 or f % 2 ~= 0 or i + 1 + f > #ARGV then
@@ -97,14 +100,16 @@ for k = 1, #KEYS do
   end
 end
 local exists = {}
-local function recorded(field)
-  for window = w - 1, w + 1 do
-    local key = hashKey(window, shardOf(field))
-    if exists[key] == nil then
-      exists[key] = redis.call('EXISTS', key) == 1
-    end
-    if exists[key] and redis.call('HEXISTS', key, field) == 1 then
-      return true
+local function recorded(p, field)
+  for _, prefix in ipairs(searched(p)) do
+    for window = w - 1, w + 1 do
+      local key = hashKey(prefix, window, shardOf(field))
+      if exists[key] == nil then
+        exists[key] = redis.call('EXISTS', key) == 1
+      end
+      if exists[key] and redis.call('HEXISTS', key, field) == 1 then
+        return true
+      end
     end
   end
   return false
@@ -152,12 +157,13 @@ for k, it in ipairs(items) do
       fenced[#fenced + 1] = k
     end
   end
-  it.write = it.go and #it.writes > 0 and not seen[it.rec] and not recorded(it.rec)
+  local seenKey = it.pfx .. ':' .. it.rec
+  it.write = it.go and #it.writes > 0 and not seen[seenKey] and not recorded(it.pfx, it.rec)
   if #it.writes > 0 and not it.write then
     skipped = skipped + 1
   end
   if it.go and it.rec ~= '' then
-    seen[it.rec] = true
+    seen[seenKey] = true
   end
 end
 
@@ -170,7 +176,7 @@ for _, it in ipairs(items) do
     end
   end
   if it.go and it.rec ~= '' then
-    local key = hashKey(w, shardOf(it.rec))
+    local key = hashKey(prefixes[it.pfx], w, shardOf(it.rec))
     local r = records[key]
     if r == nil then
       r = { shard = shardOf(it.rec) }

@@ -14,6 +14,9 @@ import (
 type Consumer struct {
 	client      redis.UniversalClient
 	Group, Name string
+	// poll is the wait after an empty read of several streams on a
+	// Cluster (see Read).
+	poll clusterPoll
 }
 
 // Consumer returns consumer name of group.
@@ -46,23 +49,32 @@ type ReadArgs struct {
 	// Block is how long the read waits for entries; -1 answers at once.
 	Block time.Duration
 	// Lookup, when set, rides in the same round trip: the idempotency
-	// lookup of LookupIDs (an earlier batch's event ids).
-	Lookup    *Records
-	LookupIDs []string
+	// lookup of LookupRefs (an earlier batch's events).
+	Lookup     *Records
+	LookupRefs []Ref
 }
 
 // Read runs a; it returns the entries read and, if a.Lookup was set, the
 // func that gives its lookup's result. No entries is not an error.
+//
+// On a Redis Cluster one XREADGROUP may name streams of one slot only, so
+// several streams are read with one XREADGROUP each, in one pipeline, none
+// blocking; when none had anything, Read waits a little before it returns
+// (clusterPoll), instead of a's Block.
 func (c *Consumer) Read(ctx context.Context, a ReadArgs) ([]redis.XStream, func() ([]bool, error), error) {
+	pipe := c.client.Pipeline()
+	var lookup func() ([]bool, error)
+	if a.Lookup != nil {
+		lookup = a.Lookup.QueueDone(ctx, pipe, a.LookupRefs)
+	}
+	if IsCluster(c.client) && len(a.Streams) > 1 {
+		res, err := c.readEach(ctx, pipe, a)
+		return res, lookup, err
+	}
 	streams := make([]string, 0, 2*len(a.Streams))
 	streams = append(streams, a.Streams...)
 	for range a.Streams {
 		streams = append(streams, ">")
-	}
-	pipe := c.client.Pipeline()
-	var lookup func() ([]bool, error)
-	if a.Lookup != nil {
-		lookup = a.Lookup.QueueDone(ctx, pipe, a.LookupIDs)
 	}
 	read := pipe.XReadGroup(ctx, &redis.XReadGroupArgs{
 		Group: c.Group, Consumer: c.Name, Streams: streams, Count: int64(a.Count), Block: a.Block,
@@ -73,6 +85,40 @@ func (c *Consumer) Read(ctx context.Context, a ReadArgs) ([]redis.XStream, func(
 		err = nil
 	}
 	return res, lookup, err
+}
+
+// readEach is Read of several streams on a Cluster: one non-blocking
+// XREADGROUP per stream, in pipe.
+func (c *Consumer) readEach(ctx context.Context, pipe redis.Pipeliner, a ReadArgs) ([]redis.XStream, error) {
+	reads := make([]*redis.XStreamSliceCmd, len(a.Streams))
+	for i, s := range a.Streams {
+		reads[i] = pipe.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: c.Group, Consumer: c.Name, Streams: []string{s, ">"}, Count: int64(a.Count), Block: -1,
+		})
+	}
+	_, _ = pipe.Exec(ctx)
+	var out []redis.XStream
+	var firstErr error
+	for _, r := range reads {
+		res, err := r.Result()
+		switch {
+		case isNil(err):
+		case err != nil:
+			if firstErr == nil {
+				firstErr = err
+			}
+		default:
+			out = append(out, res...)
+		}
+	}
+	if len(out) > 0 {
+		c.poll.reset()
+		return out, nil // what was read is delivered: report it, not the error
+	}
+	if firstErr == nil && a.Block >= 0 {
+		c.poll.wait(ctx, a.Block)
+	}
+	return nil, firstErr
 }
 
 // PendingOwn lists up to count entries of stream pending on this consumer,

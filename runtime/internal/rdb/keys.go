@@ -25,16 +25,29 @@ func ReplayTaskID(function, deadLetterID string) string {
 	return "replay:" + function + ":" + deadLetterID
 }
 
-// DoneKeyPrefix starts every idempotency hash of function; the window
-// number and the shard follow (see DoneKey).
-func DoneKeyPrefix(function string) string { return "fn:{" + function + "}:done:" }
+// DoneKeyPrefix starts every idempotency hash of function for the events
+// of stream, in stream's hash slot: fn:{<tag>}:<function>:done:, <tag>
+// being stream's hash tag (p<p> for a partition) or, when it has none, its
+// whole name. The window number and the shard follow (see DoneKey). For
+// stream "" it is LegacyDoneKeyPrefix.
+func DoneKeyPrefix(function, stream string) string {
+	if stream == "" {
+		return LegacyDoneKeyPrefix(function)
+	}
+	return "fn:{" + HashTag(stream) + "}:" + function + ":done:"
+}
 
-// DoneKey is one idempotency hash of function:
-// fn:{<function>}:done:<window>:<shard>, window being Unix ms (Redis's
-// clock) / IDEMPOTENCY_TTL and shard the first byte of the record's
-// fingerprint modulo Shards. records.lua builds the same names.
-func DoneKey(function string, window int64, shard int) string {
-	return DoneKeyPrefix(function) + strconv.FormatInt(window, 10) + ":" + strconv.Itoa(shard)
+// LegacyDoneKeyPrefix starts the idempotency hashes of function as
+// versions before partitions filed them, one set per function:
+// fn:{<function>}:done:.
+func LegacyDoneKeyPrefix(function string) string { return "fn:{" + function + "}:done:" }
+
+// DoneKey is one idempotency hash of function for the events of stream:
+// <DoneKeyPrefix><window>:<shard>, window being Unix ms (Redis's clock) /
+// IDEMPOTENCY_TTL and shard the first byte of the record's fingerprint
+// modulo Shards. records.lua builds the same names.
+func DoneKey(function, stream string, window int64, shard int) string {
+	return DoneKeyPrefix(function, stream) + strconv.FormatInt(window, 10) + ":" + strconv.Itoa(shard)
 }
 
 // AliveKey is the liveness key of one consumer of function:

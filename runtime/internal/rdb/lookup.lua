@@ -1,40 +1,47 @@
 -- lookup.lua reports which records exist in a function's idempotency
 -- hashes, by Redis's clock, the same way commit.lua files them.
 --
--- ARGV[1…4] the records' prefix, window, shards and clock (see records.lua,
---          the prelude this script runs after)
--- ARGV[5…] the record fields to look up
+-- KEYS[1]  a key of the slot of the records (routing on a Cluster; not read)
+-- ARGV[1…] the prelude's (records.lua), then per prefix p = 1…np: the
+--          number of fields n, then n record fields to look up in p
 --
--- Returns one integer per field: 1 if it is recorded in window w-1, w or
--- w+1, else 0.
+-- Returns one integer per field, in order: 1 if it is recorded in window
+-- w-1, w or w+1, else 0.
 local w = currentWindow()
--- Fields are grouped by shard, so that each hash is read with one HMGET.
-local byShard = {}
+-- Fields are grouped by prefix and shard, so that each hash is read with
+-- one HMGET.
+local groups = {}
 local out = {}
-for i = 5, #ARGV do
-  out[i - 4] = 0
-  local field = ARGV[i]
-  if field ~= '' then
-    local shard = shardOf(field)
-    local g = byShard[shard]
+local i = BASE
+for p = 1, np do
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, n do
+    local field = ARGV[i]
+    out[#out + 1] = 0
+    local k = p .. ':' .. shardOf(field)
+    local g = groups[k]
     if g == nil then
-      g = { fields = {}, at = {} }
-      byShard[shard] = g
+      g = { p = p, shard = shardOf(field), fields = {}, at = {} }
+      groups[k] = g
     end
     g.fields[#g.fields + 1] = field
-    g.at[#g.at + 1] = i - 4
+    g.at[#g.at + 1] = #out
+    i = i + 1
   end
 end
-for shard, g in pairs(byShard) do
-  for window = w - 1, w + 1 do
-    local key = hashKey(window, shard)
-    if redis.call('EXISTS', key) == 1 then
-      for lo = 1, #g.fields, CHUNK do
-        local hi = math.min(lo + CHUNK - 1, #g.fields)
-        local got = redis.call('HMGET', key, unpack(g.fields, lo, hi))
-        for j = 1, #got do
-          if got[j] then
-            out[g.at[lo + j - 1]] = 1
+for _, g in pairs(groups) do
+  for _, prefix in ipairs(searched(g.p)) do
+    for window = w - 1, w + 1 do
+      local key = hashKey(prefix, window, g.shard)
+      if redis.call('EXISTS', key) == 1 then
+        for lo = 1, #g.fields, CHUNK do
+          local hi = math.min(lo + CHUNK - 1, #g.fields)
+          local got = redis.call('HMGET', key, unpack(g.fields, lo, hi))
+          for j = 1, #got do
+            if got[j] then
+              out[g.at[lo + j - 1]] = 1
+            end
           end
         end
       end

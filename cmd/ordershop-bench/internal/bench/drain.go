@@ -20,7 +20,7 @@ func DrainRuntime(ctx context.Context, rdb redis.UniversalClient, o Options) (Dr
 	o.defaults()
 	stream, fn := name(), "bench-"+name()[6:]
 	out := stream + ":out"
-	defer cleanup(rdb, []string{stream, out, runtime.DeadLetterStream(fn)}, runtime.DoneKeyPrefix(fn)+"*", "asynq:{"+runtime.RetryQueue(fn)+"}*")
+	defer cleanup(rdb, []string{stream, out, runtime.DeadLetterStream(fn)}, runtime.DoneKeyPrefix(fn, stream)+"*", "asynq:{"+runtime.RetryQueue(fn)+"}*")
 	defer rdb.HDel(context.Background(), runtime.DefaultRegistryKey, fn)
 	if err := preload(ctx, rdb, stream, o.Events, o.Payload); err != nil {
 		return DrainResult{}, err

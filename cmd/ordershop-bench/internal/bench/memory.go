@@ -27,7 +27,7 @@ type MemoryResult struct {
 // counted) per record.
 func IdempotencyMemory(ctx context.Context, rdb redis.UniversalClient, n int) (MemoryResult, error) {
 	stream, fn := name(), "bench-"+name()[6:]
-	defer cleanup(rdb, []string{stream}, runtime.DoneKeyPrefix(fn)+"*", "asynq:{"+runtime.RetryQueue(fn)+"}*")
+	defer cleanup(rdb, []string{stream}, runtime.DoneKeyPrefix(fn, stream)+"*", "asynq:{"+runtime.RetryQueue(fn)+"}*")
 	defer rdb.HDel(context.Background(), runtime.DefaultRegistryKey, fn)
 	before, err := usedMemory(ctx, rdb)
 	if err != nil {
@@ -63,7 +63,7 @@ func IdempotencyMemory(ctx context.Context, rdb redis.UniversalClient, n int) (M
 		return MemoryResult{}, err
 	}
 	var bytes, records int64
-	keys, err := rdb.Keys(ctx, runtime.DoneKeyPrefix(fn)+"*").Result()
+	keys, err := rdb.Keys(ctx, runtime.DoneKeyPrefix(fn, stream)+"*").Result()
 	if err != nil {
 		return MemoryResult{}, err
 	}

@@ -55,7 +55,7 @@ func PacedRuntime(ctx context.Context, rdb redis.UniversalClient, o PacedOptions
 		o.Concurrency = 8
 	}
 	stream, fn := name(), "bench-"+name()[6:]
-	defer cleanup(rdb, []string{stream, runtime.DeadLetterStream(fn)}, runtime.DoneKeyPrefix(fn)+"*", "asynq:{"+runtime.RetryQueue(fn)+"}*")
+	defer cleanup(rdb, []string{stream, runtime.DeadLetterStream(fn)}, runtime.DoneKeyPrefix(fn, stream)+"*", "asynq:{"+runtime.RetryQueue(fn)+"}*")
 	defer rdb.HDel(context.Background(), runtime.DefaultRegistryKey, fn)
 	total := int(float64(o.Rate) * o.Duration.Seconds())
 	lat := make([]time.Duration, 0, total)

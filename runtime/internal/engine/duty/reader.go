@@ -51,8 +51,8 @@ type ReaderParams struct {
 	Before func(ctx context.Context)
 	// Intake turns entries into work (see engine's intake).
 	Intake Intake
-	// EventIDs lists the event ids of a read's entries, stream by stream.
-	EventIDs func(res []redis.XStream) []string
+	// EventRefs lists the events of a read's entries, stream by stream.
+	EventRefs func(res []redis.XStream) []rdb.Ref
 	// RecoverOwn hands this consumer's own pending entries of a stream to
 	// intake; EnsureGroups creates missing groups; GiveBack notes a
 	// delivery that never ran.
@@ -163,7 +163,7 @@ func (r *Reader) read(ctx, hard context.Context, batches chan<- checkedBatch) {
 		args := rdb.ReadArgs{Streams: p.Streams, Count: p.BatchSize, Block: p.ReadBlock}
 		if held != nil {
 			args.Block = -1 // answer at once: a batch waits
-			args.Lookup, args.LookupIDs = p.Records, p.EventIDs(held)
+			args.Lookup, args.LookupRefs = p.Records, p.EventRefs(held)
 		}
 		res, lookup, err := p.Group.Read(ctx, args)
 		if err == nil {

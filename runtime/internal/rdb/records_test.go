@@ -1,0 +1,110 @@
+package rdb
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// readOne adds one entry to stream and reads it as consumer c of group.
+func readOne(t *testing.T, client *redis.Client, stream, group, eventID string) string {
+	t.Helper()
+	ctx := context.Background()
+	if err := client.XGroupCreateMkStream(ctx, stream, group, "0").Err(); err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		t.Fatal(err)
+	}
+	id := client.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []string{"type", "t", "event_id", eventID, "data", "{}"}}).Val()
+	if err := client.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "c", Streams: []string{stream, ">"}, Count: 1}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// A record is filed in the hash slot of the stream its entry was read
+// from: a partition's records carry the partition's hash tag, so that the
+// record, the ack and the emits to that partition are one script on a
+// Cluster too. One commit of entries of two partitions files each in its
+// own.
+func TestRecordsLiveInTheSlotOfTheirStream(t *testing.T) {
+	client, ctx := startRedis(t), context.Background()
+	records := New(client).NewRecords("fn", time.Hour)
+	p3, p7 := "events:o:{p3}", "events:o:{p7}"
+	id3, id7 := readOne(t, client, p3, "fn", "e3"), readOne(t, client, p7, "fn", "e7")
+	_, err := records.Commit(ctx, "c", 1000, []CommitItem{
+		{Stream: p3, ID: id3, Ack: true, EventID: "e3", Record: true,
+			Emits: []Write{{Stream: p3, Fields: map[string]string{"type": "t", "event_id": "out3"}}}},
+		{Stream: p7, ID: id7, Ack: true, EventID: "e7", Record: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for stream, tag := range map[string]string{p3: "{p3}", p7: "{p7}"} {
+		keys := client.Keys(ctx, "fn:"+tag+":fn:done:*").Val()
+		if len(keys) != 1 {
+			t.Fatalf("records of %s: %v, want one hash under fn:%s:fn:done:", stream, keys, tag)
+		}
+		if Slot(keys[0]) != Slot(stream) {
+			t.Fatalf("record hash %s in slot %d, its stream %s in %d", keys[0], Slot(keys[0]), stream, Slot(stream))
+		}
+	}
+	got, err := records.Done(ctx, []Ref{{p3, "e3"}, {p7, "e7"}, {p7, "e3"}, {p3, "nope"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got[0] || !got[1] || got[2] || got[3] {
+		t.Fatalf("lookup %v, want [true true false false]: a record is found in its own partition only", got)
+	}
+	if n := client.Keys(ctx, LegacyDoneKeyPrefix("fn")+"*").Val(); len(n) != 0 {
+		t.Fatalf("records filed per function still: %v", n)
+	}
+}
+
+// Records that an earlier version filed per function (fn:{<fn>}:done:…)
+// are still seen after an upgrade or a migration to partitions, once
+// DetectLegacy found them: the event is done, its emits are not repeated.
+func TestLegacyRecordsAreStillSeen(t *testing.T) {
+	client, ctx := startRedis(t), context.Background()
+	ts, err := client.Time(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ttl := time.Hour
+	field := RecordField("old")
+	legacyKey := LegacyDoneKeyPrefix("fn") + itoa64(ts.UnixMilli()/ttl.Milliseconds()) + ":" + itoa(int(field[0])%Shards)
+	client.HSet(ctx, legacyKey, field, "1")
+
+	records := New(client).NewRecords("fn", ttl)
+	stream := "events:o:{p1}"
+	if got, _ := records.Done(ctx, []Ref{{stream, "old"}}); got[0] {
+		t.Fatal("a legacy record was consulted before DetectLegacy (the test cannot tell the fallback)")
+	}
+	if err := records.DetectLegacy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := records.Done(ctx, []Ref{{stream, "old"}, {stream, "new"}}); err != nil || !got[0] || got[1] {
+		t.Fatalf("lookup after DetectLegacy: %v %v, want [true false]", got, err)
+	}
+	id := readOne(t, client, stream, "fn", "old")
+	if _, err := records.Commit(ctx, "c", 1000, []CommitItem{{Stream: stream, ID: id, Ack: true, EventID: "old", Record: true,
+		Emits: []Write{{Stream: "events:out", Fields: map[string]string{"type": "t"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := client.XLen(ctx, "events:out").Val(); n != 0 {
+		t.Fatalf("%d emits of an event a legacy record says is done", n)
+	}
+	if n := client.XPending(ctx, stream, "fn").Val().Count; n != 0 {
+		t.Fatalf("%d pending: the done event was not acked", n)
+	}
+	// A Redis without legacy records: nothing to consult.
+	client.Del(ctx, legacyKey)
+	if err := records.DetectLegacy(ctx); err != nil || records.legacy.Load() {
+		t.Fatalf("DetectLegacy with no legacy records: legacy=%v err=%v", records.legacy.Load(), err)
+	}
+}
+
+func itoa(n int) string     { return strconv.Itoa(n) }
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
