@@ -149,7 +149,7 @@ func (i *Inspector) TailStreams(ctx context.Context, streams []string, fromStart
 		index[s] = k
 	}
 	for {
-		res, err := i.rdb.XRead(ctx, &redis.XReadArgs{Streams: append(append([]string{}, streams...), last...), Count: pageSize, Block: tailBlock}).Result()
+		res, err := xread(ctx, i.rdb, streams, last, pageSize, tailBlock)
 		switch {
 		case ctx.Err() != nil:
 			return nil

@@ -66,20 +66,21 @@ func (i *Inspector) WaitEvents(ctx context.Context, after map[string]string, cou
 	if len(after) == 0 {
 		return nil, fmt.Errorf("wait for events: no streams: %w", ErrInvalid)
 	}
-	streams := make([]string, 0, 2*len(after))
+	streams := make([]string, 0, len(after))
 	for s := range after {
 		streams = append(streams, s)
 	}
 	sort.Strings(streams)
-	for _, s := range streams[:len(after)] {
-		streams = append(streams, after[s])
+	ids := make([]string, len(streams))
+	for k, s := range streams {
+		ids[k] = after[s]
 	}
-	res, err := i.rdb.XRead(ctx, &redis.XReadArgs{Streams: streams, Count: int64(max(count, 1)), Block: block}).Result()
+	res, err := xread(ctx, i.rdb, streams, ids, int64(max(count, 1)), block)
 	switch {
 	case ctx.Err() != nil, errors.Is(err, redis.Nil):
 		return nil, nil
 	case err != nil:
-		return nil, fmt.Errorf("XREAD %v: %w", streams[:len(after)], err)
+		return nil, fmt.Errorf("XREAD %v: %w", streams, err)
 	}
 	var out []Event
 	for _, s := range res {
