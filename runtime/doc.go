@@ -136,6 +136,42 @@
 //     when every event of a key is in one partition (the producer's
 //     partition key is the ordering key). Without an OrderingKey every
 //     instance reads every partition, as with plain streams.
+//   - Redis Cluster (a *redis.ClusterClient; REDIS_CLUSTER_URL under
+//     Main): a script, a MULTI or a multi-key command may touch one hash
+//     slot only, so every key is named for the slot it must share. An
+//     invocation's idempotency record lives in the slot of the stream its
+//     entry was read from: fn:{<tag>}:<function>:done:…, <tag> being the
+//     stream's hash tag (p<p> for partition p of every family, so one
+//     partition of every family and every function's records, leases and
+//     epochs for it share one slot) or its whole name. A commit runs one
+//     script per slot of its entries. Two paths, and what each
+//     guarantees:
+//     same slot: an emit to a stream of the entry's own slot (an event
+//     about the same entity, in the same partition of any family) is
+//     written in the entry's commit, with its record, its ack and the
+//     lease check: exactly once, atomic and fenced, as on one node;
+//     another slot: an emit to another slot (an event about another
+//     entity, in another partition) and a dead letter (dlq:<function> has
+//     a slot of its own) are written first, each by a commit script in
+//     its destination's slot that guards it by a record there (the
+//     emitting function's, field WriteGuard(event id, stream, n), or the
+//     dead letter's guard): whatever the number of runs and commits of
+//     the invocation, each is written once while its guard lives
+//     (IdempotencyTTL), before the entry's own commit, in the emitting
+//     key's order (an ordered function commits a key's events one after
+//     the other). A crash between the two leaves the entry pending; it
+//     runs again and finds its writes elsewhere guarded: effectively once
+//     by a deterministic guard, not atomic with the ack, and not fenced
+//     (a former owner's run may have written them; the new owner's run
+//     then writes nothing twice). A consumer of such an emit also dedupes
+//     by its event id (its own records), so an emit whose event id is
+//     deterministic (derived from the input's) is handled once even if a
+//     handler emitted it under two runs with different guards.
+//     Reading several streams of several slots cannot block in one call:
+//     a reader polls them (no wait while entries come, doubling to 100ms
+//     when idle), a Cluster's extra latency when idle. Records filed per
+//     function by earlier versions (fn:{<function>}:done:) are consulted
+//     on a single node while they may exist, never on a Cluster.
 //   - Shutdown (ctx done, SIGTERM/SIGINT under Main): reading stops, keys
 //     waiting for a retry in place are left pending, the work already
 //     delivered finishes within ShutdownTimeout and is committed; then
@@ -150,9 +186,9 @@
 //     it read CONFIG (managed services) is accepted with a warning. Ready
 //     (and /readyz) probes with a tiny write, so a Redis that answers PING
 //     but refuses writes (OOM at maxmemory, READONLY, LOADING) makes the
-//     instance not ready, with the reason (NotReadyError). A Cluster or
-//     Ring client is refused (ErrClusterUnsupported from Register and
-//     Run): the commit touches several keys at once.
+//     instance not ready, with the reason (NotReadyError). A Ring client
+//     is refused (ErrRingUnsupported from Register and Run): it shards
+//     without hash slots. A Cluster client works (see Redis Cluster).
 //
 // # Conformance
 //

@@ -30,11 +30,11 @@ type PanicError = failure.PanicError
 
 func isDecodeError(err error) bool { return failure.IsDecodeError(err) }
 
-// ErrClusterUnsupported is returned by Register and Run of a Runtime built
-// with a client that spreads keys over several nodes (*redis.ClusterClient,
-// *redis.Ring): the commit script touches several streams and hashes at
-// once, which a Cluster refuses (CROSSSLOT).
-var ErrClusterUnsupported = rdb.ErrClusterUnsupported
+// ErrRingUnsupported is returned by Register and Run of a Runtime built
+// with a *redis.Ring client: a Ring shards keys by its own hashing, not by
+// hash slot, so the keys of one commit may land on several shards. A
+// Cluster client (*redis.ClusterClient) is supported.
+var ErrRingUnsupported = rdb.ErrRingUnsupported
 
 // NotReadyError is why a Runtime is not ready. Reason is one of a fixed set
 // of phrases (never Redis's own words, which may name hosts), safe to show

@@ -176,18 +176,17 @@ func usedMemory(ctx context.Context, rdb *redis.Client) (int64, error) {
 	return 0, errors.New("no used_memory in INFO")
 }
 
-// TestClusterClientIsRefused: until the runtime supports Cluster, a
-// Cluster client is refused with a clear error instead of failing every
-// commit with CROSSSLOT.
-func TestClusterClientIsRefused(t *testing.T) {
-	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}})
-	defer cc.Close()
-	rt := New(checkConfig("a"), cc, zaptest.NewLogger(t), nil)
-	if err := rt.Register(noop()); !errors.Is(err, ErrClusterUnsupported) {
-		t.Fatalf("Register with a Cluster client: %v, want ErrClusterUnsupported", err)
+// TestRingClientIsRefused: a Ring client, which shards keys without hash
+// slots, is refused with a clear error instead of failing commits.
+func TestRingClientIsRefused(t *testing.T) {
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}})
+	defer ring.Close()
+	rt := New(checkConfig("a"), ring, zaptest.NewLogger(t), nil)
+	if err := rt.Register(noop()); !errors.Is(err, ErrRingUnsupported) {
+		t.Fatalf("Register with a Ring client: %v, want ErrRingUnsupported", err)
 	}
-	if err := rt.Run(context.Background()); !errors.Is(err, ErrClusterUnsupported) {
-		t.Fatalf("Run with a Cluster client: %v, want ErrClusterUnsupported", err)
+	if err := rt.Run(context.Background()); !errors.Is(err, ErrRingUnsupported) {
+		t.Fatalf("Run with a Ring client: %v, want ErrRingUnsupported", err)
 	}
 }
 

@@ -39,8 +39,8 @@ type Runtime struct {
 }
 
 // New returns a Runtime. metrics may be nil (a private registry is used).
-// A Cluster or Ring client is refused: Register and Run then return
-// ErrClusterUnsupported.
+// client may be a single node, Sentinel (failover) or Cluster client; a
+// Ring client is refused: Register and Run then return ErrRingUnsupported.
 func New(cfg Config, client redis.UniversalClient, logger *zap.Logger, metrics *Metrics) *Runtime {
 	if cfg.ConsumerName == "" {
 		_ = cfg.Validate()

@@ -26,17 +26,15 @@ func New(client redis.UniversalClient) *RDB { return &RDB{client: client} }
 // Client is the wrapped client (for asynq, which brings its own commands).
 func (r *RDB) Client() redis.UniversalClient { return r.client }
 
-// ErrClusterUnsupported is returned for a client that spreads keys over
-// several nodes (*redis.ClusterClient, *redis.Ring): the commit script
-// touches several streams and hashes at once, which a Cluster refuses
-// (CROSSSLOT).
-var ErrClusterUnsupported = errors.New("redis: a Cluster (or Ring) client is not supported yet; use a single-node or Sentinel client (redis.NewClient, redis.NewFailoverClient)")
+// ErrRingUnsupported is returned for a *redis.Ring client: a Ring shards
+// keys by its own hashing, without hash slots, so the commit script's keys
+// of one slot may land on several shards.
+var ErrRingUnsupported = errors.New("redis: a Ring client is not supported; use a single-node, Sentinel or Cluster client (redis.NewClient, redis.NewFailoverClient, redis.NewClusterClient)")
 
 // CheckClient refuses the clients the runtime cannot work with.
 func CheckClient(client redis.UniversalClient) error {
-	switch client.(type) {
-	case *redis.ClusterClient, *redis.Ring:
-		return ErrClusterUnsupported
+	if _, ok := client.(*redis.Ring); ok {
+		return ErrRingUnsupported
 	}
 	return nil
 }
