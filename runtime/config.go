@@ -89,6 +89,17 @@ type Config struct {
 	// maxmemory-policy is not noeviction, accepting that Redis may evict
 	// events, pending entries and idempotency records.
 	AllowEviction bool `env:"ALLOW_EVICTION" envDefault:"false"`
+	// CommitReplicas, when above 0, makes every commit wait (WAIT) until
+	// that many replicas of its master acknowledge it, up to
+	// CommitReplicasTimeout: Redis replicates asynchronously, so without
+	// it a commit acknowledged by a master that fails at once may be lost
+	// (its entries are then delivered again). A commit still short when
+	// the timeout passes counts as written, with a warning and
+	// <namespace>_commits_unreplicated_total; a write to another Cluster
+	// slot that is short is retried before the entry's own commit.
+	CommitReplicas int `env:"COMMIT_REPLICAS" envDefault:"0"`
+	// CommitReplicasTimeout bounds the wait for CommitReplicas.
+	CommitReplicasTimeout time.Duration `env:"COMMIT_REPLICAS_TIMEOUT" envDefault:"1s"`
 }
 
 // LoadConfig reads Config from the environment, applying the defaults.
@@ -141,6 +152,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("PARTITIONS must be 1 to %d, got %d", partition.MaxCount, c.Partitions)
 	case c.PartitionLease < 300*time.Millisecond:
 		return fmt.Errorf("PARTITION_LEASE must be at least 300ms, got %v", c.PartitionLease)
+	case c.CommitReplicas < 0:
+		return fmt.Errorf("COMMIT_REPLICAS must not be negative, got %d", c.CommitReplicas)
+	case c.CommitReplicas > 0 && c.CommitReplicasTimeout <= 0:
+		return fmt.Errorf("COMMIT_REPLICAS_TIMEOUT must be positive when COMMIT_REPLICAS is set")
 	case c.InvocationTimeout < 0:
 		return fmt.Errorf("INVOCATION_TIMEOUT must not be negative")
 	case c.StartFrom != StartBeginning && c.StartFrom != StartNew:

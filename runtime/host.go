@@ -67,6 +67,7 @@ func engineConfig(cfg Config) engine.Config {
 		ClaimMinIdle: cfg.ClaimMinIdle, ClaimInterval: cfg.ClaimInterval, ConsumerGoneAfter: cfg.ConsumerGoneAfter,
 		ShutdownTimeout: cfg.ShutdownTimeout, RetryPollInterval: cfg.RetryPollInterval,
 		MaxWriteValues: maxWriteValues, Partitions: cfg.Partitions, PartitionLease: cfg.PartitionLease,
+		Replication: rdb.Replication{Replicas: cfg.CommitReplicas, Timeout: cfg.CommitReplicasTimeout},
 	}
 }
 

@@ -57,8 +57,11 @@ type Host interface {
 // (function, stream), looked up once instead of per event.
 type StreamMetrics struct {
 	Processed, Failed, Retried, DeadLettered, Skipped, Fenced prometheus.Counter
-	Latency                                                   prometheus.Observer
-	InFlight                                                  prometheus.Gauge
+	// Unreplicated counts outcomes committed on their master but not
+	// acknowledged by the replicas COMMIT_REPLICAS asks for in time.
+	Unreplicated prometheus.Counter
+	Latency      prometheus.Observer
+	InFlight     prometheus.Gauge
 }
 
 // Spec is one registered function as the engine runs it, its settings
@@ -96,6 +99,8 @@ type Config struct {
 	RetryPollInterval time.Duration
 	// MaxWriteValues bounds the field names and values of one write.
 	MaxWriteValues int
+	// Replication is how many replicas each commit waits for.
+	Replication rdb.Replication
 	// Partitions is the count a family this process creates gets;
 	// PartitionLease the life of a partition's ownership lease.
 	Partitions     int

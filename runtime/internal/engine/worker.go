@@ -66,10 +66,12 @@ func NewWorker(spec Spec, cfg Config, host Host, r *rdb.RDB, logger *zap.Logger)
 		tokens:   make(chan struct{}, spec.Concurrency),
 	}
 	f.records = r.NewRecords(spec.Name, cfg.IdempotencyTTL)
+	f.records.Replication = cfg.Replication
 	f.com = commit.New(commit.Params[Entry]{
 		Logger: f.logger, Consumer: cfg.ConsumerName, Records: f.records,
 		Guard: host.DeadLetterGuard, MaxWriteValues: cfg.MaxWriteValues,
 		OnFenced:       func(stream, _ string) { host.Metrics(stream).Fenced.Inc() },
+		OnUnreplicated: func(stream string) { host.Metrics(stream).Unreplicated.Inc() },
 		OnDeadLettered: func(stream string) { host.Metrics(stream).DeadLettered.Inc() },
 		DeadLetter: func(e *Entry, cause error) rdb.Write {
 			return host.DeadLetter(e, host.Permanent(cause))

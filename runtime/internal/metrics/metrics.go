@@ -19,6 +19,7 @@ type Collectors struct {
 	deadLettered *prometheus.CounterVec
 	skipped      *prometheus.CounterVec
 	fenced       *prometheus.CounterVec
+	unreplicated *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
 	inFlight     *prometheus.GaugeVec
 
@@ -45,6 +46,8 @@ func New(reg *prometheus.Registry, namespace string) *Collectors {
 		skipped:      counter("events_skipped_total", "Events acked without running: filtered out, already done, or a replay of a dead letter that has left."),
 		fenced: counter("commits_fenced_total",
 			"Outcomes not written because another consumer had taken the entry over meanwhile (it runs there)."),
+		unreplicated: counter("commits_unreplicated_total",
+			"Outcomes committed on the master but acknowledged by fewer replicas than COMMIT_REPLICAS within COMMIT_REPLICAS_TIMEOUT (a failover now may lose them; their entries are then redelivered)."),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "handler_duration_seconds",
 			Help:    "Handler latency, successful or not.",
@@ -54,7 +57,7 @@ func New(reg *prometheus.Registry, namespace string) *Collectors {
 			Namespace: namespace, Name: "handler_in_flight", Help: "Invocations running now.",
 		}, labels),
 	}
-	reg.MustRegister(c.processed, c.failed, c.retried, c.deadLettered, c.skipped, c.fenced, c.latency, c.inFlight,
+	reg.MustRegister(c.processed, c.failed, c.retried, c.deadLettered, c.skipped, c.fenced, c.unreplicated, c.latency, c.inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return c
 }
@@ -69,6 +72,7 @@ func (c *Collectors) ForStream(function, stream string) *engine.StreamMetrics {
 		DeadLettered: c.deadLettered.WithLabelValues(function, stream),
 		Skipped:      c.skipped.WithLabelValues(function, stream),
 		Fenced:       c.fenced.WithLabelValues(function, stream),
+		Unreplicated: c.unreplicated.WithLabelValues(function, stream),
 		Latency:      c.latency.WithLabelValues(function, stream),
 		InFlight:     c.inFlight.WithLabelValues(function, stream),
 	}

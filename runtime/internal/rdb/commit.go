@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ordershop/functions/runtime/internal/streamid"
+	"github.com/redis/go-redis/v9"
 )
 
 // Write is one XADD of a commit: an emitted event or a dead letter.
@@ -69,6 +70,11 @@ func (it *CommitItem) writes() []Write {
 // On a Redis Cluster a script keeps to one slot, so Commit runs one per
 // slot of the items' entries (see clusterCommit): each is atomic, and a
 // write to another slot than its entry's goes first, guarded there.
+//
+// With d.Replication, every run is followed by WAIT on its connection;
+// when fewer replicas than asked for acknowledged the commit in time,
+// Commit returns the fenced items and a ShortError: it is written on the
+// master (a failover may lose it, and its entries are then redelivered).
 func (d *Records) Commit(ctx context.Context, consumer string, maxValues int, items []CommitItem) (fenced []int, err error) {
 	if d.cluster {
 		return d.clusterCommit(ctx, consumer, maxValues, items)
@@ -144,7 +150,7 @@ func (d *Records) run(ctx context.Context, consumer string, maxValues int, items
 	if len(keys) == 0 {
 		keys = append(keys, tab.list[0]) // routing on a Cluster
 	}
-	res, err := commitScript.Run(ctx, d.client, keys, args...).Int64Slice()
+	res, short, err := d.exec(ctx, keys, args)
 	if err != nil {
 		return nil, fmt.Errorf("commit script: %w", err)
 	}
@@ -157,7 +163,26 @@ func (d *Records) run(ctx context.Context, consumer string, maxValues int, items
 			fenced = append(fenced, at[k-1])
 		}
 	}
-	return fenced, nil
+	return fenced, short
+}
+
+// exec runs commit.lua, then WAITs for the replicas d.Replication asks
+// for; short is a ShortError when fewer acknowledged the write in time.
+func (d *Records) exec(ctx context.Context, keys []string, args []any) (res []int64, short, err error) {
+	if d.Replication.Replicas <= 0 {
+		res, err = commitScript.Run(ctx, d.client, keys, args...).Int64Slice()
+		return res, nil, err
+	}
+	v, err := runReplicated(ctx, d.client, d.Replication, commitScript, keys, args...)
+	if err != nil && !IsShort(err) {
+		return nil, nil, err
+	}
+	short = err
+	res, cerr := redis.NewCmdResult(v, nil).Int64Slice()
+	if cerr != nil {
+		return nil, nil, cerr
+	}
+	return res, short, nil
 }
 
 // IsRefused reports whether the commit script refused a group for a

@@ -18,7 +18,8 @@ import (
 // home commit. So a crash between the two leaves the entry pending; it is
 // run again and its writes elsewhere are not repeated (effectively once,
 // by a deterministic guard), while everything in the home slot stays
-// exactly once. Such a write is not fenced: a former owner's run may have
+// exactly once. With Records.Replication, the entry's commit waits until
+// its writes elsewhere are on the replicas asked for. Such a write is not fenced: a former owner's run may have
 // written it, and the new owner's run then finds it guarded.
 func (d *Records) clusterCommit(ctx context.Context, consumer string, maxValues int, items []CommitItem) ([]int, error) {
 	home := make([]CommitItem, len(items))
@@ -51,20 +52,32 @@ func (d *Records) clusterCommit(ctx context.Context, consumer string, maxValues 
 	}
 	// Writes elsewhere first, one run per slot, in item order within it.
 	for _, at := range bySlot(d, remote) {
-		if _, err := d.run(ctx, consumer, maxValues, remote, at); err != nil {
+		_, err := d.run(ctx, consumer, maxValues, remote, at)
+		if IsShort(err) {
+			// Not wrapped: a write elsewhere that its replicas do not have
+			// yet would be lost, with its entry acked, if its master
+			// failed; so the entry's own commit waits, and the group is
+			// retried (the guarded write is set again, which WAITs anew).
+			return nil, fmt.Errorf("commit to another slot: %v", err)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("commit to another slot: %w", err)
 		}
 	}
 	var fenced []int
+	var short error
 	for _, at := range bySlot(d, home) {
 		f, err := d.run(ctx, consumer, maxValues, home, at)
+		if IsShort(err) {
+			short, err = err, nil
+		}
 		if err != nil {
 			return nil, err
 		}
 		fenced = append(fenced, f...)
 	}
 	slices.Sort(fenced)
-	return fenced, nil
+	return fenced, short
 }
 
 // bySlot groups the indexes of items by the slot of their records (their

@@ -48,6 +48,8 @@ type Records struct {
 	legacy   atomic.Bool
 	// Now, when set, replaces Redis's clock (tests of clock skew).
 	Now func() time.Time
+	// Replication is how many replicas each commit waits for (WAIT).
+	Replication Replication
 }
 
 // NewRecords returns the records of function, kept at least ttl.

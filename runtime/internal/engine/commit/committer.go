@@ -80,6 +80,9 @@ type Params[T any] struct {
 	// OnFenced, when set, is told of every item skipped because its entry
 	// is now pending to another consumer.
 	OnFenced func(stream, id string)
+	// OnUnreplicated, when set, is told of every item committed on its
+	// master but not acknowledged by the replicas asked for in time.
+	OnUnreplicated func(stream string)
 	// OnDeadLettered, when set, is told of every invocation dead-lettered
 	// because the script refused its outcome (see deadLetterInstead).
 	OnDeadLettered func(stream string)
@@ -231,6 +234,18 @@ func (c *Committer[T]) Exec(ctx context.Context, group []*Item[T]) error {
 		}
 	}
 	fenced, err := c.p.Records.Commit(ctx, c.p.Consumer, c.p.MaxWriteValues, items)
+	if rdb.IsShort(err) {
+		// Written: a failover before the replicas have it loses the whole
+		// commit, and its entries are then delivered again.
+		c.logger.Warn("commit not acknowledged by the replicas asked for in time", zap.String("function", c.group()),
+			zap.Int("items", len(group)), zap.Error(err))
+		for _, it := range group {
+			if c.p.OnUnreplicated != nil {
+				c.p.OnUnreplicated(it.Stream)
+			}
+		}
+		err = nil
+	}
 	if err != nil {
 		return err
 	}
