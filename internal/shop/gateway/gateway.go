@@ -108,7 +108,7 @@ func New(cfg Config) *Gateway {
 	g := &Gateway{
 		cfg: cfg, router: chi.NewRouter(), log: log,
 		events: eventstore.New(cfg.Redis, log), reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
-		cursors: paging.NewCursors(cfg.Redis), keys: idempotency.New(cfg.Redis, cfg.IdempotencyTTL),
+		cursors: paging.NewCursors(cfg.Redis), keys: idempotency.New(cfg.Redis, cfg.IdempotencyTTL, cfg.Partitions),
 	}
 	g.entities()
 	g.router.Use(middleware.RequestID, logRequests(cfg.Logger, cfg.Observe), recoverPanics(cfg.Logger), input.LimitBody(cfg.MaxBodyBytes))
@@ -158,21 +158,24 @@ func (g *Gateway) routes() {
 func (g *Gateway) shopRoutes(r chi.Router) {
 	billings := g.billings.handlers()
 	billings.create, billings.update = g.createBilling, g.updateBilling
+	// A keyed command's record goes in the partition it writes to (see
+	// placement.go): a POST's body reference, or the path's entity.
 	for _, e := range []struct {
-		singular, plural string
-		h                entityHandlers
+		singular, plural, kind string
+		h                      entityHandlers
+		postHome               idempotency.Home
 	}{
-		{"customer", "customers", g.customers.handlers()},
-		{"product", "products", g.products.handlers()},
-		{"order", "orders", g.orders.handlers()},
-		{"inventory", "inventories", g.inventory.handlers()},
-		{"billing", "billings", billings},
+		{"customer", "customers", model.AggCustomer, g.customers.handlers(), nil},
+		{"product", "products", model.AggProduct, g.products.handlers(), nil},
+		{"order", "orders", model.AggOrder, g.orders.handlers(), nil},
+		{"inventory", "inventories", model.AggInventory, g.inventory.handlers(), g.refHome(model.AggProduct, "product_id")},
+		{"billing", "billings", model.AggBilling, billings, g.refHome(model.AggOrder, "order_id")},
 	} {
 		for _, base := range []string{"/" + e.singular, "/" + e.plural} {
-			r.Post(base, g.handle(g.keys.Wrap(e.h.create)))
+			r.Post(base, g.handle(g.keys.Wrap(e.postHome, e.h.create)))
 			r.Get(base+"/{id}", g.handle(e.h.get))
-			r.Put(base+"/{id}", g.handle(g.keys.Wrap(e.h.update)))
-			r.Delete(base+"/{id}", g.handle(g.keys.Wrap(e.h.delete)))
+			r.Put(base+"/{id}", g.handle(g.keys.Wrap(g.pathHome(e.kind), e.h.update)))
+			r.Delete(base+"/{id}", g.handle(g.keys.Wrap(g.pathHome(e.kind), e.h.delete)))
 		}
 		r.Get("/"+e.plural, g.handle(e.h.list))
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/gateway/input"
 	"github.com/ordershop/functions/internal/shop/gateway/respond"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // The header and its limits.
@@ -38,28 +39,60 @@ const (
 
 // Keys does keyed commands once, remembering their keys in Redis.
 type Keys struct {
-	rdb redis.UniversalClient
-	ttl time.Duration
+	rdb        redis.UniversalClient
+	ttl        time.Duration
+	partitions int
 }
 
-// New remembers keys in rdb for ttl (0 or less: DefaultTTL).
-func New(rdb redis.UniversalClient, ttl time.Duration) *Keys {
+// New remembers keys in rdb for ttl (0 or less: DefaultTTL). A key whose
+// command has no Home is kept in one of partitions partitions (the event
+// log's count; 0 means partition.DefaultCount), by its hash.
+func New(rdb redis.UniversalClient, ttl time.Duration, partitions int) *Keys {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &Keys{rdb: rdb, ttl: ttl}
+	if partitions <= 0 {
+		partitions = partition.DefaultCount
+	}
+	return &Keys{rdb: rdb, ttl: ttl, partitions: partitions}
 }
+
+// Home says in which partition of the event log a request's command
+// writes (the partition of the entity it is about), known from the
+// request before the command runs; ok is false when it cannot tell (a new
+// entity, a batch). The key's record goes in that partition's hash slot,
+// so that on a Redis Cluster the claim and the command's events are one
+// script.
+type Home func(r *http.Request, body []byte) (p int, ok bool)
 
 // Committer writes a command's events atomically (eventstore.Store).
 type Committer interface {
 	Commit(ctx context.Context, cmd eventstore.Command) (eventstore.Result, error)
 }
 
-// redisKey is where a key's record lives:
-// shop:idempotency:<hex SHA-256 of the key>.
-func redisKey(key string) string {
+// RedisKey is where a key's record lives when its command writes to
+// partition p: shop:idempotency:{p<p>}:<hex SHA-256 of the key>, in the
+// hash slot of the partition.
+func RedisKey(key string, p int) string {
+	return "shop:idempotency:" + partition.Tag(p) + ":" + keyHash(key)
+}
+
+// keyHash is the hex SHA-256 of a key.
+func keyHash(key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return "shop:idempotency:" + hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:])
+}
+
+// KeyPartition is the partition of a key whose command has no Home, of
+// count partitions.
+func KeyPartition(key string, count int) int { return partition.Of(keyHash(key), count) }
+
+// Partition is the partition of the Idempotency-Key's record of the
+// request of ctx (its Home, or the key's own): a POST puts its new
+// entities there. ok is false for a request without a key.
+func Partition(ctx context.Context) (int, bool) {
+	req, ok := ctx.Value(contextKey{}).(keyedRequest)
+	return req.partition, ok
 }
 
 // record is what a claimed key holds: the fingerprint of the request that
@@ -72,6 +105,7 @@ type record struct {
 // keyedRequest is a request that carries a key, in its context.
 type keyedRequest struct {
 	redisKey, fingerprint string
+	partition             int
 }
 
 // contextKey is the context key of a keyedRequest.
@@ -102,7 +136,11 @@ func checkKey(key string) error {
 // Wrap wraps a command: with an Idempotency-Key, a request whose key is
 // recorded answers the recorded answer (or 422 if the key was used for
 // another request); else the command runs and Execute claims the key.
-func (k *Keys) Wrap(h respond.Handler) respond.Handler {
+// home (nil: none) says where the key's record goes. A record of a
+// command done in steps on a Redis Cluster that is not finished (the
+// first request failed or is still running) is finished first
+// (eventstore.Resume), then answered.
+func (k *Keys) Wrap(home Home, h respond.Handler) respond.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		keys, ok := r.Header[http.CanonicalHeaderKey(Header)]
 		if !ok {
@@ -119,8 +157,20 @@ func (k *Keys) Wrap(h respond.Handler) respond.Handler {
 			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		req := keyedRequest{redisKey: redisKey(keys[0]), fingerprint: fingerprint(r.Method, r.URL.Path, body)}
+		p, ok := 0, false
+		if home != nil {
+			p, ok = home(r, body)
+		}
+		if !ok {
+			p = KeyPartition(keys[0], k.partitions)
+		}
+		req := keyedRequest{redisKey: RedisKey(keys[0], p), fingerprint: fingerprint(r.Method, r.URL.Path, body), partition: p}
 		prev, err := k.rdb.Get(r.Context(), req.redisKey).Result()
+		if err == nil && eventstore.IsPending(prev) {
+			if prev, err = eventstore.Resume(r.Context(), k.rdb, req.redisKey); err == nil && prev == "" {
+				err = redis.Nil // it failed and wrote nothing: run it
+			}
+		}
 		switch {
 		case err == nil:
 			return replay(w, prev, req.fingerprint)
