@@ -9,6 +9,7 @@ import (
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/gateway/respond"
 	"github.com/ordershop/functions/internal/shop/model"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // Guard keys: set in the same atomic step as the event of a command that
@@ -17,24 +18,38 @@ import (
 // {p<p>}), where that entity's events are: on a Redis Cluster a command
 // about one entity is one script in one slot.
 
-// deletedGuardKey marks an entity deleted:
-// shop:guard:deleted:{p<p>}:<agg>:<id>.
-func (g *Gateway) deletedGuardKey(ctx context.Context, aggregate, id string) (string, error) {
-	tag, err := g.tagOf(ctx, aggregate, id)
-	return "shop:guard:deleted:" + tag + ":" + aggregate + ":" + id, err
+// DeletedGuardKey marks entity id of aggregate, in partition p of the
+// aggregate's family, deleted: shop:guard:deleted:{p<p>}:<agg>:<id>.
+func DeletedGuardKey(p int, aggregate, id string) string {
+	return "shop:guard:deleted:" + partition.Tag(p) + ":" + aggregate + ":" + id
 }
 
-// paidGuardKey marks an order paid: shop:guard:paid:{p<p>}:<order id>.
-func (g *Gateway) paidGuardKey(ctx context.Context, orderID string) (string, error) {
-	tag, err := g.tagOf(ctx, model.AggOrder, orderID)
-	return "shop:guard:paid:" + tag + ":" + orderID, err
+// PaidGuardKey marks an order of partition p paid (its value is the
+// billing's id): shop:guard:paid:{p<p>}:<order id>.
+func PaidGuardKey(p int, orderID string) string {
+	return "shop:guard:paid:" + partition.Tag(p) + ":" + orderID
 }
 
-// inventoryGuardKey marks a product as having its inventory entry:
+// InventoryGuardKey marks a product of partition p as having its
+// inventory entry (its value is the entry's id):
 // shop:guard:inventory:{p<p>}:<product id>.
+func InventoryGuardKey(p int, productID string) string {
+	return "shop:guard:inventory:" + partition.Tag(p) + ":" + productID
+}
+
+func (g *Gateway) deletedGuardKey(ctx context.Context, aggregate, id string) (string, error) {
+	p, err := g.partitionOf(ctx, aggregate, id)
+	return DeletedGuardKey(p, aggregate, id), err
+}
+
+func (g *Gateway) paidGuardKey(ctx context.Context, orderID string) (string, error) {
+	p, err := g.partitionOf(ctx, model.AggOrder, orderID)
+	return PaidGuardKey(p, orderID), err
+}
+
 func (g *Gateway) inventoryGuardKey(ctx context.Context, productID string) (string, error) {
-	tag, err := g.tagOf(ctx, model.AggProduct, productID)
-	return "shop:guard:inventory:" + tag + ":" + productID, err
+	p, err := g.partitionOf(ctx, model.AggProduct, productID)
+	return InventoryGuardKey(p, productID), err
 }
 
 // deletedGuard's value is unique to the deleting command, so that a

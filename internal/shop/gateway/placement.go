@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordershop/functions/internal/shop/gateway/idempotency"
-	"github.com/ordershop/functions/runtime/partition"
 )
 
 // Where a command's keys go on a Redis Cluster. An entity's events are in
@@ -21,12 +20,6 @@ import (
 // partition (the Idempotency-Key's, if any). Such a command is one
 // script in one slot. The ids stay UUIDv7 (in creation order): the
 // gateway draws ids until one falls in the partition.
-
-// tagOf is the hash tag of the partition of entity id of aggregate.
-func (g *Gateway) tagOf(ctx context.Context, aggregate, id string) (string, error) {
-	p, err := g.partitionOf(ctx, aggregate, id)
-	return partition.Tag(p), err
-}
 
 // partitionOf is the partition of entity id in the family of aggregate.
 func (g *Gateway) partitionOf(ctx context.Context, aggregate, id string) (int, error) {

@@ -71,3 +71,15 @@ func Keys() []string {
 	}
 	return keys
 }
+
+// LegacyKeys are the read model's keys of before they were tied into hash
+// slots (shop:orders:status, shop:orders:paid, shop:tombstones and the
+// <hash>:ids indexes): Rebuild deletes them too, so that a rebuild after
+// the upgrade leaves none behind.
+func LegacyKeys() []string {
+	keys := []string{"shop:orders:status", "shop:orders:paid", "shop:tombstones"}
+	for _, h := range indexed() {
+		keys = append(keys, h+":ids")
+	}
+	return keys
+}

@@ -35,12 +35,12 @@ func Rebuild(ctx context.Context, rdb redis.UniversalClient, log *model.Log, app
 	return n, nil
 }
 
-// clearAll deletes every key of the read model, one DEL per key (pipelined):
-// on a Redis Cluster they are in several slots, and nothing reads the
-// read model while it is rebuilt.
+// clearAll deletes every key of the read model (and its LegacyKeys), one
+// DEL per key (pipelined): on a Redis Cluster they are in several slots,
+// and nothing reads the read model while it is rebuilt.
 func clearAll(ctx context.Context, rdb redis.UniversalClient) error {
 	_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, k := range Keys() {
+		for _, k := range append(Keys(), LegacyKeys()...) {
 			p.Del(ctx, k)
 		}
 		return nil
