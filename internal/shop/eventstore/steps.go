@@ -3,6 +3,7 @@ package eventstore
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -72,32 +73,38 @@ func undoGuards(ctx context.Context, rdb redis.UniversalClient, steps []step, cl
 	}
 }
 
-// stepScript appends a slot's events and deletes its released keys, once
-// if there is a marker.
+// stepScript sets a slot's guards (if it checks them), appends its events
+// and deletes its released keys, once if there is a marker.
 //
-// KEYS[1 .. m] the step's done marker (m = 1) or none; then the released
-// keys, then the streams
-// ARGV[1] m; ARGV[2] the marker's TTL in ms; ARGV[3] r, the number of
-// released keys; then per event: its stream's index into KEYS, the
-// number of field/value strings n, and the n strings
+// KEYS[1 .. m] the step's done marker (m = 1) or none; then g guards,
+// then the released keys, then the streams
+// ARGV[1] m; ARGV[2] the marker's TTL in ms; ARGV[3] g; ARGV[4] r, the
+// number of released keys; ARGV[5 .. 4+g] the guards' values; then per
+// event: its stream's index into KEYS, the number of field/value strings
+// n, and the n strings
 //
+// A guard set to another value than this command's fails the step:
+// {"guarded", its 1-based index}.
 // Every check comes before the first write (a script's writes stay when
 // it fails later): a stream key of another type fails the step before it
 // writes anything. Returns {"done"} if the marker existed (nothing
 // written), else {"ok", entry id…}.
 var stepScript = redis.NewScript(`
-local m, r = tonumber(ARGV[1]), tonumber(ARGV[3])
-for j = m + r + 1, #KEYS do
+local m, g, r = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if m == 1 and redis.call('EXISTS', KEYS[1]) == 1 then return {'done'} end
+for j = 1, g do
+  local v = redis.call('GET', KEYS[m + j])
+  if v and v ~= ARGV[4 + j] then return {'guarded', tostring(j)} end
+end
+for j = m + g + r + 1, #KEYS do
   local t = redis.call('TYPE', KEYS[j]).ok
   if t ~= 'stream' and t ~= 'none' then return redis.error_reply('WRONGTYPE ' .. KEYS[j] .. ' is no stream') end
 end
-if m == 1 then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return {'done'} end
-  redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
-end
-for j = 1, r do redis.call('DEL', KEYS[m + j]) end
+if m == 1 then redis.call('SET', KEYS[1], '1', 'PX', ARGV[2]) end
+for j = 1, g do redis.call('SET', KEYS[m + j], ARGV[4 + j]) end
+for j = 1, r do redis.call('DEL', KEYS[m + g + j]) end
 local out = {'ok'}
-local a = 4
+local a = 5 + g
 while a <= #ARGV do
   local stream, n = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
   local args = {}
@@ -111,10 +118,12 @@ return out
 // markerKey says that step st of plan p is done: in the step's slot.
 func markerKey(p plan, st step) string { return "shop:commit:{" + st.Tag + "}:" + p.ID }
 
-// runStep runs one step, recording its entry ids in ids.
-func runStep(ctx context.Context, rdb redis.UniversalClient, p plan, st step, marked bool, ids []string) error {
+// runStep runs one step, recording its entry ids in ids; with guards it
+// checks and sets the step's guards too. It returns the 1-based index of
+// a guard set by another command (then it wrote nothing), else 0.
+func runStep(ctx context.Context, rdb redis.UniversalClient, p plan, st step, marked, guards bool, ids []string) (int, error) {
 	var keys []string
-	args := []any{"0", "0", len(st.Release)}
+	args := []any{"0", "0", 0, len(st.Release)}
 	if marked {
 		ttl := p.TTLms
 		if ttl <= 0 {
@@ -122,6 +131,13 @@ func runStep(ctx context.Context, rdb redis.UniversalClient, p plan, st step, ma
 		}
 		keys = append(keys, markerKey(p, st))
 		args[0], args[1] = "1", ttl
+	}
+	if guards {
+		args[2] = len(st.Guards)
+		for _, gd := range st.Guards {
+			keys = append(keys, gd[0])
+			args = append(args, gd[1])
+		}
 	}
 	keys = append(keys, st.Release...)
 	streamIndex := map[string]int{}
@@ -139,15 +155,20 @@ func runStep(ctx context.Context, rdb redis.UniversalClient, p plan, st step, ma
 	}
 	res, err := stepScript.Run(ctx, rdb, keys, args...).StringSlice()
 	if err != nil {
-		return fmt.Errorf("commit: step {%s}: %w", st.Tag, err)
+		return 0, fmt.Errorf("commit: step {%s}: %w", st.Tag, err)
 	}
-	if len(res) == 0 || (res[0] == "ok" && len(res) != 1+len(st.Events)) {
-		return fmt.Errorf("commit: step {%s}: unexpected reply %q", st.Tag, res)
-	}
-	if res[0] == "ok" {
+	switch {
+	case len(res) == 1 && res[0] == "done":
+		return 0, nil
+	case len(res) == 2 && res[0] == "guarded":
+		if j, _ := strconv.Atoi(res[1]); j >= 1 && j <= len(st.Guards) {
+			return j, nil
+		}
+	case len(res) == 1+len(st.Events) && res[0] == "ok":
 		for i, e := range st.Events {
 			ids[e.Index] = res[1+i]
 		}
+		return 0, nil
 	}
-	return nil
+	return 0, fmt.Errorf("commit: step {%s}: unexpected reply %q", st.Tag, res)
 }

@@ -82,6 +82,9 @@ type Gateway struct {
 	cursors *paging.Cursors
 	// keys does commands with an Idempotency-Key once.
 	keys *idempotency.Keys
+	// clustered is true on a Redis Cluster: new ids are placed by
+	// partition (placement.go).
+	clustered bool
 	// The entities of the API (entities.go).
 	customers *resource[model.Customer]
 	products  *resource[model.Product]
@@ -110,6 +113,7 @@ func New(cfg Config) *Gateway {
 		events: eventstore.New(cfg.Redis, log), reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
 		cursors: paging.NewCursors(cfg.Redis), keys: idempotency.New(cfg.Redis, cfg.IdempotencyTTL, cfg.Partitions),
 	}
+	_, g.clustered = cfg.Redis.(*redis.ClusterClient)
 	g.entities()
 	g.router.Use(middleware.RequestID, logRequests(cfg.Logger, cfg.Observe), recoverPanics(cfg.Logger), input.LimitBody(cfg.MaxBodyBytes))
 	g.router.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -158,24 +162,21 @@ func (g *Gateway) routes() {
 func (g *Gateway) shopRoutes(r chi.Router) {
 	billings := g.billings.handlers()
 	billings.create, billings.update = g.createBilling, g.updateBilling
-	// A keyed command's record goes in the partition it writes to (see
-	// placement.go): a POST's body reference, or the path's entity.
 	for _, e := range []struct {
-		singular, plural, kind string
-		h                      entityHandlers
-		postHome               idempotency.Home
+		singular, plural string
+		h                entityHandlers
 	}{
-		{"customer", "customers", model.AggCustomer, g.customers.handlers(), nil},
-		{"product", "products", model.AggProduct, g.products.handlers(), nil},
-		{"order", "orders", model.AggOrder, g.orders.handlers(), nil},
-		{"inventory", "inventories", model.AggInventory, g.inventory.handlers(), g.refHome(model.AggProduct, "product_id")},
-		{"billing", "billings", model.AggBilling, billings, g.refHome(model.AggOrder, "order_id")},
+		{"customer", "customers", g.customers.handlers()},
+		{"product", "products", g.products.handlers()},
+		{"order", "orders", g.orders.handlers()},
+		{"inventory", "inventories", g.inventory.handlers()},
+		{"billing", "billings", billings},
 	} {
 		for _, base := range []string{"/" + e.singular, "/" + e.plural} {
-			r.Post(base, g.handle(g.keys.Wrap(e.postHome, e.h.create)))
+			r.Post(base, g.handle(g.keys.Wrap(e.h.create)))
 			r.Get(base+"/{id}", g.handle(e.h.get))
-			r.Put(base+"/{id}", g.handle(g.keys.Wrap(g.pathHome(e.kind), e.h.update)))
-			r.Delete(base+"/{id}", g.handle(g.keys.Wrap(g.pathHome(e.kind), e.h.delete)))
+			r.Put(base+"/{id}", g.handle(g.keys.Wrap(e.h.update)))
+			r.Delete(base+"/{id}", g.handle(g.keys.Wrap(e.h.delete)))
 		}
 		r.Get("/"+e.plural, g.handle(e.h.list))
 	}

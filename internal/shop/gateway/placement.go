@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 
@@ -13,13 +12,17 @@ import (
 
 // Where a command's keys go on a Redis Cluster. An entity's events are in
 // its partition, whose hash tag {p<p>} every key written with them shares
-// (guards, the Idempotency-Key claim), so the gateway chooses the ids of
-// new entities by partition: a new billing is in its order's partition
-// (with the order's paid guard), a new inventory entry in its product's
-// (with the product's guard), and the entities of one POST are in one
-// partition (the Idempotency-Key's, if any). Such a command is one
-// script in one slot. The ids stay UUIDv7 (in creation order): the
-// gateway draws ids until one falls in the partition.
+// (guards), so on a Cluster the gateway chooses the ids of new entities
+// by partition: a new billing is in its order's partition (with the
+// order's paid guard), a new inventory entry in its product's (with the
+// product's guard), and the entities of one POST are in one partition
+// (the Idempotency-Key record's, if any). Such a command's writes are one
+// script in one slot; with an Idempotency-Key whose record is in another
+// slot, the record is written before (pending) and after (the answer)
+// that script (eventstore's split commits). The ids stay UUIDv7 (in creation order): the
+// gateway draws ids until one falls in the partition. The price: a big
+// batch POST loads one partition. On one Redis node every command is one
+// script anyway, and ids are drawn once, spread over the partitions.
 
 // partitionOf is the partition of entity id in the family of aggregate.
 func (g *Gateway) partitionOf(ctx context.Context, aggregate, id string) (int, error) {
@@ -30,9 +33,13 @@ func (g *Gateway) partitionOf(ctx context.Context, aggregate, id string) (int, e
 	return fam.Of(id), nil
 }
 
-// newIDsIn makes n new ids of aggregate in partition p of its family
-// (newIDs if the family has no partition p, or no id turns up).
+// newIDsIn makes n new ids of aggregate in partition p of its family on
+// a Redis Cluster (newIDs on one node, if the family has no partition p,
+// or if no id turns up).
 func (g *Gateway) newIDsIn(ctx context.Context, aggregate string, p, n int) ([]string, error) {
+	if !g.clustered {
+		return newIDs(n), nil
+	}
 	fam, err := g.log.Family(ctx, aggregate)
 	if err != nil {
 		return nil, err
@@ -58,32 +65,4 @@ func (g *Gateway) commandPartition(r *http.Request, aggregate string) (int, erro
 		return 0, err
 	}
 	return rand.IntN(fam.Count), nil
-}
-
-// refHome is an idempotency.Home: the partition of the entity of
-// aggregate that a POST body's field names (a billing's order_id, an
-// inventory entry's product_id), when the body is one object naming one.
-func (g *Gateway) refHome(aggregate, field string) idempotency.Home {
-	return func(r *http.Request, body []byte) (int, bool) {
-		var fields map[string]json.RawMessage
-		var id string
-		if json.Unmarshal(body, &fields) != nil || json.Unmarshal(fields[field], &id) != nil || id == "" {
-			return 0, false
-		}
-		p, err := g.partitionOf(r.Context(), aggregate, id)
-		return p, err == nil
-	}
-}
-
-// pathHome is an idempotency.Home: the partition of the path's entity of
-// aggregate (PUT and DELETE /<entity>/{id}).
-func (g *Gateway) pathHome(aggregate string) idempotency.Home {
-	return func(r *http.Request, _ []byte) (int, bool) {
-		id := pathID(r)
-		if id == "" {
-			return 0, false
-		}
-		p, err := g.partitionOf(r.Context(), aggregate, id)
-		return p, err == nil
-	}
 }

@@ -44,9 +44,9 @@ type Keys struct {
 	partitions int
 }
 
-// New remembers keys in rdb for ttl (0 or less: DefaultTTL). A key whose
-// command has no Home is kept in one of partitions partitions (the event
-// log's count; 0 means partition.DefaultCount), by its hash.
+// New remembers keys in rdb for ttl (0 or less: DefaultTTL), each in one
+// of partitions partitions (the event log's count; 0 means
+// partition.DefaultCount), by its hash: KeyPartition.
 func New(rdb redis.UniversalClient, ttl time.Duration, partitions int) *Keys {
 	if ttl <= 0 {
 		ttl = DefaultTTL
@@ -57,22 +57,17 @@ func New(rdb redis.UniversalClient, ttl time.Duration, partitions int) *Keys {
 	return &Keys{rdb: rdb, ttl: ttl, partitions: partitions}
 }
 
-// Home says in which partition of the event log a request's command
-// writes (the partition of the entity it is about), known from the
-// request before the command runs; ok is false when it cannot tell (a new
-// entity, a batch). The key's record goes in that partition's hash slot,
-// so that on a Redis Cluster the claim and the command's events are one
-// script.
-type Home func(r *http.Request, body []byte) (p int, ok bool)
-
 // Committer writes a command's events atomically (eventstore.Store).
 type Committer interface {
 	Commit(ctx context.Context, cmd eventstore.Command) (eventstore.Result, error)
 }
 
-// RedisKey is where a key's record lives when its command writes to
-// partition p: shop:idempotency:{p<p>}:<hex SHA-256 of the key>, in the
-// hash slot of the partition.
+// RedisKey is where a key's record lives: in the hash slot of its
+// partition p (KeyPartition), shop:idempotency:{p<p>}:<hex SHA-256 of the
+// key>. It depends on the key alone, so that any request with the key
+// finds it (and a request other than the first is answered 422); a new
+// entity of a POST with the key is put in the same partition (so that on
+// a Redis Cluster its claim and events are one script).
 func RedisKey(key string, p int) string {
 	return "shop:idempotency:" + partition.Tag(p) + ":" + keyHash(key)
 }
@@ -83,13 +78,13 @@ func keyHash(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// KeyPartition is the partition of a key whose command has no Home, of
-// count partitions.
+// KeyPartition is the partition of a key's record, of count partitions:
+// that of the hex SHA-256 of the key.
 func KeyPartition(key string, count int) int { return partition.Of(keyHash(key), count) }
 
 // Partition is the partition of the Idempotency-Key's record of the
-// request of ctx (its Home, or the key's own): a POST puts its new
-// entities there. ok is false for a request without a key.
+// request of ctx: a POST puts its new entities there. ok is false for a
+// request without a key.
 func Partition(ctx context.Context) (int, bool) {
 	req, ok := ctx.Value(contextKey{}).(keyedRequest)
 	return req.partition, ok
@@ -136,11 +131,10 @@ func checkKey(key string) error {
 // Wrap wraps a command: with an Idempotency-Key, a request whose key is
 // recorded answers the recorded answer (or 422 if the key was used for
 // another request); else the command runs and Execute claims the key.
-// home (nil: none) says where the key's record goes. A record of a
-// command done in steps on a Redis Cluster that is not finished (the
-// first request failed or is still running) is finished first
-// (eventstore.Resume), then answered.
-func (k *Keys) Wrap(home Home, h respond.Handler) respond.Handler {
+// A record of a command done in steps on a Redis Cluster that is not
+// finished (the first request failed or is still running) is finished
+// first (eventstore.Resume), then answered.
+func (k *Keys) Wrap(h respond.Handler) respond.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		keys, ok := r.Header[http.CanonicalHeaderKey(Header)]
 		if !ok {
@@ -157,13 +151,7 @@ func (k *Keys) Wrap(home Home, h respond.Handler) respond.Handler {
 			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		p, ok := 0, false
-		if home != nil {
-			p, ok = home(r, body)
-		}
-		if !ok {
-			p = KeyPartition(keys[0], k.partitions)
-		}
+		p := KeyPartition(keys[0], k.partitions)
 		req := keyedRequest{redisKey: RedisKey(keys[0], p), fingerprint: fingerprint(r.Method, r.URL.Path, body), partition: p}
 		prev, err := k.rdb.Get(r.Context(), req.redisKey).Result()
 		if err == nil && eventstore.IsPending(prev) {
