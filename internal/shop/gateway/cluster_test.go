@@ -215,3 +215,55 @@ func mustEvent(t *testing.T, typ, id string, data any) model.Event {
 	}
 	return e
 }
+
+// TestClusterRetryFinishesAHalfDoneBatch: a keyed batch of inventory
+// entries over several partitions fails half done (one partition's stream
+// is no stream: 500); once that is fixed, the client's retry finishes the
+// first try's plan and answers its answer — every entry once — and the
+// key reused for another body is refused with 422.
+func TestClusterRetryFinishesAHalfDoneBatch(t *testing.T) {
+	s := newClusterShop(t)
+	v1 := gateway.RESTPrefix
+	var products []string
+	for i := range 6 {
+		products = append(products, s.ids(s.do("POST", v1+"/products", fmt.Sprintf(`{"name":"P%d","price":3}`, i), "", 201))...)
+	}
+	s.project()
+	var entries []string
+	parts := map[int]bool{}
+	for _, p := range products {
+		entries = append(entries, fmt.Sprintf(`{"product_id":%q,"amount":10}`, p))
+		parts[partition.Of(p, clusterPartitions)] = true
+	}
+	if len(parts) < 2 {
+		t.Fatalf("products in %d partition(s): the test needs several", len(parts))
+	}
+	last := -1
+	for p := range parts {
+		last = max(last, p)
+	}
+	broken := partition.Stream(model.Stream(model.AggInventory), last)
+	ctx := context.Background()
+	s.rdb.Set(ctx, broken, "no stream", 0)
+	body := "[" + strings.Join(entries, ",") + "]"
+	s.do("POST", v1+"/inventory", body, "batch", http.StatusInternalServerError)
+	var written int64
+	for p := range clusterPartitions {
+		if p != last {
+			written += s.rdb.XLen(ctx, partition.Stream(model.Stream(model.AggInventory), p)).Val()
+		}
+	}
+	if written == 0 || written == int64(len(products)) {
+		t.Fatalf("%d of %d entries written by the failed try: want it half done", written, len(products))
+	}
+	s.rdb.Del(ctx, broken)
+	retry := s.do("POST", v1+"/inventory", body, "batch", 201)
+	if retry.Header().Get(idempotency.ReplayedHeader) != "true" || len(s.ids(retry)) != len(products) {
+		t.Fatalf("retry = %s (replayed %q)", retry.Body, retry.Header().Get(idempotency.ReplayedHeader))
+	}
+	if n := s.count(model.InventoryCreated); n != len(products) {
+		t.Errorf("%d inventory.created after the retry, want %d", n, len(products))
+	}
+	s.do("POST", v1+"/inventory", "["+entries[0]+"]", "batch", http.StatusUnprocessableEntity)
+	s.audit.Check(t, len(parts), 5)
+}
