@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/readmodel"
+	"github.com/ordershop/functions/internal/shop/stock"
 	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
 
@@ -136,7 +137,7 @@ func (l *ledger) readModel(t testing.TB, rdb *redis.Client) {
 	for key := range l.expected {
 		var id string
 		if _, err := fmt.Sscanf(key, "reserved %s", &id); err == nil {
-			cmds[id] = pipe.HGet(ctx(), "shop:stock:order:"+id, "state")
+			cmds[id] = pipe.HGet(ctx(), stock.OrderKey(id), "state")
 		}
 	}
 	_, _ = pipe.Exec(ctx())
@@ -150,7 +151,7 @@ func (l *ledger) readModel(t testing.TB, rdb *redis.Client) {
 // stockDrift is the sum over products of |expected - actual| stock.
 func (l *ledger) stockDrift(t testing.TB, rdb *redis.Client) int {
 	t.Helper()
-	levels, err := rdb.HGetAll(ctx(), "shop:stock").Result()
+	levels, err := rdb.HGetAll(ctx(), stock.LevelsKey).Result()
 	if err != nil {
 		t.Fatal(err)
 	}

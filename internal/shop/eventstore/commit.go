@@ -53,14 +53,15 @@ type Result struct {
 
 // commitScript writes a Command atomically: nothing is written unless every
 // check passes, and every check comes before the first write, so a script
-// error (bad arguments) cannot leave half a command behind.
+// error (bad arguments, a stream key that is no stream) cannot leave half
+// a command behind.
 //
-// KEYS[1]              the claim key ("" when there is no claim; not read)
-// KEYS[2 .. 1+g]       guard keys that must not exist
-// KEYS[2+g .. 1+g+r]   guard keys to delete
-// KEYS[2+g+r ..]       the streams the events go to
+// KEYS[1 .. c]             the claim key if there is one (c = 1), else none
+// KEYS[c+1 .. c+g]         guard keys that must not exist
+// KEYS[c+g+1 .. c+g+r]     guard keys to delete
+// KEYS[c+g+r+1 ..]         the streams the events go to
 //
-// ARGV[1] 1 if there is a claim, else 0
+// ARGV[1] c: 1 if there is a claim, else 0
 // ARGV[2] g, the number of guards
 // ARGV[3] r, the number of released guards
 // ARGV[4] the claim's value; ARGV[5] its TTL in milliseconds
@@ -71,17 +72,21 @@ type Result struct {
 // Returns {"replay", previous value}, {"guarded", index of the guard (1-based)},
 // or {"ok", entry id…}.
 var commitScript = redis.NewScript(`
-local claim, g, r = ARGV[1] == '1', tonumber(ARGV[2]), tonumber(ARGV[3])
-if claim then
+local c, g, r = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if c == 1 then
   local prev = redis.call('GET', KEYS[1])
   if prev then return {'replay', prev} end
 end
 for j = 1, g do
-  if redis.call('EXISTS', KEYS[1 + j]) == 1 then return {'guarded', tostring(j)} end
+  if redis.call('EXISTS', KEYS[c + j]) == 1 then return {'guarded', tostring(j)} end
 end
-if claim then redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5]) end
-for j = 1, g do redis.call('SET', KEYS[1 + j], ARGV[5 + j]) end
-for j = 1, r do redis.call('DEL', KEYS[1 + g + j]) end
+for j = c + g + r + 1, #KEYS do
+  local t = redis.call('TYPE', KEYS[j]).ok
+  if t ~= 'stream' and t ~= 'none' then return redis.error_reply('WRONGTYPE ' .. KEYS[j] .. ' is no stream') end
+end
+if c == 1 then redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5]) end
+for j = 1, g do redis.call('SET', KEYS[c + j], ARGV[5 + j]) end
+for j = 1, r do redis.call('DEL', KEYS[c + g + j]) end
 local out = {'ok'}
 local a = 6 + g
 while a <= #ARGV do
@@ -99,16 +104,30 @@ return out
 // value; if a guard is set it writes nothing and returns that guard's Err;
 // else it writes the claim, sets the guards, deletes the released keys and
 // appends the events to their partitions (model.Log.StreamOf: the
-// partition of each event's entity in the family of its type). A command
-// whose events are about several entities (a batch POST, an order and
-// the guards of its references) touches several partitions in one
-// script: atomic on one Redis node; a Redis Cluster needs them in one
-// slot (see the docs' data model).
+// partition of each event's entity in the family of its type).
+//
+// On a Redis Cluster (a *redis.ClusterClient) a script's keys must share
+// one hash slot. A command whose keys do (every key carries the hash tag
+// of one partition, {p<p>}) is the same one script. One whose keys span
+// several slots (a batch POST, a payment whose billing and order are in
+// different partitions) is done in steps, one script per slot
+// (commitSplit): effectively once, not atomic — see split.go.
 func (s *Store) Commit(ctx context.Context, cmd Command) (Result, error) {
-	keys := []string{""}
+	streams := make([]string, len(cmd.Events))
+	for i, e := range cmd.Events {
+		stream, err := s.log.StreamOf(ctx, e)
+		if err != nil {
+			return Result{}, fmt.Errorf("commit %d events: %w", len(cmd.Events), err)
+		}
+		streams[i] = stream
+	}
+	if _, cluster := s.rdb.(*redis.ClusterClient); cluster && !oneSlot(commandKeys(cmd, streams)) {
+		return s.commitSplit(ctx, cmd, streams)
+	}
+	var keys []string
 	args := []any{"0", len(cmd.Guards), len(cmd.Release), "", "0"}
 	if cmd.Claim != nil {
-		keys[0] = cmd.Claim.Key
+		keys = append(keys, cmd.Claim.Key)
 		args[0], args[3], args[4] = "1", cmd.Claim.Value, strconv.FormatInt(cmd.Claim.TTL.Milliseconds(), 10)
 	}
 	for _, gd := range cmd.Guards {
@@ -117,16 +136,12 @@ func (s *Store) Commit(ctx context.Context, cmd Command) (Result, error) {
 	}
 	keys = append(keys, cmd.Release...)
 	streamIndex := map[string]int{}
-	for _, e := range cmd.Events {
-		stream, err := s.log.StreamOf(ctx, e)
-		if err != nil {
-			return Result{}, fmt.Errorf("commit %d events: %w", len(cmd.Events), err)
-		}
-		idx, ok := streamIndex[stream]
+	for i, e := range cmd.Events {
+		idx, ok := streamIndex[streams[i]]
 		if !ok {
-			keys = append(keys, stream)
+			keys = append(keys, streams[i])
 			idx = len(keys) // 1-based index into KEYS
-			streamIndex[stream] = idx
+			streamIndex[streams[i]] = idx
 		}
 		fields := e.Fields()
 		args = append(args, idx, 2*len(fields))

@@ -30,8 +30,10 @@ func New(rdb redis.UniversalClient, log *model.Log) *Store { return &Store{rdb: 
 // Log is the event log the store writes to.
 func (s *Store) Log() *model.Log { return s.log }
 
-// Publish appends events to their partitions (model.Log.StreamOf) atomically:
-// all of them or none. It returns the entry ids.
+// Publish appends events to their partitions (model.Log.StreamOf) as one
+// Commit: all of them or none on one Redis node and for events in one
+// slot of a Redis Cluster, one step per slot otherwise. It returns the
+// entry ids.
 func (s *Store) Publish(ctx context.Context, events ...model.Event) ([]string, error) {
 	if len(events) == 0 {
 		return nil, nil

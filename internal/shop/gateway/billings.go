@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -32,11 +33,31 @@ func (g *Gateway) createBilling(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return respond.Errorf(http.StatusConflict, "order %s is %s, not accepted", o.ID, o.Status)
 	}
-	b, err := g.bill(w, r, newIDs(1)[0], o)
+	// The billing is in its order's partition, with the order's paid guard.
+	p, err := g.partitionOf(r.Context(), model.AggOrder, o.ID)
 	if err != nil {
 		return err
 	}
-	return publishCreated(g, w, r, "billings", model.BillingCreated, []string{b.ID}, []model.Billing{b}, paidGuard(o.ID, b.ID))
+	ids, err := g.newIDsIn(r.Context(), model.AggBilling, p, 1)
+	if err != nil {
+		return err
+	}
+	b, err := g.bill(w, r, ids[0], o)
+	if err != nil {
+		return err
+	}
+	guard, err := g.paidGuard(r.Context(), o.ID, b.ID)
+	if err != nil {
+		return err
+	}
+	return publishCreated(g, w, r, "billings", model.BillingCreated, []string{b.ID}, []model.Billing{b}, guard)
+}
+
+// deletedBilling releases the paid guard of the billing's order: it may
+// be paid again.
+func (g *Gateway) deletedBilling(ctx context.Context, b model.Billing) (model.Billing, []string, error) {
+	key, err := g.paidGuardKey(ctx, b.OrderID)
+	return b, []string{key}, err
 }
 
 // bill makes billing id of order o, for the order's total now: the prices

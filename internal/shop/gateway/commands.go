@@ -68,6 +68,10 @@ func (g *Gateway) publishOne(w http.ResponseWriter, r *http.Request, cmd eventst
 // once per entity (a second delete is a 404), releasing the guard keys
 // given, and answers the entity.
 func (g *Gateway) publishDeleted(w http.ResponseWriter, r *http.Request, aggregate, id string, entity any, release ...string) error {
-	cmd := eventstore.Command{Guards: []eventstore.Guard{deletedGuard(aggregate, id)}, Release: release}
+	guard, err := g.deletedGuard(r.Context(), aggregate, id)
+	if err != nil {
+		return err
+	}
+	cmd := eventstore.Command{Guards: []eventstore.Guard{guard}, Release: release}
 	return g.publishOne(w, r, cmd, aggregate+".deleted", id, entity)
 }

@@ -28,7 +28,7 @@ func (g *Gateway) entities() {
 		catchUp: g.catchUpOrders, read: inventory.Get,
 		list:      list[model.Inventory]{all: inventory.All, page: inventory.Page, fill: g.liveStock},
 		decodeNew: input.DecodeNew[input.Inventory], decodeReplacement: input.DecodeReplacement[input.Inventory],
-		checkCreate: g.checkNewInventory, checkUpdate: g.checkInventoryUpdate, deleted: deletedInventory}
+		checkCreate: g.checkNewInventory, checkUpdate: g.checkInventoryUpdate, deleted: g.deletedInventory, place: g.placeInventory}
 
 	// Orders are read with their status.
 	g.orders = &resource[model.Order]{g: g, kind: model.AggOrder, location: "orders",
@@ -41,5 +41,5 @@ func (g *Gateway) entities() {
 	billings := readmodel.Entities[model.Billing](g.reads, model.AggBilling)
 	g.billings = &resource[model.Billing]{g: g, kind: model.AggBilling, location: "billings",
 		catchUp: g.catchUp, read: billings.Get, list: list[model.Billing]{all: billings.All, page: billings.Page},
-		deleted: func(b model.Billing) (model.Billing, []string) { return b, []string{paidGuardKey(b.OrderID)} }}
+		deleted: g.deletedBilling}
 }

@@ -82,6 +82,9 @@ type Gateway struct {
 	cursors *paging.Cursors
 	// keys does commands with an Idempotency-Key once.
 	keys *idempotency.Keys
+	// clustered is true on a Redis Cluster: new ids are placed by
+	// partition (placement.go).
+	clustered bool
 	// The entities of the API (entities.go).
 	customers *resource[model.Customer]
 	products  *resource[model.Product]
@@ -108,8 +111,9 @@ func New(cfg Config) *Gateway {
 	g := &Gateway{
 		cfg: cfg, router: chi.NewRouter(), log: log,
 		events: eventstore.New(cfg.Redis, log), reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
-		cursors: paging.NewCursors(cfg.Redis), keys: idempotency.New(cfg.Redis, cfg.IdempotencyTTL),
+		cursors: paging.NewCursors(cfg.Redis), keys: idempotency.New(cfg.Redis, cfg.IdempotencyTTL, cfg.Partitions),
 	}
+	_, g.clustered = cfg.Redis.(*redis.ClusterClient)
 	g.entities()
 	g.router.Use(middleware.RequestID, logRequests(cfg.Logger, cfg.Observe), recoverPanics(cfg.Logger), input.LimitBody(cfg.MaxBodyBytes))
 	g.router.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -34,9 +34,30 @@ func (g *Gateway) checkNewInventory(w http.ResponseWriter, r *http.Request, invs
 		if _, err := g.products.lookup(w, r, inv.ProductID); err != nil {
 			return nil, err
 		}
-		guards[i] = inventoryGuard(inv.ProductID, inv.ID)
+		var err error
+		if guards[i], err = g.inventoryGuard(r.Context(), inv.ProductID, inv.ID); err != nil {
+			return nil, err
+		}
 	}
 	return guards, nil
+}
+
+// placeInventory gives a new entry an id in its product's partition, with
+// the product's guard.
+func (g *Gateway) placeInventory(ctx context.Context, inv model.Inventory) (model.Inventory, string, error) {
+	if inv.ProductID == "" {
+		return inv, inv.ID, nil
+	}
+	p, err := g.partitionOf(ctx, model.AggProduct, inv.ProductID)
+	if err != nil {
+		return inv, "", err
+	}
+	ids, err := g.newIDsIn(ctx, model.AggInventory, p, 1)
+	if err != nil {
+		return inv, "", err
+	}
+	inv.ID = ids[0]
+	return inv, inv.ID, nil
 }
 
 // checkInventoryUpdate refuses an unknown product; an entry moved to
@@ -50,15 +71,23 @@ func (g *Gateway) checkInventoryUpdate(w http.ResponseWriter, r *http.Request, o
 		return cmd, err
 	}
 	if old.ProductID != inv.ProductID {
-		cmd.Guards = []eventstore.Guard{inventoryGuard(inv.ProductID, inv.ID)}
-		cmd.Release = []string{inventoryGuardKey(old.ProductID)}
+		guard, err := g.inventoryGuard(r.Context(), inv.ProductID, inv.ID)
+		if err != nil {
+			return cmd, err
+		}
+		release, err := g.inventoryGuardKey(r.Context(), old.ProductID)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Guards, cmd.Release = []eventstore.Guard{guard}, []string{release}
 	}
 	return cmd, nil
 }
 
 // deletedInventory releases the product's guard: it may have an entry again.
-func deletedInventory(inv model.Inventory) (model.Inventory, []string) {
-	return inv, []string{inventoryGuardKey(inv.ProductID)}
+func (g *Gateway) deletedInventory(ctx context.Context, inv model.Inventory) (model.Inventory, []string, error) {
+	key, err := g.inventoryGuardKey(ctx, inv.ProductID)
+	return inv, []string{key}, err
 }
 
 // liveStock sets each entry's Amount to its product's available stock.

@@ -3,8 +3,10 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/ordershop/functions/internal/shop/eventstore"
@@ -48,8 +50,8 @@ func (g *Gateway) checkOrderUpdate(w http.ResponseWriter, r *http.Request, old, 
 }
 
 // deletedOrder is the order as it was, without what the read model derives.
-func deletedOrder(o model.Order) (model.Order, []string) {
-	return model.Order{ID: o.ID, CustomerID: o.CustomerID, ProductIDs: o.ProductIDs}, nil
+func deletedOrder(_ context.Context, o model.Order) (model.Order, []string, error) {
+	return model.Order{ID: o.ID, CustomerID: o.CustomerID, ProductIDs: o.ProductIDs}, nil, nil
 }
 
 // checkOrderRefsCaughtUp answers 404 for an unknown or deleted customer or
@@ -69,18 +71,34 @@ func (g *Gateway) checkOrderRefsCaughtUp(w http.ResponseWriter, r *http.Request,
 }
 
 // notDeleted answers 404 when a reference was deleted by a command the
-// projector has not applied yet.
+// projector has not applied yet. The guards are in their entities' slots:
+// one EXISTS each, pipelined.
 func (g *Gateway) notDeleted(r *http.Request, o model.Order) error {
-	keys := []string{deletedGuardKey(model.AggCustomer, o.CustomerID)}
-	for p := range o.Units() {
-		keys = append(keys, deletedGuardKey(model.AggProduct, p))
-	}
-	n, err := g.cfg.Redis.Exists(r.Context(), keys...).Result()
+	ctx := r.Context()
+	key, err := g.deletedGuardKey(ctx, model.AggCustomer, o.CustomerID)
 	if err != nil {
 		return err
 	}
-	if n > 0 {
-		return respond.Errorf(http.StatusNotFound, "order refers to a deleted customer or product")
+	keys := []string{key}
+	for p := range o.Units() {
+		if key, err = g.deletedGuardKey(ctx, model.AggProduct, p); err != nil {
+			return err
+		}
+		keys = append(keys, key)
+	}
+	cmds := make([]*redis.IntCmd, len(keys))
+	if _, err := g.cfg.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Exists(ctx, k)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("deleted guards: %w", err)
+	}
+	for _, c := range cmds {
+		if c.Val() > 0 {
+			return respond.Errorf(http.StatusNotFound, "order refers to a deleted customer or product")
+		}
 	}
 	return nil
 }

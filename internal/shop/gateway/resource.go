@@ -40,7 +40,10 @@ type resource[T any] struct {
 	checkUpdate func(w http.ResponseWriter, r *http.Request, old, v T) (eventstore.Command, error)
 	// deleted, if set, is what a deletion publishes (the entity as it was)
 	// and the guard keys it releases.
-	deleted func(v T) (T, []string)
+	deleted func(ctx context.Context, v T) (T, []string, error)
+	// place, if set, gives a new entity its id in the partition of the
+	// entity it goes with (see placement.go), instead of the command's.
+	place func(ctx context.Context, v T) (T, string, error)
 }
 
 // entityHandlers are the handlers of one entity's routes.
@@ -102,9 +105,27 @@ func (res *resource[T]) get(w http.ResponseWriter, r *http.Request) error {
 // create publishes <kind>.created for every entity of the body, all or
 // none, and answers the new ids.
 func (res *resource[T]) create(w http.ResponseWriter, r *http.Request) error {
-	ids, items, err := res.decodeNew(r, newIDs)
+	p, err := res.g.commandPartition(r, res.kind)
 	if err != nil {
 		return err
+	}
+	ids, items, err := res.decodeNew(r, func(n int) []string {
+		ids, err := res.g.newIDsIn(r.Context(), res.kind, p, n)
+		if err != nil {
+			return newIDs(n)
+		}
+		return ids
+	})
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		if res.place == nil {
+			break
+		}
+		if items[i], ids[i], err = res.place(r.Context(), items[i]); err != nil {
+			return err
+		}
 	}
 	var guards []eventstore.Guard
 	if res.checkCreate != nil {
@@ -145,7 +166,9 @@ func (res *resource[T]) delete(w http.ResponseWriter, r *http.Request) error {
 	}
 	var release []string
 	if res.deleted != nil {
-		v, release = res.deleted(v)
+		if v, release, err = res.deleted(r.Context(), v); err != nil {
+			return err
+		}
 	}
 	return res.g.publishDeleted(w, r, res.kind, id, v, release...)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ordershop/functions/handlers/projector"
 	"github.com/ordershop/functions/internal/shop/eventstore"
@@ -86,6 +87,8 @@ func TestRebuild(t *testing.T) {
 		}
 	}
 	rdb.HSet(ctx, readmodel.EntityKey(model.AggCustomer), "junk", `{"id":"junk"}`)
+	rdb.SAdd(ctx, "shop:tombstones", "customer:c1") // of before the slots
+	rdb.ZAdd(ctx, "shop:orders:ids", redis.Z{Member: "o9"})
 
 	n, err := readmodel.Rebuild(ctx, rdb, log, projector.New(readmodel.NewWriter(rdb)).Apply)
 	if err != nil || n != len(events) {
@@ -99,6 +102,9 @@ func TestRebuild(t *testing.T) {
 	orders, _ := r.Orders(ctx)
 	if len(orders) != 1 || orders[0].Status != model.StatusAccepted {
 		t.Errorf("orders = %+v, want o1 accepted", orders)
+	}
+	if n := rdb.Exists(ctx, readmodel.LegacyKeys()...).Val(); n != 0 {
+		t.Errorf("%d keys of before the slots left after a rebuild", n)
 	}
 }
 

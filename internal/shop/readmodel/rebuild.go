@@ -18,7 +18,7 @@ import (
 // projector stopped; events apply fails permanently are skipped
 // (runtime.IsPermanent: the live projector dead-letters them).
 func Rebuild(ctx context.Context, rdb redis.UniversalClient, log *model.Log, apply func(context.Context, model.Event) error) (int, error) {
-	if err := rdb.Del(ctx, Keys()...).Err(); err != nil {
+	if err := clearAll(ctx, rdb); err != nil {
 		return 0, fmt.Errorf("rebuild: clear read model: %w", err)
 	}
 	n := 0
@@ -33,4 +33,17 @@ func Rebuild(ctx context.Context, rdb redis.UniversalClient, log *model.Log, app
 		return n, fmt.Errorf("rebuild: %w", err)
 	}
 	return n, nil
+}
+
+// clearAll deletes every key of the read model (and its LegacyKeys), one
+// DEL per key (pipelined): on a Redis Cluster they are in several slots,
+// and nothing reads the read model while it is rebuilt.
+func clearAll(ctx context.Context, rdb redis.UniversalClient) error {
+	_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range append(Keys(), LegacyKeys()...) {
+			p.Del(ctx, k)
+		}
+		return nil
+	})
+	return err
 }

@@ -22,12 +22,12 @@ func NewWriter(rdb redis.UniversalClient) *Writer { return &Writer{rdb: rdb} }
 // putUnlessDeleted stores an entity and indexes its id, unless it was
 // deleted.
 //
-// KEYS[1] the aggregate's entity hash; KEYS[2] the tombstone set;
-// KEYS[3] the hash's id index
-// ARGV[1] the entity id; ARGV[2] its JSON; ARGV[3] its tombstone member
+// KEYS[1] the aggregate's entity hash; KEYS[2] its tombstone set;
+// KEYS[3] the hash's id index (one slot: see TombstonesKey, IndexKey)
+// ARGV[1] the entity id; ARGV[2] its JSON
 // Returns 1 if stored, 0 if the entity is deleted.
 var putUnlessDeleted = redis.NewScript(`
-if redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then return 0 end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
 return 1
@@ -38,11 +38,12 @@ return 1
 // run a verdict before the order.created it reclaims later, and the
 // verdict must not be lost.
 //
-// KEYS[1] the side hash (status, paid); KEYS[2] the tombstone set
-// ARGV[1] the entity id; ARGV[2] the value; ARGV[3] its tombstone member
+// KEYS[1] the side hash (status, paid); KEYS[2] the aggregate's
+// tombstone set (one slot)
+// ARGV[1] the entity id; ARGV[2] the value
 // Returns 1 if set, 0 if the entity is deleted.
 var setUnlessDeleted = redis.NewScript(`
-if redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then return 0 end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `)
@@ -53,18 +54,19 @@ func (w *Writer) Put(ctx context.Context, aggregate, id string, v any) error {
 	if err != nil {
 		return fmt.Errorf("put %s %s: %w", aggregate, id, err)
 	}
-	keys := []string{EntityKey(aggregate), TombstonesKey, IndexKey(EntityKey(aggregate))}
-	if err := putUnlessDeleted.Run(ctx, w.rdb, keys, id, raw, tombstone(aggregate, id)).Err(); err != nil {
+	keys := []string{EntityKey(aggregate), TombstonesKey(aggregate), IndexKey(EntityKey(aggregate))}
+	if err := putUnlessDeleted.Run(ctx, w.rdb, keys, id, raw).Err(); err != nil {
 		return fmt.Errorf("put %s %s: %w", aggregate, id, err)
 	}
 	return nil
 }
 
 // Delete removes an entity for good: it is tombstoned, so late events do
-// not bring it back.
+// not bring it back. One MULTI block, in the slot of the aggregate's
+// entity hash.
 func (w *Writer) Delete(ctx context.Context, aggregate, id string) error {
 	_, err := w.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, TombstonesKey, tombstone(aggregate, id))
+		p.SAdd(ctx, TombstonesKey(aggregate), id)
 		p.HDel(ctx, EntityKey(aggregate), id)
 		p.ZRem(ctx, IndexKey(EntityKey(aggregate)), id)
 		if aggregate == model.AggOrder {
@@ -89,8 +91,8 @@ type orderStatus struct {
 // deleted.
 func (w *Writer) SetOrderStatus(ctx context.Context, orderID, status, reason string) error {
 	raw, _ := json.Marshal(orderStatus{Status: status, Reason: reason})
-	keys := []string{OrderStatusKey, TombstonesKey}
-	if err := setUnlessDeleted.Run(ctx, w.rdb, keys, orderID, raw, tombstone(model.AggOrder, orderID)).Err(); err != nil {
+	keys := []string{OrderStatusKey, TombstonesKey(model.AggOrder)}
+	if err := setUnlessDeleted.Run(ctx, w.rdb, keys, orderID, raw).Err(); err != nil {
 		return fmt.Errorf("order %s status: %w", orderID, err)
 	}
 	return nil
@@ -98,8 +100,8 @@ func (w *Writer) SetOrderStatus(ctx context.Context, orderID, status, reason str
 
 // MarkPaid records that billingID paid an order that is not deleted.
 func (w *Writer) MarkPaid(ctx context.Context, orderID, billingID string) error {
-	keys := []string{OrderPaidKey, TombstonesKey}
-	if err := setUnlessDeleted.Run(ctx, w.rdb, keys, orderID, billingID, tombstone(model.AggOrder, orderID)).Err(); err != nil {
+	keys := []string{OrderPaidKey, TombstonesKey(model.AggOrder)}
+	if err := setUnlessDeleted.Run(ctx, w.rdb, keys, orderID, billingID).Err(); err != nil {
 		return fmt.Errorf("order %s paid: %w", orderID, err)
 	}
 	return nil

@@ -5,9 +5,14 @@
 //
 // Keys (see docs/data-model.md):
 //
-//	shop:stock                   HASH product id -> available units (int64)
-//	shop:stock:entry:<inv id>    HASH product_id, amount, last (entry id)
-//	shop:stock:order:<order id>  HASH state, units (JSON), reason, last
+//	shop:stock                     HASH product id -> available units (int64)
+//	{shop:stock}:entry:<inv id>    HASH product_id, amount, last (entry id)
+//	{shop:stock}:order:<order id>  HASH state, units (JSON), reason, last
+//
+// All of them are in one Redis Cluster hash slot (the tag {shop:stock}
+// hashes as the plain name shop:stock): an order reserves several
+// products in one script, exactly as on one node, so the stock race stays
+// exact. The price is that the whole stock is one slot on one master.
 package stock
 
 import (
@@ -25,8 +30,12 @@ const (
 	LevelsKey = "shop:stock"
 )
 
-func entryKey(inventoryID string) string { return "shop:stock:entry:" + inventoryID }
-func orderKey(orderID string) string     { return "shop:stock:order:" + orderID }
+// EntryKey is the state of inventory entry inventoryID, in the slot of
+// LevelsKey.
+func EntryKey(inventoryID string) string { return "{" + LevelsKey + "}:entry:" + inventoryID }
+
+// OrderKey is the reservation of order orderID, in the slot of LevelsKey.
+func OrderKey(orderID string) string { return "{" + LevelsKey + "}:order:" + orderID }
 
 // Store is the Redis-backed stock.
 type Store struct {
@@ -43,7 +52,7 @@ func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
 // the stream entry id of the event: an event not newer than the last one
 // applied is ignored.
 func (s *Store) SetEntry(ctx context.Context, entryID, inventoryID, productID string, amount int64) error {
-	keys := []string{LevelsKey, entryKey(inventoryID)}
+	keys := []string{LevelsKey, EntryKey(inventoryID)}
 	if err := applyEntry.Run(ctx, s.rdb, keys, entryID, productID, amount).Err(); err != nil {
 		return fmt.Errorf("stock entry %s: %w", inventoryID, err)
 	}
@@ -59,7 +68,7 @@ func (s *Store) Reserve(ctx context.Context, entryID, orderID string, units map[
 	if err != nil {
 		return "", "", fmt.Errorf("reserve %s: %w", orderID, err)
 	}
-	res, err := reserve.Run(ctx, s.rdb, []string{LevelsKey, orderKey(orderID)}, entryID, want).StringSlice()
+	res, err := reserve.Run(ctx, s.rdb, []string{LevelsKey, OrderKey(orderID)}, entryID, want).StringSlice()
 	if err != nil {
 		return "", "", fmt.Errorf("reserve %s: %w", orderID, err)
 	}
@@ -96,7 +105,7 @@ func (s *Store) Covers(ctx context.Context, units map[string]int) (bool, error) 
 // Release gives back what orderID holds, exactly once; it reports whether
 // this call released it.
 func (s *Store) Release(ctx context.Context, entryID, orderID string) (bool, error) {
-	n, err := release.Run(ctx, s.rdb, []string{LevelsKey, orderKey(orderID)}, entryID).Int()
+	n, err := release.Run(ctx, s.rdb, []string{LevelsKey, OrderKey(orderID)}, entryID).Int()
 	if err != nil {
 		return false, fmt.Errorf("release %s: %w", orderID, err)
 	}

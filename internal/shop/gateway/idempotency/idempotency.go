@@ -21,6 +21,7 @@ import (
 	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/gateway/input"
 	"github.com/ordershop/functions/internal/shop/gateway/respond"
+	"github.com/ordershop/functions/runtime/partition"
 )
 
 // The header and its limits.
@@ -38,16 +39,22 @@ const (
 
 // Keys does keyed commands once, remembering their keys in Redis.
 type Keys struct {
-	rdb redis.UniversalClient
-	ttl time.Duration
+	rdb        redis.UniversalClient
+	ttl        time.Duration
+	partitions int
 }
 
-// New remembers keys in rdb for ttl (0 or less: DefaultTTL).
-func New(rdb redis.UniversalClient, ttl time.Duration) *Keys {
+// New remembers keys in rdb for ttl (0 or less: DefaultTTL), each in one
+// of partitions partitions (the event log's count; 0 means
+// partition.DefaultCount), by its hash: KeyPartition.
+func New(rdb redis.UniversalClient, ttl time.Duration, partitions int) *Keys {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &Keys{rdb: rdb, ttl: ttl}
+	if partitions <= 0 {
+		partitions = partition.DefaultCount
+	}
+	return &Keys{rdb: rdb, ttl: ttl, partitions: partitions}
 }
 
 // Committer writes a command's events atomically (eventstore.Store).
@@ -55,11 +62,32 @@ type Committer interface {
 	Commit(ctx context.Context, cmd eventstore.Command) (eventstore.Result, error)
 }
 
-// redisKey is where a key's record lives:
-// shop:idempotency:<hex SHA-256 of the key>.
-func redisKey(key string) string {
+// RedisKey is where a key's record lives: in the hash slot of its
+// partition p (KeyPartition), shop:idempotency:{p<p>}:<hex SHA-256 of the
+// key>. It depends on the key alone, so that any request with the key
+// finds it (and a request other than the first is answered 422); a new
+// entity of a POST with the key is put in the same partition (so that on
+// a Redis Cluster its claim and events are one script).
+func RedisKey(key string, p int) string {
+	return "shop:idempotency:" + partition.Tag(p) + ":" + keyHash(key)
+}
+
+// keyHash is the hex SHA-256 of a key.
+func keyHash(key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return "shop:idempotency:" + hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:])
+}
+
+// KeyPartition is the partition of a key's record, of count partitions:
+// that of the hex SHA-256 of the key.
+func KeyPartition(key string, count int) int { return partition.Of(keyHash(key), count) }
+
+// Partition is the partition of the Idempotency-Key's record of the
+// request of ctx: a POST puts its new entities there. ok is false for a
+// request without a key.
+func Partition(ctx context.Context) (int, bool) {
+	req, ok := ctx.Value(contextKey{}).(keyedRequest)
+	return req.partition, ok
 }
 
 // record is what a claimed key holds: the fingerprint of the request that
@@ -72,6 +100,7 @@ type record struct {
 // keyedRequest is a request that carries a key, in its context.
 type keyedRequest struct {
 	redisKey, fingerprint string
+	partition             int
 }
 
 // contextKey is the context key of a keyedRequest.
@@ -102,6 +131,9 @@ func checkKey(key string) error {
 // Wrap wraps a command: with an Idempotency-Key, a request whose key is
 // recorded answers the recorded answer (or 422 if the key was used for
 // another request); else the command runs and Execute claims the key.
+// A record of a command done in steps on a Redis Cluster that is not
+// finished (the first request failed or is still running) is finished
+// first (eventstore.Resume), then answered.
 func (k *Keys) Wrap(h respond.Handler) respond.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		keys, ok := r.Header[http.CanonicalHeaderKey(Header)]
@@ -119,8 +151,14 @@ func (k *Keys) Wrap(h respond.Handler) respond.Handler {
 			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		req := keyedRequest{redisKey: redisKey(keys[0]), fingerprint: fingerprint(r.Method, r.URL.Path, body)}
+		p := KeyPartition(keys[0], k.partitions)
+		req := keyedRequest{redisKey: RedisKey(keys[0], p), fingerprint: fingerprint(r.Method, r.URL.Path, body), partition: p}
 		prev, err := k.rdb.Get(r.Context(), req.redisKey).Result()
+		if err == nil && eventstore.IsPending(prev) {
+			if prev, err = eventstore.Resume(r.Context(), k.rdb, req.redisKey); err == nil && prev == "" {
+				err = redis.Nil // it failed and wrote nothing: run it
+			}
+		}
 		switch {
 		case err == nil:
 			return replay(w, prev, req.fingerprint)
