@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # test code.
 COMMANDS := $(patsubst cmd/%/main.go,%,$(wildcard cmd/*/main.go))
 
-.PHONY: all build test bench run deps deps-browser deps-redis deps-foreman vet clean fuzz screenshots
+.PHONY: all build test bench run run-cluster deps deps-browser deps-redis deps-foreman vet clean fuzz screenshots
 
 all: build
 
@@ -21,11 +21,12 @@ build:
 	@for f in $(FUNCTIONS); do $(GO) build -o $(BIN)/$$f ./functions/$$f || exit 1; done
 	@for c in $(COMMANDS); do $(GO) build -o $(BIN)/$$c ./cmd/$$c || exit 1; done
 
-## deps: install what the tests and the shop need if missing: redis-server,
+## deps: install what the tests and the shop need if missing: redis-server
+## and redis-cli (the cluster kit and make run-cluster join nodes with it),
 ## foreman (Debian's ruby-foreman), curl and git (the foreman tests run
 ## scripts/run.sh and copy the repository's tracked files)
 deps:
-	@$(call apt_install,redis-server:redis-server foreman:ruby-foreman curl:curl git:git)
+	@$(call apt_install,redis-server:redis-server redis-cli:redis-tools foreman:ruby-foreman curl:curl git:git)
 
 ## deps-browser: install Debian's chromium if missing (the dashboard's browser tests drive it headless)
 deps-browser:
@@ -88,6 +89,11 @@ screenshots: deps deps-browser
 ## run: set up and run the whole shop with foreman
 run: deps build
 	@./scripts/run.sh
+
+## run-cluster: run the whole shop with foreman on a local Redis Cluster of
+## 3 masters and 3 replicas (127.0.0.1:7101-7106, data in data/redis-cluster)
+run-cluster: deps build
+	@./scripts/run-cluster.sh
 
 clean:
 	rm -rf $(BIN)

@@ -122,10 +122,16 @@ func httpParams(cfg Config, logger *zap.Logger, m *Metrics, rt *Runtime, s Setup
 	}
 }
 
-// NewRedisClient builds a client from cfg.RedisURL. redis:// and rediss://
-// (TLS) URLs are accepted, with user, password and database; the client
-// reconnects by itself, so a Redis that goes away is retried, not fatal.
+// NewRedisClient builds the client of every process and tool: a
+// *redis.ClusterClient from cfg.RedisClusterURL when it is set, else a
+// single-node client from cfg.RedisURL. redis:// and rediss:// (TLS) URLs
+// are accepted, with user, password and (single node) database; the
+// client reconnects by itself, so a Redis that goes away is retried, not
+// fatal. An error names the variable, with the password masked.
 func NewRedisClient(cfg Config) (redis.UniversalClient, error) {
+	if cfg.RedisClusterURL != "" {
+		return process.NewRedisClusterClient(cfg.RedisClusterURL, cfg.ReadBlock, cfg.Concurrency)
+	}
 	return process.NewRedisClient(cfg.RedisURL, cfg.ReadBlock, cfg.Concurrency)
 }
 

@@ -19,6 +19,11 @@ type Config struct {
 	// RedisURL is the Redis to use: redis://, rediss:// (TLS), with user and
 	// password if needed.
 	RedisURL string `env:"REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
+	// RedisClusterURL, when set, is a Redis Cluster to use instead of
+	// RedisURL: redis://[user:password@]host:port?addr=host:port&addr=...
+	// (rediss:// for TLS), every address a seed node (go-redis's
+	// ParseClusterURL form). It wins over REDIS_URL.
+	RedisClusterURL string `env:"REDIS_CLUSTER_URL"`
 	// Port is where /healthz, /readyz and /metrics are served (the gateway
 	// serves its API there too). 0 picks a free port.
 	Port int `env:"PORT" envDefault:"8080"`

@@ -15,6 +15,11 @@
 # Redis. It prints the gateway's and the dashboard's URLs once they
 # answer, stops everything on Ctrl-C or SIGTERM, and removes .env.run
 # when foreman has exited.
+#
+# scripts/run-cluster.sh (make run-cluster) runs this with RUN_CLUSTER_URL
+# set to the Redis Cluster it started: then no Redis port is picked, the
+# Procfile's redis line is left out, and .env.run names the cluster as
+# REDIS_CLUSTER_URL (which every process prefers to REDIS_URL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +32,10 @@ in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # seed client's port (6379; tests change it so as never to take 6379).
 seed_port=${SEED_REDIS_PORT:-6379}
 redis_port=""
-if [[ -n "${REDIS_PORT:-}" ]]; then
+cluster_url=${RUN_CLUSTER_URL:-}
+if [[ -n "$cluster_url" ]]; then
+	: # the cluster's nodes are run-cluster.sh's; no Redis of our own
+elif [[ -n "${REDIS_PORT:-}" ]]; then
 	if in_use "$REDIS_PORT"; then echo "run.sh: REDIS_PORT=$REDIS_PORT is taken" >&2; exit 1; fi
 	redis_port=$REDIS_PORT
 else
@@ -35,8 +43,8 @@ else
 		if ! in_use "$p"; then redis_port=$p; break; fi
 	done
 fi
-[[ -n "$redis_port" ]] || { echo "run.sh: no free Redis port in 6379-6499" >&2; exit 1; }
-if [[ "$redis_port" != "$seed_port" ]] && in_use "$seed_port"; then
+[[ -n "$redis_port" || -n "$cluster_url" ]] || { echo "run.sh: no free Redis port in 6379-6499" >&2; exit 1; }
+if [[ -n "$redis_port" && "$redis_port" != "$seed_port" ]] && in_use "$seed_port"; then
 	echo "run.sh: 127.0.0.1:$seed_port is taken by another server, so the shop's Redis is on $redis_port." >&2
 	echo "run.sh: note that the seed's client/client.py flushes 127.0.0.1:$seed_port, not the shop's Redis." >&2
 fi
@@ -68,8 +76,14 @@ fi
 umask 077
 {
 	echo "# Written by scripts/run.sh (make run) for the Redis it started; removed when it stops."
-	echo "REDIS_PORT=$redis_port"
-	echo "REDIS_URL=redis://127.0.0.1:$redis_port/0"
+	if [[ -n "$cluster_url" ]]; then
+		echo "REDIS_CLUSTER_URL=$cluster_url"
+	else
+		echo "REDIS_PORT=$redis_port"
+		echo "REDIS_URL=redis://127.0.0.1:$redis_port/0"
+		# A REDIS_CLUSTER_URL in the caller's shell would win over REDIS_URL.
+		echo "REDIS_CLUSTER_URL="
+	fi
 	# foreman's env files win over the environment: carry LOG_FORMAT over.
 	if [[ -n "${LOG_FORMAT:-}" ]]; then echo "LOG_FORMAT=$LOG_FORMAT"; fi
 	echo "ADMIN_TOKEN=$ADMIN_TOKEN"
@@ -83,6 +97,7 @@ mkdir -p data/redis
 # foreman stops every process when one exits, so this is how to run the
 # shop with a function stopped.
 formation="all=1"
+if [[ -n "$cluster_url" ]]; then formation="$formation,redis=0"; fi
 for name in ${WITHOUT:-}; do
 	grep -q "^$name:" Procfile || { echo "run.sh: WITHOUT: no process $name in the Procfile" >&2; exit 2; }
 	formation="$formation,$name=0"
@@ -102,7 +117,11 @@ fi
 answers() { curl -fsS -o /dev/null "$1" 2>/dev/null; }
 for _ in $(seq 1 300); do
 	if answers "$gateway/healthz" && { [[ -z "$dashboard" ]] || answers "$dashboard/login"; }; then
-		echo "OrderShop is up: gateway $gateway (Redis on port $redis_port, data in data/redis; bin/ordershop reads it from $run_env)"
+		if [[ -n "$cluster_url" ]]; then
+			echo "OrderShop is up: gateway $gateway (Redis Cluster $cluster_url; bin/ordershop reads it from $run_env)"
+		else
+			echo "OrderShop is up: gateway $gateway (Redis on port $redis_port, data in data/redis; bin/ordershop reads it from $run_env)"
+		fi
 		if [[ -n "$dashboard" ]]; then
 			echo "Dashboard: $dashboard/ (log in with $admin_token_from; also at $gateway/admin/ui/)"
 		else

@@ -19,7 +19,7 @@ const (
 )
 
 // newRootCmd builds the ordershop-bench command: a drain or paced run
-// against $REDIS_URL, and the suite subcommand.
+// against $REDIS_CLUSTER_URL or $REDIS_URL, and the suite subcommand.
 func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
 	var (
 		o        bench.Options
@@ -32,8 +32,9 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		Short: "Measure the runtime against REDIS_URL: drain speed or paced latency",
 		Long: `Measure the real runtime (default configuration: idempotency on, retries and
 dead letters armed) with a no-op handler, on a stream, group and queue of
-its own (bench:<random>) that it deletes afterwards, on the Redis of
-REDIS_URL (else the runtime's default), which it names first on stderr.
+its own (bench:<random>) that it deletes afterwards, on the Redis Cluster
+of REDIS_CLUSTER_URL, else the Redis of REDIS_URL (else the runtime's
+default), which it names first on stderr.
 
 Drain (default): pre-load --events events of --payload bytes, then time
 the runtime until every event is handled and acked. --emit makes the

@@ -1,9 +1,9 @@
 // Command ordershop-bench measures the OrderShop Functions runtime: a
-// drain of pre-loaded events or a paced latency run against $REDIS_URL
-// (`ordershop-bench`), or the whole comparison table on a throwaway
-// redis-server (`ordershop-bench suite`, what `make bench` runs). It is a
-// binary of its own so that the operator CLI (cmd/ordershop) links none of
-// the benchmarks' test machinery.
+// drain of pre-loaded events or a paced latency run against
+// $REDIS_CLUSTER_URL, else $REDIS_URL (`ordershop-bench`), or the whole
+// comparison table on a throwaway redis-server (`ordershop-bench suite`,
+// what `make bench` runs). It is a binary of its own so that the operator
+// CLI (cmd/ordershop) links none of the benchmarks' test machinery.
 //
 // Exit codes: 0 ok, 1 error, 2 usage (bad flags or arguments, a run out of
 // bounds). See `ordershop-bench --help` and docs/performance.md.

@@ -88,6 +88,17 @@ func TestDrainNamesItsRedis(t *testing.T) {
 	}
 }
 
+func TestDrainPrefersTheClusterURL(t *testing.T) {
+	const cluster = "redis://:s3cret@127.0.0.1:1?addr=127.0.0.1:2"
+	code, _, errOut := cli(t, map[string]string{redisClusterURLVar: cluster}, "--events", "10", "--concurrency", "1")
+	if code != exitError {
+		t.Fatalf("exit %d against a cluster nothing listens on: %s", code, errOut)
+	}
+	if first, _, _ := strings.Cut(errOut, "\n"); first != "redis cluster: redis://:xxxxx@127.0.0.1:1?addr=127.0.0.1:2 (from REDIS_CLUSTER_URL)" {
+		t.Fatalf("first stderr line %q, want the cluster over REDIS_URL, password masked", first)
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	clitest.ExitCodes(t, cli, "s3cret", []clitest.ExitCase{
 		{Name: "help", Args: []string{"--help"}, Want: exitOK},
@@ -99,5 +110,6 @@ func TestExitCodes(t *testing.T) {
 		{Name: "suite too long", Args: []string{"suite", "--paced-duration", "1h"}, Want: exitUsage},
 		{Name: "Redis unreachable", Env: map[string]string{redisURLVar: "redis://:s3cret@127.0.0.1:1/0"}, Args: []string{"--events", "10"}, Want: exitError},
 		{Name: "bad REDIS_URL", Env: map[string]string{redisURLVar: "redis://:s3cret@127.0.0.1:1/db"}, Args: []string{"--events", "10"}, Want: exitError},
+		{Name: "bad REDIS_CLUSTER_URL", Env: map[string]string{redisClusterURLVar: "redis://:s3cret@127.0.0.1:1?colour=blue"}, Args: []string{"--events", "10"}, Want: exitError},
 	})
 }

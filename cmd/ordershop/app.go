@@ -46,7 +46,7 @@ func (a *app) ops() (*ops.Ops, error) {
 			return nil, err
 		}
 		fmt.Fprintln(a.stderr, src)
-		c, err := runtime.NewRedisClient(runtime.Config{RedisURL: src.url})
+		c, err := runtime.NewRedisClient(src.config())
 		if err != nil {
 			return nil, err
 		}

@@ -1,8 +1,9 @@
 // Command ordershop is the operator's tool for OrderShop Functions: it
 // watches the functions and inspects, replays and purges dead letters, and
-// follows the event log. It talks to Redis directly: $REDIS_URL, else the
-// REDIS_URL of .env.run or .env in the current folder (as foreman reads
-// them), else the runtime's default; it says which on stderr.
+// follows the event log. It talks to Redis directly: the Redis Cluster of
+// $REDIS_CLUSTER_URL, else $REDIS_URL, else the same two variables of
+// .env.run or .env in the current folder (as foreman reads them), else the
+// runtime's default; it says which on stderr.
 //
 // Exit codes: 0 ok, 1 error, 2 usage (bad flags or arguments, a refused
 // purge without --yes), 3 not found (an unknown function, entity or entry

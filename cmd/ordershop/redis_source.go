@@ -15,6 +15,9 @@ import (
 const (
 	// redisURLVar is the variable every process reads its Redis from.
 	redisURLVar = "REDIS_URL"
+	// redisClusterURLVar names a Redis Cluster instead; it wins over
+	// REDIS_URL, in every process as here.
+	redisClusterURLVar = "REDIS_CLUSTER_URL"
 	// envFile is the committed defaults that `foreman start` reads.
 	envFile = ".env"
 	// runEnvFile is what scripts/run.sh (`make run`) writes while it runs,
@@ -31,19 +34,28 @@ var defaultRedisURL = runtime.DefaultConfig().RedisURL
 type redisSource struct {
 	// url is the Redis URL as found, password included.
 	url string
-	// from says where url came from: "REDIS_URL", ".env.run", ".env" or
-	// "default".
+	// from says where url came from: "REDIS_CLUSTER_URL", "REDIS_URL",
+	// ".env.run", ".env" or "default".
 	from string
+	// cluster says url is a REDIS_CLUSTER_URL.
+	cluster bool
 }
 
-// findRedis decides which Redis the CLI reads: $REDIS_URL if set; else
-// REDIS_URL from .env.run or .env in dir (the project folder, as foreman
-// reads them: .env.run wins); else the runtime's default.
+// findRedis decides which Redis the CLI reads, as a process foreman starts
+// would: $REDIS_CLUSTER_URL, else $REDIS_URL, if either is set; else the
+// two variables from .env and .env.run in dir (the project folder, read
+// as foreman reads them: .env.run's values win), REDIS_CLUSTER_URL before
+// REDIS_URL; else the runtime's default.
 func findRedis(getenv func(string) string, dir string) (redisSource, error) {
+	if u := getenv(redisClusterURLVar); u != "" {
+		return redisSource{url: u, from: redisClusterURLVar, cluster: true}, nil
+	}
 	if u := getenv(redisURLVar); u != "" {
 		return redisSource{url: u, from: redisURLVar}, nil
 	}
-	for _, name := range []string{runEnvFile, envFile} {
+	// name: the value and the file it came from, the later file winning.
+	found := map[string]redisSource{}
+	for _, name := range []string{envFile, runEnvFile} {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -51,27 +63,52 @@ func findRedis(getenv func(string) string, dir string) (redisSource, error) {
 		if err != nil {
 			return redisSource{}, fmt.Errorf("read %s: %w", name, err)
 		}
-		if u := parseDotenv(data)[redisURLVar]; u != "" {
-			return redisSource{url: u, from: name}, nil
+		vars := parseDotenv(data)
+		for _, v := range []string{redisClusterURLVar, redisURLVar} {
+			if u, set := vars[v]; set {
+				found[v] = redisSource{url: u, from: name, cluster: v == redisClusterURLVar}
+			}
+		}
+	}
+	for _, v := range []string{redisClusterURLVar, redisURLVar} {
+		if src := found[v]; src.url != "" {
+			return src, nil
 		}
 	}
 	return redisSource{url: defaultRedisURL, from: "default"}, nil
+}
+
+// config is the runtime configuration that names this Redis, for
+// runtime.NewRedisClient.
+func (s redisSource) config() runtime.Config {
+	if s.cluster {
+		return runtime.Config{RedisClusterURL: s.url}
+	}
+	return runtime.Config{RedisURL: s.url}
 }
 
 // redacted is the URL without its password, for messages.
 func (s redisSource) redacted() string {
 	u, err := url.Parse(s.url)
 	if err != nil {
+		if s.cluster {
+			return "(unparsable " + redisClusterURLVar + ")"
+		}
 		return "(unparsable " + redisURLVar + ")"
 	}
 	return u.Redacted()
 }
 
 // String is the line the CLI prints before it talks to Redis, such as
-// "redis: redis://127.0.0.1:6380/0 (from .env)".
+// "redis: redis://127.0.0.1:6380/0 (from .env)", or for a cluster
+// "redis cluster: redis://127.0.0.1:7101?addr=... (from .env.run)".
 func (s redisSource) String() string {
-	if s.from == "default" {
-		return fmt.Sprintf("redis: %s (default: %s is not set, nor in %s or %s here)", s.redacted(), redisURLVar, runEnvFile, envFile)
+	kind := "redis"
+	if s.cluster {
+		kind = "redis cluster"
 	}
-	return fmt.Sprintf("redis: %s (from %s)", s.redacted(), s.from)
+	if s.from == "default" {
+		return fmt.Sprintf("%s: %s (default: neither %s nor %s is set, nor in %s or %s here)", kind, s.redacted(), redisClusterURLVar, redisURLVar, runEnvFile, envFile)
+	}
+	return fmt.Sprintf("%s: %s (from %s)", kind, s.redacted(), s.from)
 }

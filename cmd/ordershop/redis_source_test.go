@@ -72,7 +72,7 @@ func TestRedisDefaultWithoutDotenv(t *testing.T) {
 	if src.url != "redis://127.0.0.1:6379/0" || src.from != "default" {
 		t.Fatalf("got %+v, want the runtime's default", src)
 	}
-	if got, want := src.String(), "redis: redis://127.0.0.1:6379/0 (default: REDIS_URL is not set, nor in .env.run or .env here)"; got != want {
+	if got, want := src.String(), "redis: redis://127.0.0.1:6379/0 (default: neither REDIS_CLUSTER_URL nor REDIS_URL is set, nor in .env.run or .env here)"; got != want {
 		t.Fatalf("line %q, want %q", got, want)
 	}
 }

@@ -12,10 +12,13 @@ func newRootCmd(a *app) *cobra.Command {
 		Short: "Watch OrderShop functions; inspect, replay and purge dead letters; migrate to partitions",
 		Long: `ordershop is the operator's tool for OrderShop Functions. It talks to Redis
 directly, the one it names first on stderr ("redis: URL (from ...)"):
-  1. REDIS_URL, if set (rediss:// and passwords are supported);
-  2. else REDIS_URL from ` + runEnvFile + ` or ` + envFile + ` in the current folder, as foreman
-     reads them (` + runEnvFile + ` is what "make run" writes for the Redis it started);
-  3. else ` + defaultRedisURL + `.
+  1. REDIS_CLUSTER_URL, a Redis Cluster, if set
+     (redis://host:port?addr=host:port&addr=..., every address a seed node);
+  2. else REDIS_URL, if set (rediss:// and passwords are supported in both);
+  3. else REDIS_CLUSTER_URL, then REDIS_URL, from ` + envFile + ` and ` + runEnvFile + ` in the current
+     folder, as foreman reads them (` + runEnvFile + `'s values win: it is what "make run"
+     and "make run-cluster" write for the Redis they started);
+  4. else ` + defaultRedisURL + `.
 
 Exit codes:
   0  ok

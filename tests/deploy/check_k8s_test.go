@@ -53,7 +53,7 @@ func checkK8s(t *testing.T, ds []deployable) {
 			case d.reacts() && !hasSO:
 				t.Errorf("no ScaledObject for reaction function %s (consumes %v)", d.name, d.consumption())
 			case d.reacts():
-				checkScaledObject(t, objs, so, d)
+				checkScaledObject(t, objs, so, d, singleScaler)
 				if d.partitioned() {
 					for _, p := range partitionProblems(objs, d, partitions) {
 						t.Error(p)
@@ -136,10 +136,11 @@ func checkDeployment(t *testing.T, objs []k8sObject, d deployable) map[string]st
 	return dep.Spec.Selector.MatchLabels
 }
 
-// checkScaledObject checks that so scales d's Deployment on redis-streams
-// triggers naming exactly the (stream, consumer group) pairs d registered,
-// with the address and password read from env the pods really have.
-func checkScaledObject(t *testing.T, objs []k8sObject, o k8sObject, d deployable) {
+// checkScaledObject checks that so scales d's Deployment on triggers of
+// flavour f naming exactly the (stream, consumer group) pairs d
+// registered, with the address and password read from env the pods
+// really have.
+func checkScaledObject(t *testing.T, objs []k8sObject, o k8sObject, d deployable, f scalerFlavour) {
 	t.Helper()
 	so, err := decodeAs[scaledObject](o)
 	if err != nil {
@@ -155,8 +156,8 @@ func checkScaledObject(t *testing.T, objs []k8sObject, o k8sObject, d deployable
 	var got []string
 	for i, tr := range so.Spec.Triggers {
 		md := tr.Metadata
-		if tr.Type != "redis-streams" {
-			t.Errorf("trigger %d: type %q, want redis-streams", i, tr.Type)
+		if tr.Type != f.trigger {
+			t.Errorf("trigger %d: type %q, want %s", i, tr.Type, f.trigger)
 			continue
 		}
 		got = append(got, md["stream"]+" "+md["consumerGroup"])
@@ -166,13 +167,22 @@ func checkScaledObject(t *testing.T, objs []k8sObject, o k8sObject, d deployable
 		if md["lagCount"] != "" && md["activationLagCount"] == "" {
 			t.Errorf("trigger %d (%s): lagCount needs activationLagCount", i, md["stream"])
 		}
-		for _, key := range []string{"addressFromEnv", "passwordFromEnv"} {
+		for _, key := range f.fromEnv {
 			if v := md[key]; v != "" && !podEnv[v] {
 				t.Errorf("trigger %d: %s %s is not in the pod's env", i, key, v)
 			}
 		}
-		if md["addressFromEnv"] == "" && md["address"] == "" && md["host"] == "" {
-			t.Errorf("trigger %d: no Redis address", i)
+		named := false
+		for _, key := range f.address {
+			named = named || md[key] != ""
+		}
+		if !named {
+			t.Errorf("trigger %d: no Redis address (one of %v)", i, f.address)
+		}
+		for _, key := range f.forbidden {
+			if _, ok := md[key]; ok {
+				t.Errorf("trigger %d (%s): %s is not a %s setting", i, md["stream"], key, f.trigger)
+			}
 		}
 	}
 	sort.Strings(got)

@@ -24,6 +24,7 @@ func TestDeployEntriesMatchRegistry(t *testing.T) {
 	t.Run("dockerfile", checkDockerfile)
 	t.Run("compose", func(t *testing.T) { checkCompose(t, ds) })
 	t.Run("kubernetes", func(t *testing.T) { checkK8s(t, ds) })
+	t.Run("kubernetes cluster overlay", func(t *testing.T) { checkK8sCluster(t, ds) })
 }
 
 // discover runs every function binary once and returns, per function,

@@ -19,7 +19,7 @@ import (
 // variables, which the tests set themselves (the user's own must not leak
 // into the processes under test), and those of a make that runs the tests
 // (make test), which a make run under test must not inherit.
-var unsetVars = []string{"REDIS_URL", "REDIS_PORT", "PORT", "LOG_FORMAT", "ADMIN_TOKEN", "ADMIN_READONLY_TOKEN", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+var unsetVars = []string{"REDIS_URL", "REDIS_CLUSTER_URL", "REDIS_PORT", "PORT", "LOG_FORMAT", "ADMIN_TOKEN", "ADMIN_READONLY_TOKEN", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
 
 // command is one command the test runs (foreman, make run), in a process
 // group of its own so that everything it starts can be killed at the end.

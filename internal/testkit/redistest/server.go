@@ -10,6 +10,11 @@
 //	func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 //
 // and one client per test from srv.Client(t).
+//
+// StartCluster (NewCluster, RunCluster) starts a Redis Cluster the same
+// way: cluster-enabled servers on free loopback ports, joined with
+// redis-cli --cluster create, with fault helpers for tests (KillMaster,
+// WaitFailover, RestartNode, MigrateSlot and BeginMigration).
 package redistest
 
 import (
