@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/internal/testkit/shopkit"
 )
@@ -30,7 +32,9 @@ type answer struct {
 	status  int
 	body    []byte
 	elapsed time.Duration
-	err     error
+	// at is when the answer came (or the transport failed).
+	at  time.Time
+	err error
 }
 
 // send sends v as JSON (no body if nil), with headers given as name,
@@ -38,7 +42,7 @@ type answer struct {
 // fatal.
 func (a api) send(method, path string, v any, header ...string) answer {
 	r, err := a.c.Send(method, path, v, header...)
-	return answer{status: r.Status, body: r.Body, elapsed: r.Elapsed, err: err}
+	return answer{status: r.Status, body: r.Body, elapsed: r.Elapsed, at: time.Now(), err: err}
 }
 
 // create POSTs v to the REST dialect (/v1 + path), which must answer
@@ -66,6 +70,12 @@ const initialStock = 1_000_000
 // every function has handled them.
 func newCatalogue(t *testing.T, a api, customers, products int) catalogue {
 	t.Helper()
+	return newCatalogueOn(t, a, kit.Redis.Client(t), customers, products)
+}
+
+// newCatalogueOn is newCatalogue for a shop on rdb (a cluster's).
+func newCatalogueOn(t *testing.T, a api, rdb redis.UniversalClient, customers, products int) catalogue {
+	t.Helper()
 	var cs, ps []map[string]any
 	for i := range customers {
 		cs = append(cs, map[string]any{"name": fmt.Sprintf("Customer %d", i), "email": fmt.Sprintf("c%d@example.com", i)})
@@ -79,7 +89,7 @@ func newCatalogue(t *testing.T, a api, customers, products int) catalogue {
 		inv = append(inv, map[string]any{"product_id": p, "amount": initialStock})
 	}
 	a.create("/inventory", inv)
-	shopkit.Settle(t, kit.Redis.Client(t), 30*time.Second)
+	shopkit.Settle(t, rdb, 30*time.Second)
 	return c
 }
 

@@ -123,7 +123,7 @@ func faultEachReaction(t *testing.T, what string, stop stopFault) {
 
 // checkCreatedInLog fails the test for every order of b answered 201 that
 // has no order.created in the log, and returns the orders in the log.
-func checkCreatedInLog(t *testing.T, rdb *redis.Client, b *burst) map[string]bool {
+func checkCreatedInLog(t *testing.T, rdb redis.UniversalClient, b *burst) map[string]bool {
 	t.Helper()
 	inLog := ordersInLog(t, rdb)
 	for _, id := range b.created {

@@ -52,7 +52,7 @@ func subjectOf(m model.Mail) string {
 }
 
 // readLog reads every partition of every events:* family into the ledger.
-func (l *ledger) readLog(t testing.TB, rdb *redis.Client) {
+func (l *ledger) readLog(t testing.TB, rdb redis.UniversalClient) {
 	t.Helper()
 	entries, err := shopkit.Entries(ctx(), rdb)
 	if err != nil {
@@ -102,7 +102,7 @@ func (l *ledger) readEntry(t testing.TB, e redis.XMessage) {
 }
 
 // readModel reads the read model and the stock into the ledger.
-func (l *ledger) readModel(t testing.TB, rdb *redis.Client) {
+func (l *ledger) readModel(t testing.TB, rdb redis.UniversalClient) {
 	t.Helper()
 	mails, err := rdb.HVals(ctx(), readmodel.MailsKey).Result()
 	if err != nil {
@@ -148,30 +148,32 @@ func (l *ledger) readModel(t testing.TB, rdb *redis.Client) {
 	}
 }
 
-// stockDrift is the sum over products of |expected - actual| stock.
-func (l *ledger) stockDrift(t testing.TB, rdb *redis.Client) int {
+// stockDrift is the sum over products of |expected - actual| stock, and
+// a line for each product that is off.
+func (l *ledger) stockDrift(t testing.TB, rdb redis.UniversalClient) (int, []string) {
 	t.Helper()
 	levels, err := rdb.HGetAll(ctx(), stock.LevelsKey).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	drift := 0
+	var off []string
 	for p, used := range l.units {
 		have, _ := strconv.Atoi(levels[p])
 		if d := initialStock - used - have; d != 0 {
-			t.Errorf("stock of %s = %d, want %d", p, have, initialStock-used)
+			off = append(off, fmt.Sprintf("stock of %s = %d, want %d", p, have, initialStock-used))
 			drift += max(d, -d)
 		}
 	}
-	return drift
+	sort.Strings(off)
+	return drift, off
 }
 
-// tally counts processed, duplicated and lost reactions; unexpected keys
-// (a reaction nothing asked for) fail the test.
-func (l *ledger) tally(t testing.TB, c *counts) {
-	t.Helper()
+// tally counts processed, duplicated and lost reactions into c and
+// returns the keys of the lost reactions and of the unexpected ones (a
+// reaction nothing asked for), sorted.
+func (l *ledger) tally(c *counts) (lost, unexpected []string) {
 	c.Expected = len(l.expected)
-	var lost, unexpected []string
 	for key := range l.expected {
 		if n := l.seen[key]; n > 0 {
 			c.Processed++
@@ -196,6 +198,13 @@ func (l *ledger) tally(t testing.TB, c *counts) {
 	}
 	sort.Strings(lost)
 	sort.Strings(unexpected)
+	return lost, unexpected
+}
+
+// exactlyOnce fails the test for every lost and every unexpected reaction
+// (tally) and for every rejected order.
+func (l *ledger) exactlyOnce(t testing.TB, lost, unexpected []string) {
+	t.Helper()
 	if len(lost) > 0 {
 		t.Errorf("%d reactions lost, e.g. %v", len(lost), lost[:min(5, len(lost))])
 	}
@@ -208,7 +217,7 @@ func (l *ledger) tally(t testing.TB, c *counts) {
 }
 
 // ordersInLog is the set of order ids with an order.created in the log.
-func ordersInLog(t testing.TB, rdb *redis.Client) map[string]bool {
+func ordersInLog(t testing.TB, rdb redis.UniversalClient) map[string]bool {
 	t.Helper()
 	entries, err := shopkit.Entries(ctx(), rdb, model.Stream(model.AggOrder))
 	if err != nil {

@@ -127,7 +127,7 @@ func TestPoisonEvents(t *testing.T) {
 
 // deadLettered reads every dlq:<function> as function -> "stream entry-id"
 // of the original entries, checking each carries its error.
-func deadLettered(t testing.TB, rdb *redis.Client) map[string][]string {
+func deadLettered(t testing.TB, rdb redis.UniversalClient) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for _, fn := range reactions {

@@ -3,6 +3,7 @@ package faults
 import (
 	"encoding/json"
 	"os"
+	"sort"
 	"testing"
 	"time"
 
@@ -44,38 +45,72 @@ type counts struct {
 	Note string `json:"note,omitempty"`
 }
 
-// audit settles the shop, then reads the log, the read model, the stock,
-// the dead letters and, if smtp is set, the deliveries into counts. It
-// checks exactly-once: nothing lost, nothing duplicated, nothing pending.
-func audit(t testing.TB, rdb *redis.Client, smtp *smtptest.Server) counts {
+// audit settles the shop and measures it (measure), then checks
+// exactly-once: nothing lost, nothing duplicated, nothing unexpected, every
+// mail delivered, no stock drift, nothing pending.
+func audit(t testing.TB, rdb redis.UniversalClient, smtp *smtptest.Server) counts {
 	t.Helper()
 	shopkit.Settle(t, rdb, 60*time.Second)
-	l := newLedger()
-	l.readLog(t, rdb)
-	l.readModel(t, rdb)
-	var c counts
-	if smtp != nil {
-		for id := range l.external {
-			l.external[id] = smtp.Deliveries("<mailer." + id + "@ordershop>")
-			if l.external[id] == 0 {
-				t.Errorf("mail %s never delivered over SMTP", id)
-			}
-		}
-	} else {
-		clear(l.external)
+	c, f := measure(t, rdb, smtp)
+	f.l.exactlyOnce(t, f.lost, f.unexpected)
+	for _, id := range f.undelivered {
+		t.Errorf("mail %s never delivered over SMTP", id)
 	}
-	l.tally(t, &c)
-	c.StockDrift = l.stockDrift(t, rdb)
-	for _, n := range deadLetters(t, rdb) {
-		c.DeadLettered += int(n)
+	for _, o := range f.off {
+		t.Error(o)
 	}
-	if n := pendingTotal(t, rdb); n > 0 {
-		t.Errorf("%d entries still pending", n)
+	if f.pending > 0 {
+		t.Errorf("%d entries still pending", f.pending)
 	}
 	if c.Duplicated > 0 {
 		t.Errorf("%d reactions duplicated", c.Duplicated)
 	}
 	return c
+}
+
+// findings are what measure found besides the counts.
+type findings struct {
+	l *ledger
+	// lost and unexpected are the keys of the reactions lost and of those
+	// nothing asked for (ledger.tally).
+	lost, unexpected []string
+	// undelivered are the mail.requested event ids the SMTP server never
+	// got.
+	undelivered []string
+	// off has a line for each product whose stock is not what the log
+	// calls for.
+	off []string
+	// pending is the sum of XPENDING over the log.
+	pending int64
+}
+
+// measure reads the log, the read model, the stock, the dead letters and,
+// if smtp is set, the deliveries into counts, and returns them with what
+// it found, asserting nothing: the caller decides what must hold.
+func measure(t testing.TB, rdb redis.UniversalClient, smtp *smtptest.Server) (counts, findings) {
+	t.Helper()
+	f := findings{l: newLedger()}
+	f.l.readLog(t, rdb)
+	f.l.readModel(t, rdb)
+	var c counts
+	if smtp != nil {
+		for id := range f.l.external {
+			f.l.external[id] = smtp.Deliveries("<mailer." + id + "@ordershop>")
+			if f.l.external[id] == 0 {
+				f.undelivered = append(f.undelivered, id)
+			}
+		}
+		sort.Strings(f.undelivered)
+	} else {
+		clear(f.l.external)
+	}
+	f.lost, f.unexpected = f.l.tally(&c)
+	c.StockDrift, f.off = f.l.stockDrift(t, rdb)
+	for _, n := range deadLetters(t, rdb) {
+		c.DeadLettered += int(n)
+	}
+	f.pending = pendingTotal(t, rdb)
+	return c, f
 }
 
 // record logs c in a fixed format and, when RELIABILITY_REPORT names a

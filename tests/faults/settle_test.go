@@ -16,7 +16,7 @@ func ctx() context.Context { return context.Background() }
 
 // pendingTotal is the sum of XPENDING over every group of every partition
 // of every events:* family.
-func pendingTotal(t testing.TB, rdb *redis.Client) int64 {
+func pendingTotal(t testing.TB, rdb redis.UniversalClient) int64 {
 	t.Helper()
 	var n int64
 	for _, s := range logStreams(t, rdb) {
@@ -36,7 +36,7 @@ func pendingTotal(t testing.TB, rdb *redis.Client) int64 {
 }
 
 // logStreams is every partition of every events:* family (shopkit.Streams).
-func logStreams(t testing.TB, rdb *redis.Client) []string {
+func logStreams(t testing.TB, rdb redis.UniversalClient) []string {
 	t.Helper()
 	streams, err := shopkit.Streams(ctx(), rdb)
 	if err != nil {
@@ -46,7 +46,7 @@ func logStreams(t testing.TB, rdb *redis.Client) []string {
 }
 
 // deadLetters is XLEN dlq:<function> of every reaction.
-func deadLetters(t testing.TB, rdb *redis.Client) map[string]int64 {
+func deadLetters(t testing.TB, rdb redis.UniversalClient) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
 	for _, fn := range reactions {
@@ -62,7 +62,7 @@ func deadLetters(t testing.TB, rdb *redis.Client) map[string]int64 {
 }
 
 // registered checks that runtime.ListFunctions lists every reaction.
-func registered(t testing.TB, rdb *redis.Client) {
+func registered(t testing.TB, rdb redis.UniversalClient) {
 	t.Helper()
 	fns, err := runtime.ListFunctions(ctx(), rdb, model.RegistryKey)
 	if err != nil {
@@ -82,7 +82,7 @@ func registered(t testing.TB, rdb *redis.Client) {
 // groupPending is the sum of XPENDING of one group over every partition
 // of every events:* family: right after a kill, what the dead instance
 // left behind.
-func groupPending(t testing.TB, rdb *redis.Client, group string) int64 {
+func groupPending(t testing.TB, rdb redis.UniversalClient, group string) int64 {
 	t.Helper()
 	var n int64
 	for _, s := range logStreams(t, rdb) {
