@@ -52,11 +52,23 @@ func WriteError(w http.ResponseWriter, err error) {
 // unavailable reports whether err means Redis could not be reached or
 // could not answer: a network error, a connection that died mid-command
 // (EOF; the command may or may not have been applied), a closed or
-// exhausted pool, or a Redis still loading its data after a restart.
+// exhausted pool, a Redis still loading its data after a restart, or a
+// Redis Cluster between two states: a slot without a master until a
+// replica takes over (CLUSTERDOWN), a multi-key command on a slot being
+// migrated (TRYAGAIN), a replica without its master (MASTERDOWN), or a
+// write to a master demoted to replica (READONLY) that go-redis's own
+// retries did not outlast. None of them applied the command.
 func unavailable(err error) bool {
 	var ne net.Error
-	return errors.As(err, &ne) ||
+	if errors.As(err, &ne) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrPoolExhausted) ||
-		redis.HasErrorPrefix(err, "LOADING")
+		errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrPoolExhausted) {
+		return true
+	}
+	for _, prefix := range []string{"LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY"} {
+		if redis.HasErrorPrefix(err, prefix) {
+			return true
+		}
+	}
+	return false
 }

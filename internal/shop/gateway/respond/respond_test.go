@@ -13,7 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// TestWriteErrorHidesRedis: every way Redis can be unreachable answers 503
+// TestWriteErrorHidesRedis: every way Redis can be unreachable (a Cluster
+// between two states too) answers 503
 // with the same generic body; other errors 500; no detail is shown.
 func TestWriteErrorHidesRedis(t *testing.T) {
 	tests := []struct {
@@ -28,6 +29,11 @@ func TestWriteErrorHidesRedis(t *testing.T) {
 		{"closed client", redis.ErrClosed, 503},
 		{"pool timeout", redis.ErrPoolTimeout, 503},
 		{"loading", fmt.Errorf("XADD: %w", redisError("LOADING Redis is loading the dataset in memory")), 503},
+		{"cluster down", fmt.Errorf("read idempotency key: %w", redisError("CLUSTERDOWN The cluster is down")), 503},
+		{"try again", fmt.Errorf("commit: %w", redisError("TRYAGAIN Multiple keys request during rehashing of slot")), 503},
+		{"master down", redisError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."), 503},
+		{"read only", fmt.Errorf("XADD: %w", redisError("READONLY You can't write against a read only replica.")), 503},
+		{"other reply", fmt.Errorf("XADD: %w", redisError("ERR wrong number of arguments")), 500},
 		{"other", errors.New("redis: nil reply from 127.0.0.1:6379"), 500},
 	}
 	for _, tc := range tests {
