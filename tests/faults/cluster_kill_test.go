@@ -18,16 +18,35 @@ import (
 // lost) and asserts only what survives any such loss: no reaction twice,
 // no order twice, the stock consistent with its own reservations (one
 // slot, one script per change), nothing left pending, every process up.
-func TestClusterMasterKillWaitOff(t *testing.T) { clusterMasterKill(t, false) }
+func TestClusterMasterKillWaitOff(t *testing.T) { clusterMasterKill(t, false, false) }
 
 // TestClusterMasterKillWaitOn is TestClusterMasterKillWaitOff with
 // COMMIT_REPLICAS=1 on every process: a commit (and a command of the
 // gateway) is acknowledged only once the replica has it, so the failover
 // loses nothing acknowledged: every order and payment answered 201 is in
 // the log, and every reaction happens exactly once.
-func TestClusterMasterKillWaitOn(t *testing.T) { clusterMasterKill(t, true) }
+func TestClusterMasterKillWaitOn(t *testing.T) { clusterMasterKill(t, true, false) }
 
-func clusterMasterKill(t *testing.T, wait bool) {
+// TestClusterMasterKillLinkDownWaitOff is TestClusterMasterKillWaitOff
+// with the victim's replication link down for 600 ms before the kill
+// (cutLink): what the victim acknowledged meanwhile exists nowhere else,
+// so the failover loses it. The test counts that loss and asserts the
+// same consistency as TestClusterMasterKillWaitOff.
+func TestClusterMasterKillLinkDownWaitOff(t *testing.T) { clusterMasterKill(t, false, true) }
+
+// TestClusterMasterKillLinkDownWaitOn is
+// TestClusterMasterKillLinkDownWaitOff with COMMIT_REPLICAS=1: a write
+// the replica did not get is not acknowledged (the gateway answers 503
+// and the client sends it again; a runtime commit counts as unreplicated
+// and its entry is redelivered), so nothing acknowledged is lost and every
+// reaction happens exactly once.
+func TestClusterMasterKillLinkDownWaitOn(t *testing.T) { clusterMasterKill(t, true, true) }
+
+// clusterMasterKill kills the master of the stock's slot mid-burst (after
+// cutting its replication link if cut), waits for the failover,
+// brings the old master back as a replica, and counts; with wait every
+// process runs with COMMIT_REPLICAS=1.
+func clusterMasterKill(t *testing.T, wait, cut bool) {
 	start := time.Now()
 	var env []string
 	if wait {
@@ -40,6 +59,12 @@ func clusterMasterKill(t *testing.T, wait bool) {
 	b := clusterBurst()
 	done := cs.toFault(t, b)
 
+	link, unsent := "replication link up", int64(-1)
+	if cut {
+		cutAt := cs.cutLink(t, victim, cs.replicaOf(t, victim))
+		unsent = replOffset(t, victim) - cutAt
+		link = "its replication link down for " + linkDown.String() + " before"
+	}
 	killed := time.Now()
 	if err := cs.cl.KillMaster(cctx(t), victim); err != nil {
 		t.Fatal(err)
@@ -88,11 +113,11 @@ func clusterMasterKill(t *testing.T, wait bool) {
 	if wait {
 		waitNote = "on (COMMIT_REPLICAS=1)"
 	}
-	c.Fault = fmt.Sprintf("cluster 3+3: SIGKILL of the master of %s (and %d of 16 partitions) after %d of %d orders, replica promoted, old master rejoined as replica; WAIT %s",
-		stock.LevelsKey, parts, clusterFaultAt, clusterOrders, waitNote)
-	c.Note = fmt.Sprintf("acked lost: %d orders and %d payments answered 201 not in the log; %d reactions lost, %d unexpected (e.g. %v); %d units of stock drift, stock books consistent (%d reservations held); failover in %s (%s promoted), old master back as replica after %s, last 503 %s after the kill (%d answers 503); %d commits unreplicated",
+	c.Fault = fmt.Sprintf("cluster 3+3: SIGKILL of the master of %s (and %d of 16 partitions) after %d of %d orders, %s, replica promoted, old master rejoined as replica; WAIT %s",
+		stock.LevelsKey, parts, clusterFaultAt, clusterOrders, link, waitNote)
+	c.Note = fmt.Sprintf("acked lost: %d orders and %d payments answered 201 not in the log; %d reactions lost, %d unexpected (e.g. %v); %d units of stock drift, stock books consistent (%d reservations held); failover in %s (%s promoted), old master back as replica after %s, last 503 %s after the kill (%d answers 503); %d commits unreplicated%s",
 		len(lostOrders), len(lostPayments), len(f.lost), len(f.unexpected), f.unexpected[:min(3, len(f.unexpected))], c.StockDrift, held,
-		failover.Round(10*time.Millisecond), promoted.Addr(), rejoined.Round(10*time.Millisecond), sinceOrNone(last, killed), failures, unrepl)
+		failover.Round(10*time.Millisecond), promoted.Addr(), rejoined.Round(10*time.Millisecond), sinceOrNone(last, killed), failures, unrepl, unsentNote(unsent))
 	record(t, start, c)
 }
 
@@ -102,4 +127,13 @@ func sinceOrNone(last, from time.Time) string {
 		return "none"
 	}
 	return last.Sub(from).Round(10 * time.Millisecond).String()
+}
+
+// unsentNote notes the replication stream a master had not sent its
+// replica when it was killed (none if unsent < 0: the link was up).
+func unsentNote(unsent int64) string {
+	if unsent < 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d bytes of replication stream written after the link was cut, never replicated", unsent)
 }

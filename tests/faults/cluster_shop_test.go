@@ -44,11 +44,12 @@ type clusterShop struct {
 
 // startClusterShop starts a 3+3 cluster with cluster-node-timeout
 // nodeTimeout, the shop on it (REDIS_CLUSTER_URL; env added to baseEnv for
-// every process), the mailer sending to a fresh SMTP server, and creates a
+// every process; DEBUG allowed from loopback), the mailer sending to a fresh SMTP server, and creates a
 // catalogue.
 func startClusterShop(t *testing.T, nodeTimeout time.Duration, env ...string) *clusterShop {
 	t.Helper()
-	cl := redistest.NewCluster(t, redistest.ClusterOptions{Masters: 3, Replicas: 1, AppendOnly: true, NodeTimeout: nodeTimeout})
+	cl := redistest.NewCluster(t, redistest.ClusterOptions{Masters: 3, Replicas: 1, AppendOnly: true, NodeTimeout: nodeTimeout,
+		Args: []string{"--enable-debug-command", "local"}}) // DEBUG SLEEP: cutLink
 	smtp := smtptest.Start(t)
 	s := shopkit.NewShop(t, kit.Bin, append(append(append([]string{}, baseEnv...), "REDIS_CLUSTER_URL="+cl.URL()), env...)...)
 	s.FnEnv["mailer"] = []string{"SMTP_ADDR=" + smtp.Addr()}
