@@ -34,6 +34,7 @@ Exit codes:
 		newEventsCmd(a),
 		newDashboardCmd(a),
 		newPartitionsCmd(a),
+		newMigrateKeysCmd(a),
 	)
 	return root
 }
