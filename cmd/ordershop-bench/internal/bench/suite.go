@@ -107,7 +107,7 @@ func RunSuite(ctx context.Context, rdb redis.UniversalClient, o SuiteOptions, lo
 	rep.Memory = mem
 	for instances := 1; o.BinDir != "" && instances <= 2; instances++ {
 		fmt.Fprintf(log, "shop (%d of each ordered function): %d orders/s for %s …\n", instances, o.ShopRate, o.ShopDuration)
-		if err := rdb.FlushDB(ctx).Err(); err != nil {
+		if err := flushAll(ctx, rdb); err != nil {
 			return rep, err
 		}
 		s, err := Shop(ctx, rdb, ShopOptions{BinDir: o.BinDir, RedisURL: o.RedisURL, Rate: o.ShopRate, Duration: o.ShopDuration, Instances: instances})
