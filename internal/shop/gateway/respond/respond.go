@@ -55,9 +55,10 @@ func WriteError(w http.ResponseWriter, err error) {
 // exhausted pool, a Redis still loading its data after a restart, or a
 // Redis Cluster between two states: a slot without a master until a
 // replica takes over (CLUSTERDOWN), a multi-key command on a slot being
-// migrated (TRYAGAIN), a replica without its master (MASTERDOWN), or a
-// write to a master demoted to replica (READONLY) that go-redis's own
-// retries did not outlast. None of them applied the command.
+// migrated (TRYAGAIN), a replica without its master (MASTERDOWN), a write
+// to a master demoted to replica (READONLY), or a redirect (MOVED, ASK)
+// that go-redis's own retries did not outlast, as in a pipeline while its
+// slot map is stale after a failover. None of them applied the command.
 func unavailable(err error) bool {
 	var ne net.Error
 	if errors.As(err, &ne) ||
@@ -65,7 +66,7 @@ func unavailable(err error) bool {
 		errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrPoolExhausted) {
 		return true
 	}
-	for _, prefix := range []string{"LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY"} {
+	for _, prefix := range []string{"LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "MOVED", "ASK"} {
 		if redis.HasErrorPrefix(err, prefix) {
 			return true
 		}

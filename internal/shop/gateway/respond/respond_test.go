@@ -33,6 +33,8 @@ func TestWriteErrorHidesRedis(t *testing.T) {
 		{"try again", fmt.Errorf("commit: %w", redisError("TRYAGAIN Multiple keys request during rehashing of slot")), 503},
 		{"master down", redisError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."), 503},
 		{"read only", fmt.Errorf("XADD: %w", redisError("READONLY You can't write against a read only replica.")), 503},
+		{"moved", fmt.Errorf("stream positions: %w", redisError("MOVED 3689 127.0.0.1:39879")), 503},
+		{"ask", redisError("ASK 3689 127.0.0.1:39879"), 503},
 		{"other reply", fmt.Errorf("XADD: %w", redisError("ERR wrong number of arguments")), 500},
 		{"other", errors.New("redis: nil reply from 127.0.0.1:6379"), 500},
 	}
