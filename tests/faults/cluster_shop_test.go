@@ -181,12 +181,12 @@ func (cs *clusterShop) allAlive(t *testing.T) {
 	}
 }
 
-// unreplicated sums <ns>_commits_unreplicated_total over the reactions.
+// unreplicated sums ordershop_commits_unreplicated_total over the reactions.
 func (cs *clusterShop) unreplicated(t *testing.T) int {
 	t.Helper()
 	n := 0
 	for _, fn := range reactions {
-		n += metric(t, cs.procs[fn], "functions_commits_unreplicated_total")
+		n += metric(t, cs.procs[fn], "ordershop_commits_unreplicated_total")
 	}
 	return n
 }

@@ -83,7 +83,7 @@ func metric(t testing.TB, p *proc, name string) int {
 		t.Fatal(err)
 	}
 	sum := 0.0
-	for _, m := range regexp.MustCompile(`(?m)^`+name+`(?:\{[^}]*\})? (\S+)$`).FindAllStringSubmatch(string(raw), -1) {
+	for _, m := range regexp.MustCompile(`(?m)^`+name+`(?:\{.*\})? (\S+)$`).FindAllStringSubmatch(string(raw), -1) {
 		v, _ := strconv.ParseFloat(m[1], 64)
 		sum += v
 	}
