@@ -40,7 +40,7 @@ func TestClusterSlotMigration(t *testing.T) {
 	for _, key := range []string{stock.LevelsKey, "{p0}"} {
 		notes = append(notes, cs.migrate(t, b, done, key))
 	}
-	failures, _ := waitClusterBurst(t, b, done)
+	failures, _ := waitClusterBurst(t, b, done, nil)
 	c := audit(t, cs.rdb, cs.smtp)
 	lostOrders, lostPayments := acked(t, cs.rdb, b)
 	if n := len(lostOrders) + len(lostPayments); n > 0 {

@@ -41,7 +41,7 @@ func TestClusterNodeRestart(t *testing.T) {
 	if now := cs.masterOfKey(t, key); now != victim {
 		t.Fatalf("slot %d failed over to %s while %s restarted (in %s): not the fault this test is about", redistest.Slot(key), now.Addr(), victim.Addr(), back)
 	}
-	failures, last := waitClusterBurst(t, b, done)
+	failures, last := waitClusterBurst(t, b, done, nil)
 	c := audit(t, cs.rdb, cs.smtp)
 	lostOrders, lostPayments := acked(t, cs.rdb, b)
 	if n := len(lostOrders) + len(lostPayments); n > 0 {

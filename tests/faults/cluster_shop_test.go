@@ -106,9 +106,10 @@ func (cs *clusterShop) partitionsOn(t *testing.T, n *redistest.Node) int {
 // waitClusterBurst waits for b, then checks that every order was created
 // in the end (its client sent it again until answered 201) and that every
 // answer that was not 2xx is an unavailability the client may retry: a 503
-// with a JSON error or a refused connection. It returns how many there
-// were and when the last came (zero if none).
-func waitClusterBurst(t *testing.T, b *burst, done <-chan struct{}) (int, time.Time) {
+// with a JSON error or a refused connection, or an answer allow accepts
+// (allow may be nil). It returns how many there were and when the last
+// came (zero if none).
+func waitClusterBurst(t *testing.T, b *burst, done <-chan struct{}, allow func(answer) bool) (int, time.Time) {
 	t.Helper()
 	select {
 	case <-done:
@@ -120,7 +121,7 @@ func waitClusterBurst(t *testing.T, b *burst, done <-chan struct{}) (int, time.T
 		last = maxTime(last, f.at)
 		var body struct{ Error string }
 		unavailable := f.status == http.StatusServiceUnavailable && json.Unmarshal(f.body, &body) == nil && body.Error != ""
-		if !unavailable && !(f.err != nil && isRefused(f.err)) {
+		if !unavailable && !(f.err != nil && isRefused(f.err)) && (allow == nil || !allow(f)) {
 			t.Errorf("burst: %d %s %v, want 503 with a JSON error (or a refused connection)", f.status, f.body, f.err)
 		}
 	}
