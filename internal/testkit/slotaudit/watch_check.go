@@ -3,7 +3,6 @@ package slotaudit
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -26,7 +25,7 @@ type Checked struct {
 // and the keys of every command it ran, a MULTI block's, a command's —
 // are in more than one hash slot, asking rdb (a client of any node of the
 // cluster) COMMAND GETKEYS and CLUSTER KEYSLOT, and returns what it saw.
-// Violations of one kind (the same commands over the same slots) are
+// Violations of one kind (the same script, the same commands) are
 // reported once, with their count.
 func CheckUnits(t testing.TB, rdb *redis.Client, units []Unit) Checked {
 	t.Helper()
@@ -45,7 +44,7 @@ func CheckUnits(t testing.TB, rdb *redis.Client, units []Unit) Checked {
 			t.Fatalf("%v", err)
 		}
 		if bad != "" {
-			kind := u.Kind + " " + shape(u, slots.of)
+			kind := u.Kind + " " + shape(u)
 			if count[kind] == 0 {
 				first = append(first, kind)
 				example[kind] = fmt.Sprintf("%s unit, e.g. of client %s on %s: %s", u.Kind, u.Client, u.Node, bad)
@@ -82,21 +81,16 @@ func CheckUnits(t testing.TB, rdb *redis.Client, units []Unit) Checked {
 	return out
 }
 
-// shape is what makes two violations alike: the unit's command names and
-// the slots of its keys (known to of, filled by violation).
-func shape(u Unit, of map[string]int64) string {
-	var b strings.Builder
-	for _, args := range u.Commands {
-		b.WriteString(strings.ToLower(fmt.Sprint(args[0])) + " ")
+// shape is what makes two violations alike: the same script (its body or
+// SHA), or the same command names of a MULTI block or a command.
+func shape(u Unit) string {
+	first := u.Commands[0]
+	if u.Kind == "script" && len(first) > 1 {
+		return fmt.Sprint(first[1])
 	}
-	var slots []int64
-	for _, args := range u.Commands {
-		for _, a := range args[1:] {
-			if s, ok := of[fmt.Sprint(a)]; ok && !slices.Contains(slots, s) {
-				slots = append(slots, s)
-			}
-		}
+	names := make([]string, len(u.Commands))
+	for i, args := range u.Commands {
+		names[i] = strings.ToLower(fmt.Sprint(args[0]))
 	}
-	slices.Sort(slots)
-	return b.String() + fmt.Sprint(slots)
+	return strings.Join(names, " ")
 }
