@@ -97,7 +97,7 @@ fuzz:
 ## bench: Go benchmarks of the runtime, then the comparison table on a throwaway redis-server (docs/performance.md)
 bench: deps-redis build
 	$(GO) test -run '^$$' -bench '$(BENCH_GO)' -benchtime=$(BENCH_EVENTS)x -benchmem -count=1 ./runtime/...
-	$(BIN)/ordershop-bench suite --bin $(BIN) --events $(BENCH_EVENTS)
+	$(BIN)/ordershop-bench suite --bin $(BIN) --cluster --events $(BENCH_EVENTS)
 
 ## screenshots: refresh docs/images/dashboard-*.png: the browser test's walk, saving what it sees
 screenshots: deps deps-browser

@@ -101,7 +101,9 @@ type Config struct {
 	// (its entries are then delivered again). A commit still short when
 	// the timeout passes counts as written, with a warning and
 	// <namespace>_commits_unreplicated_total; a write to another Cluster
-	// slot that is short is retried before the entry's own commit.
+	// slot that is short is retried before the entry's own commit. The
+	// shop's gateway reads it too: each write of a command waits, and a
+	// command still short is answered 503.
 	CommitReplicas int `env:"COMMIT_REPLICAS" envDefault:"0"`
 	// CommitReplicasTimeout bounds the wait for CommitReplicas.
 	CommitReplicasTimeout time.Duration `env:"COMMIT_REPLICAS_TIMEOUT" envDefault:"1s"`

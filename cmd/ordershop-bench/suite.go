@@ -17,8 +17,9 @@ import (
 // `make bench` on a throwaway redis-server.
 func newSuiteCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		o      bench.SuiteOptions
-		asJSON bool
+		o           bench.SuiteOptions
+		asJSON      bool
+		withCluster bool
 	)
 	cmd := &cobra.Command{
 		Use:   "suite",
@@ -28,7 +29,8 @@ Redis) and measure, in one run on it: drains of the runtime, a plain
 go-redis loop and asynq at concurrency 1 and 8; the runtime with --emit;
 paced latency at 5,000 and 20,000 events/s; Redis memory per idempotency
 record; and, with --bin, the shop end to end (orders/s, POST latency, RSS
-of every function idle and under load). Prints a table with the ratios
+of every function idle and under load), with --cluster on a 3-master
+Redis Cluster too. Prints a table with the ratios
 runtime/raw and runtime/asynq and the targets.`,
 		Example: "  ordershop-bench suite --bin bin\n  ordershop-bench suite --events 20000 --json",
 		Args:    noArgs,
@@ -47,6 +49,16 @@ runtime/raw and runtime/asynq and the targets.`,
 			rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), PoolSize: 64})
 			defer rdb.Close()
 			o.RedisURL = srv.URL()
+			if withCluster && o.BinDir != "" {
+				cl, err := redistest.StartCluster(redistest.ClusterOptions{Masters: 3})
+				if err != nil {
+					return err
+				}
+				defer cl.Close()
+				cc := redis.NewClusterClient(cl.Options())
+				defer cc.Close()
+				o.ClusterURL, o.Cluster = cl.URL(), cc
+			}
 			rep, err := bench.RunSuite(cmd.Context(), rdb, o, stderr)
 			if err != nil {
 				return fmt.Errorf("bench suite: %w", err)
@@ -66,5 +78,6 @@ runtime/raw and runtime/asynq and the targets.`,
 	f.IntVar(&o.ShopRate, "shop-rate", 1000, "orders per second in the shop run")
 	f.DurationVar(&o.ShopDuration, "shop-duration", 10*time.Second, "how long the shop run sends orders")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	f.BoolVar(&withCluster, "cluster", false, "with --bin, also run the shop on a throwaway 3-master Redis Cluster on this machine")
 	return cmd
 }

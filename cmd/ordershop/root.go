@@ -37,6 +37,7 @@ Exit codes:
 		newEventsCmd(a),
 		newDashboardCmd(a),
 		newPartitionsCmd(a),
+		newMigrateKeysCmd(a),
 	)
 	return root
 }

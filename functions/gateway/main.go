@@ -12,6 +12,7 @@ import (
 	"github.com/caarlos0/env/v11"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ordershop/functions/internal/shop/eventstore"
 	"github.com/ordershop/functions/internal/shop/gateway"
 	"github.com/ordershop/functions/internal/shop/model"
 	"github.com/ordershop/functions/internal/shop/shopfn"
@@ -35,6 +36,8 @@ func main() {
 		}
 		gw := gateway.New(gateway.Config{
 			Redis: app.Redis, Logger: app.Logger.Named("http"), Partitions: app.Config.Partitions,
+			// COMMIT_REPLICAS / COMMIT_REPLICAS_TIMEOUT, as for the functions' commits
+			Replication: eventstore.Replication{Replicas: app.Config.CommitReplicas, Timeout: app.Config.CommitReplicasTimeout},
 			Observe: func(method, route string, status int, d time.Duration) {
 				requests.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
 			},

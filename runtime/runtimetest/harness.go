@@ -37,7 +37,7 @@ func newScenario(t *testing.T, tg Target, env ...string) *scenario {
 	fn := fmt.Sprintf("conf%d-%d", time.Now().UnixNano()%1e6, n)
 	s := &scenario{t: t, tg: tg, rdb: tg.Client(t), fn: fn, stream: "events:" + fn, procs: proctest.NewGroup(t)}
 	s.base = []string{
-		"REDIS_URL=" + tg.URL, "FUNCTION=" + fn, "STREAM=" + s.stream,
+		redisEnv(tg), "FUNCTION=" + fn, "STREAM=" + s.stream,
 		"LOG_FORMAT=console", "LOG_LEVEL=info", "READ_BLOCK=100ms", "CONCURRENCY=4",
 		"CLAIM_MIN_IDLE=2s", "CLAIM_INTERVAL=200ms", "SHUTDOWN_TIMEOUT=5s",
 		"RETRY_BACKOFF_BASE=100ms", "RETRY_BACKOFF_MAX=500ms", "RETRY_POLL_INTERVAL=100ms",
@@ -265,4 +265,12 @@ func (s *scenario) inOrder(want map[string][]string) {
 			s.t.Errorf("key %s committed %v, want %v", key, got[key], ids)
 		}
 	}
+}
+
+// redisEnv is the variable that tells a worker where tg's Redis is.
+func redisEnv(tg Target) string {
+	if tg.ClusterURL != "" {
+		return "REDIS_CLUSTER_URL=" + tg.ClusterURL
+	}
+	return "REDIS_URL=" + tg.URL
 }

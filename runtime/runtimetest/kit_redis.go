@@ -1,6 +1,7 @@
 package runtimetest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -66,5 +67,40 @@ func (r *Redis) Target(worker string) Target {
 		Client: func(t testing.TB) redis.UniversalClient { return r.Client(t) },
 		Kill:   r.Kill, Restart: r.Restart,
 		Worker: worker,
+	}
+}
+
+// Cluster is a Redis Cluster of one test's own: redis-server nodes on
+// free ports of 127.0.0.1 (see redistest.StartCluster).
+type Cluster struct {
+	c *redistest.Cluster
+}
+
+// StartCluster starts a Redis Cluster of masters masters (at least 3),
+// without replicas, every node with AOF (appendfsync always), for t, and
+// stops it when t ends.
+func StartCluster(t testing.TB, masters int) *Cluster {
+	t.Helper()
+	c, err := redistest.StartCluster(redistest.ClusterOptions{Masters: masters, AppendOnly: true})
+	if err != nil {
+		t.Fatalf("runtimetest: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return &Cluster{c: c}
+}
+
+// URL is a REDIS_CLUSTER_URL for the cluster.
+func (c *Cluster) URL() string { return c.c.URL() }
+
+// Target is the conformance suite's target on the cluster, running the
+// worker binary at worker (BuildWorker): workers get REDIS_CLUSTER_URL,
+// and Kill and Restart stop and start every node.
+func (c *Cluster) Target(worker string) Target {
+	return Target{
+		ClusterURL: c.URL(),
+		Client:     func(t testing.TB) redis.UniversalClient { return c.c.Client(t) },
+		Kill:       c.c.KillAll,
+		Restart:    func() error { return c.c.RestartAll(context.Background()) },
+		Worker:     worker,
 	}
 }

@@ -14,7 +14,8 @@ import (
 	"github.com/ordershop/functions/runtime/inspect"
 )
 
-// configSet sets a Redis setting for the test and restores it after.
+// configSet sets a Redis setting for the test (on every node of a
+// Cluster) and restores it after.
 func configSet(t *testing.T, rdb redis.UniversalClient, key, value string) {
 	t.Helper()
 	ctx := context.Background()
@@ -22,10 +23,19 @@ func configSet(t *testing.T, rdb redis.UniversalClient, key, value string) {
 	if err != nil {
 		t.Fatalf("CONFIG GET %s: %v", key, err)
 	}
-	if err := rdb.ConfigSet(ctx, key, value).Err(); err != nil {
+	if err := setEverywhere(ctx, rdb, key, value); err != nil {
 		t.Fatalf("CONFIG SET %s %s: %v", key, value, err)
 	}
-	t.Cleanup(func() { _ = rdb.ConfigSet(context.Background(), key, old[key]).Err() })
+	t.Cleanup(func() { _ = setEverywhere(context.Background(), rdb, key, old[key]) })
+}
+
+// setEverywhere is CONFIG SET on the node of rdb, or on every node of a
+// Cluster.
+func setEverywhere(ctx context.Context, rdb redis.UniversalClient, key, value string) error {
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		return cc.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error { return c.ConfigSet(ctx, key, value).Err() })
+	}
+	return rdb.ConfigSet(ctx, key, value).Err()
 }
 
 func evictingPolicyRefused(t *testing.T, tg Target) {
@@ -72,7 +82,7 @@ func refusedWritesNotReady(t *testing.T, tg Target) {
 	if _, body := readyz(p.URL()); !strings.Contains(strings.ToLower(body), "write") && !strings.Contains(body, "OOM") {
 		t.Errorf("/readyz does not say why: %q", body)
 	}
-	if err := s.rdb.ConfigSet(ctx, "maxmemory", "0").Err(); err != nil {
+	if err := setEverywhere(ctx, s.rdb, "maxmemory", "0"); err != nil {
 		t.Fatal(err)
 	}
 	s.eventually(15*time.Second, "/readyz ready again", func() bool { code, _ := readyz(p.URL()); return code == http.StatusOK })

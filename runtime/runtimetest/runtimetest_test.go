@@ -31,4 +31,18 @@ func TestConformanceOnPartitions(t *testing.T) {
 	runtimetest.Run(t, tg)
 }
 
+// TestConformanceOnCluster runs the whole suite on a 3-master Redis
+// Cluster, every event in a partitioned family of 4 partitions spread
+// over the masters; Redis restarts kill and restart every node.
+func TestConformanceOnCluster(t *testing.T) {
+	cluster := runtimetest.StartCluster(t, 3)
+	worker, err := runtimetest.BuildWorker(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := cluster.Target(worker)
+	tg.Partitions = 4
+	runtimetest.Run(t, tg)
+}
+
 func TestMain(m *testing.M) { os.Exit(m.Run()) }

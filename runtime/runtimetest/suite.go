@@ -13,6 +13,9 @@ import (
 type Target struct {
 	// URL is what worker processes get as REDIS_URL.
 	URL string
+	// ClusterURL, when set, is what they get as REDIS_CLUSTER_URL instead:
+	// the target is a Redis Cluster.
+	ClusterURL string
 	// Client returns a client of the same Redis for the suite's checks.
 	Client func(t testing.TB) redis.UniversalClient
 	// Kill stops Redis abruptly (as SIGKILL does); Restart starts it again

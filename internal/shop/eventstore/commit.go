@@ -112,6 +112,11 @@ return out
 // several slots (a batch POST, a payment whose billing and order are in
 // different partitions) is done in steps, one script per slot
 // (commitSplit): effectively once, not atomic — see split.go.
+//
+// With Replication (WithReplication) every write is followed by WAIT on
+// its connection; a command written whose writes fewer replicas
+// acknowledged in time returns its Result and a *ShortError. A replay or
+// a guard refusal (nothing written) reports no shortness.
 func (s *Store) Commit(ctx context.Context, cmd Command) (Result, error) {
 	streams := make([]string, len(cmd.Events))
 	for i, e := range cmd.Events {
@@ -122,7 +127,7 @@ func (s *Store) Commit(ctx context.Context, cmd Command) (Result, error) {
 		streams[i] = stream
 	}
 	if _, cluster := s.rdb.(*redis.ClusterClient); cluster && !oneSlot(commandKeys(cmd, streams)) {
-		return s.commitSplit(ctx, cmd, streams)
+		return s.commitSplit(ctx, s.writer(), cmd, streams)
 	}
 	var keys []string
 	args := []any{"0", len(cmd.Guards), len(cmd.Release), "", "0"}
@@ -149,7 +154,9 @@ func (s *Store) Commit(ctx context.Context, cmd Command) (Result, error) {
 			args = append(args, k, v)
 		}
 	}
-	res, err := commitScript.Run(ctx, s.rdb, keys, args...).StringSlice()
+	w := s.writer()
+	reply, acked := w.script(ctx, commitScript, keys, args...)
+	res, err := reply.StringSlice()
 	if err != nil {
 		return Result{}, fmt.Errorf("commit %d events: %w", len(cmd.Events), err)
 	}
@@ -173,7 +180,8 @@ func (s *Store) Commit(ctx context.Context, cmd Command) (Result, error) {
 		}
 		return Result{}, gd.Err
 	case "ok":
-		return Result{EntryIDs: res[1:]}, nil
+		w.note(acked) // it wrote: a replay or a guard refusal wrote nothing
+		return Result{EntryIDs: res[1:]}, w.short()
 	}
 	return Result{}, fmt.Errorf("commit: unexpected reply %q", res)
 }

@@ -111,7 +111,9 @@ func makePlan(cmd Command, streams []string) plan {
 }
 
 // commitSplit is Commit for a command whose keys span several slots.
-func (s *Store) commitSplit(ctx context.Context, cmd Command, streams []string) (Result, error) {
+// w does its writes; a Result comes with w's ShortError, if any of the
+// writes it did fell short of the replicas asked for.
+func (s *Store) commitSplit(ctx context.Context, w *writer, cmd Command, streams []string) (Result, error) {
 	p := makePlan(cmd, streams)
 	errs := map[string]error{}
 	for _, gd := range cmd.Guards {
@@ -125,16 +127,19 @@ func (s *Store) commitSplit(ctx context.Context, cmd Command, streams []string) 
 			return Result{}, fmt.Errorf("commit: plan: %w", err)
 		}
 		claimKey, pending = cmd.Claim.Key, pendingPrefix+string(raw)
-		prev, err := claim(ctx, s.rdb, claimKey, pending, cmd.Claim.TTL)
-		if err != nil || prev != "" {
-			return Result{Replayed: prev != "", Previous: prev}, err
+		prev, err := claim(ctx, w, claimKey, pending, cmd.Claim.TTL)
+		if err != nil {
+			return Result{}, err
+		}
+		if prev != "" { // done by another request (perhaps finished here: Resume)
+			return Result{Replayed: true, Previous: prev}, w.short()
 		}
 	}
-	ids, err := runPlan(ctx, s.rdb, p, errs, claimKey, pending)
+	ids, err := runPlan(ctx, w, p, errs, claimKey, pending)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{EntryIDs: ids}, nil
+	return Result{EntryIDs: ids}, w.short()
 }
 
 // guardErr is what a command fails with when guard key is set by another.
@@ -148,16 +153,18 @@ func guardErr(errs map[string]error, key string) error {
 // claim sets key to pending unless it exists; if it does, it returns its
 // value once its command is done (Resume). A claim that vanishes meanwhile
 // (its command failed on a guard) is claimed again, a few times.
-func claim(ctx context.Context, rdb redis.UniversalClient, key, pending string, ttl time.Duration) (string, error) {
+func claim(ctx context.Context, w *writer, key, pending string, ttl time.Duration) (string, error) {
 	for range 3 {
-		ok, err := rdb.SetNX(ctx, key, pending, ttl).Result()
+		set, acked := replicated(ctx, w, key, func(c redis.Cmdable) *redis.BoolCmd { return c.SetNX(ctx, key, pending, ttl) })
+		ok, err := set.Result()
 		if err != nil {
 			return "", fmt.Errorf("commit: claim %s: %w", key, err)
 		}
 		if ok {
+			w.note(acked)
 			return "", nil
 		}
-		prev, err := Resume(ctx, rdb, key)
+		prev, err := resume(ctx, w, key)
 		if err != nil || prev != "" {
 			return prev, err
 		}
@@ -168,9 +175,22 @@ func claim(ctx context.Context, rdb redis.UniversalClient, key, pending string, 
 // Resume finishes the command whose claim is key, if it is pending (a
 // split command a failure interrupted, or one another request is doing
 // now), and returns the claim's value once done ("" if the claim is gone:
-// the command failed on a guard and wrote nothing).
-func Resume(ctx context.Context, rdb redis.UniversalClient, key string) (string, error) {
-	value, err := rdb.Get(ctx, key).Result()
+// the command failed on a guard and wrote nothing). With Replication, a
+// step it did that fewer replicas acknowledged in time makes it return
+// the value with a *ShortError; a claim done already returns no
+// shortness (Resume wrote nothing).
+func (s *Store) Resume(ctx context.Context, key string) (string, error) {
+	w := s.writer()
+	prev, err := resume(ctx, w, key)
+	if err != nil {
+		return "", err
+	}
+	return prev, w.short()
+}
+
+// resume is Resume with the writes done by w.
+func resume(ctx context.Context, w *writer, key string) (string, error) {
+	value, err := w.rdb.Get(ctx, key).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}
@@ -184,7 +204,7 @@ func Resume(ctx context.Context, rdb redis.UniversalClient, key string) (string,
 	if err := json.Unmarshal([]byte(strings.TrimPrefix(value, pendingPrefix)), &p); err != nil {
 		return "", fmt.Errorf("resume %s: plan: %w", key, err)
 	}
-	if _, err := runPlan(ctx, rdb, p, nil, key, value); err != nil {
+	if _, err := runPlan(ctx, w, p, nil, key, value); err != nil {
 		return "", fmt.Errorf("resume %s: %w", key, err)
 	}
 	return p.Value, nil
@@ -195,7 +215,7 @@ func Resume(ctx context.Context, rdb redis.UniversalClient, key string) (string,
 // if absent); claimKey is the claim, pending its pending value ("" for a
 // command without a claim). It returns the events' entry ids in order
 // ("" for the events of a step done before).
-func runPlan(ctx context.Context, rdb redis.UniversalClient, p plan, errs map[string]error, claimKey, pending string) ([]string, error) {
+func runPlan(ctx context.Context, w *writer, p plan, errs map[string]error, claimKey, pending string) ([]string, error) {
 	// One slot with guards (a command about one entity, whose claim is
 	// elsewhere): that step goes first and checks its guards in its own
 	// script, so the command's writes are one script. Several: phase 2
@@ -212,30 +232,35 @@ func runPlan(ctx context.Context, rdb redis.UniversalClient, p plan, errs map[st
 	inStep := len(guarded) == 1
 	if !inStep {
 		for i, st := range guarded {
-			j, err := setGuards(ctx, rdb, st)
+			j, err := setGuards(ctx, w, st)
 			if err != nil {
 				return nil, err
 			}
 			if j > 0 {
-				undoGuards(ctx, rdb, guarded[:i], claimKey, pending)
+				undoGuards(ctx, w.rdb, guarded[:i], claimKey, pending)
 				return nil, guardErr(errs, st.Guards[j-1][0])
 			}
 		}
 	}
 	ids := make([]string, p.Events)
 	for _, st := range steps {
-		j, err := runStep(ctx, rdb, p, st, claimKey != "", inStep, ids)
+		j, err := runStep(ctx, w, p, st, claimKey != "", inStep, ids)
 		if err != nil {
 			return nil, err
 		}
 		if j > 0 { // only the first step checks guards
-			undoGuards(ctx, rdb, nil, claimKey, pending)
+			undoGuards(ctx, w.rdb, nil, claimKey, pending)
 			return nil, guardErr(errs, st.Guards[j-1][0])
 		}
 	}
 	if claimKey != "" {
-		err := rdb.SetArgs(ctx, claimKey, p.Value, redis.SetArgs{Mode: "XX", KeepTTL: true}).Err()
-		if err != nil && !errors.Is(err, redis.Nil) {
+		set, acked := replicated(ctx, w, claimKey, func(c redis.Cmdable) *redis.StatusCmd {
+			return c.SetArgs(ctx, claimKey, p.Value, redis.SetArgs{Mode: "XX", KeepTTL: true})
+		})
+		switch err := set.Err(); {
+		case err == nil:
+			w.note(acked)
+		case !errors.Is(err, redis.Nil):
 			return nil, fmt.Errorf("commit: answer claim %s: %w", claimKey, err)
 		}
 	}

@@ -41,21 +41,25 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `)
 
-func setGuards(ctx context.Context, rdb redis.UniversalClient, st step) (int, error) {
+func setGuards(ctx context.Context, w *writer, st step) (int, error) {
 	keys, values := make([]string, len(st.Guards)), make([]any, len(st.Guards))
 	for i, gd := range st.Guards {
 		keys[i], values[i] = gd[0], gd[1]
 	}
-	j, err := setGuardsScript.Run(ctx, rdb, keys, values...).Int()
+	reply, acked := w.script(ctx, setGuardsScript, keys, values...)
+	j, err := reply.Int()
 	if err != nil {
 		return 0, fmt.Errorf("commit: guards of {%s}: %w", st.Tag, err)
+	}
+	if j == 0 {
+		w.note(acked)
 	}
 	return j, nil
 }
 
 // undoGuards takes back the guards of steps and drops the claim: a guard
-// of a later step was set by another command. It is best effort: the
-// command fails with the guard's error anyway.
+// of a later step was set by another command. It is best effort, and
+// waits for no replica: the command fails with the guard's error anyway.
 func undoGuards(ctx context.Context, rdb redis.UniversalClient, steps []step, claimKey, pending string) {
 	ctx = context.WithoutCancel(ctx)
 	for _, st := range steps {
@@ -121,7 +125,7 @@ func markerKey(p plan, st step) string { return "shop:commit:{" + st.Tag + "}:" 
 // runStep runs one step, recording its entry ids in ids; with guards it
 // checks and sets the step's guards too. It returns the 1-based index of
 // a guard set by another command (then it wrote nothing), else 0.
-func runStep(ctx context.Context, rdb redis.UniversalClient, p plan, st step, marked, guards bool, ids []string) (int, error) {
+func runStep(ctx context.Context, w *writer, p plan, st step, marked, guards bool, ids []string) (int, error) {
 	var keys []string
 	args := []any{"0", "0", 0, len(st.Release)}
 	if marked {
@@ -153,7 +157,11 @@ func runStep(ctx context.Context, rdb redis.UniversalClient, p plan, st step, ma
 			args = append(args, f)
 		}
 	}
-	res, err := stepScript.Run(ctx, rdb, keys, args...).StringSlice()
+	if len(keys) == 0 { // guards only, set in phase 2, and no marker
+		return 0, nil
+	}
+	reply, acked := w.script(ctx, stepScript, keys, args...)
+	res, err := reply.StringSlice()
 	if err != nil {
 		return 0, fmt.Errorf("commit: step {%s}: %w", st.Tag, err)
 	}
@@ -165,6 +173,7 @@ func runStep(ctx context.Context, rdb redis.UniversalClient, p plan, st step, ma
 			return j, nil
 		}
 	case len(res) == 1+len(st.Events) && res[0] == "ok":
+		w.note(acked)
 		for i, e := range st.Events {
 			ids[e.Index] = res[1+i]
 		}

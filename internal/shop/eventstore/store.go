@@ -20,12 +20,19 @@ var ErrGuarded = errors.New("already done")
 
 // Store publishes and reads shop events.
 type Store struct {
-	rdb redis.UniversalClient
-	log *model.Log
+	rdb  redis.UniversalClient
+	log  *model.Log
+	repl Replication
 }
 
 // New returns a Store on rdb writing to and reading the partitions of log.
-func New(rdb redis.UniversalClient, log *model.Log) *Store { return &Store{rdb: rdb, log: log} }
+func New(rdb redis.UniversalClient, log *model.Log, opts ...Option) *Store {
+	s := &Store{rdb: rdb, log: log}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // Log is the event log the store writes to.
 func (s *Store) Log() *model.Log { return s.log }

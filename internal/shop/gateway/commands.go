@@ -41,7 +41,7 @@ func publish[T any](g *Gateway, w http.ResponseWriter, r *http.Request, cmd even
 		}
 		cmd.Events = append(cmd.Events, ev)
 	}
-	return g.keys.Execute(w, r, g.events, cmd, a)
+	return g.keys.Execute(w, r, cmd, a)
 }
 
 // publishCreated publishes one <aggregate>.created per entity, all or

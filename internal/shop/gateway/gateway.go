@@ -66,6 +66,13 @@ type Config struct {
 	// PARTITIONS); 0 means partition.DefaultCount. A family keeps the
 	// count it was created with.
 	Partitions int
+	// Replication, when Replicas is above 0, makes every write of a
+	// command wait (WAIT, on its connection) until that many replicas of
+	// its master have it, up to Timeout (the runtime's
+	// Config.CommitReplicas and CommitReplicasTimeout: COMMIT_REPLICAS,
+	// COMMIT_REPLICAS_TIMEOUT). A command still short then is written but
+	// answered 503: retry it with the same Idempotency-Key.
+	Replication eventstore.Replication
 }
 
 // Gateway is the shop API, an http.Handler.
@@ -108,10 +115,11 @@ func New(cfg Config) *Gateway {
 		cfg.Logger = zap.NewNop()
 	}
 	log := model.NewLog(cfg.Redis, cfg.Partitions)
+	events := eventstore.New(cfg.Redis, log, eventstore.WithReplication(cfg.Replication))
 	g := &Gateway{
 		cfg: cfg, router: chi.NewRouter(), log: log,
-		events: eventstore.New(cfg.Redis, log), reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
-		cursors: paging.NewCursors(cfg.Redis), keys: idempotency.New(cfg.Redis, cfg.IdempotencyTTL, cfg.Partitions),
+		events: events, reads: readmodel.NewReader(cfg.Redis), stock: stock.New(cfg.Redis),
+		cursors: paging.NewCursors(cfg.Redis), keys: idempotency.New(cfg.Redis, events, cfg.IdempotencyTTL, cfg.Partitions),
 	}
 	_, g.clustered = cfg.Redis.(*redis.ClusterClient)
 	g.entities()

@@ -25,7 +25,6 @@ func TestRunRenamesOldKeys(t *testing.T) {
 	ctx := context.Background()
 	rdb := srv.Client(t)
 	const P = 4
-	log := model.NewLog(rdb, P)
 	old := map[string]string{
 		"shop:stock:entry:i1":                                  "entry",
 		"shop:stock:order:o1":                                  "order",
@@ -39,9 +38,25 @@ func TestRunRenamesOldKeys(t *testing.T) {
 		rdb.Set(ctx, k, v, 0)
 	}
 	rdb.Set(ctx, "shop:customers", "untouched", 0)
-	rep, err := slotmigrate.Run(ctx, rdb, log)
+	dry, err := slotmigrate.Run(ctx, rdb, slotmigrate.Options{Partitions: P, DryRun: true})
+	if err != nil || dry.Renamed != 5 || dry.Kept != 1 || !dry.DryRun {
+		t.Fatalf("dry Run = %+v, %v; want 5 to rename, 1 to keep", dry, err)
+	}
+	for k := range old {
+		if rdb.Exists(ctx, k).Val() != 1 {
+			t.Fatalf("the dry run moved %s", k)
+		}
+	}
+	if n := rdb.Exists(ctx, partition.CountKey(model.Stream(model.AggOrder))).Val(); n != 0 {
+		t.Fatal("the dry run created a family")
+	}
+	var moves []slotmigrate.Move
+	rep, err := slotmigrate.Run(ctx, rdb, slotmigrate.Options{Partitions: P, Each: func(m slotmigrate.Move) { moves = append(moves, m) }})
 	if err != nil || rep.Renamed != 5 || rep.Kept != 1 {
 		t.Fatalf("Run = %+v, %v; want 5 renamed, 1 kept", rep, err)
+	}
+	if len(moves) != 6 || len(rep.Families) != 5 || rep.Families[4].Renamed != 1 || rep.Families[4].Kept != 1 {
+		t.Fatalf("moves %+v, families %+v; want 6 moves, the inventory guards 1 renamed, 1 kept", moves, rep.Families)
 	}
 	want := map[string]string{
 		stock.EntryKey("i1"): "entry",
@@ -58,7 +73,7 @@ func TestRunRenamesOldKeys(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
 	}
-	if rep, err := slotmigrate.Run(ctx, rdb, log); err != nil || rep.Renamed != 0 {
+	if rep, err := slotmigrate.Run(ctx, rdb, slotmigrate.Options{Partitions: P}); err != nil || rep.Renamed != 0 {
 		t.Errorf("second Run = %+v, %v; want nothing renamed", rep, err)
 	}
 }

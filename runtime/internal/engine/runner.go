@@ -144,7 +144,7 @@ func (p *pool) count(msg *Entry) (outcome, bool) {
 		return outcome{}, true
 	}
 	f := p.f
-	lost, err := f.group.Renew(p.ctx, msg.Stream, []string{msg.ID}, strconv.Itoa(msg.Attempt))
+	lost, _, err := f.group.Renew(p.ctx, msg.Stream, []string{msg.ID}, strconv.Itoa(msg.Attempt))
 	switch {
 	case err != nil:
 		f.logger.Warn("count attempt: Redis failed, no attempt used", zap.String("stream", msg.Stream), zap.String("entry_id", msg.ID), zap.Error(err))

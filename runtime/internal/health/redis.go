@@ -56,13 +56,19 @@ func Writable(ctx context.Context, r *rdb.RDB, namespace, consumer string) (reas
 func CheckEvictionPolicy(ctx context.Context, r *rdb.RDB, logger *zap.Logger, allowEviction bool) error {
 	b := backoff.New(100*time.Millisecond, 5*time.Second)
 	for {
-		policy, err := r.ConfigValue(ctx, "maxmemory-policy")
+		policies, err := r.ConfigValues(ctx, "maxmemory-policy")
 		switch {
 		case err == nil:
 			if lazy, _ := r.ConfigValue(ctx, "lazyfree-lazy-expire"); lazy == "no" {
 				logger.Info("lazyfree-lazy-expire is no: Redis frees each expiring idempotency hash on its main thread (a few ms per 10,000 records); yes frees them in the background")
 			}
-			return judgePolicy(policy, logger, allowEviction)
+			// Every master of a Cluster: one that evicts loses its slots' data.
+			for _, policy := range policies {
+				if err := judgePolicy(policy, logger, allowEviction); err != nil {
+					return err
+				}
+			}
+			return nil
 		case rdb.IsReply(err) && !retryable(err):
 			logger.Warn("cannot read maxmemory-policy (CONFIG not allowed): make sure it is noeviction, or Redis may drop events and records",
 				zap.Error(err))

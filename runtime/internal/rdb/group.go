@@ -174,9 +174,9 @@ const maxRenewIDs = 500
 // Renew claims ids of stream to this consumer again, only those it still
 // owns (renew.lua): their idle time is reset and, unless count is "",
 // their delivery count set to count. It returns the ids this consumer no
-// longer owns.
-func (c *Consumer) Renew(ctx context.Context, stream string, ids []string, count string) ([]string, error) {
-	var lost []string
+// longer owns, and how many of them another consumer took over (the
+// others were settled meanwhile).
+func (c *Consumer) Renew(ctx context.Context, stream string, ids []string, count string) (lost []string, taken int, err error) {
 	for len(ids) > 0 {
 		n := min(len(ids), maxRenewIDs)
 		args := make([]any, 0, 3+n)
@@ -185,13 +185,26 @@ func (c *Consumer) Renew(ctx context.Context, stream string, ids []string, count
 			args = append(args, id)
 		}
 		ids = ids[n:]
-		got, err := renewScript.Run(ctx, c.client, []string{stream}, args...).StringSlice()
+		res, err := renewScript.Run(ctx, c.client, []string{stream}, args...).Slice()
 		if err != nil {
-			return lost, fmt.Errorf("renew entries of %s: %w", stream, err)
+			return lost, taken, fmt.Errorf("renew entries of %s: %w", stream, err)
 		}
-		lost = append(lost, got...)
+		if len(res) != 2 {
+			return lost, taken, fmt.Errorf("renew entries of %s: reply of %d parts", stream, len(res))
+		}
+		for k, part := range res {
+			ids, _ := part.([]any)
+			for _, id := range ids {
+				if s, ok := id.(string); ok {
+					lost = append(lost, s)
+					if k == 0 {
+						taken++
+					}
+				}
+			}
+		}
 	}
-	return lost, nil
+	return lost, taken, nil
 }
 
 // Consumers lists the group's consumers on stream.

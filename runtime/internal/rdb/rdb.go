@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -37,6 +38,30 @@ func CheckClient(client redis.UniversalClient) error {
 		return ErrRingUnsupported
 	}
 	return nil
+}
+
+// ConfigValues reads one CONFIG parameter of every master: one value on a
+// single node, one per master on a Cluster (where each node has its own
+// configuration).
+func (r *RDB) ConfigValues(ctx context.Context, name string) ([]string, error) {
+	cc, ok := r.client.(*redis.ClusterClient)
+	if !ok {
+		v, err := r.ConfigValue(ctx, name)
+		return []string{v}, err
+	}
+	var mu sync.Mutex
+	var out []string
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		res, err := c.ConfigGet(ctx, name).Result()
+		if err != nil {
+			return fmt.Errorf("CONFIG GET %s on %s: %w", name, c.Options().Addr, err)
+		}
+		mu.Lock()
+		out = append(out, res[name])
+		mu.Unlock()
+		return nil
+	})
+	return out, err
 }
 
 // ConfigValue reads one CONFIG parameter ("" if Redis does not report it).

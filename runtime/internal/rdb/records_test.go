@@ -108,3 +108,21 @@ func TestLegacyRecordsAreStillSeen(t *testing.T) {
 
 func itoa(n int) string     { return strconv.Itoa(n) }
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Renew tells an entry another consumer took over from one that was
+// settled (acked) meanwhile: only the first is a takeover.
+func TestRenewTellsTakenFromSettled(t *testing.T) {
+	client, ctx := startRedis(t), context.Background()
+	const stream = "events:r"
+	a, b := readOne(t, client, stream, "fn", "e1"), readOne(t, client, stream, "fn", "e2")
+	c := readOne(t, client, stream, "fn", "e3")
+	client.XClaim(ctx, &redis.XClaimArgs{Stream: stream, Group: "fn", Consumer: "other", Messages: []string{a}})
+	client.XAck(ctx, stream, "fn", b)
+	lost, taken, err := New(client).Consumer("fn", "c").Renew(ctx, stream, []string{a, b, c}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lost) != 2 || taken != 1 {
+		t.Fatalf("lost %v, taken %d; want %s and %s lost, 1 taken", lost, taken, a, b)
+	}
+}

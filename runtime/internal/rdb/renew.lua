@@ -10,8 +10,10 @@
 -- ARGV[4…] entry ids
 --
 -- Each owned entry's idle time is reset (XCLAIM JUSTID, which does not
--- count a delivery). Returns the ids this consumer no longer owns.
-local lost = {}
+-- count a delivery). Returns {taken, settled}: the ids this consumer no
+-- longer owns because another one does, and those pending to nobody
+-- (acked meanwhile: committed here just now, say).
+local taken, settled = {}, {}
 for i = 4, #ARGV do
   local id = ARGV[i]
   local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1, ARGV[2])
@@ -21,8 +23,10 @@ for i = 4, #ARGV do
     else
       redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'RETRYCOUNT', ARGV[3], 'JUSTID')
     end
+  elseif #redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1) == 1 then
+    taken[#taken + 1] = id
   else
-    lost[#lost + 1] = id
+    settled[#settled + 1] = id
   end
 end
-return lost
+return { taken, settled }

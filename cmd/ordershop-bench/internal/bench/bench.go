@@ -91,18 +91,3 @@ func preload(ctx context.Context, rdb redis.UniversalClient, stream string, n, s
 	}
 	return nil
 }
-
-// cleanup deletes keys and every key matching the patterns.
-func cleanup(rdb redis.UniversalClient, keys []string, patterns ...string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for _, p := range patterns {
-		iter := rdb.Scan(ctx, 0, p, 1000).Iterator()
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-	}
-	for i := 0; i < len(keys); i += 500 {
-		rdb.Del(ctx, keys[i:min(i+500, len(keys))]...)
-	}
-}

@@ -63,7 +63,7 @@ func IdempotencyMemory(ctx context.Context, rdb redis.UniversalClient, n int) (M
 		return MemoryResult{}, err
 	}
 	var bytes, records int64
-	keys, err := rdb.Keys(ctx, runtime.DoneKeyPrefix(fn, stream)+"*").Result()
+	keys, err := keysMatching(ctx, rdb, runtime.DoneKeyPrefix(fn, stream)+"*")
 	if err != nil {
 		return MemoryResult{}, err
 	}

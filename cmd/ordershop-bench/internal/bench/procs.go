@@ -16,10 +16,11 @@ import (
 // process is one running function binary.
 type process struct{ *proctest.Process }
 
-// startProcess runs binDir/name against redisURL on a free loopback port
-// and waits for its /readyz.
-func startProcess(binDir, name, redisURL string) (*process, error) {
-	p, err := proctest.StartFree(name, filepath.Join(binDir, shopkit.BinaryOf(name)), []string{"REDIS_URL=" + redisURL,
+// startProcess runs binDir/name against the Redis redisEnv names
+// ("REDIS_URL=…" or "REDIS_CLUSTER_URL=…") on a free loopback port and
+// waits for its /readyz.
+func startProcess(binDir, name, redisEnv string) (*process, error) {
+	p, err := proctest.StartFree(name, filepath.Join(binDir, shopkit.BinaryOf(name)), []string{redisEnv,
 		"LISTEN_HOST=127.0.0.1", "LOG_LEVEL=error", "CONSUMER_NAME=bench-" + name})
 	if err != nil {
 		return nil, err

@@ -16,8 +16,10 @@ import (
 type ShopOptions struct {
 	// BinDir holds the function binaries (make build: bin/).
 	BinDir string
-	// RedisURL is the Redis the processes use (the caller's rdb's).
+	// RedisURL is the Redis the processes use (the caller's rdb's); with
+	// Cluster it is a REDIS_CLUSTER_URL.
 	RedisURL string
+	Cluster  bool
 	// Rate is the target orders per second; Duration how long orders are sent.
 	Rate     int
 	Duration time.Duration
@@ -31,7 +33,9 @@ type ShopOptions struct {
 // ShopResult is the outcome of a shop load.
 type ShopResult struct {
 	// Instances is the instances of each ordered function.
-	Instances    int                `json:"instances"`
+	Instances int `json:"instances"`
+	// Redis says what the shop ran on: "one node" or "cluster of 3 masters".
+	Redis        string             `json:"redis"`
 	Orders       int                `json:"orders"`
 	OrdersPerSec float64            `json:"orders_per_sec"`
 	PostP50ms    float64            `json:"post_p50_ms"`
@@ -58,13 +62,13 @@ func Shop(ctx context.Context, rdb redis.UniversalClient, o ShopOptions) (ShopRe
 		}
 	}()
 	for _, name := range shopkit.Scaled(o.Instances) {
-		p, err := startProcess(o.BinDir, name, o.RedisURL)
+		p, err := startProcess(o.BinDir, name, o.redisEnv())
 		if err != nil {
 			return ShopResult{}, err
 		}
 		procs[name] = p
 	}
-	res := ShopResult{Instances: o.Instances, RSSIdleMB: map[string]float64{}, RSSLoadMB: map[string]float64{}}
+	res := ShopResult{Instances: o.Instances, Redis: o.redisName(), RSSIdleMB: map[string]float64{}, RSSLoadMB: map[string]float64{}}
 	for name, p := range procs {
 		rss, err := p.rssMB()
 		if err != nil {
@@ -98,6 +102,22 @@ func Shop(ctx context.Context, rdb redis.UniversalClient, o ShopOptions) (ShopRe
 	res.PostP50ms = ms(lat[len(lat)/2])
 	res.PostP99ms = ms(lat[min(len(lat)-1, len(lat)*99/100)])
 	return res, nil
+}
+
+// redisEnv is the variable that tells the processes where Redis is.
+func (o ShopOptions) redisEnv() string {
+	if o.Cluster {
+		return "REDIS_CLUSTER_URL=" + o.RedisURL
+	}
+	return "REDIS_URL=" + o.RedisURL
+}
+
+// redisName says what the shop runs on, for the report.
+func (o ShopOptions) redisName() string {
+	if o.Cluster {
+		return "cluster of 3 masters"
+	}
+	return "one node"
 }
 
 // seedShop creates a customer and ten products with a large inventory.

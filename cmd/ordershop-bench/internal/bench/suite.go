@@ -29,6 +29,10 @@ type SuiteOptions struct {
 	// ShopRate and ShopDuration size the shop load (default 1000/s, 10s).
 	ShopRate     int
 	ShopDuration time.Duration
+	// ClusterURL and Cluster, when set, are a 3-master Redis Cluster on the
+	// same machine that the shop also runs on, with 1 and 2 instances.
+	ClusterURL string
+	Cluster    redis.UniversalClient
 }
 
 // Report is everything the suite measured.
@@ -103,7 +107,7 @@ func RunSuite(ctx context.Context, rdb redis.UniversalClient, o SuiteOptions, lo
 	rep.Memory = mem
 	for instances := 1; o.BinDir != "" && instances <= 2; instances++ {
 		fmt.Fprintf(log, "shop (%d of each ordered function): %d orders/s for %s …\n", instances, o.ShopRate, o.ShopDuration)
-		if err := rdb.FlushDB(ctx).Err(); err != nil {
+		if err := flushAll(ctx, rdb); err != nil {
 			return rep, err
 		}
 		s, err := Shop(ctx, rdb, ShopOptions{BinDir: o.BinDir, RedisURL: o.RedisURL, Rate: o.ShopRate, Duration: o.ShopDuration, Instances: instances})
@@ -112,7 +116,27 @@ func RunSuite(ctx context.Context, rdb redis.UniversalClient, o SuiteOptions, lo
 		}
 		rep.Shops = append(rep.Shops, s)
 	}
+	for instances := 1; o.BinDir != "" && o.Cluster != nil && instances <= 2; instances++ {
+		fmt.Fprintf(log, "shop on the cluster (%d of each ordered function): %d orders/s for %s …\n", instances, o.ShopRate, o.ShopDuration)
+		if err := flushCluster(ctx, o.Cluster); err != nil {
+			return rep, err
+		}
+		s, err := Shop(ctx, o.Cluster, ShopOptions{BinDir: o.BinDir, RedisURL: o.ClusterURL, Cluster: true, Rate: o.ShopRate, Duration: o.ShopDuration, Instances: instances})
+		if err != nil {
+			return rep, fmt.Errorf("shop on the cluster with %d instances: %w", instances, err)
+		}
+		rep.Shops = append(rep.Shops, s)
+	}
 	return rep, nil
+}
+
+// flushCluster empties every master of a Cluster.
+func flushCluster(ctx context.Context, c redis.UniversalClient) error {
+	cc, ok := c.(*redis.ClusterClient)
+	if !ok {
+		return c.FlushDB(ctx).Err()
+	}
+	return cc.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error { return n.FlushDB(ctx).Err() })
 }
 
 func machine() string {
@@ -173,8 +197,8 @@ func (r Report) WriteTable(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nidempotency record: %.1f bytes of Redis memory (target ≤ 100)\n", r.Memory.BytesPerRecord)
 	for _, s := range r.Shops {
-		fmt.Fprintf(w, "\nshop end to end, %d instance(s) of projector and inventory: %d orders, %.0f orders/s with every reaction done (target ≥ 1000); POST p50 %.2f ms, p99 %.2f ms (target ≤ 20)\n",
-			s.Instances, s.Orders, s.OrdersPerSec, s.PostP50ms, s.PostP99ms)
+		fmt.Fprintf(w, "\nshop end to end on %s, %d instance(s) of projector and inventory: %d orders, %.0f orders/s with every reaction done (target ≥ 1000); POST p50 %.2f ms, p99 %.2f ms (target ≤ 20)\n",
+			s.Redis, s.Instances, s.Orders, s.OrdersPerSec, s.PostP50ms, s.PostP99ms)
 		names := make([]string, 0, len(s.RSSIdleMB))
 		for n := range s.RSSIdleMB {
 			names = append(names, n)

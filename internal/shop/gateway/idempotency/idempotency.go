@@ -40,26 +40,32 @@ const (
 // Keys does keyed commands once, remembering their keys in Redis.
 type Keys struct {
 	rdb        redis.UniversalClient
+	events     Committer
 	ttl        time.Duration
 	partitions int
 }
 
 // New remembers keys in rdb for ttl (0 or less: DefaultTTL), each in one
 // of partitions partitions (the event log's count; 0 means
-// partition.DefaultCount), by its hash: KeyPartition.
-func New(rdb redis.UniversalClient, ttl time.Duration, partitions int) *Keys {
+// partition.DefaultCount), by its hash: KeyPartition. Commands are
+// written with events.
+func New(rdb redis.UniversalClient, events Committer, ttl time.Duration, partitions int) *Keys {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
 	if partitions <= 0 {
 		partitions = partition.DefaultCount
 	}
-	return &Keys{rdb: rdb, ttl: ttl, partitions: partitions}
+	return &Keys{rdb: rdb, events: events, ttl: ttl, partitions: partitions}
 }
 
-// Committer writes a command's events atomically (eventstore.Store).
+// Committer writes a command's events (eventstore.Store): Commit writes
+// one, Resume finishes one a failure interrupted. Either returns an
+// *eventstore.ShortError when what it wrote was not acknowledged by the
+// replicas asked for.
 type Committer interface {
 	Commit(ctx context.Context, cmd eventstore.Command) (eventstore.Result, error)
+	Resume(ctx context.Context, key string) (string, error)
 }
 
 // RedisKey is where a key's record lives: in the hash slot of its
@@ -133,7 +139,12 @@ func checkKey(key string) error {
 // another request); else the command runs and Execute claims the key.
 // A record of a command done in steps on a Redis Cluster that is not
 // finished (the first request failed or is still running) is finished
-// first (eventstore.Resume), then answered.
+// first (Committer.Resume), then answered.
+//
+// A recorded answer is answered as it is, without waiting for replicas:
+// it is the answer of the request that wrote the command (a 201 or 200,
+// never the 503 of a write that fell short of its replicas, which
+// records the success answer it would have sent).
 func (k *Keys) Wrap(h respond.Handler) respond.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		keys, ok := r.Header[http.CanonicalHeaderKey(Header)]
@@ -155,7 +166,12 @@ func (k *Keys) Wrap(h respond.Handler) respond.Handler {
 		req := keyedRequest{redisKey: RedisKey(keys[0], p), fingerprint: fingerprint(r.Method, r.URL.Path, body), partition: p}
 		prev, err := k.rdb.Get(r.Context(), req.redisKey).Result()
 		if err == nil && eventstore.IsPending(prev) {
-			if prev, err = eventstore.Resume(r.Context(), k.rdb, req.redisKey); err == nil && prev == "" {
+			prev, err = k.events.Resume(r.Context(), req.redisKey)
+			var short *eventstore.ShortError
+			if errors.As(err, &short) {
+				return unreplicated(short, true)
+			}
+			if err == nil && prev == "" {
 				err = redis.Nil // it failed and wrote nothing: run it
 			}
 		}
@@ -184,11 +200,14 @@ func replay(w http.ResponseWriter, recorded, fingerprint string) error {
 	return nil
 }
 
-// Execute writes a command's events (with its guards) with events and
-// sends its answer. With an Idempotency-Key (see Wrap) the key is claimed
-// in the same atomic step; if another request claimed it first, nothing is
-// written and that request's answer is sent.
-func (k *Keys) Execute(w http.ResponseWriter, r *http.Request, events Committer, cmd eventstore.Command, a respond.Answer) error {
+// Execute writes a command's events (with its guards) and sends its
+// answer. With an Idempotency-Key (see Wrap) the key is claimed in the
+// same atomic step; if another request claimed it first, nothing is
+// written and that request's answer is sent. A command written that its
+// replicas did not acknowledge in time (eventstore.ShortError) answers
+// 503 (unreplicated); its record holds answer a, which a retry with the
+// same key gets.
+func (k *Keys) Execute(w http.ResponseWriter, r *http.Request, cmd eventstore.Command, a respond.Answer) error {
 	req, keyed := r.Context().Value(contextKey{}).(keyedRequest)
 	if keyed {
 		rec, err := json.Marshal(record{Fingerprint: req.fingerprint, Answer: a})
@@ -197,7 +216,11 @@ func (k *Keys) Execute(w http.ResponseWriter, r *http.Request, events Committer,
 		}
 		cmd.Claim = &eventstore.Claim{Key: req.redisKey, Value: string(rec), TTL: k.ttl}
 	}
-	res, err := events.Commit(r.Context(), cmd)
+	res, err := k.events.Commit(r.Context(), cmd)
+	var short *eventstore.ShortError
+	if errors.As(err, &short) {
+		return unreplicated(short, keyed)
+	}
 	if err != nil {
 		return err
 	}
@@ -206,4 +229,28 @@ func (k *Keys) Execute(w http.ResponseWriter, r *http.Request, events Committer,
 	}
 	a.Write(w)
 	return nil
+}
+
+// unreplicated is the 503 of a command written on its master that fewer
+// replicas than asked for acknowledged in time: it may be lost if the
+// master fails now. With a key the client retries it with the same key
+// (the retry answers the recorded answer, or does the command again if a
+// failover lost it).
+func unreplicated(short *eventstore.ShortError, keyed bool) error {
+	what := fmt.Sprintf("not replicated to %s within %s", plural(short.Want, "replica"), short.Timeout)
+	if short.Got > 0 {
+		what = fmt.Sprintf("replicated to %d of the %s asked for within %s", short.Got, plural(short.Want, "replica"), short.Timeout)
+	}
+	next := "retry it with the same " + Header
+	if !keyed {
+		next = "it may be lost if the master fails (send commands with an " + Header + " to retry them safely)"
+	}
+	return respond.Errorf(http.StatusServiceUnavailable, "the command was written but %s; %s", what, next)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -34,7 +34,7 @@ func (u *Unread) Return(ctx context.Context, group *rdb.Consumer, logger *zap.Lo
 	u.ids = nil
 	u.mu.Unlock()
 	for stream, list := range ids {
-		if _, err := group.Renew(ctx, stream, list, "0"); err != nil {
+		if _, _, err := group.Renew(ctx, stream, list, "0"); err != nil {
 			logger.Warn("give back unread deliveries", zap.String("stream", stream), zap.Int("count", len(list)), zap.Error(err))
 		}
 	}
