@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # test code.
 COMMANDS := $(patsubst cmd/%/main.go,%,$(wildcard cmd/*/main.go))
 
-.PHONY: all build test bench run run-cluster deps deps-browser deps-redis deps-foreman vet clean fuzz screenshots
+.PHONY: all build test test-cluster bench run run-cluster deps deps-browser deps-redis deps-foreman vet clean fuzz screenshots
 
 all: build
 
@@ -49,13 +49,30 @@ apt_install = missing=""; \
 vet:
 	$(GO) vet ./...
 
-## test: every test, against throwaway redis-servers on free loopback ports
+# NOT_ON_CLUSTER: the tests of tests/ that the Cluster pass of make test
+# leaves out. Two do not apply to a Redis Cluster: TestRedisStartsLate
+# stops and restarts the one redis-server, and
+# TestMigrationKeepsTheReadModel migrates a log of before partitions (one
+# stream per aggregate, which only a single node ever had) into
+# partitions. TestSeedWalkSlots runs on a one-node cluster of its own
+# whatever the package's Redis is: once is enough.
+NOT_ON_CLUSTER := ^(TestRedisStartsLate|TestMigrationKeepsTheReadModel|TestSeedWalkSlots)$$
+
+## test: every test, against throwaway redis-servers on free loopback ports,
+## then the shop's end-to-end tests (tests/) again on a Redis Cluster of 3
+## masters (ORDERSHOP_TEST_REDIS=cluster), but NOT_ON_CLUSTER
 # The browser test (chromium and a whole shop) runs after the rest, not
-# beside the runtime's timing-sensitive takeover tests.
+# beside the runtime's timing-sensitive takeover tests; the Cluster pass
+# runs alone too, after the single-node packages.
 test: deps deps-browser
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v '/tests/browser$$')
+	ORDERSHOP_TEST_REDIS=cluster $(GO) test -count=1 -timeout 5m -skip '$(NOT_ON_CLUSTER)' ./tests/
 	$(GO) test -count=1 -timeout 5m ./tests/browser/
+
+## test-cluster: only the Cluster pass of make test
+test-cluster: deps
+	ORDERSHOP_TEST_REDIS=cluster $(GO) test -count=1 -timeout 5m -skip '$(NOT_ON_CLUSTER)' ./tests/
 
 BENCH_EVENTS ?= 100000
 # BENCH_GO: the runtime's Go benchmarks that make bench runs BENCH_EVENTS times

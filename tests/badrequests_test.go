@@ -106,7 +106,7 @@ func TestBadRequests(t *testing.T) {
 // unknown id to every command on both dialects: 404 with a JSON error,
 // and nothing written.
 func TestCommandsOnDeleted(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c := newCatalog(a, 2, 10, 100)
 	live, gone := c.products[0], c.products[1]
 	order := a.ids("/orders", c.order(live))[0]

@@ -20,7 +20,7 @@ const (
 // again and may be paid again, GET of the billing is 404 on /v1 and 200
 // null on the seed paths, a second DELETE is 404.
 func TestBillingUpdateAndDelete(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c := newCatalog(a, 1, 10, 100)
 	p := c.products[0]
 	order, other := a.ids("/orders", c.order(p, p))[0], a.ids("/orders", c.order(p))[0]
@@ -113,7 +113,7 @@ func getBilling(a api, id string) wBilling {
 // TestPayOnceUnderRace: ten clients pay one order at once: one answers
 // 201, the others 409, and one billing.created is written.
 func TestPayOnceUnderRace(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c := newCatalog(a, 1, 10, 100)
 	order := a.ids("/orders", c.order(c.products[0]))[0]
 	if s := orderStatus(a, order); s != model.StatusAccepted {

@@ -103,7 +103,7 @@ const settleTimeout = 20 * time.Second
 
 // settle waits until every function but the skipped ones has handled
 // everything (shopkit.Quiet).
-func settle(t *testing.T, rdb *redis.Client, skip ...string) {
+func settle(t *testing.T, rdb redis.UniversalClient, skip ...string) {
 	t.Helper()
 	shopkit.Settle(t, rdb, settleTimeout, skip...)
 }
@@ -118,7 +118,7 @@ func countKinds(mails []model.Mail) map[string]int {
 }
 
 // streamLens is XLEN of every partition of every events:* family.
-func streamLens(t *testing.T, rdb *redis.Client) map[string]int64 {
+func streamLens(t *testing.T, rdb redis.UniversalClient) map[string]int64 {
 	t.Helper()
 	out, err := shopkit.Lens(ctx(), rdb)
 	if err != nil {

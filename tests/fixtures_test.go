@@ -55,7 +55,7 @@ func units(p string, n int) []string {
 
 // countEvents counts the events of type typ in its family (every
 // partition) whose data has field equal to value.
-func countEvents(t *testing.T, rdb *redis.Client, typ, field, value string) int {
+func countEvents(t *testing.T, rdb redis.UniversalClient, typ, field, value string) int {
 	t.Helper()
 	entries, err := shopkit.Entries(ctx(), rdb, model.StreamOf(typ))
 	if err != nil {

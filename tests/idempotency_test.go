@@ -28,7 +28,7 @@ import (
 // created the order, repeated after all that, still answers its first
 // answer and creates nothing.
 func TestIdempotentUpdateAndDelete(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c := newCatalog(a, 1, 100, 1000)
 	p := c.products[0]
 	post := newKey(t)
@@ -74,7 +74,7 @@ func TestIdempotentUpdateAndDelete(t *testing.T) {
 // TestIdempotencyKeyFormat: a key is 1 to 255 visible ASCII characters;
 // any other key answers 400 and writes nothing.
 func TestIdempotencyKeyFormat(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c := newCatalog(a, 1, 100, 1000)
 	for _, tc := range []struct{ name, key string }{
 		{"256 characters", strings.Repeat("k", 256)},
@@ -103,7 +103,7 @@ func TestIdempotencyKeyFormat(t *testing.T) {
 // request that failed (404: unknown customer) fails again when sent again
 // with its key, and the same key then serves a valid request.
 func TestIdempotencyFailureNotRemembered(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c, key := newCatalog(a, 1, 100, 1000), newKey(t)
 	bad := map[string]any{"customer_id": "no-such-customer", "product_ids": []string{c.products[0]}}
 	for i := range 2 {
@@ -158,7 +158,7 @@ func sameAnswer(t *testing.T, what string, first, second reply) {
 // with Idempotent-Replayed: true, and the key lives 24 h in Redis under
 // the SHA-256 of the key.
 func TestIdempotentReplay(t *testing.T) {
-	shop, rdb := sharedAPI(t), kit.Redis.Client(t)
+	shop, rdb := sharedAPI(t), kit.Client(t)
 	for _, d := range []struct {
 		name, prefix string
 		status       int
@@ -207,7 +207,7 @@ func ordersOf(orders []wOrder, customer string) int {
 // TestIdempotentConcurrent: 20 requests with one key at once write one
 // order, and all answer the winner's answer.
 func TestIdempotentConcurrent(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c, key := newCatalog(a, 1, 100, 1000), newKey(t)
 	body, _ := json.Marshal(c.order(c.products[0]))
 	const clients = 20
@@ -234,7 +234,7 @@ func TestIdempotentConcurrent(t *testing.T) {
 // TestIdempotencyKeyReused: a key used once answers 422 for another body,
 // path or method, and such a request writes nothing.
 func TestIdempotencyKeyReused(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c, key := newCatalog(a, 2, 100, 1000), newKey(t)
 	first := a.expect(http.MethodPost, v1+"/orders", c.order(c.products[0]), http.StatusCreated, nil, hdrIdempotencyKey, key)
 	var ids []string
@@ -269,7 +269,7 @@ func TestIdempotencyKeyReused(t *testing.T) {
 // with body B race with one key: one order is written; the requests with
 // the winning body answer its answer, the others 422.
 func TestIdempotentConcurrentOtherBodies(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c, key := newCatalog(a, 2, 100, 1000), newKey(t)
 	bodies := [2]string{mustJSON(t, c.order(c.products[0])), mustJSON(t, c.order(c.products[1]))}
 	replies := race(t, 20, func(i int) (reply, error) {

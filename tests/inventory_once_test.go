@@ -12,7 +12,7 @@ import (
 // nothing written), or by ten clients at once (one 201, the others 409,
 // one inventory.created).
 func TestOneInventoryEntryPerProduct(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	twice := a.ids("/products", map[string]any{"name": "Twice", "price": 1})[0]
 	body := []map[string]any{{"product_id": twice, "amount": 1}, {"product_id": twice, "amount": 2}}
 	for _, path := range []string{"/inventory", v1 + "/inventory"} {

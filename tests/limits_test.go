@@ -98,7 +98,7 @@ type limitCase struct {
 // message naming the field (413 for a body over 1 MiB), on both dialects,
 // and writes nothing to any events:* stream.
 func TestInputLimits(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c := newCatalog(a, 1, 100, 1_000_000)
 	bare := a.ids("/products", map[string]any{"name": "No stock yet", "price": 1})[0]
 	p, inv := c.products[0], c.inventory[0]
@@ -194,7 +194,7 @@ func TestInputLimits(t *testing.T) {
 // event log did not change.
 func checkLimit(a api, tc limitCase) {
 	t := a.t
-	rdb := kit.Redis.Client(t)
+	rdb := kit.Client(t)
 	before := streamLens(t, rdb)
 	r := a.send(tc.method, tc.path, tc.body)
 	msg := r.errorMessage()

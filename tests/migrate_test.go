@@ -27,7 +27,7 @@ import (
 // again).
 func TestMigrationKeepsTheReadModel(t *testing.T) {
 	freshRedis(t)
-	rdb := kit.Redis.Client(t)
+	rdb := kit.Client(t)
 	ctx := context.Background()
 	s := newShop(t)
 	procs := s.StartAll()

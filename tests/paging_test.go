@@ -18,7 +18,7 @@ import (
 // small limit and checks that the pages hold the seed dialect's full
 // array, in the same (id) order.
 func TestPagingEveryList(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c := newCatalog(a, 3, 5, 1000)
 	orders := a.ids("/orders", []map[string]any{c.order(c.products[0]), c.order(c.products[1]), c.order(c.products[2])})
 	a.ids("/billings", map[string]any{"order_id": orders[0]})
@@ -60,7 +60,7 @@ const pagedOrders = 2500
 // order comes exactly once, in id order, and the pages hold the whole
 // list (the seed dialect's full array).
 func TestPagingOrders(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c := newCatalog(a, 3, 1, 1_000_000)
 	var created []string
 	for _, n := range []int{1000, 1000, 500} {
@@ -170,7 +170,7 @@ func TestPagingBadParameters(t *testing.T) {
 // created: every order that existed before the walk comes exactly once,
 // and no order comes twice.
 func TestPagingWhileGrowing(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	c := newCatalog(a, 1, 1, 1_000_000)
 	batch := make([]map[string]any, 300)
 	for i := range batch {

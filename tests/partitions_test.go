@@ -18,10 +18,10 @@ const orderedInstances = 2
 // instances of each ordered function (shopkit.Scaled), waits until the
 // partitions are shared among them (shopkit.LeaseOwners), and returns a
 // client of its gateway and a Redis client.
-func scaledShop(t *testing.T) (api, *redis.Client) {
+func scaledShop(t *testing.T) (api, redis.UniversalClient) {
 	t.Helper()
 	freshRedis(t)
-	rdb := kit.Redis.Client(t)
+	rdb := kit.Client(t)
 	s := newShop(t)
 	procs := s.StartScaled(orderedInstances)
 	for _, fn := range shopkit.Ordered() {

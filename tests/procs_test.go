@@ -24,10 +24,10 @@ func newShop(t *testing.T) *shopkit.Shop {
 // ownShop is the start of a test that needs a shop of its own: it empties
 // Redis, starts every process of the shop on it and returns the shop, a
 // client of its gateway and a Redis client.
-func ownShop(t *testing.T) (*shopkit.Shop, api, *redis.Client) {
+func ownShop(t *testing.T) (*shopkit.Shop, api, redis.UniversalClient) {
 	t.Helper()
 	freshRedis(t)
-	rdb := kit.Redis.Client(t)
+	rdb := kit.Client(t)
 	s := newShop(t)
 	return s, api{t: t, base: s.StartAll()[shopkit.Gateway].URL()}, rdb
 }
@@ -35,7 +35,7 @@ func ownShop(t *testing.T) (*shopkit.Shop, api, *redis.Client) {
 // testEnv is the environment of every process of the tests (but PORT).
 func testEnv() []string {
 	return []string{
-		"REDIS_URL=" + kit.Redis.URL(), "LOG_FORMAT=console",
+		kit.RedisEnv(), "LOG_FORMAT=console",
 		"RETRY_BACKOFF_BASE=100ms", "RETRY_POLL_INTERVAL=100ms",
 		"CLAIM_MIN_IDLE=2s", "CLAIM_INTERVAL=500ms", "SHUTDOWN_TIMEOUT=3s", "READ_BLOCK=200ms",
 	}

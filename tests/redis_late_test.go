@@ -14,7 +14,7 @@ import (
 // once Redis is up, the shop works.
 func TestRedisStartsLate(t *testing.T) {
 	freshRedis(t)
-	restart := kit.Redis.Down(t, syscall.SIGTERM)
+	restart := kit.SingleNode(t).Down(t, syscall.SIGTERM)
 	s := newShop(t)
 	base := s.StartAll()[shopkit.Gateway].URL()
 	restart()

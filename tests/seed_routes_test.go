@@ -23,8 +23,16 @@ type seedKind struct {
 func TestSeedRoutes(t *testing.T) {
 	a := sharedAPI(t)
 	c := newCatalog(a, 1, 10, 1_000_000)
+	for _, k := range seedKinds(a, c) {
+		t.Run(k.plural, func(t *testing.T) { seedRoutes(a.on(t), k) })
+	}
+}
+
+// seedKinds are the seed's entity kinds, orders and billings of catalog
+// c's first product.
+func seedKinds(a api, c catalog) []seedKind {
 	p := c.products[0]
-	kinds := []seedKind{
+	return []seedKind{
 		{"/customer", "/customers",
 			func() map[string]any { return map[string]any{"name": "Seed", "email": "seed@example.com"} },
 			func(map[string]any) map[string]any {
@@ -46,9 +54,6 @@ func TestSeedRoutes(t *testing.T) {
 		{"/billing", "/billings",
 			func() map[string]any { return map[string]any{"order_id": a.ids("/orders", c.order(p))[0]} },
 			func(made map[string]any) map[string]any { return map[string]any{"order_id": made["order_id"]} }},
-	}
-	for _, k := range kinds {
-		t.Run(k.plural, func(t *testing.T) { seedRoutes(a.on(t), k) })
 	}
 }
 

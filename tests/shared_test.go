@@ -49,7 +49,7 @@ func freshSharedAPI(t *testing.T) api {
 func freshRedis(t *testing.T) {
 	t.Helper()
 	stopShared()
-	kit.Redis.FlushAll(t)
+	kit.FlushAll(t)
 }
 
 // startShared empties Redis, starts every Procfile function and waits for
@@ -59,7 +59,7 @@ func freshRedis(t *testing.T) {
 // they expire (PARTITION_LEASE), and their reads stale meanwhile.
 func startShared(t *testing.T) {
 	t.Helper()
-	kit.Redis.FlushAll(t)
+	kit.FlushAll(t)
 	var procs []*proctest.Process
 	fail := func(err error) {
 		for _, p := range procs {

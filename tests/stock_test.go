@@ -25,7 +25,7 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 // neverOversell is TestConcurrentOrdersNeverOversell on the shop a serves:
 // while the 40 orders race, the product's stock is sampled and must
 // never be below zero.
-func neverOversell(t *testing.T, a api, rdb *redis.Client) {
+func neverOversell(t *testing.T, a api, rdb redis.UniversalClient) {
 	t.Helper()
 	cat := newCatalog(a, 1, 100, 10)
 	pid := cat.products[0]
@@ -90,7 +90,7 @@ func neverOversell(t *testing.T, a api, rdb *redis.Client) {
 
 // sampleStock reads product's available stock (shop:stock) until stop
 // closes, at most 10,000 times, and returns what it read.
-func sampleStock(rdb *redis.Client, product string, stop <-chan struct{}) []int64 {
+func sampleStock(rdb redis.UniversalClient, product string, stop <-chan struct{}) []int64 {
 	var out []int64
 	for range 10_000 {
 		select {
@@ -111,7 +111,7 @@ func sampleStock(rdb *redis.Client, product string, stop <-chan struct{}) []int6
 // there are); afterwards every product's amount on GET /inventory is 30
 // minus the units of its accepted orders, and no order is left pending.
 func TestStockUnderConcurrentCommands(t *testing.T) {
-	a, rdb := sharedAPI(t), kit.Redis.Client(t)
+	a, rdb := sharedAPI(t), kit.Client(t)
 	const initial, clients, commands = 30, 8, 25
 	c := newCatalog(a, 5, 2, initial)
 	errs := make(chan error, clients)

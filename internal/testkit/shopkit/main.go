@@ -20,6 +20,10 @@ type Setup struct {
 	// Redis, if not nil, makes Main start one redis-server with these
 	// options for the package (Env.Redis); tests that share it flush it.
 	Redis *redistest.Options
+	// Cluster, if not nil, makes Main start a Redis Cluster with these
+	// options for the package (Env.Cluster) instead of Redis's one
+	// redis-server; ClusterFromEnv reads it from $ORDERSHOP_TEST_REDIS.
+	Cluster *redistest.ClusterOptions
 	// Prepare, if not nil, runs first; the cleanup it returns runs after
 	// everything else.
 	Prepare func() (cleanup func(), err error)
@@ -33,6 +37,9 @@ type Env struct {
 	Bin string
 	// Redis is the package's Redis, if Setup.Redis asked for one.
 	Redis *redistest.Server
+	// Cluster is the package's Redis Cluster, if Setup.Cluster asked for
+	// one (Redis is nil then). Client, RedisEnv and FlushAll serve either.
+	Cluster *redistest.Cluster
 }
 
 // Main prepares what s asks for into env (which may be nil if s asks for
@@ -75,7 +82,14 @@ func run(m *testing.M, s Setup, env *Env) (int, error) {
 		}
 		env.Bin = dir
 	}
-	if s.Redis != nil {
+	if s.Cluster != nil {
+		c, err := redistest.StartCluster(*s.Cluster)
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		env.Cluster = c
+	} else if s.Redis != nil {
 		srv, err := redistest.Start(*s.Redis)
 		if err != nil {
 			return 0, err
