@@ -72,7 +72,8 @@ func waits(t *testing.T, node *redis.Client) int {
 // (done in steps) WAITs after each of its writes — the claim, each slot's
 // guards, each slot's step, the answer — and the replica has every entry
 // right after the 201; with the replica gone the batch is written whole
-// on the master but answered 503, and the retry answers the stored 201.
+// on the master but answered 503, and so is its retry while the replica is
+// away; once it is back the retry answers the stored 201.
 func TestClusterStepsWaitForReplicas(t *testing.T) {
 	const timeout = 200 * time.Millisecond
 	master, replicaSrv, replica := clusterWithReplica(t)
@@ -136,6 +137,14 @@ func TestClusterStepsWaitForReplicas(t *testing.T) {
 	if n := s.count(model.InventoryCreated); n != 12 {
 		t.Fatalf("%d inventory.created on the master, want 12: the short batch is written whole", n)
 	}
+	// The replica still away: the retry is not safe either.
+	s.do("POST", v1+"/inventory", body, "batch-2", http.StatusServiceUnavailable)
+	if err := replicaSrv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	redistest.Eventually(t, 15*time.Second, func() bool {
+		return strings.Contains(replica.Info(ctx, "replication").Val(), "master_link_status:up")
+	}, "the replica back in sync with its master")
 	retry := s.do("POST", v1+"/inventory", body, "batch-2", 201)
 	if retry.Header().Get(idempotency.ReplayedHeader) != "true" || len(s.ids(retry)) != 6 {
 		t.Fatalf("retry = %s (replayed %q), want the stored 201", retry.Body, retry.Header().Get(idempotency.ReplayedHeader))

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -65,8 +66,9 @@ func createdIn(t *testing.T, rdb *redis.Client) int {
 // once a replica has it (the replica has its event and its
 // Idempotency-Key record right after the 201); with the replica detached
 // the command is written on the master but answered 503 after the
-// timeout, and a retry with the same Idempotency-Key answers the stored
-// 201, writing nothing again.
+// timeout, and so is a retry with the same Idempotency-Key while the
+// replica lacks its record; once the replica is back the retry answers
+// the stored 201, writing nothing again.
 func TestCommandWaitsForReplicas(t *testing.T) {
 	const timeout = 500 * time.Millisecond
 	g, master, replica := replicated(t, timeout)
@@ -106,7 +108,20 @@ func TestCommandWaitsForReplicas(t *testing.T) {
 		t.Fatalf("the master has %d customer.created, want 2: the short command is written", n)
 	}
 
+	// The replica still lacks k2's record: its retry is not safe either.
 	retry := post(g, "k2")
+	_ = json.Unmarshal(retry.Body.Bytes(), &e)
+	if retry.Code != http.StatusServiceUnavailable || e.Error != want {
+		t.Fatalf("retry with the same key, replica still detached = %d %s, want 503 %q", retry.Code, retry.Body, want)
+	}
+	_, port, _ := net.SplitHostPort(master.Options().Addr)
+	if err := replica.SlaveOf(ctx, "127.0.0.1", port).Err(); err != nil {
+		t.Fatal(err)
+	}
+	redistest.Eventually(t, 10*time.Second, func() bool {
+		return strings.Contains(replica.Info(ctx, "replication").Val(), "master_link_status:up")
+	}, "the replica in sync with its master again")
+	retry = post(g, "k2")
 	if retry.Code != http.StatusCreated || retry.Header().Get(idempotency.ReplayedHeader) != "true" {
 		t.Fatalf("retry with the same key = %d %s (replayed %q), want the stored 201", retry.Code, retry.Body, retry.Header().Get(idempotency.ReplayedHeader))
 	}
@@ -120,6 +135,9 @@ func TestCommandWaitsForReplicas(t *testing.T) {
 		t.Fatalf("the master has %d customer.created after the retry, want 2 (the retry writes nothing)", n)
 	}
 
+	if err := replica.SlaveOf(ctx, "NO", "ONE").Err(); err != nil {
+		t.Fatal(err)
+	}
 	rec = post(g, "")
 	_ = json.Unmarshal(rec.Body.Bytes(), &e)
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(e.Error, "may be lost") {

@@ -60,12 +60,14 @@ func New(rdb redis.UniversalClient, events Committer, ttl time.Duration, partiti
 }
 
 // Committer writes a command's events (eventstore.Store): Commit writes
-// one, Resume finishes one a failure interrupted. Either returns an
-// *eventstore.ShortError when what it wrote was not acknowledged by the
-// replicas asked for.
+// one, Resume finishes one a failure interrupted, Confirm makes sure a
+// record about to be answered again is on the replicas. Each returns an
+// *eventstore.ShortError when what it wrote (or found) was not
+// acknowledged by the replicas asked for.
 type Committer interface {
 	Commit(ctx context.Context, cmd eventstore.Command) (eventstore.Result, error)
 	Resume(ctx context.Context, key string) (string, error)
+	Confirm(ctx context.Context, key string) error
 }
 
 // RedisKey is where a key's record lives: in the hash slot of its
@@ -141,10 +143,12 @@ func checkKey(key string) error {
 // finished (the first request failed or is still running) is finished
 // first (Committer.Resume), then answered.
 //
-// A recorded answer is answered as it is, without waiting for replicas:
-// it is the answer of the request that wrote the command (a 201 or 200,
-// never the 503 of a write that fell short of its replicas, which
-// records the success answer it would have sent).
+// A recorded answer is the answer of the request that wrote the command
+// (a 201 or 200, never the 503 of a write that fell short of its
+// replicas, which records the success answer it would have sent). With
+// replicas asked for it is answered once they have the record
+// (Committer.Confirm): a retry while they still lack it answers 503
+// again, as the first request did.
 func (k *Keys) Wrap(h respond.Handler) respond.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		keys, ok := r.Header[http.CanonicalHeaderKey(Header)]
@@ -177,7 +181,7 @@ func (k *Keys) Wrap(h respond.Handler) respond.Handler {
 		}
 		switch {
 		case err == nil:
-			return replay(w, prev, req.fingerprint)
+			return k.replay(r.Context(), w, req.redisKey, prev, req.fingerprint)
 		case !errors.Is(err, redis.Nil):
 			return fmt.Errorf("read idempotency key: %w", err)
 		}
@@ -185,15 +189,24 @@ func (k *Keys) Wrap(h respond.Handler) respond.Handler {
 	}
 }
 
-// replay answers the recorded answer of a key, or 422 when the record is
-// of another request.
-func replay(w http.ResponseWriter, recorded, fingerprint string) error {
+// replay answers the recorded answer at redisKey once the replicas have
+// it (503 while they do not), or 422 when the record is of another
+// request.
+func (k *Keys) replay(ctx context.Context, w http.ResponseWriter, redisKey, recorded, fingerprint string) error {
 	var rec record
 	if err := json.Unmarshal([]byte(recorded), &rec); err != nil {
 		return fmt.Errorf("decode idempotency record: %w", err)
 	}
 	if rec.Fingerprint != fingerprint {
 		return respond.Errorf(http.StatusUnprocessableEntity, "%s was used for another request (other method, path or body)", Header)
+	}
+	err := k.events.Confirm(ctx, redisKey)
+	var short *eventstore.ShortError
+	if errors.As(err, &short) {
+		return unreplicated(short, true)
+	}
+	if err != nil {
+		return err
 	}
 	w.Header().Set(ReplayedHeader, "true")
 	rec.Answer.Write(w)
@@ -225,7 +238,7 @@ func (k *Keys) Execute(w http.ResponseWriter, r *http.Request, cmd eventstore.Co
 		return err
 	}
 	if res.Replayed {
-		return replay(w, res.Previous, req.fingerprint)
+		return k.replay(r.Context(), w, req.redisKey, res.Previous, req.fingerprint)
 	}
 	a.Write(w)
 	return nil
