@@ -46,13 +46,11 @@ func TestClusterMasterKillLinkDownWaitOff(t *testing.T) { clusterMasterKill(t, f
 // WAITed: the reactions they make can still be lost, and are counted.)
 func TestClusterMasterKillLinkDownWaitOn(t *testing.T) { clusterMasterKill(t, true, true) }
 
-// waitTimeout is COMMIT_REPLICAS_TIMEOUT of the WAIT tests (the
-// default): longer than linkDown, so that no command is answered short
-// (503) before the kill. (A retry of a command answered short replays its
-// recorded 201 without waiting for the replica again: with a timeout
-// shorter than linkDown such a 201 can be lost; see the report of the
-// cluster-faults branch.)
-const waitTimeout = time.Second
+// waitTimeout is COMMIT_REPLICAS_TIMEOUT of the WAIT tests: shorter than
+// linkDown, so that commands and commits fall short of the replica before
+// the kill (answered 503, counted unreplicated) and the clients' retries
+// meet records the replica lacks.
+const waitTimeout = 250 * time.Millisecond
 
 // clusterMasterKill kills the master of the stock's slot mid-burst (after
 // cutting its replication link if cut), waits for the failover,
