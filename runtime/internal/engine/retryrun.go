@@ -57,6 +57,9 @@ func (f *Worker) handleRetry(ctx context.Context, p retrytask.Payload, retried i
 	}
 	err = f.host.Invoke(ctx, msg)
 	<-f.tokens
+	if err == nil {
+		err = f.replicated(ctx)
+	}
 	switch {
 	case err == nil:
 		m.Processed.Inc()

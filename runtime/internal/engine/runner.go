@@ -90,6 +90,9 @@ func (p *pool) run(msg *Entry, flush func(), slot int, resume func(outcome) bool
 	if gone {
 		return outcome{kind: outGone}
 	}
+	if err == nil {
+		err = f.replicated(p.ctx)
+	}
 	return p.after(msg, err, false, alone)
 }
 

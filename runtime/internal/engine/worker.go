@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -35,6 +36,9 @@ type Worker struct {
 	ret     *retry.Retrier
 	pool    *pool
 	records *rdb.Records
+	// barrier, with COMMIT_REPLICAS, holds a successful invocation until
+	// what its handler wrote itself is on the replicas (replicated).
+	barrier *rdb.Barrier
 	// tokens bounds the invocations running at once, stream entries and
 	// retry tasks together, to Concurrency.
 	tokens chan struct{}
@@ -67,6 +71,7 @@ func NewWorker(spec Spec, cfg Config, host Host, r *rdb.RDB, logger *zap.Logger)
 	}
 	f.records = r.NewRecords(spec.Name, cfg.IdempotencyTTL)
 	f.records.Replication = cfg.Replication
+	f.barrier = r.NewBarrier(spec.Name, cfg.Replication)
 	f.com = commit.New(commit.Params[Entry]{
 		Logger: f.logger, Consumer: cfg.ConsumerName, Records: f.records,
 		Guard: host.DeadLetterGuard, MaxWriteValues: cfg.MaxWriteValues,
@@ -134,6 +139,21 @@ func (f *Worker) register(ctx context.Context) error {
 		return err
 	}
 	return f.rdb.Register(ctx, f.cfg.RegistryKey, f.Name, b)
+}
+
+// replicated, with COMMIT_REPLICAS, waits until every master's replicas
+// have what was written before now: a successful invocation's own writes
+// (a read model, a reservation) are then safe before its entry is acked.
+// When they are not in time, the invocation fails (and is retried): were
+// its master to fail now, its writes would be lost with the entry acked.
+func (f *Worker) replicated(ctx context.Context) error {
+	if f.barrier == nil {
+		return nil
+	}
+	if err := f.barrier.Wait(ctx); err != nil {
+		return fmt.Errorf("the handler's writes are not on the replicas COMMIT_REPLICAS asks for: %w", err)
+	}
+	return nil
 }
 
 // Retry is what the retrier knows of the function.
