@@ -101,9 +101,13 @@ type Config struct {
 	// (its entries are then delivered again). A commit still short when
 	// the timeout passes counts as written, with a warning and
 	// <namespace>_commits_unreplicated_total; a write to another Cluster
-	// slot that is short is retried before the entry's own commit. The
-	// shop's gateway reads it too: each write of a command waits, and a
-	// command still short is answered 503.
+	// slot that is short is retried before the entry's own commit. A
+	// successful invocation also waits until every master's replicas
+	// have what was written before it finished (what its handler wrote
+	// itself): a barrier round shared by the invocations that finish
+	// meanwhile; when that is short the invocation fails and is retried.
+	// The shop's gateway reads it too: each write of a command waits, and
+	// a command still short is answered 503.
 	CommitReplicas int `env:"COMMIT_REPLICAS" envDefault:"0"`
 	// CommitReplicasTimeout bounds the wait for CommitReplicas.
 	CommitReplicasTimeout time.Duration `env:"COMMIT_REPLICAS_TIMEOUT" envDefault:"1s"`

@@ -167,6 +167,20 @@
 //     by its event id (its own records), so an emit whose event id is
 //     deterministic (derived from the input's) is handled once even if a
 //     handler emitted it under two runs with different guards.
+//     Replication (Config.CommitReplicas): Redis Cluster (and a single
+//     node with replicas) replicates asynchronously, so a failover may
+//     lose writes the master acknowledged. With CommitReplicas every
+//     commit script is followed by WAIT on its connection; a write to
+//     another slot short of replicas holds back the entry's commit; and a
+//     successful invocation counts as done only after a barrier round (a
+//     write and WAIT on every master, shared by the invocations that
+//     finish meanwhile) found everything written before it on the
+//     replicas: a handler's own writes (a read model, a reservation) are
+//     then safe before its entry is acked. A barrier short in time fails
+//     the invocation, which is retried (handlers are idempotent). An
+//     entry's own commit still short at the timeout counts as written
+//     (warning, <namespace>_commits_unreplicated_total): if the failover
+//     loses it, it is lost whole and its entry is delivered again.
 //     Reading several streams of several slots cannot block in one call:
 //     a reader polls them (no wait while entries come, doubling to 100ms
 //     when idle), a Cluster's extra latency when idle. Records filed per
