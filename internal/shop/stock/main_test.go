@@ -1,7 +1,6 @@
 package stock_test
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -15,14 +14,4 @@ var (
 	node *redistest.OneNodeCluster
 )
 
-func TestMain(m *testing.M) {
-	c, err := redistest.StartOneNodeCluster()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	node = c
-	code := redistest.Run(m, &srv)
-	_ = c.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(redistest.RunWithOneNodeCluster(m, &srv, &node)) }

@@ -8,11 +8,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordershop/functions/runtime/partition"
 	"github.com/redis/go-redis/v9"
 )
 
 // SlotCount is the number of hash slots of a Redis Cluster.
-const SlotCount = 16384
+const SlotCount = partition.SlotCount
 
 // clusterNode is one line of CLUSTER NODES.
 type clusterNode struct {

@@ -3,7 +3,9 @@ package redistest
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -79,4 +81,20 @@ func (c *OneNodeCluster) ClusterClient(t testingT) *redis.ClusterClient {
 	rdb := redis.NewClusterClient(c.ClusterOptions())
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
+}
+
+// RunWithOneNodeCluster is Run that also starts a OneNodeCluster for the
+// package, stored in *node, for its tests of slot safety:
+//
+//	func TestMain(m *testing.M) { os.Exit(redistest.RunWithOneNodeCluster(m, &srv, &node)) }
+func RunWithOneNodeCluster(m *testing.M, srv **Server, node **OneNodeCluster) int {
+	c, err := StartOneNodeCluster()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	*node = c
+	code := Run(m, srv)
+	_ = c.Close()
+	return code
 }
