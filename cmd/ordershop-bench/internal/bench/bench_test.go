@@ -105,9 +105,10 @@ func TestShopLoadAndSuiteTable(t *testing.T) {
 	rt := Series{System: RuntimeSystem, Concurrency: 8, Runs: []DrainResult{{System: RuntimeSystem, Concurrency: 8, Events: 10, Payload: 256, EventsPerSec: 5000}}, EventsPerSec: 5000, TotalCPUPer100k: 1.25}
 	ref := Series{System: ReferenceSystem, Concurrency: 8, Runs: []DrainResult{{System: ReferenceSystem, Concurrency: 8, Events: 10, EventsPerSec: 10000}}, EventsPerSec: 10000, TotalCPUPer100k: 0.5}
 	Report{
-		Pairs:  []PairResult{{Name: "runtime/reference, concurrency 8", A: rt, B: ref, Ratio: 0.5, Target: 0.8, CPURatio: 2.5, CPUTarget: 1.5}},
-		Drains: []DrainResult{{System: "asynq", Concurrency: 8, Events: 10, EventsPerSec: 1000}},
-		Shops:  []ShopResult{s},
+		Pairs:        []PairResult{{Name: "runtime/reference, concurrency 8", A: rt, B: ref, Ratio: 0.5, Target: 0.8, CPURatio: 2.5, CPUTarget: 1.5}},
+		ClusterPairs: []PairResult{{Name: "runtime/reference, concurrency 8", A: rt, B: ref, Ratio: 0.25, Target: 0.8, CPURatio: 3, CPUTarget: 1.5}},
+		Drains:       []DrainResult{{System: "asynq", Concurrency: 8, Events: 10, EventsPerSec: 1000}},
+		Shops:        []ShopResult{s},
 	}.WriteTable(&buf)
 	if !lineWith(buf.String(), "runtime/reference, concurrency 8", "5000/s", "10000/s", "0.50", "≥ 0.8") {
 		t.Errorf("table lacks the pair's line with medians, ratio and target:\n%s", buf.String())
@@ -115,7 +116,10 @@ func TestShopLoadAndSuiteTable(t *testing.T) {
 	if !lineWith(buf.String(), "runtime, concurrency 8", "1.250") || !lineWith(buf.String(), "reference loop, concurrency 8", "0.500") {
 		t.Errorf("table lacks the CPU lines of both sides:\n%s", buf.String())
 	}
-	for _, want := range []string{"10 events of 256 bytes", "concurrency 8 1000/s (runtime/asynq 5.0×)", "CPU per 100,000 events",
+	if !lineWith(buf.String(), "runtime/reference, concurrency 8", "0.25") || !strings.Contains(buf.String(), "CPU per 100,000 events (s) on the 3-master Cluster") {
+		t.Errorf("table lacks the pairs on the Cluster:\n%s", buf.String())
+	}
+	for _, want := range []string{"drain on one node, 10 events of 256 bytes", "concurrency 8 1000/s (runtime/asynq 5.0×)", "CPU per 100,000 events",
 		"CPU runtime/reference, concurrency 8 (total): 2.50 (target ≤ 1.5)", "orders/s", "gateway", "projector2", "2 instance(s)"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())

@@ -1,9 +1,12 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // PairRounds is how many times each side of a pair runs: A B A B A B.
@@ -44,6 +47,33 @@ type pair struct {
 	name              string
 	a, b              func() (DrainResult, error)
 	target, cpuTarget float64
+}
+
+// runPairs runs the pairs of the table on rdb (where names it in log):
+// the runtime beside the reference loop at concurrency 1 and 8, and the
+// runtime with one emit per event beside the same (no-emit) reference.
+func runPairs(ctx context.Context, rdb redis.UniversalClient, base Options, where string, log io.Writer) ([]PairResult, error) {
+	with := func(c int, emit bool) Options { x := base; x.Concurrency, x.Emit = c, emit; return x }
+	runtimeAt := func(c int, emit bool) func() (DrainResult, error) {
+		return func() (DrainResult, error) { return DrainRuntime(ctx, rdb, with(c, emit)) }
+	}
+	referenceAt := func(c int) func() (DrainResult, error) {
+		return func() (DrainResult, error) { return DrainReference(ctx, rdb, with(c, false)) }
+	}
+	var out []PairResult
+	for _, p := range []pair{
+		{name: "runtime/reference, concurrency 1", a: runtimeAt(1, false), b: referenceAt(1), target: 0.8, cpuTarget: 1.5},
+		{name: "runtime/reference, concurrency 8", a: runtimeAt(8, false), b: referenceAt(8), target: 0.8, cpuTarget: 1.5},
+		{name: "runtime --emit/reference, concurrency 8", a: runtimeAt(8, true), b: referenceAt(8), target: 0.5},
+	} {
+		fmt.Fprintf(log, "drains on %s: %s, A B A B A B …\n", where, p.name)
+		r, err := runPair(p, log)
+		if err != nil {
+			return out, fmt.Errorf("on %s: %w", where, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // runPair runs p's sides A B A B A B, logging each run to log, and takes

@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"context"
 	"io"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestMedian(t *testing.T) {
@@ -58,5 +60,38 @@ func TestPairRunsInterleavedAndTakesMedians(t *testing.T) {
 	}
 	if p.Target != 0.8 || p.CPUTarget != 1.5 || p.A.System != "a" || p.B.Concurrency != 8 {
 		t.Fatalf("pair %+v", p)
+	}
+}
+
+// TestPairsOnCluster: the suite's pairs run on a Cluster too (the suite's
+// --cluster), each side three times with its CPU measured, and the Redis
+// CPU of a Cluster is that of every master.
+func TestPairsOnCluster(t *testing.T) {
+	rdb, nodes := twoMasters(t)
+	ctx := context.Background()
+	pairs, err := runPairs(ctx, rdb, Options{Events: 2000, Payload: 64, Timeout: time.Minute}, "the cluster", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pairs) != 3 || !pairs[2].A.Emit || pairs[0].A.Concurrency != 1 || pairs[1].B.Concurrency != 8 {
+		t.Fatalf("pairs %+v", pairs)
+	}
+	for _, p := range pairs {
+		if p.A.System != RuntimeSystem || p.B.System != ReferenceSystem || len(p.A.Runs) != PairRounds || len(p.B.Runs) != PairRounds ||
+			p.Ratio <= 0 || p.CPURatio <= 0 || p.A.RedisCPUPer100k <= 0 || p.B.ProcessCPUPer100k <= 0 {
+			t.Fatalf("pair %s: %+v", p.Name, p)
+		}
+	}
+	sum := 0.0
+	for _, n := range nodes {
+		c, err := redisCPU(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += c
+	}
+	all, err := redisCPU(ctx, rdb)
+	if err != nil || all < sum || all > sum+0.02 {
+		t.Fatalf("CPU of the cluster %.3fs (%v), of its masters one by one %.3fs", all, err, sum)
 	}
 }

@@ -28,7 +28,8 @@ type SuiteOptions struct {
 	ShopRate     int
 	ShopDuration time.Duration
 	// ClusterURL and Cluster, when set, are a 3-master Redis Cluster on the
-	// same machine that the shop also runs on, with 1 and 2 instances.
+	// same machine that the drain pairs run on too, and the shop (with
+	// BinDir) with 1 and 2 instances.
 	ClusterURL string
 	Cluster    redis.UniversalClient
 }
@@ -39,6 +40,8 @@ type Report struct {
 	Redis   string `json:"redis"`
 	// Pairs are the runtime beside the reference loop, A B A B A B.
 	Pairs []PairResult `json:"pairs"`
+	// ClusterPairs are the same pairs on the 3-master Cluster.
+	ClusterPairs []PairResult `json:"cluster_pairs,omitempty"`
 	// Drains are single drains: asynq at concurrency 1 and 8.
 	Drains []DrainResult `json:"drains"`
 	Paced  []PacedResult `json:"paced"`
@@ -72,28 +75,21 @@ func RunSuite(ctx context.Context, rdb redis.UniversalClient, o SuiteOptions, lo
 		rep.Redis = info["Server"]["redis_version"]
 	}
 	base := Options{Events: o.Events, Payload: o.Payload}
-	with := func(c int, emit bool) Options { x := base; x.Concurrency, x.Emit = c, emit; return x }
-	runtimeAt := func(c int, emit bool) func() (DrainResult, error) {
-		return func() (DrainResult, error) { return DrainRuntime(ctx, rdb, with(c, emit)) }
+	pairs, err := runPairs(ctx, rdb, base, "one node", log)
+	rep.Pairs = pairs
+	if err != nil {
+		return rep, err
 	}
-	referenceAt := func(c int) func() (DrainResult, error) {
-		return func() (DrainResult, error) { return DrainReference(ctx, rdb, with(c, false)) }
-	}
-	for _, p := range []pair{
-		{name: "runtime/reference, concurrency 1", a: runtimeAt(1, false), b: referenceAt(1), target: 0.8, cpuTarget: 1.5},
-		{name: "runtime/reference, concurrency 8", a: runtimeAt(8, false), b: referenceAt(8), target: 0.8, cpuTarget: 1.5},
-		{name: "runtime --emit/reference, concurrency 8", a: runtimeAt(8, true), b: referenceAt(8), target: 0.5},
-	} {
-		fmt.Fprintf(log, "drains: %s, A B A B A B …\n", p.name)
-		r, err := runPair(p, log)
+	if o.Cluster != nil {
+		pairs, err := runPairs(ctx, o.Cluster, base, "the cluster", log)
+		rep.ClusterPairs = pairs
 		if err != nil {
 			return rep, err
 		}
-		rep.Pairs = append(rep.Pairs, r)
 	}
 	for _, c := range []int{1, 8} {
-		x := with(c, false)
-		x.Events = min(x.Events, asynqEvents)
+		x := base
+		x.Concurrency, x.Events = c, min(base.Events, asynqEvents)
 		fmt.Fprintf(log, "drain: asynq, concurrency %d, %d tasks …\n", c, x.Events)
 		r, err := DrainAsynq(ctx, rdb, x)
 		if err != nil {
