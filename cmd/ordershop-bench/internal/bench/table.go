@@ -26,6 +26,7 @@ func (r Report) WriteTable(w io.Writer) {
 	if len(r.ClusterPairs) > 0 {
 		fmt.Fprintln(w)
 		writePairs(w, "the 3-master Cluster", r.ClusterPairs)
+		fmt.Fprintln(w)
 		writeCPU(w, "the 3-master Cluster", r.ClusterPairs)
 	}
 	fmt.Fprintln(w)
