@@ -22,10 +22,11 @@ const (
 // against $REDIS_CLUSTER_URL or $REDIS_URL, and the suite subcommand.
 func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
 	var (
-		o        bench.Options
-		rate     int
-		duration time.Duration
-		asJSON   bool
+		o         bench.Options
+		rate      int
+		duration  time.Duration
+		asJSON    bool
+		reference bool
 	)
 	cmd := &cobra.Command{
 		Use:   "ordershop-bench",
@@ -38,7 +39,11 @@ default), which it names first on stderr.
 
 Drain (default): pre-load --events events of --payload bytes, then time
 the runtime until every event is handled and acked. --emit makes the
-handler emit one event per input.
+handler emit one event per input. --reference drains the reference loop
+instead (c consumers of one group, XREADGROUP COUNT 100 BLOCK 100, the
+handler inline, one XACK a batch: what the runtime is compared with).
+Both report CPU seconds per 100,000 events of this process and of
+redis-server (INFO cpu: on a shared Redis, everyone's).
 
 Paced (--rate and --duration): publish at --rate events/s and report
 publish→handler-start latency p50, p99 and max, and whether it kept up.
@@ -46,7 +51,7 @@ publish→handler-start latency p50, p99 and max, and whether it kept up.
 "ordershop-bench suite" runs the whole comparison table (make bench).
 
 Exit codes: 0 ok, 1 error, 2 usage (bad flags, a run out of bounds).`,
-		Example:       "  ordershop-bench --events 100000 --concurrency 8\n  ordershop-bench --emit --json\n  ordershop-bench --rate 5000 --duration 10s",
+		Example:       "  ordershop-bench --events 100000 --concurrency 8\n  ordershop-bench --reference --concurrency 1\n  ordershop-bench --emit --json\n  ordershop-bench --rate 5000 --duration 10s",
 		Args:          noArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -59,6 +64,9 @@ Exit codes: 0 ok, 1 error, 2 usage (bad flags, a run out of bounds).`,
 			}
 			if (rate > 0) != (duration > 0) {
 				return usagef("--rate and --duration go together")
+			}
+			if reference && (rate > 0 || o.Emit) {
+				return usagef("--reference is a drain without --emit")
 			}
 			if rate > maxBenchRate || duration > maxBenchDuration {
 				return usagef("--rate at most %d, --duration at most %s", maxBenchRate, maxBenchDuration)
@@ -80,14 +88,18 @@ Exit codes: 0 ok, 1 error, 2 usage (bad flags, a run out of bounds).`,
 						r.Rate, duration, r.Concurrency, r.P50ms, r.P99ms, r.MaxMs, r.KeptUp, r.Published, r.Handled)
 				}
 			} else {
-				r, err := bench.DrainRuntime(cmd.Context(), rdb, o)
+				drain := bench.DrainRuntime
+				if reference {
+					drain = bench.DrainReference
+				}
+				r, err := drain(cmd.Context(), rdb, o)
 				if err != nil {
 					return fmt.Errorf("drain bench on %s: %w", where, err)
 				}
 				result = r
 				if !asJSON {
-					fmt.Fprintf(stdout, "drained %d events (%d bytes, concurrency %d, emit %v) in %.2fs: %.0f events/s\n",
-						r.Events, o.Payload, r.Concurrency, r.Emit, r.Seconds, r.EventsPerSec)
+					fmt.Fprintf(stdout, "%s drained %d events (%d bytes, concurrency %d, emit %v) in %.2fs: %.0f events/s; CPU per 100,000 events: %.3fs here, %.3fs redis-server\n",
+						r.System, r.Events, o.Payload, r.Concurrency, r.Emit, r.Seconds, r.EventsPerSec, r.ProcessCPUPer100k, r.RedisCPUPer100k)
 				}
 			}
 			if asJSON {
@@ -102,6 +114,7 @@ Exit codes: 0 ok, 1 error, 2 usage (bad flags, a run out of bounds).`,
 	f.IntVar(&o.Concurrency, "concurrency", 8, "handler invocations at once")
 	f.IntVar(&o.Payload, "payload", 256, "bytes of data per event")
 	f.BoolVar(&o.Emit, "emit", false, "the handler emits one event per input")
+	f.BoolVar(&reference, "reference", false, "drain the hand-written reference loop instead of the runtime")
 	f.IntVar(&rate, "rate", 0, "paced run: events per second to publish")
 	f.DurationVar(&duration, "duration", 0, "paced run: how long to publish")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")

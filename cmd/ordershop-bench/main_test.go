@@ -51,6 +51,24 @@ func TestBenchDrainJSON(t *testing.T) {
 	}
 }
 
+func TestBenchReferenceDrain(t *testing.T) {
+	code, out, errOut := cli(t, nil, "--events", "3000", "--concurrency", "2", "--reference", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r bench.DrainResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if r.System != bench.ReferenceSystem || r.Events != 3000 || r.Concurrency != 2 || r.EventsPerSec <= 0 || r.ProcessCPUPer100k <= 0 || r.RedisCPUPer100k <= 0 {
+		t.Fatalf("result %+v", r)
+	}
+	code, out, errOut = cli(t, nil, "--events", "1000", "--concurrency", "1")
+	if code != 0 || !strings.HasPrefix(out, "runtime drained 1000 events") || !strings.Contains(out, "CPU per 100,000 events") {
+		t.Fatalf("exit %d, %q (%s): want the runtime's drain with its CPU", code, out, errOut)
+	}
+}
+
 func TestBenchPacedJSON(t *testing.T) {
 	code, out, errOut := cli(t, nil, "--rate", "500", "--duration", "1s", "--json")
 	if code != 0 {
@@ -71,6 +89,8 @@ func TestBenchRejectsUnboundedRuns(t *testing.T) {
 		{"--events", "0"},
 		{"--rate", "1000000", "--duration", "1s"},
 		{"--duration", "1h", "--rate", "10"},
+		{"--reference", "--emit"},
+		{"--reference", "--rate", "100", "--duration", "1s"},
 	} {
 		if code, _, _ := cli(t, nil, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (usage)", args, code)

@@ -23,15 +23,20 @@ func newSuiteCmd(stdout, stderr io.Writer) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "suite",
-		Short: "Run the whole comparison (runtime, raw go-redis loop, asynq, shop) on a throwaway redis-server",
+		Short: "Run the whole comparison (runtime, reference loop, asynq, shop) on a throwaway redis-server",
 		Long: `Start a throwaway redis-server on a free loopback port (never REDIS_URL's
-Redis) and measure, in one run on it: drains of the runtime, a plain
-go-redis loop and asynq at concurrency 1 and 8; the runtime with --emit;
-paced latency at 5,000 and 20,000 events/s; Redis memory per idempotency
+Redis) and measure, in one run on it: drains of the runtime beside the
+reference loop (c consumers of one group, XREADGROUP COUNT 100 BLOCK 100,
+the handler inline, one XACK a batch) at concurrency 1 and 8, and of the
+runtime with one emit per event beside the same reference at 8, each pair
+run A B A B A B on fresh streams and reported as medians of 3 with their
+ratio, with the CPU per 100,000 events of this process and of
+redis-server; asynq at concurrency 1 and 8 (at most 20,000 tasks); paced
+latency at 5,000 and 20,000 events/s; Redis memory per idempotency
 record; and, with --bin, the shop end to end (orders/s, POST latency, RSS
-of every function idle and under load), with --cluster on a 3-master
-Redis Cluster too. Prints a table with the ratios
-runtime/raw and runtime/asynq and the targets.`,
+of every function idle and under load). --cluster runs the drain pairs,
+and with --bin the shop, on a throwaway 3-master Redis Cluster too.
+Prints a table with the ratios and the targets.`,
 		Example: "  ordershop-bench suite --bin bin\n  ordershop-bench suite --events 20000 --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -49,7 +54,7 @@ runtime/raw and runtime/asynq and the targets.`,
 			rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), PoolSize: 64})
 			defer rdb.Close()
 			o.RedisURL = srv.URL()
-			if withCluster && o.BinDir != "" {
+			if withCluster {
 				cl, err := redistest.StartCluster(redistest.ClusterOptions{Masters: 3})
 				if err != nil {
 					return err
@@ -78,6 +83,6 @@ runtime/raw and runtime/asynq and the targets.`,
 	f.IntVar(&o.ShopRate, "shop-rate", 1000, "orders per second in the shop run")
 	f.DurationVar(&o.ShopDuration, "shop-duration", 10*time.Second, "how long the shop run sends orders")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	f.BoolVar(&withCluster, "cluster", false, "with --bin, also run the shop on a throwaway 3-master Redis Cluster on this machine")
+	f.BoolVar(&withCluster, "cluster", false, "also run the drain pairs (and with --bin the shop) on a throwaway 3-master Redis Cluster on this machine")
 	return cmd
 }

@@ -37,7 +37,10 @@ func DrainAsynq(ctx context.Context, rdb redis.UniversalClient, o Options) (Drai
 		}
 		return nil
 	})
-	start := time.Now()
+	meter, err := startCPU(ctx, rdb)
+	if err != nil {
+		return DrainResult{}, err
+	}
 	if err := srv.Start(mux); err != nil {
 		return DrainResult{}, fmt.Errorf("start asynq: %w", err)
 	}
@@ -47,7 +50,11 @@ func DrainAsynq(ctx context.Context, rdb redis.UniversalClient, o Options) (Drai
 	case <-time.After(o.Timeout):
 		return DrainResult{}, fmt.Errorf("asynq drained %d of %d tasks in %s", handled.Load(), o.Events, o.Timeout)
 	}
-	return newResult("asynq", o, time.Since(start)), nil
+	elapsed, cpu, err := meter.stop(ctx)
+	if err != nil {
+		return DrainResult{}, err
+	}
+	return newResult("asynq", o, elapsed, cpu), nil
 }
 
 // enqueueTasks enqueues o.Events tasks with 8 concurrent clients.

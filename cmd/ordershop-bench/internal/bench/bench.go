@@ -1,6 +1,6 @@
 // Package bench measures the runtime against the alternatives it replaces,
-// on the same Redis and the same events: a plain go-redis XREADGROUP loop
-// and asynq. Every measurement uses a stream, group and queue of its own
+// on the same Redis and the same events: the reference loop a user would
+// write by hand with go-redis (reference.go) and asynq. Every measurement uses a stream, group and queue of its own
 // (bench:<random>) and deletes them afterwards, so it can run against a
 // shared Redis; every loop is bounded in count and time.
 package bench
@@ -29,6 +29,13 @@ type Options struct {
 	Emit bool
 	// Timeout bounds the whole measurement.
 	Timeout time.Duration
+
+	// inspect, when set (by tests), is called with the drain's stream and
+	// group after the measurement, before the cleanup deletes them.
+	inspect func(stream, group string)
+	// seen, when set (by tests), is called by the reference loop's handler
+	// with each entry's event_id.
+	seen func(eventID string)
 }
 
 func (o *Options) defaults() {
@@ -52,14 +59,24 @@ type DrainResult struct {
 	Events       int     `json:"events"`
 	Concurrency  int     `json:"concurrency"`
 	Emit         bool    `json:"emit"`
+	Payload      int     `json:"payload"`
 	Seconds      float64 `json:"seconds"`
 	EventsPerSec float64 `json:"drain_events_per_sec"`
+	// ProcessCPUPer100k and RedisCPUPer100k are the CPU seconds (user+sys)
+	// this process and redis-server spent on the drain, from its start
+	// until its last ack, per 100,000 events (see cpu.go).
+	ProcessCPUPer100k float64 `json:"process_cpu_s_per_100k"`
+	RedisCPUPer100k   float64 `json:"redis_cpu_s_per_100k"`
 }
 
-func newResult(system string, o Options, elapsed time.Duration) DrainResult {
+// TotalCPUPer100k is the CPU of the process and of redis-server together.
+func (d DrainResult) TotalCPUPer100k() float64 { return d.ProcessCPUPer100k + d.RedisCPUPer100k }
+
+func newResult(system string, o Options, elapsed time.Duration, cpu cpuSample) DrainResult {
 	return DrainResult{
-		System: system, Events: o.Events, Concurrency: o.Concurrency, Emit: o.Emit,
+		System: system, Events: o.Events, Concurrency: o.Concurrency, Emit: o.Emit, Payload: o.Payload,
 		Seconds: elapsed.Seconds(), EventsPerSec: float64(o.Events) / elapsed.Seconds(),
+		ProcessCPUPer100k: per100k(cpu.process, o.Events), RedisCPUPer100k: per100k(cpu.redis, o.Events),
 	}
 }
 

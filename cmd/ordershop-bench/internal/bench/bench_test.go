@@ -28,8 +28,8 @@ func TestDrainsReportEveryEvent(t *testing.T) {
 	}{
 		{"runtime", func() (DrainResult, error) { return DrainRuntime(ctx, rdb, o) }},
 		{"runtime emit", func() (DrainResult, error) { e := o; e.Emit = true; return DrainRuntime(ctx, rdb, e) }},
-		{"raw", func() (DrainResult, error) { return DrainRaw(ctx, rdb, o, false) }},
-		{"raw pipelined", func() (DrainResult, error) { return DrainRaw(ctx, rdb, o, true) }},
+		{"reference", func() (DrainResult, error) { return DrainReference(ctx, rdb, o) }},
+		{"reference single reader", func() (DrainResult, error) { s := o; s.Concurrency = 1; return DrainReference(ctx, rdb, s) }},
 		{"asynq", func() (DrainResult, error) { return DrainAsynq(ctx, rdb, o) }},
 	}
 	for _, c := range cases {
@@ -40,6 +40,10 @@ func TestDrainsReportEveryEvent(t *testing.T) {
 			}
 			if r.Events != 2000 || r.EventsPerSec <= 0 || r.Seconds <= 0 {
 				t.Fatalf("result %+v", r)
+			}
+			// Both processes work on every drain: their CPU is measured.
+			if r.ProcessCPUPer100k <= 0 || r.RedisCPUPer100k <= 0 || r.TotalCPUPer100k() != r.ProcessCPUPer100k+r.RedisCPUPer100k {
+				t.Fatalf("CPU figures of %+v", r)
 			}
 		})
 	}
@@ -73,6 +77,20 @@ func TestIdempotencyMemory(t *testing.T) {
 	t.Logf("%.1f bytes per idempotency record", r.BytesPerRecord)
 }
 
+// lineWith tells whether one line of text holds every part.
+func lineWith(text string, parts ...string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(l, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
 func TestShopLoadAndSuiteTable(t *testing.T) {
 	own := redistest.New(t, redistest.Options{})
 	rdb := own.Client(t)
@@ -84,8 +102,25 @@ func TestShopLoadAndSuiteTable(t *testing.T) {
 		t.Fatalf("shop result %+v", s)
 	}
 	var buf strings.Builder
-	Report{Drains: []DrainResult{{System: "runtime", Concurrency: 8, Events: 10, EventsPerSec: 5}}, Shops: []ShopResult{s}}.WriteTable(&buf)
-	for _, want := range []string{"runtime", "orders/s", "gateway", "projector2", "2 instance(s)"} {
+	rt := Series{System: RuntimeSystem, Concurrency: 8, Runs: []DrainResult{{System: RuntimeSystem, Concurrency: 8, Events: 10, Payload: 256, EventsPerSec: 5000}}, EventsPerSec: 5000, TotalCPUPer100k: 1.25}
+	ref := Series{System: ReferenceSystem, Concurrency: 8, Runs: []DrainResult{{System: ReferenceSystem, Concurrency: 8, Events: 10, EventsPerSec: 10000}}, EventsPerSec: 10000, TotalCPUPer100k: 0.5}
+	Report{
+		Pairs:        []PairResult{{Name: "runtime/reference, concurrency 8", A: rt, B: ref, Ratio: 0.5, Target: 0.8, CPURatio: 2.5, CPUTarget: 1.5}},
+		ClusterPairs: []PairResult{{Name: "runtime/reference, concurrency 8", A: rt, B: ref, Ratio: 0.25, Target: 0.8, CPURatio: 3, CPUTarget: 1.5}},
+		Drains:       []DrainResult{{System: "asynq", Concurrency: 8, Events: 10, EventsPerSec: 1000}},
+		Shops:        []ShopResult{s},
+	}.WriteTable(&buf)
+	if !lineWith(buf.String(), "runtime/reference, concurrency 8", "5000/s", "10000/s", "0.50", "≥ 0.8") {
+		t.Errorf("table lacks the pair's line with medians, ratio and target:\n%s", buf.String())
+	}
+	if !lineWith(buf.String(), "runtime, concurrency 8", "1.250") || !lineWith(buf.String(), "reference loop, concurrency 8", "0.500") {
+		t.Errorf("table lacks the CPU lines of both sides:\n%s", buf.String())
+	}
+	if !lineWith(buf.String(), "runtime/reference, concurrency 8", "0.25") || !strings.Contains(buf.String(), "CPU per 100,000 events (s) on the 3-master Cluster") {
+		t.Errorf("table lacks the pairs on the Cluster:\n%s", buf.String())
+	}
+	for _, want := range []string{"drain on one node, 10 events of 256 bytes", "concurrency 8 1000/s (runtime/asynq 5.0×)", "CPU per 100,000 events",
+		"CPU runtime/reference, concurrency 8 (total): 2.50 (target ≤ 1.5)", "orders/s", "gateway", "projector2", "2 instance(s)"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}
