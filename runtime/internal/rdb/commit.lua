@@ -157,18 +157,23 @@ for k, it in ipairs(items) do
       fenced[#fenced + 1] = k
     end
   end
-  local seenKey = it.pfx .. ':' .. it.rec
-  it.write = it.go and #it.writes > 0 and not seen[seenKey] and not recorded(it.pfx, it.rec)
+  local seenP = seen[it.pfx]
+  if seenP == nil then
+    seenP = {}
+    seen[it.pfx] = seenP
+  end
+  it.write = it.go and #it.writes > 0 and not seenP[it.rec] and not recorded(it.pfx, it.rec)
   if #it.writes > 0 and not it.write then
     skipped = skipped + 1
   end
   if it.go and it.rec ~= '' then
-    seen[seenKey] = true
+    seenP[it.rec] = true
   end
 end
 
--- Phase 3: write.
-local records, acks = {}, {}
+-- Phase 3: write. Records are gathered per hash, each hash named once
+-- (by prefix and shard: no string built per item).
+local records, acks, byHash = {}, {}, {}
 for _, it in ipairs(items) do
   if it.write then
     for _, x in ipairs(it.writes) do
@@ -176,11 +181,13 @@ for _, it in ipairs(items) do
     end
   end
   if it.go and it.rec ~= '' then
-    local key = hashKey(prefixes[it.pfx], w, shardOf(it.rec))
-    local r = records[key]
+    local shard = shardOf(it.rec)
+    local h = it.pfx * 256 + shard
+    local r = byHash[h]
     if r == nil then
-      r = { shard = shardOf(it.rec) }
-      records[key] = r
+      r = { shard = shard }
+      byHash[h] = r
+      records[hashKey(prefixes[it.pfx], w, shard)] = r
     end
     r[#r + 1] = it.rec
     r[#r + 1] = '1'

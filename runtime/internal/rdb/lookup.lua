@@ -19,10 +19,11 @@ for p = 1, np do
   for _ = 1, n do
     local field = ARGV[i]
     out[#out + 1] = 0
-    local k = p .. ':' .. shardOf(field)
+    local shard = shardOf(field)
+    local k = p * 256 + shard
     local g = groups[k]
     if g == nil then
-      g = { p = p, shard = shardOf(field), fields = {}, at = {} }
+      g = { p = p, shard = shard, fields = {}, at = {} }
       groups[k] = g
     end
     g.fields[#g.fields + 1] = field
