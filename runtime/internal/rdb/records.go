@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,8 @@ type Records struct {
 	ttl      time.Duration
 	cluster  bool
 	legacy   atomic.Bool
+	// prefix caches Prefix per stream (a function reads few streams).
+	prefix sync.Map
 	// Now, when set, replaces Redis's clock (tests of clock skew).
 	Now func() time.Time
 	// Replication is how many replicas each commit waits for (WAIT).
@@ -65,7 +68,14 @@ func (d *Records) Function() string { return d.function }
 
 // Prefix starts the names of the hashes that record the events read from
 // stream (see DoneKeyPrefix).
-func (d *Records) Prefix(stream string) string { return DoneKeyPrefix(d.function, stream) }
+func (d *Records) Prefix(stream string) string {
+	if p, ok := d.prefix.Load(stream); ok {
+		return p.(string)
+	}
+	p := DoneKeyPrefix(d.function, stream)
+	d.prefix.Store(stream, p)
+	return p
+}
 
 // Key returns the hash that holds field in window for events of stream
 // (as the scripts name it).
