@@ -104,8 +104,9 @@ func (r MigrateReport) TotalCopied() int64 {
 // each partition a prefix of what it should hold; the next run copies the
 // rest. The report says what was done before an error too.
 //
-// A missing source stream is ErrNotFound; options that cannot be right
-// are ErrInvalid.
+// A missing source stream is ErrNotFound; options that cannot be right,
+// and a Redis Cluster client (migrate on the single node, before moving
+// the data), are ErrInvalid.
 func MigrateToPartitions(ctx context.Context, client redis.UniversalClient, opts MigrateOptions) (MigrateReport, error) {
 	if opts.Source == "" {
 		opts.Source = opts.Family
@@ -114,6 +115,9 @@ func MigrateToPartitions(ctx context.Context, client redis.UniversalClient, opts
 		opts.Batch = DefaultMigrateBatch
 	}
 	rep := MigrateReport{Family: opts.Family, Source: opts.Source, DryRun: opts.DryRun, Groups: []GroupMove{}}
+	if _, cluster := client.(*redis.ClusterClient); cluster {
+		return rep, fmt.Errorf("migrate %s: a log is moved into partitions on the single Redis node it was written on (its copy steps span the source's and the partitions' slots, which a Redis Cluster refuses): migrate before moving the data to a cluster: %w", opts.Family, ErrInvalid)
+	}
 	switch {
 	case opts.Key == "":
 		return rep, fmt.Errorf("migrate %s: no partition key field: %w", opts.Family, ErrInvalid)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordershop/functions/internal/testkit/redistest"
 	"github.com/ordershop/functions/runtime"
 	"github.com/ordershop/functions/runtime/ops"
 	"github.com/ordershop/functions/runtime/ops/opstest"
@@ -459,4 +460,25 @@ func TestMigrateMovesGroupsThatStartedOnTheEmptyPartitionsForward(t *testing.T) 
 	if lag != 400 {
 		t.Fatalf("lag over the partitions %d, want the 400 the source group had not read", lag)
 	}
+}
+
+// A migration on a Redis Cluster client is refused up front, with a clear
+// error, and writes nothing: its copy steps would span slots.
+func TestMigrateRefusesACluster(t *testing.T) {
+	node := redistest.NewOneNodeCluster(t)
+	cc := node.ClusterClient(t)
+	ctx := context.Background()
+	if err := cc.XAdd(ctx, &redis.XAddArgs{Stream: "events:order", Values: []string{"type", "t", "event_id", "e", "entity_id", "k", "data", "{}"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ops.MigrateToPartitions(ctx, cc, ops.MigrateOptions{Family: "events:order", Key: "entity_id", Partitions: 4})
+	if !errors.Is(err, ops.ErrInvalid) {
+		t.Fatalf("migrate on a Cluster: %v, want ErrInvalid", err)
+	}
+	for _, key := range []string{partition.Stream("events:order", partition.Of("k", 4)), "events:order:partitions"} {
+		if n, err := cc.Exists(ctx, key).Result(); err != nil || n != 0 {
+			t.Fatalf("after the refused migration %s exists=%d (%v), want 0", key, n, err)
+		}
+	}
+	t.Log(err)
 }
