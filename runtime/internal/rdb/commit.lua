@@ -31,6 +31,11 @@
 --            n    the number of writes that follow (emits, dead letter)
 --          then n writes, each: stream index into KEYS, value count f,
 --          f values (field, value, field, value…)
+--          or a compact run of items that only ack and record (the common
+--          case: no write), of one stream, prefix, lease and token:
+--            "c", ack, pfx, lease, token, m, then m pairs: entry id and
+--            record field ("" for none)
+--          Items (a run's as many as its pairs) count in the order given.
 --
 -- Fencing: an item run under a partition lease is written only if that
 -- lease still holds its token (the same owner's same tenure): a former
@@ -61,33 +66,53 @@ if nr == nil then
   return redis.error_reply('commit: malformed range count')
 end
 local items, leases = {}, {}
+local nitems = 0
 while i <= #ARGV do
-  local it = { ack = tonumber(ARGV[i]), id = ARGV[i + 1], pfx = tonumber(ARGV[i + 2]), rec = ARGV[i + 3],
-    lease = tonumber(ARGV[i + 4]), token = ARGV[i + 5], writes = {} }
-  local n = tonumber(ARGV[i + 6])
-  if it.ack == nil or n == nil or it.ack > #KEYS or it.lease == nil or it.lease < 0 or it.lease > #KEYS
-    or it.pfx == nil or it.pfx < 1 or it.pfx > np then
-    return redis.error_reply('commit: malformed item at ARGV ' .. i)
-  end
-  if n > 0 and it.rec == '' then
-    return redis.error_reply('commit: item at ARGV ' .. i .. ' writes without a guard')
-  end
-  if it.lease > 0 then
-    leases[it.lease] = true
-  end
-  i = i + 7
-  for _ = 1, n do
-    local s, f = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
-    if s == nil or f == nil or s < 1 or s > #KEYS or f < 2 or f % 2 ~= 0 or i + 1 + f > #ARGV then
-      return redis.error_reply('commit: malformed write at ARGV ' .. i)
+  if ARGV[i] == 'c' then
+    local run = { compact = true, ack = tonumber(ARGV[i + 1]), pfx = tonumber(ARGV[i + 2]),
+      lease = tonumber(ARGV[i + 3]), token = ARGV[i + 4], m = tonumber(ARGV[i + 5]), from = i + 6 }
+    if run.ack == nil or run.ack < 1 or run.ack > #KEYS or run.pfx == nil or run.pfx < 1 or run.pfx > np
+      or run.lease == nil or run.lease < 0 or run.lease > #KEYS or run.m == nil or run.m < 1
+      or run.from + 2 * run.m - 1 > #ARGV then
+      return redis.error_reply('commit: malformed run at ARGV ' .. i)
     end
-    if f > maxValues then
-      return redis.error_reply('commit: write of ' .. f .. ' values to ' .. KEYS[s] .. ' over the limit of ' .. maxValues)
+    if run.lease > 0 then
+      leases[run.lease] = true
     end
-    it.writes[#it.writes + 1] = { s = s, from = i + 2, to = i + 1 + f }
-    i = i + 2 + f
+    run.first = nitems + 1
+    nitems = nitems + run.m
+    items[#items + 1] = run
+    i = run.from + 2 * run.m
+  else
+    local it = { ack = tonumber(ARGV[i]), id = ARGV[i + 1], pfx = tonumber(ARGV[i + 2]), rec = ARGV[i + 3],
+      lease = tonumber(ARGV[i + 4]), token = ARGV[i + 5], writes = {} }
+    local n = tonumber(ARGV[i + 6])
+    if it.ack == nil or n == nil or it.ack > #KEYS or it.lease == nil or it.lease < 0 or it.lease > #KEYS
+      or it.pfx == nil or it.pfx < 1 or it.pfx > np then
+      return redis.error_reply('commit: malformed item at ARGV ' .. i)
+    end
+    if n > 0 and it.rec == '' then
+      return redis.error_reply('commit: item at ARGV ' .. i .. ' writes without a guard')
+    end
+    if it.lease > 0 then
+      leases[it.lease] = true
+    end
+    i = i + 7
+    for _ = 1, n do
+      local s, f = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+      if s == nil or f == nil or s < 1 or s > #KEYS or f < 2 or f % 2 ~= 0 or i + 1 + f > #ARGV then
+        return redis.error_reply('commit: malformed write at ARGV ' .. i)
+      end
+      if f > maxValues then
+        return redis.error_reply('commit: write of ' .. f .. ' values to ' .. KEYS[s] .. ' over the limit of ' .. maxValues)
+      end
+      it.writes[#it.writes + 1] = { s = s, from = i + 2, to = i + 1 + f }
+      i = i + 2 + f
+    end
+    nitems = nitems + 1
+    it.k = nitems
+    items[#items + 1] = it
   end
-  items[#items + 1] = it
 end
 
 local w = currentWindow()
@@ -143,62 +168,104 @@ local function holds(lease, token)
   return held[key]
 end
 local skipped, fenced, seen = 0, {}, {}
-for k, it in ipairs(items) do
-  it.go = true
-  if it.lease > 0 and not holds(it.lease, it.token) then
-    it.go = false -- run under a lease no longer held
-    fenced[#fenced + 1] = k
-  elseif it.ack > 0 and not (mine[it.ack] and mine[it.ack][it.id]) then
-    local p = redis.call('XPENDING', KEYS[it.ack], group, it.id, it.id, 1)
-    if #p == 0 then
-      it.go = false -- settled already
-    elseif p[1][2] ~= consumer then
-      it.go = false -- taken over
-      fenced[#fenced + 1] = k
-    end
+-- What phase 3 writes: records per hash (named once, by prefix and shard)
+-- and acks per stream. Compact runs add theirs here, in phase 2.
+local records, acks, byHash = {}, {}, {}
+local function addRecord(pfx, rec)
+  local shard = shardOf(rec)
+  local h = pfx * 256 + shard
+  local r = byHash[h]
+  if r == nil then
+    r = { shard = shard }
+    byHash[h] = r
+    records[hashKey(prefixes[pfx], w, shard)] = r
   end
-  local seenP = seen[it.pfx]
+  r[#r + 1] = rec
+  r[#r + 1] = '1'
+end
+local function addAck(s, id)
+  local a = acks[s]
+  if a == nil then
+    a = {}
+    acks[s] = a
+  end
+  a[#a + 1] = id
+end
+local function seenOf(pfx)
+  local seenP = seen[pfx]
   if seenP == nil then
     seenP = {}
-    seen[it.pfx] = seenP
+    seen[pfx] = seenP
   end
-  it.write = it.go and #it.writes > 0 and not seenP[it.rec] and not recorded(it.pfx, it.rec)
-  if #it.writes > 0 and not it.write then
-    skipped = skipped + 1
-  end
-  if it.go and it.rec ~= '' then
-    seenP[it.rec] = true
+  return seenP
+end
+for _, it in ipairs(items) do
+  if it.compact then
+    local held = it.lease == 0 or holds(it.lease, it.token)
+    local own, seenP = mine[it.ack], seenOf(it.pfx)
+    for j = 0, it.m - 1 do
+      local id, rec = ARGV[it.from + 2 * j], ARGV[it.from + 2 * j + 1]
+      local go = true
+      if not held then
+        go = false -- run under a lease no longer held
+        fenced[#fenced + 1] = it.first + j
+      elseif not (own and own[id]) then
+        local p = redis.call('XPENDING', KEYS[it.ack], group, id, id, 1)
+        if #p == 0 then
+          go = false -- settled already
+        elseif p[1][2] ~= consumer then
+          go = false -- taken over
+          fenced[#fenced + 1] = it.first + j
+        end
+      end
+      if go then
+        if rec ~= '' then
+          seenP[rec] = true
+          addRecord(it.pfx, rec)
+        end
+        addAck(it.ack, id)
+      end
+    end
+  else
+    local k = it.k
+    it.go = true
+    if it.lease > 0 and not holds(it.lease, it.token) then
+      it.go = false -- run under a lease no longer held
+      fenced[#fenced + 1] = k
+    elseif it.ack > 0 and not (mine[it.ack] and mine[it.ack][it.id]) then
+      local p = redis.call('XPENDING', KEYS[it.ack], group, it.id, it.id, 1)
+      if #p == 0 then
+        it.go = false -- settled already
+      elseif p[1][2] ~= consumer then
+        it.go = false -- taken over
+        fenced[#fenced + 1] = k
+      end
+    end
+    local seenP = seenOf(it.pfx)
+    it.write = it.go and #it.writes > 0 and not seenP[it.rec] and not recorded(it.pfx, it.rec)
+    if #it.writes > 0 and not it.write then
+      skipped = skipped + 1
+    end
+    if it.go and it.rec ~= '' then
+      seenP[it.rec] = true
+    end
   end
 end
 
--- Phase 3: write. Records are gathered per hash, each hash named once
--- (by prefix and shard: no string built per item).
-local records, acks, byHash = {}, {}, {}
+-- Phase 3: write.
 for _, it in ipairs(items) do
-  if it.write then
-    for _, x in ipairs(it.writes) do
-      redis.call('XADD', KEYS[x.s], '*', unpack(ARGV, x.from, x.to))
+  if not it.compact then
+    if it.write then
+      for _, x in ipairs(it.writes) do
+        redis.call('XADD', KEYS[x.s], '*', unpack(ARGV, x.from, x.to))
+      end
     end
-  end
-  if it.go and it.rec ~= '' then
-    local shard = shardOf(it.rec)
-    local h = it.pfx * 256 + shard
-    local r = byHash[h]
-    if r == nil then
-      r = { shard = shard }
-      byHash[h] = r
-      records[hashKey(prefixes[it.pfx], w, shard)] = r
+    if it.go and it.rec ~= '' then
+      addRecord(it.pfx, it.rec)
     end
-    r[#r + 1] = it.rec
-    r[#r + 1] = '1'
-  end
-  if it.go and it.ack > 0 then
-    local a = acks[it.ack]
-    if a == nil then
-      a = {}
-      acks[it.ack] = a
+    if it.go and it.ack > 0 then
+      addAck(it.ack, it.id)
     end
-    a[#a + 1] = it.id
   end
 end
 -- A window's hashes expire two windows after it opens, one after the

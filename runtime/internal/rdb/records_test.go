@@ -126,3 +126,45 @@ func TestRenewTellsTakenFromSettled(t *testing.T) {
 		t.Fatalf("lost %v, taken %d; want %s and %s lost, 1 taken", lost, taken, a, b)
 	}
 }
+
+// A group mixes items that only ack and record (sent as compact runs) with
+// items that write: the order still decides the guards (an earlier item
+// of the same event keeps a later one's writes out), and a fenced item is
+// reported at its own position.
+func TestCommitMixesCompactRunsAndWrites(t *testing.T) {
+	client, ctx := startRedis(t), context.Background()
+	const stream = "events:mix"
+	records := New(client).NewRecords("fn", time.Hour)
+	ids := make([]string, 5)
+	for i := range ids {
+		ids[i] = readOne(t, client, stream, "fn", "e"+strconv.Itoa(i))
+	}
+	client.XClaim(ctx, &redis.XClaimArgs{Stream: stream, Group: "fn", Consumer: "other", Messages: []string{ids[3]}})
+	emit := func(ev string) []Write {
+		return []Write{{Stream: "events:out", Fields: map[string]string{"type": "t", "event_id": ev}}}
+	}
+	fenced, err := records.Commit(ctx, "c", 1000, []CommitItem{
+		{Stream: stream, ID: ids[0], Ack: true, EventID: "x", Record: true},                   // compact: records x
+		{Stream: stream, ID: ids[1], Ack: true, EventID: "x", Record: true, Emits: emit("x")}, // same event after it: no emit
+		{Stream: stream, ID: ids[2], Ack: true, EventID: "y", Record: true, Emits: emit("y")}, // emits
+		{Stream: stream, ID: ids[3], Ack: true, EventID: "z", Record: true},                   // compact, taken over
+		{Stream: stream, ID: ids[4], Ack: true, EventID: "y", Record: true},                   // compact after y's emit
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fenced) != 1 || fenced[0] != 3 {
+		t.Fatalf("fenced %v, want [3]", fenced)
+	}
+	out := client.XRange(ctx, "events:out", "-", "+").Val()
+	if len(out) != 1 || out[0].Values["event_id"] != "y" {
+		t.Fatalf("emits %v, want y's only", out)
+	}
+	if p := client.XPending(ctx, stream, "fn").Val(); p.Count != 1 {
+		t.Fatalf("%d pending, want only the taken-over entry", p.Count)
+	}
+	got, _ := records.Done(ctx, []Ref{{stream, "x"}, {stream, "y"}, {stream, "z"}})
+	if !got[0] || !got[1] || got[2] {
+		t.Fatalf("records %v, want x and y, not z", got)
+	}
+}
