@@ -71,7 +71,7 @@ type Result struct {
 //
 // Returns {"replay", previous value}, {"guarded", index of the guard (1-based)},
 // or {"ok", entry id…}.
-var commitScript = redis.NewScript(`
+var commitScript = redis.NewScript(writesPrelude + `
 local c, g, r = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 if c == 1 then
   local prev = redis.call('GET', KEYS[1])
@@ -80,24 +80,44 @@ end
 for j = 1, g do
   if redis.call('EXISTS', KEYS[c + j]) == 1 then return {'guarded', tostring(j)} end
 end
-for j = c + g + r + 1, #KEYS do
-  local t = redis.call('TYPE', KEYS[j]).ok
-  if t ~= 'stream' and t ~= 'none' then return redis.error_reply('WRONGTYPE ' .. KEYS[j] .. ' is no stream') end
-end
+local bad = notStreams(c + g + r + 1)
+if bad then return bad end
 if c == 1 then redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5]) end
-for j = 1, g do redis.call('SET', KEYS[c + j], ARGV[5 + j]) end
-for j = 1, r do redis.call('DEL', KEYS[c + g + j]) end
-local out = {'ok'}
-local a = 6 + g
-while a <= #ARGV do
-  local stream, n = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
-  local args = {}
-  for f = 1, n do args[f] = ARGV[a + 1 + f] end
-  out[#out + 1] = redis.call('XADD', stream, '*', unpack(args))
-  a = a + 2 + n
-end
-return out
+return writeGuardsAndEvents(c, g, r, 6, 6 + g)
 `)
+
+// writesPrelude is the Lua that commitScript and stepScript share: the
+// check that the event streams are streams, and the writes of guards,
+// released guards and events, in that order.
+const writesPrelude = `
+-- notStreams returns the error of the first of KEYS[from..] that is
+-- neither a stream nor absent, else nil.
+local function notStreams(from)
+  for j = from, #KEYS do
+    local t = redis.call('TYPE', KEYS[j]).ok
+    if t ~= 'stream' and t ~= 'none' then return redis.error_reply('WRONGTYPE ' .. KEYS[j] .. ' is no stream') end
+  end
+  return nil
+end
+
+-- writeGuardsAndEvents sets the g guards KEYS[o+1..o+g] to
+-- ARGV[v..v+g-1], deletes the r released keys after them, then appends
+-- the events described from ARGV[a] (per event: its stream's index into
+-- KEYS, n, n field/value strings) and returns {"ok", entry id...}.
+local function writeGuardsAndEvents(o, g, r, v, a)
+  for j = 1, g do redis.call('SET', KEYS[o + j], ARGV[v + j - 1]) end
+  for j = 1, r do redis.call('DEL', KEYS[o + g + j]) end
+  local out = {'ok'}
+  while a <= #ARGV do
+    local stream, n = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
+    local args = {}
+    for f = 1, n do args[f] = ARGV[a + 1 + f] end
+    out[#out + 1] = redis.call('XADD', stream, '*', unpack(args))
+    a = a + 2 + n
+  end
+  return out
+end
+`
 
 // Commit writes cmd atomically (one Lua script, which Redis runs alone):
 // if the claim key exists it writes nothing and reports the previous

@@ -93,30 +93,17 @@ func undoGuards(ctx context.Context, rdb redis.UniversalClient, steps []step, cl
 // it fails later): a stream key of another type fails the step before it
 // writes anything. Returns {"done"} if the marker existed (nothing
 // written), else {"ok", entry id…}.
-var stepScript = redis.NewScript(`
+var stepScript = redis.NewScript(writesPrelude + `
 local m, g, r = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if m == 1 and redis.call('EXISTS', KEYS[1]) == 1 then return {'done'} end
 for j = 1, g do
   local v = redis.call('GET', KEYS[m + j])
   if v and v ~= ARGV[4 + j] then return {'guarded', tostring(j)} end
 end
-for j = m + g + r + 1, #KEYS do
-  local t = redis.call('TYPE', KEYS[j]).ok
-  if t ~= 'stream' and t ~= 'none' then return redis.error_reply('WRONGTYPE ' .. KEYS[j] .. ' is no stream') end
-end
+local bad = notStreams(m + g + r + 1)
+if bad then return bad end
 if m == 1 then redis.call('SET', KEYS[1], '1', 'PX', ARGV[2]) end
-for j = 1, g do redis.call('SET', KEYS[m + j], ARGV[4 + j]) end
-for j = 1, r do redis.call('DEL', KEYS[m + g + j]) end
-local out = {'ok'}
-local a = 5 + g
-while a <= #ARGV do
-  local stream, n = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
-  local args = {}
-  for f = 1, n do args[f] = ARGV[a + 1 + f] end
-  out[#out + 1] = redis.call('XADD', stream, '*', unpack(args))
-  a = a + 2 + n
-end
-return out
+return writeGuardsAndEvents(m, g, r, 5, 5 + g)
 `)
 
 // markerKey says that step st of plan p is done: in the step's slot.
