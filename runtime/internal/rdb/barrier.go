@@ -28,6 +28,11 @@ type Barrier struct {
 	mu      sync.Mutex
 	next    *round
 	running bool
+
+	// keys is, on a Cluster, a key per master address (masterKeys), kept
+	// by loop between rounds and looked up again after a round that
+	// failed (a failover or a slot move changes the masters).
+	keys map[string]string
 }
 
 // round is one barrier round and what it found.
@@ -83,6 +88,9 @@ func (b *Barrier) loop() {
 		ctx, cancel := context.WithTimeout(context.Background(), b.r.Timeout+5*time.Second)
 		r.err = b.run(ctx)
 		cancel()
+		if r.err != nil {
+			b.keys = nil // the masters may have changed: ask again
+		}
 		close(r.done)
 	}
 }
@@ -98,13 +106,17 @@ func (b *Barrier) run(ctx context.Context) error {
 		}
 		return b.on(ctx, node, b.key)
 	}
-	keys, err := masterKeys(ctx, cc)
-	if err != nil {
-		return err
+	if b.keys == nil {
+		keys, err := masterKeys(ctx, cc)
+		if err != nil {
+			return err
+		}
+		b.keys = keys
 	}
+	keys := b.keys
 	var mu sync.Mutex
 	var worst error
-	err = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
 		key, ok := keys[node.Options().Addr]
 		if !ok {
 			return fmt.Errorf("barrier: no slot known for master %s", node.Options().Addr)
