@@ -200,3 +200,33 @@ func TestAllowEvictionFromTheEnvironment(t *testing.T) {
 		t.Fatalf("ALLOW_EVICTION=true gave AllowEviction=%v (%v)", cfg.AllowEviction, err)
 	}
 }
+
+// TestOneEvictingMasterIsRefused: on a Redis Cluster every master has its
+// own configuration; one master that evicts (it loses its slots' events
+// and records) is enough to refuse the start, whichever node the client
+// happens to ask.
+func TestOneEvictingMasterIsRefused(t *testing.T) {
+	cluster := redistest.NewCluster(t, redistest.ClusterOptions{Masters: 3})
+	cc := cluster.Client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	masters, err := cluster.Masters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := masters[len(masters)-1]
+	if err := last.Client(t).ConfigSet(ctx, "maxmemory-policy", "allkeys-lru").Err(); err != nil {
+		t.Fatal(err)
+	}
+	rt := New(checkConfig("a"), cc, zaptest.NewLogger(t), nil)
+	if err := rt.Register(noop()); err != nil {
+		t.Fatal(err)
+	}
+	err = rt.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "allkeys-lru") {
+		t.Fatalf("Run on a Cluster with one evicting master: %v; want a refusal naming the policy", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Run waited instead of refusing")
+	}
+}
