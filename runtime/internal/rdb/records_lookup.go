@@ -107,11 +107,11 @@ func (r lookupRun) fill(out []bool, res []int64, err error) error {
 	if err != nil {
 		return fmt.Errorf("idempotency lookup: %w", err)
 	}
-	if len(res) != len(r.at) {
-		return fmt.Errorf("idempotency lookup: %d answers for %d events", len(res), len(r.at))
-	}
-	for j, v := range res {
-		out[r.at[j]] = v == 1
+	for _, k := range res {
+		if k < 1 || int(k) > len(r.at) {
+			return fmt.Errorf("idempotency lookup: answer %d out of %d events", k, len(r.at))
+		}
+		out[r.at[k-1]] = true
 	}
 	return nil
 }
