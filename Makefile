@@ -88,6 +88,7 @@ FUZZTIME ?= 20000x
 ## fuzz: run every fuzz target briefly (FUZZTIME executions each) on top of its seed corpus
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime=$(FUZZTIME) ./runtime
+	$(GO) test -run '^$$' -fuzz '^FuzzJSONObjectAgreesWithEncodingJSON$$' -fuzztime=$(FUZZTIME) ./runtime/internal/entry
 	$(GO) test -run '^$$' -fuzz '^FuzzCustomerBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway/input
 	$(GO) test -run '^$$' -fuzz '^FuzzProductBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway/input
 	$(GO) test -run '^$$' -fuzz '^FuzzInventoryBody$$' -fuzztime=$(FUZZTIME) ./internal/shop/gateway/input
