@@ -3,10 +3,13 @@
 --
 -- KEYS[1]  a key of the slot of the records (routing on a Cluster; not read)
 -- ARGV[1…] the prelude's (records.lua), then per prefix p = 1…np: the
---          number of fields n, then n record fields to look up in p
+--          number of fields n, then the n record fields to look up in p
+--          as one string (each FIELD bytes, see RecordField): one
+--          argument a prefix instead of one a field
 --
 -- Returns the (1-based) positions of the fields that are recorded in
 -- window w-1, w or w+1, in order; usually none.
+local FIELD = 12
 local w = currentWindow()
 -- Fields are grouped by prefix and shard, so that each hash is read with
 -- one HMGET, and each window of a prefix is probed with one EXISTS of the
@@ -18,13 +21,16 @@ local found = {}
 local i = BASE
 local at = 0
 for p = 1, np do
-  local n = tonumber(ARGV[i])
-  i = i + 1
+  local n, packed = tonumber(ARGV[i]), ARGV[i + 1]
+  if n == nil or packed == nil or #packed ~= n * FIELD then
+    return redis.error_reply('lookup: malformed fields of prefix ' .. p)
+  end
+  i = i + 2
   local shardsOf = {}
   local list = {}
   byPrefix[p] = list
-  for _ = 1, n do
-    local field = ARGV[i]
+  for f = 0, n - 1 do
+    local field = string.sub(packed, f * FIELD + 1, (f + 1) * FIELD)
     at = at + 1
     local shard = shardOf(field)
     local g = shardsOf[shard]
@@ -35,7 +41,6 @@ for p = 1, np do
     end
     g.fields[#g.fields + 1] = field
     g.at[#g.at + 1] = at
-    i = i + 1
   end
 end
 for p = 1, np do

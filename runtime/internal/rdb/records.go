@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -83,10 +84,22 @@ func (d *Records) Key(stream string, window int64, field string) string {
 	return DoneKey(d.function, stream, window, int(field[0])%Shards)
 }
 
+// RecordFieldLen is the length of a record field: the first bytes of
+// the SHA-256 of the event id (lookup.lua's FIELD).
+const RecordFieldLen = 12
+
 // RecordField is the hash field that records eventID.
 func RecordField(eventID string) string {
 	sum := sha256.Sum256([]byte(eventID))
-	return string(sum[:12])
+	return string(sum[:RecordFieldLen])
+}
+
+// appendRecordField appends RecordField(eventID) to dst without a string
+// of its own.
+func appendRecordField(dst []byte, eventID string) []byte {
+	// Sum256 only reads its argument: it may alias the string's bytes.
+	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(eventID), len(eventID)))
+	return append(dst, sum[:RecordFieldLen]...)
 }
 
 // DeadLetterGuard is the record field that marks a dead letter as

@@ -38,11 +38,12 @@ func (d *Records) lookupRuns(refs []Ref) []lookupRun {
 		}
 		run := lookupRun{keys: []string{names[0]}, args: d.scriptArgs(names)}
 		for _, p := range pfx {
-			run.args = append(run.args, len(groups[p]))
+			packed := make([]byte, 0, len(groups[p])*RecordFieldLen)
 			for _, at := range groups[p] {
-				run.args = append(run.args, RecordField(refs[at].EventID))
+				packed = appendRecordField(packed, refs[at].EventID)
 				run.at = append(run.at, at)
 			}
+			run.args = append(run.args, len(groups[p]), packed)
 		}
 		return run
 	}

@@ -168,3 +168,24 @@ func TestCommitMixesCompactRunsAndWrites(t *testing.T) {
 		t.Fatalf("records %v, want x and y, not z", got)
 	}
 }
+
+// The lookup sends its record fields packed, RecordFieldLen bytes each:
+// the packing must give the fields the commit files, and lookup.lua must
+// cut them at the same length.
+func TestPackedRecordFieldsMatchTheCommits(t *testing.T) {
+	var packed []byte
+	ids := []string{"", "a", "0b5f7c1e-6d44-4b8e-9a43-1f2e3d4c5b6a", strings.Repeat("x", 300)}
+	for _, id := range ids {
+		packed = appendRecordField(packed, id)
+	}
+	for i, id := range ids {
+		got := string(packed[i*RecordFieldLen : (i+1)*RecordFieldLen])
+		if want := RecordField(id); got != want || len(want) != RecordFieldLen {
+			t.Errorf("packed field %d of %q = %x, RecordField says %x", i, id, got, want)
+		}
+	}
+	want := "local FIELD = " + strconv.Itoa(RecordFieldLen) + "\n"
+	if !strings.Contains(lookupSource, want) {
+		t.Errorf("lookup.lua does not declare %q", strings.TrimSpace(want))
+	}
+}
