@@ -3,6 +3,7 @@ package rdb
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ordershop/functions/runtime/internal/streamid"
 	"github.com/redis/go-redis/v9"
@@ -131,8 +132,8 @@ func (d *Records) run(ctx context.Context, consumer string, maxValues int, items
 	// An item that only acks and records (no write) goes in a compact run
 	// with its neighbours of the same stream, prefix, lease and token: two
 	// arguments an item instead of seven (see commit.lua).
-	run := -1 // index in args of the open run's count, -1 for none
-	var runKey [4]any
+	var runs []*compactRun
+	var open *compactRun // the run the next item may join
 	for j, i := range at {
 		it := &items[i]
 		ack, id := 0, ""
@@ -145,16 +146,17 @@ func (d *Records) run(ctx context.Context, consumer string, maxValues int, items
 			lease = keyIndex(it.Lease)
 		}
 		if it.Ack && len(writes) == 0 {
-			key := [4]any{ack, pfx[j], lease, it.Token}
-			if run < 0 || key != runKey {
-				args = append(args, "c", ack, pfx[j], lease, it.Token, 0)
-				run, runKey = len(args)-1, key
+			key := runKey{ack, pfx[j], lease, it.Token, it.guardField != "" || it.Record}
+			if open == nil || key != open.key {
+				open = &compactRun{key: key}
+				runs = append(runs, open)
+				args = append(args, "c", ack, pfx[j], lease, it.Token, nil, nil, nil)
+				open.at = len(args) - 3
 			}
-			args[run] = args[run].(int) + 1
-			args = append(args, id, it.guard())
+			open.add(id, it)
 			continue
 		}
-		run = -1
+		open = nil
 		args = append(args, ack, id, pfx[j], it.guard(), lease, it.Token, len(writes))
 		for _, w := range writes {
 			args = append(args, keyIndex(w.Stream), len(w.Fields)*2)
@@ -162,6 +164,9 @@ func (d *Records) run(ctx context.Context, consumer string, maxValues int, items
 				args = append(args, k, v)
 			}
 		}
+	}
+	for _, r := range runs {
+		args[r.at], args[r.at+1], args[r.at+2] = r.m, r.ids.String(), r.recs
 	}
 	if len(keys) == 0 {
 		keys = append(keys, tab.list[0]) // routing on a Cluster
@@ -180,6 +185,41 @@ func (d *Records) run(ctx context.Context, consumer string, maxValues int, items
 		}
 	}
 	return fenced, short
+}
+
+// runKey is what the items of one compact run share: the stream index,
+// the record prefix, the lease index and token, and whether they record.
+type runKey struct {
+	ack, pfx, lease int
+	token           string
+	records         bool
+}
+
+// compactRun gathers the items of one compact run of commit.lua: their
+// entry ids separated by spaces, and their record fields packed
+// (RecordFieldLen bytes each), two arguments a run instead of two an item.
+type compactRun struct {
+	key  runKey
+	at   int // index in args of the run's count
+	m    int
+	ids  strings.Builder
+	recs []byte
+}
+
+// add appends item it, of entry id (it acks and writes nothing, so its
+// guard is its guardField or its own record).
+func (r *compactRun) add(id string, it *CommitItem) {
+	if r.m > 0 {
+		r.ids.WriteByte(' ')
+	}
+	r.ids.WriteString(id)
+	switch {
+	case it.guardField != "":
+		r.recs = append(r.recs, it.guardField...)
+	case it.Record:
+		r.recs = appendRecordField(r.recs, it.EventID)
+	}
+	r.m++
 }
 
 // exec runs commit.lua, then WAITs for the replicas d.Replication asks

@@ -33,8 +33,9 @@
 --          f values (field, value, field, value…)
 --          or a compact run of items that only ack and record (the common
 --          case: no write), of one stream, prefix, lease and token:
---            "c", ack, pfx, lease, token, m, then m pairs: entry id and
---            record field ("" for none)
+--            "c", ack, pfx, lease, token, m, then the m entry ids
+--            separated by spaces, then their m record fields packed, each
+--            FIELD bytes (see RecordField), or "" when they record nothing
 --          Items (a run's as many as its pairs) count in the order given.
 --
 -- Fencing: an item run under a partition lease is written only if that
@@ -49,6 +50,7 @@
 -- Returns {skipped, fenced…}: the number of items whose writes were
 -- skipped, then the (1-based) positions of the fenced items.
 local group, consumer, maxValues = ARGV[BASE], ARGV[BASE + 1], tonumber(ARGV[BASE + 2])
+local FIELD = 12
 
 -- Phase 1: parse and validate; no Redis call.
 local ranges = {}
@@ -70,11 +72,19 @@ local nitems = 0
 while i <= #ARGV do
   if ARGV[i] == 'c' then
     local run = { compact = true, ack = tonumber(ARGV[i + 1]), pfx = tonumber(ARGV[i + 2]),
-      lease = tonumber(ARGV[i + 3]), token = ARGV[i + 4], m = tonumber(ARGV[i + 5]), from = i + 6 }
+      lease = tonumber(ARGV[i + 3]), token = ARGV[i + 4], m = tonumber(ARGV[i + 5]),
+      recs = ARGV[i + 7], ids = {} }
+    local packed = ARGV[i + 6]
     if run.ack == nil or run.ack < 1 or run.ack > #KEYS or run.pfx == nil or run.pfx < 1 or run.pfx > np
       or run.lease == nil or run.lease < 0 or run.lease > #KEYS or run.m == nil or run.m < 1
-      or run.from + 2 * run.m - 1 > #ARGV then
+      or run.recs == nil or (run.recs ~= '' and #run.recs ~= run.m * FIELD) then
       return redis.error_reply('commit: malformed run at ARGV ' .. i)
+    end
+    for id in string.gmatch(packed, '[^ ]+') do
+      run.ids[#run.ids + 1] = id
+    end
+    if #run.ids ~= run.m then
+      return redis.error_reply('commit: malformed run at ARGV ' .. i .. ': ' .. #run.ids .. ' ids for ' .. run.m)
     end
     if run.lease > 0 then
       leases[run.lease] = true
@@ -82,7 +92,7 @@ while i <= #ARGV do
     run.first = nitems + 1
     nitems = nitems + run.m
     items[#items + 1] = run
-    i = run.from + 2 * run.m
+    i = i + 8
   else
     local it = { ack = tonumber(ARGV[i]), id = ARGV[i + 1], pfx = tonumber(ARGV[i + 2]), rec = ARGV[i + 3],
       lease = tonumber(ARGV[i + 4]), token = ARGV[i + 5], writes = {} }
@@ -204,7 +214,10 @@ for _, it in ipairs(items) do
     local held = it.lease == 0 or holds(it.lease, it.token)
     local own, seenP = mine[it.ack], seenOf(it.pfx)
     for j = 0, it.m - 1 do
-      local id, rec = ARGV[it.from + 2 * j], ARGV[it.from + 2 * j + 1]
+      local id, rec = it.ids[j + 1], ''
+      if it.recs ~= '' then
+        rec = string.sub(it.recs, j * FIELD + 1, (j + 1) * FIELD)
+      end
       local go = true
       if not held then
         go = false -- run under a lease no longer held

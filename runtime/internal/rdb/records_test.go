@@ -169,9 +169,9 @@ func TestCommitMixesCompactRunsAndWrites(t *testing.T) {
 	}
 }
 
-// The lookup sends its record fields packed, RecordFieldLen bytes each:
-// the packing must give the fields the commit files, and lookup.lua must
-// cut them at the same length.
+// The lookup and the commit's compact runs send their record fields packed, RecordFieldLen bytes each:
+// the packing must give the fields RecordField names, and both scripts
+// must cut them at the same length.
 func TestPackedRecordFieldsMatchTheCommits(t *testing.T) {
 	var packed []byte
 	ids := []string{"", "a", "0b5f7c1e-6d44-4b8e-9a43-1f2e3d4c5b6a", strings.Repeat("x", 300)}
@@ -185,7 +185,9 @@ func TestPackedRecordFieldsMatchTheCommits(t *testing.T) {
 		}
 	}
 	want := "local FIELD = " + strconv.Itoa(RecordFieldLen) + "\n"
-	if !strings.Contains(lookupSource, want) {
-		t.Errorf("lookup.lua does not declare %q", strings.TrimSpace(want))
+	for name, src := range map[string]string{"lookup.lua": lookupSource, "commit.lua": commitSource} {
+		if !strings.Contains(src, want) {
+			t.Errorf("%s does not declare %q", name, strings.TrimSpace(want))
+		}
 	}
 }
