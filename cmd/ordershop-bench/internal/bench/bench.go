@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,9 @@ type Options struct {
 	// seen, when set (by tests), is called by the reference loop's handler
 	// with each entry's event_id.
 	seen func(eventID string)
+	// profile, when set, receives a CPU profile (runtime/pprof) of this
+	// process from the drain's start to its last ack (runtime only).
+	profile io.Writer
 }
 
 func (o *Options) defaults() {
@@ -67,6 +71,14 @@ type DrainResult struct {
 	// until its last ack, per 100,000 events (see cpu.go).
 	ProcessCPUPer100k float64 `json:"process_cpu_s_per_100k"`
 	RedisCPUPer100k   float64 `json:"redis_cpu_s_per_100k"`
+	// AllocsPerEvent and AllocBytesPerEvent are this process's heap
+	// allocations over the drain (runtime.MemStats Mallocs and
+	// TotalAlloc) per event.
+	AllocsPerEvent     float64 `json:"allocs_per_event"`
+	AllocBytesPerEvent float64 `json:"alloc_bytes_per_event"`
+	// RedisCommands is redis-server's time per event, command by command
+	// (INFO commandstats, cmdstats.go), most first.
+	RedisCommands []CommandCost `json:"redis_commands,omitempty"`
 }
 
 // TotalCPUPer100k is the CPU of the process and of redis-server together.
@@ -77,6 +89,8 @@ func newResult(system string, o Options, elapsed time.Duration, cpu cpuSample) D
 		System: system, Events: o.Events, Concurrency: o.Concurrency, Emit: o.Emit, Payload: o.Payload,
 		Seconds: elapsed.Seconds(), EventsPerSec: float64(o.Events) / elapsed.Seconds(),
 		ProcessCPUPer100k: per100k(cpu.process, o.Events), RedisCPUPer100k: per100k(cpu.redis, o.Events),
+		AllocsPerEvent: float64(cpu.mallocs) / float64(o.Events), AllocBytesPerEvent: float64(cpu.allocBytes) / float64(o.Events),
+		RedisCommands: commandCosts(cpu.cmds, cpu.sent, o.Events),
 	}
 }
 

@@ -101,6 +101,10 @@ func TestShopLoadAndSuiteTable(t *testing.T) {
 	if s.Orders != 100 || s.OrdersPerSec <= 0 || s.PostP99ms < s.PostP50ms || len(s.RSSIdleMB) != len(shopkit.Scaled(2)) || s.Instances != 2 {
 		t.Fatalf("shop result %+v", s)
 	}
+	// Every process's CPU per order is measured (the load generator's too).
+	if c := s.CPU; c.Cores < 1 || c.RedisMsPerOrder <= 0 || len(c.ProcessMsPerOrder) != len(shopkit.Scaled(2))+1 || c.ProcessMsPerOrder[shopkit.Gateway] <= 0 || c.CeilingOrdersPerSec <= 0 {
+		t.Fatalf("shop CPU %+v", c)
+	}
 	var buf strings.Builder
 	rt := Series{System: RuntimeSystem, Concurrency: 8, Runs: []DrainResult{{System: RuntimeSystem, Concurrency: 8, Events: 10, Payload: 256, EventsPerSec: 5000}}, EventsPerSec: 5000, TotalCPUPer100k: 1.25}
 	ref := Series{System: ReferenceSystem, Concurrency: 8, Runs: []DrainResult{{System: ReferenceSystem, Concurrency: 8, Events: 10, EventsPerSec: 10000}}, EventsPerSec: 10000, TotalCPUPer100k: 0.5}
@@ -120,7 +124,8 @@ func TestShopLoadAndSuiteTable(t *testing.T) {
 		t.Errorf("table lacks the pairs on the Cluster:\n%s", buf.String())
 	}
 	for _, want := range []string{"drain on one node, 10 events of 256 bytes", "concurrency 8 1000/s (runtime/asynq 5.0×)", "CPU per 100,000 events",
-		"CPU runtime/reference, concurrency 8 (total): 2.50 (target ≤ 1.5)", "orders/s", "gateway", "projector2", "2 instance(s)"} {
+		"CPU runtime/reference, concurrency 8 (total): 2.50 (target ≤ 1.5)", "orders/s", "gateway", "projector2", "2 instance(s)",
+		"CPU ms per order, first POST to last reaction", "ms CPU per order → at most", "why runtime/reference, concurrency 8 0.50 < 0.8"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}

@@ -20,8 +20,15 @@ import (
 // The machine's noise moves these less than it moves throughput: a drain
 // slowed down by a neighbour takes longer but not much more CPU.
 
-// cpuSample is the CPU spent so far, in seconds.
-type cpuSample struct{ process, redis float64 }
+// cpuSample is the CPU spent so far, in seconds, with redis-server's
+// command counters, the commands this process sent (nil when not
+// counted, sent.go) and this process's heap allocations (count, bytes).
+type cpuSample struct {
+	process, redis      float64
+	cmds                cmdStats
+	sent                map[string]int64
+	mallocs, allocBytes uint64
+}
 
 // cpuMeter measures the CPU of one drain.
 type cpuMeter struct {
@@ -49,16 +56,25 @@ func (m *cpuMeter) stop(ctx context.Context) (time.Duration, cpuSample, error) {
 	if err != nil {
 		return 0, cpuSample{}, err
 	}
-	return elapsed, cpuSample{process: s.process - m.start.process, redis: s.redis - m.start.redis}, nil
+	return elapsed, cpuSample{process: s.process - m.start.process, redis: s.redis - m.start.redis,
+		cmds: s.cmds.since(m.start.cmds), sent: sentSince(m.start.sent, s.sent),
+		mallocs: s.mallocs - m.start.mallocs, allocBytes: s.allocBytes - m.start.allocBytes}, nil
 }
 
-// sampleCPU reads this process's CPU time and redis-server's.
+// sampleCPU reads this process's CPU time and allocations, the commands
+// it sent, and redis-server's CPU time and command counters.
 func sampleCPU(ctx context.Context, rdb redis.UniversalClient) (cpuSample, error) {
 	r, err := redisCPU(ctx, rdb)
 	if err != nil {
 		return cpuSample{}, err
 	}
-	return cpuSample{process: processCPU(), redis: r}, nil
+	cmds, err := redisCommandStats(ctx, rdb)
+	if err != nil {
+		return cpuSample{}, err
+	}
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
+	return cpuSample{process: processCPU(), redis: r, cmds: cmds, sent: sentSnapshot(rdb), mallocs: ms.Mallocs, allocBytes: ms.TotalAlloc}, nil
 }
 
 // processCPU returns this process's user+sys CPU seconds.

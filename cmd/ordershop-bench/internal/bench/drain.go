@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +52,12 @@ func DrainRuntime(ctx context.Context, rdb redis.UniversalClient, o Options) (Dr
 	if err != nil {
 		return DrainResult{}, err
 	}
+	if o.profile != nil {
+		if err := pprof.StartCPUProfile(o.profile); err != nil {
+			return DrainResult{}, fmt.Errorf("CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile() // the drain failed before its end
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
@@ -64,6 +71,9 @@ func DrainRuntime(ctx context.Context, rdb redis.UniversalClient, o Options) (Dr
 		return DrainResult{}, err
 	}
 	elapsed, cpu, err := meter.stop(ctx)
+	if o.profile != nil {
+		pprof.StopCPUProfile()
+	}
 	stop()
 	<-done
 	if err != nil {

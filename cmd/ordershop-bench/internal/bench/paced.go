@@ -41,6 +41,13 @@ type PacedResult struct {
 	// handled within a second of the last publish.
 	KeptUp      bool `json:"kept_up"`
 	Concurrency int  `json:"concurrency"`
+	// GCCycles, GCPauses, GCPauseP99ms and GCPauseMaxMs are this
+	// process's garbage collections over the run and their
+	// stop-the-world pauses (runtime/metrics; upper bucket bounds).
+	GCCycles     uint64  `json:"gc_cycles"`
+	GCPauses     uint64  `json:"gc_pauses"`
+	GCPauseP99ms float64 `json:"gc_pause_p99_ms"`
+	GCPauseMaxMs float64 `json:"gc_pause_max_ms"`
 }
 
 // PacedRuntime publishes at o.Rate for o.Duration, in ticks of 1ms, to a
@@ -90,6 +97,7 @@ func PacedRuntime(ctx context.Context, rdb redis.UniversalClient, o PacedOptions
 		return PacedResult{}, err
 	}
 	data := payload(max(o.Payload, 16))
+	gcBefore := sampleGC()
 	start := time.Now()
 	published, err := publishPaced(ctx, rdb, stream, data, o.Rate, total)
 	if err != nil {
@@ -102,9 +110,11 @@ func PacedRuntime(ctx context.Context, rdb redis.UniversalClient, o PacedOptions
 		handledAll = true
 	case <-time.After(time.Second):
 	}
+	gcCycles, gcPauses, gcP99, gcMax := gcSince(gcBefore, sampleGC())
 	mu.Lock()
 	defer mu.Unlock()
-	res := PacedResult{Rate: o.Rate, Seconds: elapsed.Seconds(), Events: published, Published: published, Handled: len(lat), Concurrency: o.Concurrency}
+	res := PacedResult{Rate: o.Rate, Seconds: elapsed.Seconds(), Events: published, Published: published, Handled: len(lat), Concurrency: o.Concurrency,
+		GCCycles: gcCycles, GCPauses: gcPauses, GCPauseP99ms: gcP99, GCPauseMaxMs: gcMax}
 	achieved := float64(published) / elapsed.Seconds()
 	res.KeptUp = handledAll && achieved >= 0.95*float64(o.Rate)
 	if len(lat) > 0 {

@@ -24,6 +24,11 @@ type Series struct {
 	ProcessCPUPer100k float64 `json:"median_process_cpu_s_per_100k"`
 	RedisCPUPer100k   float64 `json:"median_redis_cpu_s_per_100k"`
 	TotalCPUPer100k   float64 `json:"median_total_cpu_s_per_100k"`
+	// AllocsPerEvent, AllocBytesPerEvent and RedisCommands are the
+	// medians of the runs' (RedisCommands command by command).
+	AllocsPerEvent     float64       `json:"median_allocs_per_event"`
+	AllocBytesPerEvent float64       `json:"median_alloc_bytes_per_event"`
+	RedisCommands      []CommandCost `json:"median_redis_commands,omitempty"`
 }
 
 // PairResult compares A (the runtime) with B (the reference loop), each run
@@ -109,12 +114,19 @@ func newSeries(runs []DrainResult) Series {
 		}
 		return median(xs)
 	}
+	cmdRuns := make([][]CommandCost, len(runs))
+	for i, r := range runs {
+		cmdRuns[i] = r.RedisCommands
+	}
 	return Series{
 		System: runs[0].System, Concurrency: runs[0].Concurrency, Emit: runs[0].Emit, Runs: runs,
-		EventsPerSec:      of(func(r DrainResult) float64 { return r.EventsPerSec }),
-		ProcessCPUPer100k: of(func(r DrainResult) float64 { return r.ProcessCPUPer100k }),
-		RedisCPUPer100k:   of(func(r DrainResult) float64 { return r.RedisCPUPer100k }),
-		TotalCPUPer100k:   of(DrainResult.TotalCPUPer100k),
+		EventsPerSec:       of(func(r DrainResult) float64 { return r.EventsPerSec }),
+		ProcessCPUPer100k:  of(func(r DrainResult) float64 { return r.ProcessCPUPer100k }),
+		RedisCPUPer100k:    of(func(r DrainResult) float64 { return r.RedisCPUPer100k }),
+		TotalCPUPer100k:    of(DrainResult.TotalCPUPer100k),
+		AllocsPerEvent:     of(func(r DrainResult) float64 { return r.AllocsPerEvent }),
+		AllocBytesPerEvent: of(func(r DrainResult) float64 { return r.AllocBytesPerEvent }),
+		RedisCommands:      medianCosts(cmdRuns),
 	}
 }
 

@@ -42,6 +42,8 @@ type ShopResult struct {
 	PostP99ms    float64            `json:"post_p99_ms"`
 	RSSIdleMB    map[string]float64 `json:"rss_idle_mb"`
 	RSSLoadMB    map[string]float64 `json:"rss_load_mb"`
+	// CPU is the CPU per order of every process and of redis-server.
+	CPU ShopCPU `json:"cpu"`
 }
 
 // Shop starts every function, seeds products with ample stock, POSTs
@@ -82,6 +84,10 @@ func Shop(ctx context.Context, rdb redis.UniversalClient, o ShopOptions) (ShopRe
 		return res, err
 	}
 	total := int(float64(o.Rate) * o.Duration.Seconds())
+	cpuBefore, err := sampleShopCPU(ctx, rdb, procs)
+	if err != nil {
+		return res, err
+	}
 	start := time.Now()
 	lat, err := postOrders(gw, customer, products, o.Rate, total, o.Clients)
 	if err != nil {
@@ -96,6 +102,11 @@ func Shop(ctx context.Context, rdb redis.UniversalClient, o ShopOptions) (ShopRe
 		return res, err
 	}
 	elapsed := time.Since(start)
+	cpuAfter, err := sampleShopCPU(ctx, rdb, procs)
+	if err != nil {
+		return res, err
+	}
+	res.CPU = newShopCPU(cpuBefore, cpuAfter, total, numCPU())
 	slices.Sort(lat)
 	res.Orders = total
 	res.OrdersPerSec = float64(total) / elapsed.Seconds()

@@ -49,11 +49,19 @@ type Report struct {
 	// Shops are the shop end to end with 1 and with 2 instances of each
 	// ordered function.
 	Shops []ShopResult `json:"shops,omitempty"`
+	// Profile is a CPU profile of one extra runtime drain at concurrency 8
+	// on one node, after the pairs.
+	Profile *ProfileResult `json:"profile,omitempty"`
 }
 
 // asynqEvents caps the tasks of an asynq drain: at some 5,000 tasks/s,
 // 20,000 measure its rate as well as 100,000 and take 30s less.
 const asynqEvents = 20_000
+
+// profileEvents is the least a profiled drain runs: at 100 samples a
+// second of CPU and some 0.8s of process CPU per 100,000 events, 300,000
+// give some 250 samples.
+const profileEvents = 300_000
 
 // RunSuite runs every measurement in one go on one Redis (which should be
 // otherwise idle), logging progress to log.
@@ -74,12 +82,21 @@ func RunSuite(ctx context.Context, rdb redis.UniversalClient, o SuiteOptions, lo
 	if info, err := rdb.InfoMap(ctx, "server").Result(); err == nil {
 		rep.Redis = info["Server"]["redis_version"]
 	}
+	CountSent(rdb)
+	if o.Cluster != nil {
+		CountSent(o.Cluster)
+	}
 	base := Options{Events: o.Events, Payload: o.Payload}
 	pairs, err := runPairs(ctx, rdb, base, "one node", log)
 	rep.Pairs = pairs
 	if err != nil {
 		return rep, err
 	}
+	prof, err := runProfile(ctx, rdb, base, max(2*o.Events, profileEvents), log)
+	if err != nil {
+		return rep, err
+	}
+	rep.Profile = &prof
 	if o.Cluster != nil {
 		pairs, err := runPairs(ctx, o.Cluster, base, "the cluster", log)
 		rep.ClusterPairs = pairs

@@ -23,23 +23,32 @@ func (r Report) WriteTable(w io.Writer) {
 	writePairs(w, "one node", r.Pairs)
 	r.writeAsynq(w)
 	writeCPU(w, "one node", r.Pairs)
+	fmt.Fprintln(w)
+	writeWhyPairs(w, r.Pairs, r.Profile, numCPU())
+	if r.Profile != nil {
+		fmt.Fprintln(w)
+		writeProfile(w, r.Profile)
+	}
 	if len(r.ClusterPairs) > 0 {
 		fmt.Fprintln(w)
 		writePairs(w, "the 3-master Cluster", r.ClusterPairs)
 		fmt.Fprintln(w)
 		writeCPU(w, "the 3-master Cluster", r.ClusterPairs)
+		fmt.Fprintln(w)
+		writeWhyPairs(w, r.ClusterPairs, r.Profile, numCPU())
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "paced, publish→handler start\tp50 ms\tp99 ms\tmax ms\tkept up\ttarget\t\n")
+	fmt.Fprintf(tw, "paced, publish→handler start\tp50 ms\tp99 ms\tmax ms\tkept up\ttarget\tGCs\tGC pause p99 ms\t\n")
 	for _, p := range r.Paced {
 		target := "p99 ≤ 1 ms"
 		if p.Rate >= 20000 {
 			target = "keeps up, p99 ≤ 3 ms"
 		}
-		fmt.Fprintf(tw, "%d events/s\t%.2f\t%.2f\t%.2f\t%v\t%s\t\n", p.Rate, p.P50ms, p.P99ms, p.MaxMs, p.KeptUp, target)
+		fmt.Fprintf(tw, "%d events/s\t%.2f\t%.2f\t%.2f\t%v\t%s\t%d\t%.3f\t\n", p.Rate, p.P50ms, p.P99ms, p.MaxMs, p.KeptUp, target, p.GCCycles, p.GCPauseP99ms)
 	}
 	tw.Flush()
+	writePacedWhy(w, r.Paced)
 	fmt.Fprintf(w, "\nidempotency record: %.1f bytes of Redis memory (target ≤ 100)\n", r.Memory.BytesPerRecord)
 	for _, s := range r.Shops {
 		fmt.Fprintf(w, "\nshop end to end on %s, %d instance(s) of projector and inventory: %d orders, %.0f orders/s with every reaction done (target ≥ 1500); POST p50 %.2f ms, p99 %.2f ms (target ≤ 20)\n",
@@ -55,5 +64,6 @@ func (r Report) WriteTable(w io.Writer) {
 			fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t\n", n, s.RSSIdleMB[n], s.RSSLoadMB[n])
 		}
 		tw.Flush()
+		writeShopCPU(w, s)
 	}
 }
