@@ -130,8 +130,9 @@ func (d *Records) run(ctx context.Context, consumer string, maxValues int, items
 		args = append(args, k, r.lo, r.hi)
 	}
 	// An item that only acks and records (no write) goes in a compact run
-	// with its neighbours of the same stream, prefix, lease and token: two
-	// arguments an item instead of seven (see commit.lua).
+	// with its neighbours of the same stream, prefix, lease and token (and
+	// recording or not): a run is eight arguments whatever its length,
+	// instead of seven an item (see commit.lua).
 	var runs []*compactRun
 	var open *compactRun // the run the next item may join
 	for j, i := range at {

@@ -36,7 +36,7 @@
 --            "c", ack, pfx, lease, token, m, then the m entry ids
 --            separated by spaces, then their m record fields packed, each
 --            FIELD bytes (see RecordField), or "" when they record nothing
---          Items (a run's as many as its pairs) count in the order given.
+--          Items (a run's as many as its ids) count in the order given.
 --
 -- Fencing: an item run under a partition lease is written only if that
 -- lease still holds its token (the same owner's same tenure): a former
@@ -50,7 +50,6 @@
 -- Returns {skipped, fenced…}: the number of items whose writes were
 -- skipped, then the (1-based) positions of the fenced items.
 local group, consumer, maxValues = ARGV[BASE], ARGV[BASE + 1], tonumber(ARGV[BASE + 2])
-local FIELD = 12
 
 -- Phase 1: parse and validate; no Redis call.
 local ranges = {}

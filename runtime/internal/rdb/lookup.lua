@@ -9,7 +9,6 @@
 --
 -- Returns the (1-based) positions of the fields that are recorded in
 -- window w-1, w or w+1, in order; usually none.
-local FIELD = 12
 local w = currentWindow()
 -- Fields are grouped by prefix and shard, so that each hash is read with
 -- one HMGET, and each window of a prefix is probed with one EXISTS of the

@@ -85,14 +85,12 @@ func (d *Records) Key(stream string, window int64, field string) string {
 }
 
 // RecordFieldLen is the length of a record field: the first bytes of
-// the SHA-256 of the event id (lookup.lua's FIELD).
+// the SHA-256 of the event id (FIELD of records.lua, the scripts'
+// prelude, which cuts packed fields at it).
 const RecordFieldLen = 12
 
 // RecordField is the hash field that records eventID.
-func RecordField(eventID string) string {
-	sum := sha256.Sum256([]byte(eventID))
-	return string(sum[:RecordFieldLen])
-}
+func RecordField(eventID string) string { return string(appendRecordField(nil, eventID)) }
 
 // appendRecordField appends RecordField(eventID) to dst without a string
 // of its own.

@@ -27,6 +27,7 @@ for p = 1, np do
 end
 local BASE = 6 + np
 local CHUNK = 500 -- values per unpack, well under Lua's stack limit
+local FIELD = 12 -- bytes of a record field (RecordFieldLen), as packed in ARGV
 
 -- currentWindow is the window now falls in, by ARGV[3] or Redis's clock.
 local function currentWindow()

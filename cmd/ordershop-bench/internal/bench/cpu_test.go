@@ -3,9 +3,7 @@ package bench
 import (
 	"context"
 	"math"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -34,18 +32,14 @@ func TestRedisCPUAgreesWithProc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	n, err := strconv.Atoi(pid)
+	if err != nil {
+		t.Fatalf("process_id %q: %v", pid, err)
+	}
+	fromProc, err := procCPU(n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The fields after the command's ")": state is field 3, utime 14, stime 15.
-	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	utime, err1 := strconv.Atoi(fields[11])
-	stime, err2 := strconv.Atoi(fields[12])
-	if err1 != nil || err2 != nil {
-		t.Fatalf("stat %q: %v %v", b, err1, err2)
-	}
-	fromProc := float64(utime+stime) / 100 // CLK_TCK is 100 on Linux
 	// A tick of the kernel's account either way, and the INFO call between.
 	if fromProc < 0.1 || math.Abs(fromInfo-fromProc) > 0.02+0.02*fromProc {
 		t.Fatalf("INFO cpu says %.3fs, /proc/%s/stat %.2fs", fromInfo, pid, fromProc)
